@@ -1,0 +1,123 @@
+"""The canonical record every source format is normalized into, and the errors that refuse one.
+
+Pure Python: no Beam import here, so adapters, targets and rules are easy to test.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+# Stage names used in dead letters (DESIGN.md §4).
+READ, NORMALIZE, CLEAN, FORMAT, VALIDATE, SAMPLE = (
+    "read", "normalize", "clean", "format", "validate", "sample")
+
+# Stable reason codes. Add new ones at the end; never rename one (users filter on them).
+REASONS: dict[str, str] = {
+    "invalid_json": "the line or file is not valid JSON",
+    "invalid_utf8": "the bytes are not valid UTF-8",
+    "invalid_csv": "the CSV row could not be parsed",
+    "unreadable_file": "the file could not be opened or read to its end",
+    "empty_file": "the file holds no record",
+    "record_too_large": "the raw record is larger than --max-record-bytes",
+    "unknown_format": "no input adapter recognises the record",
+    "wrong_type": "a field has the wrong JSON type",
+    "missing_field": "a required field is missing",
+    "empty_field": "a required field is empty",
+    "unknown_role": "a turn has a role the adapter does not know",
+    "system_not_first": "a system turn appears after the conversation started",
+    "consecutive_roles": "two turns of the same role follow each other",
+    "starts_with_assistant": "the conversation starts with the assistant",
+    "ends_with_user": "the conversation does not end with an assistant turn",
+    "tool_turn": "the conversation holds a tool or function turn the target cannot express",
+    "not_single_turn": "the target takes exactly one user turn and one assistant turn",
+    "not_a_conversation": "the record has no user/assistant turns (for example a plain document)",
+    "no_document_text": "the target needs document text and the record has none",
+    "no_image": "the target needs an image reference and the record has none",
+    "bad_image_ref": "the image reference is not an s3:// URI",
+    "unsupported_image_type": "the image is not JPEG or PNG",
+    "too_long": "the record is over the model's per-record limit",
+    "too_short": "the record is under the model's per-record minimum",
+    "template_field": "a template placeholder has no string value in the record",
+    "invalid_record": "the written record breaks the target's schema",
+    "not_taken_by_model": "the model does not take this kind of record",
+    "sampled_out": "left out by the deterministic down-sample to the model's record quota",
+    "internal_error": "an unexpected error while handling the record (a bug: please report it)",
+}
+
+
+class RecordError(Exception):
+    """A record is refused: `reason` is one of REASONS, `message` says why in one line."""
+
+    def __init__(self, reason: str, message: str, stage: str | None = None):
+        assert reason in REASONS, reason
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.stage = stage
+
+
+@dataclass(slots=True)
+class Source:
+    uri: str
+    line: int  # 1-based line, row or array index (+1) in the source file; 0 for the whole file
+
+
+@dataclass(slots=True)
+class Record:
+    """One canonical record, whatever the source format.
+
+    turns: ordered (role, content) pairs, role in {"system", "user", "assistant", "tool"}.
+        A system turn stays where the source put it; targets decide what to do with it.
+    system: a system prompt given apart from the turns (e.g. a top-level "system" field).
+    text: document text, for pre-training style targets.
+    image / caption: an image path or URI and its caption.
+    fields: instruction-shaped named fields (instruction, context, response) when the source had
+        them, plus any other scalar source fields, so templates can name them.
+    """
+
+    source: Source
+    turns: list[tuple[str, str]] = field(default_factory=list)
+    system: str | None = None
+    text: str | None = None
+    image: str | None = None
+    caption: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    def content_key(self) -> bytes:
+        return orjson.dumps([self.system, self.turns, self.text, self.image, self.caption,
+                             self.fields.get("context")])
+
+    def with_id(self) -> "Record":
+        """Sets a stable id from the content, so splits do not move when files are renamed."""
+        self.id = hashlib.blake2b(self.content_key(), digest_size=10).hexdigest()
+        return self
+
+
+def truncate_raw(raw: Any, limit: int = 2048) -> str | None:
+    """The raw text kept in a dead letter: a bounded prefix, so a huge bad record stays cheap."""
+    if raw is None:
+        return None
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        raw = bytes(raw).decode("utf-8", "backslashreplace")
+    elif not isinstance(raw, str):
+        try:
+            raw = orjson.dumps(raw, default=str).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            raw = repr(raw)
+    return raw if len(raw) <= limit else raw[:limit] + "…"
+
+
+def dead_letter(reason: str, stage: str, message: str, uri: str, line: int, raw: Any = None,
+                raw_limit: int = 2048) -> dict:
+    """A dead-letter line (DESIGN.md §4)."""
+    full = raw if isinstance(raw, (str, bytes)) else None
+    out = {"reason": reason, "stage": stage, "message": message,
+           "source": {"uri": uri, "line": line}, "raw": truncate_raw(raw, raw_limit)}
+    if full is not None and len(full) > raw_limit:
+        data = full.encode("utf-8", "surrogatepass") if isinstance(full, str) else full
+        out["raw_sha256"] = hashlib.sha256(data).hexdigest()
+    return out

@@ -1,0 +1,25 @@
+"""What a target needs to know beyond the record: the model, its limits and the user's choices."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Repairs a user may switch on with --repair (off by default: each problem is a dead letter).
+REPAIRS = {
+    "merge_consecutive": "join two turns of one role in a row into one turn",
+    "drop_inner_system": "drop system turns that are not first",
+    "drop_tool_turns": "drop tool/function turns",
+    "drop_trailing_user": "drop a last user turn that has no answer",
+    "drop_leading_assistant": "drop assistant turns before the first user turn",
+}
+
+
+@dataclass
+class TargetContext:
+    model: Any = None                    # transforms.models.ModelSpec or None
+    max_chars: int | None = None         # per-record limit in characters (tokens x chars/token x (1 - margin))
+    min_chars: int | None = None
+    chunk_chars: int = 20_000            # pre-training documents are chunked to at most this many chars
+    template: dict | None = None         # sagemaker-instruction: {"prompt": ..., "completion": ...}
+    placeholder_map: dict[str, str] = field(default_factory=dict)   # placeholder -> record field
+    repair: frozenset = frozenset()      # names from REPAIRS
