@@ -20,3 +20,47 @@ Contract (used by transforms/process.py, the CLI and `tuneprep validate`):
         def side_files(self, ctx) -> dict[str, bytes]
             # extra files beside the data in each split folder (template.json); {} for most
 """
+from __future__ import annotations
+
+import math
+
+from transforms.targets.base import Target
+from transforms.targets.bedrock_image import BedrockImage
+from transforms.targets.bedrock_messages import BedrockMessages
+from transforms.targets.bedrock_pretrain import BedrockPretrain
+from transforms.targets.bedrock_text import BedrockText
+from transforms.targets.sagemaker_instruction import SagemakerInstruction
+
+CHARS_PER_TOKEN = 6   # AWS's planning rule: a per-record character limit is tokens x 6
+
+TARGETS: dict[str, Target] = {target.name: target for target in (
+    SagemakerInstruction(),
+    BedrockText(),
+    BedrockPretrain(),
+    BedrockImage(),
+    BedrockMessages("bedrock-single-turn", "single-turn"),
+    BedrockMessages("bedrock-multi-turn", "multi-turn"),
+)}
+
+
+def get_target(name: str) -> Target:
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise KeyError(f"unknown target {name!r}; known targets: {', '.join(TARGETS)}") from None
+
+
+def check_limits(target: Target, obj, ctx) -> list[tuple[str, str]]:
+    """The per-record length limits of ctx, measured the target's way."""
+    if ctx is None or (ctx.max_chars is None and ctx.min_chars is None):
+        return []
+    size = target.measure(obj)
+    if ctx.max_chars is not None and size > ctx.max_chars:
+        tokens = math.ceil(size / CHARS_PER_TOKEN)
+        return [("too_long", f"record has {size:,} characters (about {tokens:,} tokens at "
+                             f"{CHARS_PER_TOKEN} chars/token); the limit is "
+                             f"{ctx.max_chars:,} characters")]
+    if ctx.min_chars is not None and size < ctx.min_chars:
+        return [("too_short", f"record has {size:,} characters; the minimum is "
+                              f"{ctx.min_chars:,} characters")]
+    return []

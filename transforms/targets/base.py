@@ -1,0 +1,136 @@
+"""The base every target builds on: error wrapping, measuring, line validation, shared helpers."""
+from __future__ import annotations
+
+import orjson
+
+from transforms.records import FORMAT, RecordError, Record
+
+_BOM = b"\xef\xbb\xbf"
+INSTRUCTION_FIELDS = ("instruction", "response")
+
+
+class Target:
+    name = ""
+    kind = ""
+    layout = "single"
+    takes_validation = True
+
+    def format(self, record: Record, ctx) -> list[dict]:
+        try:
+            return self.build(record, ctx)
+        except RecordError as error:
+            error.stage = FORMAT
+            raise
+        except Exception as error:  # any record content must end as a dead letter, never a crash
+            raise RecordError("invalid_record", f"cannot format the record for {self.name}: "
+                              f"{type(error).__name__}: {error}", FORMAT) from error
+
+    def build(self, record: Record, ctx) -> list[dict]:
+        raise NotImplementedError
+
+    def validate(self, obj, ctx) -> list[tuple[str, str]]:
+        """Schema problems first; the length limits only for an object that has the schema."""
+        from transforms.targets import check_limits  # the registry module imports this one
+        problems = self.check(obj, ctx)
+        return problems or check_limits(self, obj, ctx)
+
+    def check(self, obj, ctx) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def measure(self, obj) -> int:
+        return _string_length(obj)
+
+    def side_files(self, ctx) -> dict[str, bytes]:
+        return {}
+
+    def validate_line(self, line: bytes, ctx) -> list[tuple[str, str]]:
+        if line.startswith(_BOM):
+            return [("invalid_record", "the line starts with a byte order mark (BOM)")]
+        if not line.strip():
+            return [("invalid_record", "blank line: JSONL takes one JSON object on every line")]
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            return [("invalid_record", f"the line is not one JSON object (pretty-printed?): {error}")]
+        if not isinstance(obj, dict):
+            return [("invalid_record",
+                     f"the line holds a JSON {type(obj).__name__}, not an object")]
+        return self.validate(obj, ctx)
+
+
+def _string_length(value, key: str | None = None) -> int:
+    if isinstance(value, str):
+        return 0 if key == "role" else len(value)
+    if isinstance(value, dict):
+        return sum(_string_length(item, k) for k, item in value.items())
+    if isinstance(value, list):
+        return sum(_string_length(item) for item in value)
+    return 0
+
+
+def fail(reason: str, message: str):
+    raise RecordError(reason, message, FORMAT)
+
+
+def join_system(*parts: str | None) -> str | None:
+    texts = [part for part in parts if part and part.strip()]
+    return "\n\n".join(texts) if texts else None
+
+
+def split_system(record: Record) -> tuple[str | None, list[tuple[str, str]]]:
+    """The system text (record.system and/or a leading system turn) and the remaining turns."""
+    turns = list(record.turns)
+    leading = None
+    if turns and turns[0][0] == "system":
+        leading = turns.pop(0)[1]
+    return join_system(record.system, leading), turns
+
+
+def has_instruction_fields(record: Record) -> bool:
+    return any(name in record.fields for name in INSTRUCTION_FIELDS)
+
+
+def instruction_prompt(instruction: str, context: str) -> str:
+    return instruction if not context else instruction + "\n\n" + context
+
+
+def single_turn(record: Record) -> tuple[str | None, str, str]:
+    """(system, user, assistant) of a one-exchange conversation, or a RecordError."""
+    system, turns = split_system(record)
+    if not turns:
+        fail("not_a_conversation", "the record has no user/assistant turns")
+    roles = [role for role, _ in turns]
+    if roles != ["user", "assistant"]:
+        fail("not_single_turn", f"the target takes one user turn then one assistant turn; "
+                                f"the record has {'/'.join(roles)}")
+    return system, turns[0][1], turns[1][1]
+
+
+def require_string(value, name: str) -> str:
+    if not isinstance(value, str):
+        fail("wrong_type", f"{name} is a {type(value).__name__}, not a string")
+    if not value.strip():
+        fail("empty_field", f"{name} is empty")
+    return value
+
+
+def exact_keys(obj, expected: set[str], optional: set[str] = frozenset()) -> list[tuple[str, str]]:
+    if not isinstance(obj, dict):
+        return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+    problems = []
+    extra = sorted(set(obj) - expected - optional)
+    missing = sorted(expected - set(obj))
+    if extra:
+        problems.append(("invalid_record", f"unexpected keys: {', '.join(extra)}"))
+    if missing:
+        problems.append(("invalid_record", f"missing keys: {', '.join(missing)}"))
+    return problems
+
+
+def non_empty_string(obj: dict, key: str) -> list[tuple[str, str]]:
+    value = obj.get(key)
+    if not isinstance(value, str):
+        return [("invalid_record", f"{key} is a {type(value).__name__}, not a string")]
+    if not value.strip():
+        return [("empty_field", f"{key} is empty")]
+    return []

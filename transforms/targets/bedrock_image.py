@@ -1,0 +1,67 @@
+"""bedrock-image: Titan image fine-tuning, {"image-ref": "s3://…", "caption"}."""
+from __future__ import annotations
+
+import re
+
+from transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_EXTENSIONS = (".jpg", ".jpeg", ".png")
+
+
+def image_ref_problem(uri) -> tuple[str, str] | None:
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        return "bad_image_ref", f"the image reference {uri!r} is not an s3:// URI"
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    if not _BUCKET.match(bucket):
+        return "bad_image_ref", f"{bucket!r} in {uri!r} is not a valid S3 bucket name"
+    if not key or key.endswith("/"):
+        return "bad_image_ref", f"the image reference {uri!r} names no object key"
+    if ".." in key.split("/"):
+        return "bad_image_ref", f"the image reference {uri!r} holds a '..' segment"
+    if not key.lower().endswith(_EXTENSIONS):
+        return "unsupported_image_type", f"the image {uri!r} is not a .jpg, .jpeg or .png file"
+    return None
+
+
+def caption_problem(caption: str, model) -> tuple[str, str] | None:
+    low = getattr(model, "caption_min_chars", None)
+    high = getattr(model, "caption_max_chars", None)
+    if low is not None and len(caption) < low:
+        return "too_short", (f"the caption has {len(caption):,} characters; "
+                             f"{model.display} takes at least {low:,}")
+    if high is not None and len(caption) > high:
+        return "too_long", (f"the caption has {len(caption):,} characters; "
+                            f"{model.display} takes at most {high:,}")
+    return None
+
+
+class BedrockImage(Target):
+    name = "bedrock-image"
+    kind = "image"
+    takes_validation = False
+
+    def build(self, record, ctx):
+        if record.image is None:
+            fail("no_image", "the record has no image reference")
+        problem = image_ref_problem(record.image)
+        if problem:
+            fail(*problem)
+        caption = require_string(record.caption, "caption")
+        problem = caption_problem(caption, ctx.model)
+        if problem:
+            fail(*problem)
+        return [{"image-ref": record.image, "caption": caption}]
+
+    def check(self, obj, ctx):
+        problems = exact_keys(obj, {"image-ref", "caption"})
+        if problems:
+            return problems
+        problems = non_empty_string(obj, "caption")
+        ref_problem = image_ref_problem(obj["image-ref"])
+        if ref_problem:
+            problems.append(ref_problem)
+        if not problems:
+            caption = caption_problem(obj["caption"], ctx.model if ctx else None)
+            problems += [caption] if caption else []
+        return problems

@@ -1,0 +1,123 @@
+"""sagemaker-instruction: SageMaker JumpStart instruction tuning; one object per record holding
+the fields template.json's placeholders name, written as shards beside template.json."""
+from __future__ import annotations
+
+import string
+
+import orjson
+
+from transforms.targets.base import Target, fail, has_instruction_fields, split_system
+
+DEFAULT_TEMPLATE = {
+    "prompt": "Below is an instruction that describes a task, paired with an input that provides "
+              "further context. Write a response that appropriately completes the request.\n\n"
+              "### Instruction:\n{instruction}\n\n### Input:\n{context}",
+    "completion": "{response}",
+}
+ALIASES = {"input": "context", "output": "response", "answer": "response",
+           "completion": "response", "question": "instruction", "prompt": "instruction",
+           "query": "instruction", "system_prompt": "system"}
+
+
+def parse_template(text: str) -> dict:
+    """template.json text → the template, or ValueError with a one-line reason."""
+    try:
+        template = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise ValueError(f"template.json is not valid JSON: {error}") from None
+    if not isinstance(template, dict):
+        raise ValueError("template.json must hold a JSON object")
+    if set(template) != {"prompt", "completion"}:
+        raise ValueError(f"template.json must have exactly the keys prompt and completion, "
+                         f"not {', '.join(sorted(template)) or 'none'}")
+    for key, value in template.items():
+        if not isinstance(value, str):
+            raise ValueError(f"template.json's {key} must be a string")
+        _placeholders_of(value, key)
+    return template
+
+
+def placeholders(template: dict) -> list[str]:
+    """The placeholder names of the prompt then the completion, each once, in order."""
+    names: list[str] = []
+    for key in ("prompt", "completion"):
+        names += [name for name in _placeholders_of(template[key], key) if name not in names]
+    return names
+
+
+def _placeholders_of(text: str, key: str) -> list[str]:
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise ValueError(f"template.json's {key} is not a valid format string: {error}") from None
+    names = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        shown = "{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
+        if not name.isidentifier():
+            raise ValueError(f"template.json's {key} has the placeholder {shown}; placeholders "
+                             f"must be plain field names like {{instruction}}")
+        if spec or conversion:
+            raise ValueError(f"template.json's {key} has the placeholder {shown}; conversions "
+                             f"and format specs are not allowed")
+        names.append(name)
+    return names
+
+
+def _derived_fields(record) -> dict:
+    """instruction/context/response/system from a one-exchange conversation; {} without turns."""
+    system, turns = split_system(record)
+    if not turns:
+        return {}
+    roles = [role for role, _ in turns]
+    if roles != ["user", "assistant"]:
+        fail("not_single_turn", f"instruction tuning takes one user turn then one assistant "
+                                f"turn; the record has {'/'.join(roles)}")
+    return {"instruction": turns[0][1], "context": "", "response": turns[1][1],
+            "system": system or ""}
+
+
+class SagemakerInstruction(Target):
+    name = "sagemaker-instruction"
+    kind = "instruction"
+    layout = "sharded"
+
+    def build(self, record, ctx):
+        template = ctx.template or DEFAULT_TEMPLATE
+        fields = dict(record.fields)
+        if record.text is not None:
+            fields.setdefault("text", record.text)
+        derived = {} if has_instruction_fields(record) else _derived_fields(record)
+        document = not derived and not has_instruction_fields(record)
+        obj = {}
+        for name in placeholders(template):
+            field = ctx.placeholder_map.get(name, name)
+            canonical = ALIASES.get(field, field)
+            for value in (fields.get(field), derived.get(field),
+                          fields.get(canonical), derived.get(canonical)):
+                if isinstance(value, str):
+                    break
+            else:
+                if document:
+                    fail("not_a_conversation", "the record has no instruction fields or turns "
+                                               "(a plain document?)")
+                fail("template_field", f"template placeholder {{{name}}} has no string value "
+                                       f"in the record")
+            obj[name] = value
+        return [obj]
+
+    def check(self, obj, ctx):
+        if not isinstance(obj, dict):
+            return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+        names = placeholders(ctx.template or DEFAULT_TEMPLATE)
+        return [("template_field", f"template placeholder {{{name}}} has no string value "
+                                   f"in the record") for name in names
+                if not isinstance(obj.get(name), str)]
+
+    def measure(self, obj) -> int:
+        return sum(len(value) for value in obj.values() if isinstance(value, str))
+
+    def side_files(self, ctx):
+        return {"template.json": orjson.dumps(ctx.template or DEFAULT_TEMPLATE)}
+
