@@ -17,9 +17,11 @@ Contract (used by the Beam read transform in transforms/read.py):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
-from transforms.records import RecordError
+from transforms.records import READ, RecordError
+
+RAW_PREFIX_BYTES = 4096   # raw bytes kept in an error item: a 40 MB bad line must stay cheap
 
 
 @dataclass(slots=True)
@@ -36,3 +38,55 @@ class ReadOptions:
     text_unit: str = "file"             # plain text: one record per "file", "line" or "paragraph"
     max_record_bytes: int = 16 * 1024 * 1024
     csv_delimiter: str | None = None    # default "," (and "\t" for .tsv)
+
+
+def read_error(line: int, reason: str, message: str, raw: Any = None) -> RawItem:
+    return RawItem(line, error=RecordError(reason, message, READ), raw=raw)
+
+
+# The format modules import RawItem and read_error from here, so they come after them.
+from transforms.readers.formats import container_format, sniff_format  # noqa: E402
+from transforms.readers.csv_rows import read_csv  # noqa: E402
+from transforms.readers.json_doc import read_json_doc  # noqa: E402
+from transforms.readers.jsonl import read_jsonl  # noqa: E402
+from transforms.readers.opening import one_line, open_stream  # noqa: E402
+from transforms.readers.parquet_rows import read_parquet  # noqa: E402
+from transforms.readers.text import TEXT_UNITS, read_text  # noqa: E402
+
+__all__ = ["RawItem", "ReadOptions", "read_items", "container_format", "sniff_format"]
+
+
+def read_items(uri: str, opts: ReadOptions | None = None) -> Iterator[RawItem]:
+    opts = opts or ReadOptions()
+    if opts.text_unit not in TEXT_UNITS:
+        raise ValueError(f"text_unit must be one of {TEXT_UNITS}, not {opts.text_unit!r}")
+    count, last_line = 0, 0
+    try:
+        for item in _read_items(uri, opts):
+            count += 1
+            last_line = max(last_line, item.line)
+            yield item
+    except Exception as exc:  # unopenable or cut short (EOFError, zlib.error, OSError...)
+        yield read_error(last_line + 1 if count else 0, "unreadable_file",
+                         f"unreadable file: {type(exc).__name__}: {one_line(exc)}")
+        return
+    if count == 0:
+        yield read_error(0, "empty_file", "empty file: no record found")
+
+
+def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
+    fmt = container_format(uri, opts.file_format)
+    if fmt == "parquet":
+        yield from read_parquet(uri, opts)
+        return
+    with open_stream(uri) as stream:
+        if fmt in ("unknown", "json"):
+            fmt = sniff_format(stream, fmt)
+        if fmt == "jsonl":
+            yield from read_jsonl(stream, opts)
+        elif fmt == "json":
+            yield from read_json_doc(stream, opts)
+        elif fmt in ("csv", "tsv"):
+            yield from read_csv(stream, opts, "\t" if fmt == "tsv" else ",")
+        else:
+            yield from read_text(stream, opts)

@@ -1,0 +1,60 @@
+"""CSV / TSV rows as dicts keyed by the header row; quoted fields may span lines."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import BinaryIO, Iterator
+
+from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from transforms.readers.opening import one_line
+
+
+def read_csv(stream: BinaryIO, opts: ReadOptions, delimiter: str = ",") -> Iterator[RawItem]:
+    # surrogateescape keeps reading past bad bytes; rows holding them are refused one by one.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    csv.field_size_limit(max(opts.max_record_bytes, 1))
+    reader = csv.reader(text, delimiter=opts.csv_delimiter or delimiter)
+    header: list[str] | None = None
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield csv_error(start, exc, opts)
+            continue
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if not is_utf8(row):
+            yield read_error(start, "invalid_utf8", "invalid UTF-8: the row holds bytes that "
+                             "are not UTF-8", joined(row, delimiter).encode("utf-8", "surrogateescape"))
+            continue
+        if header is None:
+            header = row
+            continue
+        if len(row) != len(header):
+            yield read_error(start, "invalid_csv", f"invalid CSV: row has {len(row)} fields, "
+                             f"the header has {len(header)}", joined(row, delimiter))
+            continue
+        yield RawItem(start, dict(zip(header, row)))
+
+
+def csv_error(line: int, exc: csv.Error, opts: ReadOptions) -> RawItem:
+    if "field larger than field limit" in str(exc):
+        return read_error(line, "record_too_large", f"record too large: a CSV field is over "
+                          f"{opts.max_record_bytes} bytes (--max-record-bytes)")
+    return read_error(line, "invalid_csv", f"invalid CSV: {one_line(exc)}")
+
+
+def is_utf8(row: list[str]) -> bool:
+    try:
+        for cell in row:
+            cell.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def joined(row: list[str], delimiter: str) -> str:
+    return delimiter.join(row)[:RAW_PREFIX_BYTES]

@@ -1,0 +1,58 @@
+"""Which container format a file is: by its extension, or sniffed from its first bytes."""
+from __future__ import annotations
+
+import posixpath
+from typing import BinaryIO
+
+import orjson
+
+from transforms.readers.opening import strip_bom
+
+FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
+EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl",
+    ".json": "json",
+    ".csv": "csv", ".tsv": "tsv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".txt": "text", ".text": "text", ".md": "text",
+}
+COMPRESSION_EXTENSIONS = (".gz", ".bz2", ".zst", ".zstd")
+SNIFF_BYTES = 1 << 20
+
+
+def container_format(uri: str, forced: str | None = None) -> str:
+    """jsonl | json | csv | tsv | parquet | text, or "unknown" when the extension says nothing
+    (read_items then sniffs the content)."""
+    if forced:
+        if forced not in FORMATS:
+            raise ValueError(f"file format must be one of {FORMATS}, not {forced!r}")
+        return forced
+    name = posixpath.basename(uri.split("?", 1)[0]).lower()
+    for ext in COMPRESSION_EXTENSIONS:
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+            break
+    return EXTENSIONS.get(posixpath.splitext(name)[1], "unknown")
+
+
+def sniff_format(stream: BinaryIO, guess: str = "unknown") -> str:
+    """`[` → json; `{` → jsonl when the first line is a whole object and more lines follow,
+    else json (a pretty-printed object, or a one-line {name: caption} map); otherwise text.
+    A ".json" file that holds JSON Lines (a common mislabel) is read as JSON Lines."""
+    head = strip_bom(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]).lstrip()
+    if head.startswith(b"["):
+        return "json"
+    if head.startswith(b"{"):
+        first, newline, rest = head.partition(b"\n")
+        if not newline:
+            # No line end in the window: the whole file is one line (read it as a document,
+            # which also unwraps a {name: caption} map), or a line longer than the window,
+            # likelier a JSON Lines record unless the extension said .json.
+            window_full = len(head) >= SNIFF_BYTES - 64
+            return "jsonl" if window_full and guess != "json" else "json"
+        try:
+            is_object = isinstance(orjson.loads(first), dict)
+        except orjson.JSONDecodeError:
+            is_object = False
+        return "jsonl" if is_object and rest.strip() else "json"
+    return guess if guess == "json" else "text"

@@ -1,0 +1,53 @@
+"""JSON Lines: one JSON value a line; bad lines become error items and reading goes on."""
+from __future__ import annotations
+
+from typing import BinaryIO, Iterator
+
+import orjson
+
+from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from transforms.readers.opening import one_line, strip_bom
+
+SKIP_CHUNK = 1 << 20
+
+
+def read_jsonl(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
+    limit = opts.max_record_bytes
+    line_no = 0
+    while True:
+        # limit + 1 bytes: a line that fills them without its newline is over the limit, and a
+        # huge line never costs more memory than that.
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        line_no += 1
+        if line_no == 1:
+            line = strip_bom(line)
+        if len(line) > limit and not line.endswith(b"\n"):
+            skip_rest_of_line(stream)
+            yield read_error(line_no, "record_too_large",
+                             f"record too large: line is over {limit} bytes (--max-record-bytes)",
+                             line[:RAW_PREFIX_BYTES])
+            continue
+        if not line.strip():
+            continue
+        yield parse_line(line, line_no)
+
+
+def parse_line(line: bytes, line_no: int) -> RawItem:
+    try:
+        return RawItem(line_no, orjson.loads(line))
+    except orjson.JSONDecodeError as exc:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return read_error(line_no, "invalid_utf8", f"invalid UTF-8: {one_line(bad)}",
+                              line.rstrip(b"\r\n"))
+        return read_error(line_no, "invalid_json", f"invalid JSON: {one_line(exc)}",
+                          text.rstrip("\r\n"))
+
+
+def skip_rest_of_line(stream: BinaryIO) -> None:
+    while chunk := stream.readline(SKIP_CHUNK):
+        if chunk.endswith(b"\n"):
+            return
