@@ -73,6 +73,9 @@ def fail(reason: str, message: str):
 
 
 def join_system(*parts: str | None) -> str | None:
+    for part in parts:
+        if part is not None and not isinstance(part, str):
+            fail("wrong_type", f"the system prompt is a {type(part).__name__}, not a string")
     texts = [part for part in parts if part and part.strip()]
     return "\n\n".join(texts) if texts else None
 
@@ -99,7 +102,7 @@ def single_turn(record: Record) -> tuple[str | None, str, str]:
     system, turns = split_system(record)
     if not turns:
         fail("not_a_conversation", "the record has no user/assistant turns")
-    roles = [role for role, _ in turns]
+    roles = [str(role) for role, _ in turns]
     if roles != ["user", "assistant"]:
         fail("not_single_turn", f"the target takes one user turn then one assistant turn; "
                                 f"the record has {'/'.join(roles)}")
@@ -107,6 +110,8 @@ def single_turn(record: Record) -> tuple[str | None, str, str]:
 
 
 def require_string(value, name: str) -> str:
+    if value is None:
+        fail("missing_field", f"the record has no {name}")
     if not isinstance(value, str):
         fail("wrong_type", f"{name} is a {type(value).__name__}, not a string")
     if not value.strip():

@@ -70,7 +70,7 @@ def _derived_fields(record) -> dict:
     system, turns = split_system(record)
     if not turns:
         return {}
-    roles = [role for role, _ in turns]
+    roles = [str(role) for role, _ in turns]
     if roles != ["user", "assistant"]:
         fail("not_single_turn", f"instruction tuning takes one user turn then one assistant "
                                 f"turn; the record has {'/'.join(roles)}")
@@ -85,11 +85,13 @@ class SagemakerInstruction(Target):
 
     def build(self, record, ctx):
         template = ctx.template or DEFAULT_TEMPLATE
-        fields = dict(record.fields)
-        if record.text is not None:
-            fields.setdefault("text", record.text)
         derived = {} if has_instruction_fields(record) else _derived_fields(record)
         document = not derived and not has_instruction_fields(record)
+        fields = dict(record.fields)
+        # the derived system text already holds record.system (joined with a system turn)
+        for name, value in (("text", record.text), ("system", None if derived else record.system)):
+            if value is not None:
+                fields.setdefault(name, value)
         obj = {}
         for name in placeholders(template):
             field = ctx.placeholder_map.get(name, name)

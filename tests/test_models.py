@@ -1,0 +1,45 @@
+import pytest
+
+from transforms.models import KINDS, MODELS, get_model, models_for_kind
+from transforms.targets import TARGETS
+
+
+def test_every_model_kind_has_a_target():
+    target_kinds = {target.kind for target in TARGETS.values()}
+    assert set(KINDS) == target_kinds
+    for spec in MODELS.values():
+        assert spec.kinds and set(spec.kinds) <= target_kinds, spec.name
+        assert spec.service in ("bedrock", "sagemaker")
+        assert spec.sources, spec.name
+
+
+def test_get_model_unknown_lists_names():
+    with pytest.raises(KeyError) as error:
+        get_model("gpt-5")
+    assert "titan-text-express" in str(error.value) and "mistral-7b" in str(error.value)
+
+
+def test_design_table():
+    assert get_model("titan-text-express").kinds == ("text-to-text", "pretrain")
+    assert get_model("titan-text-premier").kinds == ("text-to-text",)
+    assert get_model("titan-image-generator").kinds == ("text-to-text", "image")
+    assert get_model("claude-3-haiku").kinds == ("single-turn", "multi-turn")
+    assert {m.name for m in models_for_kind("pretrain")} == {"titan-text-express",
+                                                              "titan-text-lite"}
+    assert all(m.service == "sagemaker" for m in models_for_kind("instruction"))
+    assert len(models_for_kind("instruction")) == 17
+
+
+def test_limits():
+    express = get_model("titan-text-express")
+    assert (express.max_tokens, express.max_train_bytes, express.max_pretrain_train_bytes,
+            express.max_validation_bytes) == (4096, 10**9, 10 * 10**9, 100 * 10**6)
+    image = get_model("titan-image-generator")
+    assert not image.takes_validation
+    assert (image.min_records, image.max_train_records, image.caption_min_chars,
+            image.caption_max_chars, image.image_max_pixels) == (5, 10_000, 3, 1024, 12_582_912)
+    haiku = get_model("claude-3-haiku")
+    assert (haiku.min_records, haiku.max_train_records, haiku.max_validation_records,
+            haiku.max_total_records, haiku.max_tokens) == (32, 10_000, 1000, 10_000, 32_000)
+    assert any("[3rd, verify]" in source for source in haiku.sources)
+    assert get_model("cohere-command-light").min_records == 32
