@@ -1,0 +1,122 @@
+"""The `tuneprep` command: run, validate, targets.
+
+Exit codes: 0 success; 1 the run failed (a check failed, or the job itself); 2 a usage error or a
+refused option. Errors are one line on stderr."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import orjson
+
+from pipelines.options import UsageError, add_run_arguments, build_config, describe
+from transforms import storage
+
+log = logging.getLogger("tuneprep")
+
+# Beam's in-process runner in multi-threaded mode lost records without an error when measured
+# here; refuse it rather than risk a silently short dataset.
+_REFUSED_BEAM_OPTIONS = {"--direct_running_mode=multi_threading":
+                         "--direct_running_mode=multi_threading lost records in our tests; "
+                         "use in_memory (the default) or multi_processing"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, as for every other usage error
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tuneprep", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="build a dataset", description=(
+        "Build a training-ready dataset. Options not listed here are Apache Beam pipeline "
+        "options (for example --runner DataflowRunner, --direct_num_workers 2)."))
+    add_run_arguments(run)
+    val = sub.add_parser("validate", help="check JSONL files someone already made")
+    val.add_argument("--target", required=True)
+    val.add_argument("--model")
+    val.add_argument("--chars-per-token", type=float, default=6.0)
+    val.add_argument("--token-margin", type=float, default=0.0)
+    val.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_parser("targets", help="list targets, models and their limits")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        args, beam_args = make_parser().parse_known_args(argv)
+        if args.command != "run" and beam_args:
+            raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
+        if args.command == "run":
+            return _run(args, beam_args)
+        if args.command == "validate":
+            from pipelines.validate_cmd import validate_main
+            return validate_main(args)
+        from pipelines.targets_cmd import targets_main
+        return targets_main()
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args, beam_args: list[str]) -> int:
+    for arg in beam_args:
+        if arg in _REFUSED_BEAM_OPTIONS:
+            raise UsageError(_REFUSED_BEAM_OPTIONS[arg])
+    if "--direct_running_mode" in beam_args:
+        i = beam_args.index("--direct_running_mode")
+        if beam_args[i + 1:i + 2] == ["multi_threading"]:
+            raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
+    cfg = build_config(args)
+    if not storage.is_empty_or_missing(cfg.output):
+        if not args.overwrite:
+            raise UsageError(f"--output {cfg.output} is not empty; add --overwrite to replace it")
+        storage.remove_tree(cfg.output)
+
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from pipelines.build import build
+
+    options = PipelineOptions(beam_args)
+    try:
+        with beam.Pipeline(options=options) as p:
+            build(p, cfg, describe(cfg))
+    except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
+        print(f"error: the run failed: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
+        return 1
+    return _summarize(cfg)
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[-1] if text else repr(e)
+
+
+def _summarize(cfg) -> int:
+    report_uri = storage.join(cfg.output, "report.json")
+    if not storage.exists(report_uri):
+        print(f"error: the run ended without a report at {report_uri}", file=sys.stderr)
+        return 1
+    with storage.open_read(report_uri) as f:
+        report = orjson.loads(f.read())
+    splits = ", ".join(f"{k} {v:,}" for k, v in sorted(report["output_records"].items())) or "none"
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(report["dead_letter_reasons"].items()))
+    print(f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
+          f"written: {splits}; dead letters: {report['dead_letter_records']:,}"
+          + (f" ({reasons})" if reasons else ""))
+    ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
+    if ok:
+        print(f"dataset: {cfg.output} (report.json, manifest.json, dead_letter/)")
+        return 0
+    for err in report.get("errors", []):
+        print(f"error: {err}", file=sys.stderr)
+    print(f"error: the dataset at {cfg.output} is not complete (no _SUCCESS)", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

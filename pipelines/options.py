@@ -1,0 +1,182 @@
+"""The `tuneprep run` options: parsed, checked and turned into one RunConfig.
+
+Anything the parser does not know is handed to Beam as a pipeline option (--runner, ...)."""
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from transforms import storage
+from transforms.adapters import ADAPTERS, AdapterOptions
+from transforms.config import RunConfig
+from transforms.readers import ReadOptions
+from transforms.targets import TARGETS
+from transforms.targets.context import REPAIRS
+
+
+class UsageError(Exception):
+    """A refused option or argument: exit 2, one line."""
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", action="append", required=True, metavar="URI",
+                   help="input file, folder or glob (local or s3://); repeat for more")
+    p.add_argument("--target", required=True, choices=sorted(TARGETS), help="output format")
+    p.add_argument("--output", required=True, metavar="URI", help="output folder")
+    p.add_argument("--model", help="model id (see `tuneprep targets`): checks it takes the "
+                   "target and applies its limits")
+    p.add_argument("--input-format", choices=sorted(ADAPTERS),
+                   help="input adapter (default: detected per file)")
+    p.add_argument("--file-format", choices=["jsonl", "json", "csv", "tsv", "parquet", "text"],
+                   help="container format (default: from the extension, else sniffed)")
+    p.add_argument("--field-map", default="", metavar="A=B,...",
+                   help="canonical field = source key, e.g. instruction=question,response=answer")
+    p.add_argument("--template", metavar="FILE",
+                   help="sagemaker-instruction: template.json with prompt and completion")
+    p.add_argument("--placeholder-map", default="", metavar="P=F,...",
+                   help="sagemaker-instruction: template placeholder = record field")
+    split = p.add_mutually_exclusive_group()
+    split.add_argument("--validation-input", action="append", default=[], metavar="URI",
+                       help="files that form the validation split")
+    split.add_argument("--validation-split", type=float, default=0.0, metavar="FRACTION",
+                       help="share of records held out for validation, chosen from the record id")
+    p.add_argument("--num-shards", type=int, help="sharded targets: files per split "
+                   "(default: one per ~256 MB)")
+    p.add_argument("--image-root", help="base folder for relative image paths")
+    p.add_argument("--repair", default="", metavar="NAME,...",
+                   help="conversation repairs to apply instead of refusing: " + ", ".join(REPAIRS))
+    p.add_argument("--max-tokens", type=int, help="per-record token limit (overrides the model's)")
+    p.add_argument("--chars-per-token", type=float, default=6.0,
+                   help="characters per token when estimating length (default 6, AWS's rule)")
+    p.add_argument("--token-margin", type=float, default=0.1,
+                   help="share of the token limit kept free, since 6 chars/token undercounts "
+                   "some text (default 0.1)")
+    p.add_argument("--chunk-chars", type=int,
+                   help="bedrock-pretrain: chunk documents to at most this many characters "
+                   "(default: the model's limit, at most 20000)")
+    p.add_argument("--text-unit", choices=["file", "line", "paragraph"], default="file",
+                   help="plain text inputs: one record per file, line or paragraph")
+    p.add_argument("--sample-to-quota", action="store_true",
+                   help="down-sample deterministically to the model's record quota instead of failing")
+    p.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
+                   help="larger raw records are dead letters (default 16 MiB)")
+    p.add_argument("--batch-size", type=int, default=4096, help=argparse.SUPPRESS)
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a non-empty output folder")
+
+
+def parse_map(text: str, what: str) -> dict[str, str]:
+    out = {}
+    for pair in filter(None, (s.strip() for s in text.split(","))):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"{what}: '{pair}' is not NAME=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def expand_inputs(uris: list[str]) -> list[str]:
+    """Files, folders (recursively; names starting with '.' or '_' are skipped) and globs → a
+    sorted list of file URIs. Raises UsageError for a URI that matches nothing."""
+    found: list[str] = []
+    for uri in uris:
+        fs, path = storage.filesystem(uri)
+        if any(c in path for c in "*?["):
+            paths = [p for p in fs.glob(path) if fs.isfile(p)]
+        elif fs.isdir(path):
+            paths = [p for p in fs.find(path) if not _hidden(p[len(path):])]
+        elif fs.exists(path):
+            paths = [path]
+        else:
+            raise UsageError(f"--input {uri}: no such file or folder")
+        if not paths:
+            raise UsageError(f"--input {uri}: matches no file")
+        found += sorted(_unstrip(fs, uri, p) for p in paths)
+    return list(dict.fromkeys(found))
+
+
+def _hidden(relpath: str) -> bool:
+    return any(part.startswith((".", "_")) for part in relpath.split("/") if part)
+
+
+def _unstrip(fs, uri: str, path: str) -> str:
+    """fsspec paths lose their protocol; give it back so workers open the same file."""
+    protocol = uri.split("://", 1)[0] if "://" in uri else None
+    return f"{protocol}://{path}" if protocol and protocol != "file" else path
+
+
+def build_config(args) -> RunConfig:
+    target = TARGETS[args.target]
+    model = None
+    if args.model:
+        from transforms.models import get_model
+        try:
+            model = get_model(args.model)
+        except KeyError as e:
+            raise UsageError(str(e.args[0]) if e.args else str(e)) from None
+        if target.kind not in model.kinds:
+            takes = [t for t, tg in sorted(TARGETS.items()) if tg.kind in model.kinds]
+            raise UsageError(f"--model {model.name} does not take --target {target.name}; "
+                             f"it takes: {', '.join(takes) or 'none of the targets'}")
+    wants_validation = bool(args.validation_input) or args.validation_split > 0
+    if wants_validation and (not target.takes_validation or
+                             (model is not None and not model.takes_validation)):
+        who = target.name if not target.takes_validation else model.name
+        raise UsageError(f"{who} takes no validation set: drop --validation-input/--validation-split")
+    if not 0.0 <= args.validation_split < 1.0:
+        raise UsageError("--validation-split must be at least 0 and below 1")
+    if args.num_shards is not None and (args.num_shards < 1 or
+                                        (target.layout == "single" and args.num_shards != 1)):
+        raise UsageError(f"--num-shards: {target.name} writes exactly one file per split"
+                         if target.layout == "single" else "--num-shards must be at least 1")
+    if not 0.0 <= args.token_margin < 1.0:
+        raise UsageError("--token-margin must be at least 0 and below 1")
+    for name, value in (("--chars-per-token", args.chars_per_token), ("--max-tokens", args.max_tokens),
+                        ("--chunk-chars", args.chunk_chars), ("--batch-size", args.batch_size),
+                        ("--max-record-bytes", args.max_record_bytes)):
+        if value is not None and value <= 0:
+            raise UsageError(f"{name} must be positive")
+    repair = tuple(r for r in (s.strip() for s in args.repair.split(",")) if r)
+    unknown = [r for r in repair if r not in REPAIRS]
+    if unknown:
+        raise UsageError(f"--repair {unknown[0]}: unknown; known: {', '.join(REPAIRS)}")
+    template = None
+    if args.template:
+        if args.target != "sagemaker-instruction":
+            raise UsageError("--template is for --target sagemaker-instruction")
+        from transforms.targets.sagemaker_instruction import parse_template
+        try:
+            with open(args.template, encoding="utf-8") as f:
+                template = parse_template(f.read())
+        except OSError as e:
+            raise UsageError(f"--template {args.template}: {e.strerror}") from None
+        except ValueError as e:
+            raise UsageError(f"--template {args.template}: {e}") from None
+    return RunConfig(
+        target=target.name, output=args.output.rstrip("/"),
+        inputs=expand_inputs(args.input), validation_inputs=expand_inputs(args.validation_input),
+        model=model.name if model else None, input_format=args.input_format,
+        read=ReadOptions(file_format=args.file_format, text_unit=args.text_unit,
+                         max_record_bytes=args.max_record_bytes),
+        adapter=AdapterOptions(field_map=parse_map(args.field_map, "--field-map"),
+                               image_root=args.image_root),
+        template=template, placeholder_map=parse_map(args.placeholder_map, "--placeholder-map"),
+        repair=repair, validation_split=args.validation_split, num_shards=args.num_shards,
+        chars_per_token=args.chars_per_token, token_margin=args.token_margin,
+        max_tokens=args.max_tokens, chunk_chars=args.chunk_chars,
+        sample_to_quota=args.sample_to_quota, batch_size=args.batch_size,
+        run_id=uuid.uuid4().hex[:12])
+
+
+def describe(cfg: RunConfig) -> dict:
+    """The options as recorded in manifest.json."""
+    return {"options": {
+        "target": cfg.target, "model": cfg.model, "input_format": cfg.input_format,
+        "file_format": cfg.read.file_format, "text_unit": cfg.read.text_unit,
+        "field_map": cfg.adapter.field_map, "template": cfg.template,
+        "placeholder_map": cfg.placeholder_map, "repair": list(cfg.repair),
+        "validation_split": cfg.validation_split, "num_shards": cfg.num_shards,
+        "chars_per_token": cfg.chars_per_token, "token_margin": cfg.token_margin,
+        "max_tokens": cfg.max_tokens_per_record(), "max_chars": cfg.max_chars(),
+        "sample_to_quota": cfg.sample_to_quota, "max_record_bytes": cfg.read.max_record_bytes},
+        "inputs": cfg.inputs, "validation_inputs": cfg.validation_inputs}

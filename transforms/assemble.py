@@ -1,0 +1,239 @@
+"""Turn the per-batch part files into the dataset layout of DESIGN.md §4, then the manifest,
+the report and `_SUCCESS` (last). Pure Python over fsspec; runs once, after every part exists.
+
+Parts are written per batch under OUT/_temporary/RUN/ and named by (file index, batch index),
+so sorting their names gives input order: the dataset is byte-identical whatever the runner,
+bundling or retries did, and no stage had to shuffle the records themselves.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from dataclasses import dataclass
+
+import orjson
+
+from transforms import stats as st
+from transforms.jsonl import dumps_line
+from transforms.records import SAMPLE, dead_letter
+from transforms.storage import filesystem, join, open_read, remove_tree, write_bytes
+from transforms.targets import get_target
+from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
+
+AUTO_SHARD_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    kind: str      # train | validation | dead_letter
+    key: str       # file index - batch index: sorts in input order
+    uri: str
+    records: int
+    bytes: int
+    source_uri: str
+
+
+def temp_root(cfg) -> str:
+    return join(cfg.output, "_temporary", cfg.run_id)
+
+
+def write_part(cfg, kind: str, key: str, lines: list[bytes], source_uri: str,
+               source_lines: list[int] | None = None) -> Part:
+    """Writes one batch's lines of one kind; the same key always gives the same file, so a
+    retried bundle overwrites its own part and nothing is counted twice."""
+    data = b"\n".join(lines) + b"\n"
+    uri = join(temp_root(cfg), kind, f"{key}.jsonl")
+    write_bytes(uri, data)
+    if source_lines is not None:
+        write_bytes(uri + ".src", orjson.dumps(source_lines))
+    return Part(kind, key, uri, len(lines), len(data), source_uri)
+
+
+class _Out:
+    """One output file being written, with its count, size and digest for the manifest."""
+
+    def __init__(self, cfg, relpath: str):
+        self.relpath, self.uri = relpath, join(cfg.output, relpath)
+        fs, path = filesystem(self.uri)
+        self.f = fs.open(path, "wb")
+        self.records, self.bytes, self.sha = 0, 0, hashlib.sha256()
+
+    def write(self, line: bytes):
+        self.f.write(line)
+        self.sha.update(line)
+        self.records += 1
+        self.bytes += len(line)
+
+    def close(self) -> dict:
+        self.f.close()
+        return {"path": self.relpath, "records": self.records, "bytes": self.bytes,
+                "sha256": self.sha.hexdigest()}
+
+
+def _line_hash(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=8).digest()
+
+
+def _sample_keep(parts, quota: int) -> set:
+    """(part key, line index) of the `quota` lines with the smallest content hash: a
+    deterministic down-sample that holds only `quota` entries in memory."""
+    def keyed():
+        for part in parts:
+            with open_read(part.uri) as f:
+                for i, line in enumerate(f):
+                    yield (_line_hash(line), part.key, i)
+    return {(k, i) for _, k, i in heapq.nsmallest(quota, keyed())}
+
+
+def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
+    spec = cfg.model_spec()
+    if spec is None:
+        return []
+    problems = []
+    hint = " (use --sample-to-quota to down-sample deterministically)"
+    limits = {TRAIN: spec.max_train_records, VALIDATION: spec.max_validation_records}
+    for split, limit in limits.items():
+        if limit is not None and counts.get(split, 0) > limit and not cfg.sample_to_quota:
+            problems.append(f"{split} has {counts[split]:,} records; {spec.name} takes at most "
+                            f"{limit:,}{hint}")
+    total = sum(counts.get(s, 0) - sampled.get(s, 0) for s in (TRAIN, VALIDATION))
+    if spec.max_total_records is not None and total > spec.max_total_records:
+        problems.append(f"train and validation hold {total:,} records together; {spec.name} "
+                        f"takes at most {spec.max_total_records:,}{hint}")
+    if spec.min_records is not None and counts.get(TRAIN, 0) - sampled.get(TRAIN, 0) < spec.min_records:
+        problems.append(f"train has {counts.get(TRAIN, 0) - sampled.get(TRAIN, 0):,} records; "
+                        f"{spec.name} needs at least {spec.min_records:,}")
+    return problems
+
+
+def _quotas(cfg) -> dict:
+    spec = cfg.model_spec()
+    if spec is None or not cfg.sample_to_quota:
+        return {}
+    quotas = {TRAIN: spec.max_train_records, VALIDATION: spec.max_validation_records}
+    if spec.max_total_records is not None:
+        # keep the validation share when both must fit one total
+        quotas[TRAIN] = min(q for q in (quotas[TRAIN], spec.max_total_records) if q is not None)
+    return {k: v for k, v in quotas.items() if v is not None}
+
+
+def _shard_count(cfg, target, total_bytes: int) -> int:
+    if target.layout == "single":
+        return 1
+    if cfg.num_shards:
+        return cfg.num_shards
+    return max(1, math.ceil(total_bytes / AUTO_SHARD_BYTES))
+
+
+def _write_split(cfg, target, split, parts, keep, dead_out) -> list[dict]:
+    total = sum(p.records for p in parts) if keep is None else len(keep)
+    n = _shard_count(cfg, target, sum(p.bytes for p in parts))
+    if target.layout == "single":
+        names = [f"{split}/{split}.jsonl"]
+    else:
+        names = [f"{split}/part-{i:05d}-of-{n:05d}.jsonl" for i in range(n)]
+    files, shard, out, written = [], 0, _Out(cfg, names[0]), 0
+    for part in parts:
+        sources = None
+        with open_read(part.uri) as f:
+            for index, line in enumerate(f):
+                if keep is not None and (part.key, index) not in keep:
+                    if sources is None:
+                        with open_read(part.uri + ".src") as s:
+                            sources = orjson.loads(s.read())
+                    dead_out.write(dumps_line(dead_letter(
+                        "sampled_out", SAMPLE, "left out by --sample-to-quota", part.source_uri,
+                        sources[index], line.rstrip(b"\n"), cfg.raw_limit)) + b"\n")
+                    continue
+                # line-level boundaries keep shards even however the batches fell
+                while shard + 1 < n and written >= (shard + 1) * total / n:
+                    files.append(out.close())
+                    shard += 1
+                    out = _Out(cfg, names[shard])
+                out.write(line)
+                written += 1
+    files.append(out.close())
+    while shard + 1 < n:  # more shards than lines: keep the promised count, empty files
+        shard += 1
+        files.append(_Out(cfg, names[shard]).close())
+    for name, data in target.side_files(cfg.target_context()).items():
+        write_bytes(join(cfg.output, split, name), data)
+        files.append({"path": f"{split}/{name}", "records": None, "bytes": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest()})
+    return files
+
+
+def _file_size_problems(cfg, target, files) -> list[str]:
+    spec = cfg.model_spec()
+    if spec is None:
+        return []
+    limits = {TRAIN: spec.max_train_bytes, VALIDATION: spec.max_validation_bytes}
+    if target.kind == "pretrain" and getattr(spec, "max_pretrain_train_bytes", None):
+        limits[TRAIN] = spec.max_pretrain_train_bytes
+    problems = []
+    for split, limit in limits.items():
+        size = sum(f["bytes"] for f in files if f["path"].startswith(split + "/")
+                   and f["records"] is not None)
+        if limit is not None and size > limit:
+            problems.append(f"{split} data is {size:,} bytes; {spec.name} takes at most {limit:,}")
+    return problems
+
+
+def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
+    """Writes the dataset and returns the report. A failed check (quota, file size, nothing
+    accepted) still writes the report and the dead letters, but no data and no _SUCCESS."""
+    target = get_target(cfg.target)
+    by_kind: dict[str, list[Part]] = {}
+    for part in sorted(parts, key=lambda p: (p.kind, p.key)):
+        by_kind.setdefault(part.kind, []).append(part)
+    counts = {k: sum(p.records for p in v) for k, v in by_kind.items()}
+    quotas = _quotas(cfg)
+    keeps = {split: _sample_keep(by_kind[split], quota) for split, quota in quotas.items()
+             if counts.get(split, 0) > quota}
+    sampled = {split: counts[split] - len(keep) for split, keep in keeps.items()}
+    errors = _quota_problems(cfg, counts, sampled)
+    if not counts.get(TRAIN):
+        errors.append("no record was accepted into train; see dead_letter/ and report.json")
+
+    files = []
+    dead_out = _Out(cfg, f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl")
+    for part in by_kind.get(DEAD_LETTER, []):
+        with open_read(part.uri) as f:
+            for line in f:
+                dead_out.write(line)
+    if not errors:
+        for split in (TRAIN, VALIDATION):
+            if by_kind.get(split):
+                files += _write_split(cfg, target, split, by_kind[split], keeps.get(split),
+                                      dead_out)
+        errors += _file_size_problems(cfg, target, files)
+    files.insert(0, dead_out.close())
+
+    report = _report(stats, counts, sampled, errors)
+    write_bytes(join(cfg.output, "report.json"), orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    manifest = {"files": files, **manifest_extra}
+    write_bytes(join(cfg.output, "manifest.json"),
+                orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    remove_tree(join(cfg.output, "_temporary"))
+    if not errors:
+        write_bytes(join(cfg.output, "_SUCCESS"), b"")
+    return report
+
+
+def _report(stats: dict, counts: dict, sampled: dict, errors: list[str]) -> dict:
+    report = st.merge(st.new_stats(), stats)
+    n_sampled = sum(sampled.values())
+    if n_sampled:
+        report["accepted_records"] -= n_sampled
+        report["dead_letter_records"] += n_sampled
+        report["dead_letter_reasons"]["sampled_out"] = n_sampled
+        report["dead_letter_stages"][SAMPLE] = n_sampled
+        for split, n in sampled.items():
+            report["output_records"][split] -= n
+    report["status"] = "failed" if errors else "succeeded"
+    report["errors"] = errors
+    ordered = {k: report.pop(k) for k in ("status", "errors", "input_records", "accepted_records",
+                                          "output_records", "dead_letter_records",
+                                          "dead_letter_reasons")}
+    return {**ordered, **report}

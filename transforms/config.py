@@ -1,0 +1,61 @@
+"""Everything a run needs, as one picklable value handed to every worker. Pure Python."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from transforms.adapters import AdapterOptions
+from transforms.readers import ReadOptions
+from transforms.targets.context import TargetContext
+
+DEFAULT_CHUNK_CHARS = 20_000
+
+
+@dataclass
+class RunConfig:
+    target: str
+    output: str
+    inputs: list[str] = field(default_factory=list)             # expanded file URIs, sorted
+    validation_inputs: list[str] = field(default_factory=list)
+    model: str | None = None
+    input_format: str | None = None       # adapter name; None = detect per file
+    read: ReadOptions = field(default_factory=ReadOptions)
+    adapter: AdapterOptions = field(default_factory=AdapterOptions)
+    template: dict | None = None
+    placeholder_map: dict[str, str] = field(default_factory=dict)
+    repair: tuple[str, ...] = ()
+    validation_split: float = 0.0
+    num_shards: int | None = None          # sharded layouts; None = one shard per ~256 MB
+    chars_per_token: float = 6.0
+    token_margin: float = 0.1              # share of the token limit kept free (6 chars/token undercounts)
+    max_tokens: int | None = None          # overrides the model's per-record limit
+    chunk_chars: int | None = None         # pre-training chunk size; None = from the model's limit
+    sample_to_quota: bool = False
+    batch_size: int = 4096
+    raw_limit: int = 2048                  # bytes of raw text kept in a dead letter
+    run_id: str = "run"
+
+    def max_tokens_per_record(self) -> int | None:
+        if self.max_tokens is not None:
+            return self.max_tokens
+        spec = self.model_spec()
+        return spec.max_tokens if spec is not None else None
+
+    def model_spec(self):
+        if self.model is None:
+            return None
+        from transforms.models import get_model
+        return get_model(self.model)
+
+    def max_chars(self) -> int | None:
+        tokens = self.max_tokens_per_record()
+        if tokens is None:
+            return None
+        return int(tokens * self.chars_per_token * (1.0 - self.token_margin))
+
+    def target_context(self) -> TargetContext:
+        max_chars = self.max_chars()
+        chunk = self.chunk_chars or (min(max_chars, DEFAULT_CHUNK_CHARS) if max_chars
+                                     else DEFAULT_CHUNK_CHARS)
+        return TargetContext(model=self.model_spec(), max_chars=max_chars, chunk_chars=chunk,
+                             template=self.template, placeholder_map=dict(self.placeholder_map),
+                             repair=frozenset(self.repair))

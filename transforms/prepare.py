@@ -1,0 +1,53 @@
+"""Beam: batches of raw items → processed batches (normalize, split, format, validate).
+
+Rule failures are dead letters with their own reason inside BatchProcessor; Beam's exception
+handling is the safety net for anything else, turning a failed batch into `internal_error`
+dead letters so no record is lost and the run goes on."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms.process import BatchProcessor
+from transforms.records import RecordError
+
+
+class _ProcessBatchFn(beam.DoFn):
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.processor = None
+
+    def setup(self):
+        self.processor = BatchProcessor(self.cfg)
+
+    def process(self, batch):
+        yield self.processor(batch)
+
+
+class _FailedBatchFn(beam.DoFn):
+    """(batch, exception info) from with_exception_handling → every item a dead letter."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.processor = None
+
+    def setup(self):
+        self.processor = BatchProcessor(self.cfg)
+
+    def process(self, failed):
+        batch, (exc_type, exc_repr, _traceback) = failed
+        name = getattr(exc_type, "__name__", str(exc_type))
+        error = RecordError("internal_error", f"the batch failed: {name}: {exc_repr}", "normalize")
+        yield self.processor.refuse_all(batch, error)
+
+
+class PrepareRecords(beam.PTransform):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, batches):
+        good, failed = (batches
+                        | "Process" >> beam.ParDo(_ProcessBatchFn(self.cfg))
+                        .with_exception_handling())
+        rescued = failed | "FailedToDeadLetters" >> beam.ParDo(_FailedBatchFn(self.cfg))
+        return (good, rescued) | "All" >> beam.Flatten()

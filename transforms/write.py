@@ -1,0 +1,66 @@
+"""Beam: processed batches → part files, then one assembly step that lays out the dataset.
+
+Parts are written where they are made (no shuffle of records: the local runner would hold a
+shuffled corpus in memory); only their small descriptions and the statistics are gathered."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms import stats as st
+from transforms.assemble import assemble, write_part
+from transforms.process import DEAD_LETTER
+
+STATS = "stats"
+
+
+class _WritePartsFn(beam.DoFn):
+    def __init__(self, cfg):
+        self.cfg = cfg
+
+    def process(self, processed):
+        for kind, lines in processed.lines.items():
+            sources = processed.sources.get(kind) if (
+                self.cfg.sample_to_quota and kind != DEAD_LETTER) else None
+            yield write_part(self.cfg, kind, processed.key, lines, processed.uri, sources)
+        yield beam.pvalue.TaggedOutput(STATS, processed.stats)
+
+
+class MergeStats(beam.CombineFn):
+    def create_accumulator(self):
+        return st.new_stats()
+
+    def add_input(self, acc, stats):
+        return st.merge(acc, stats)
+
+    def merge_accumulators(self, accs):
+        accs = iter(accs)
+        first = next(accs)
+        for acc in accs:
+            st.merge(first, acc)
+        return first
+
+    def extract_output(self, acc):
+        return acc
+
+
+class WriteDataset(beam.PTransform):
+    """Writes parts, then assembles OUT/ (splits, dead letters, manifest, report, _SUCCESS).
+    Outputs the report."""
+
+    def __init__(self, cfg, manifest_extra: dict):
+        super().__init__()
+        self.cfg = cfg
+        self.manifest_extra = manifest_extra
+
+    def expand(self, processed):
+        cfg, extra = self.cfg, self.manifest_extra
+        written = processed | "WriteParts" >> beam.ParDo(_WritePartsFn(cfg)).with_outputs(
+            STATS, main="parts")
+        parts = written.parts | "GatherParts" >> beam.combiners.ToList()
+        stats = written[STATS] | "MergeStats" >> beam.CombineGlobally(MergeStats())
+        return (processed.pipeline
+                | "Once" >> beam.Create([None])
+                | "Assemble" >> beam.Map(
+                    lambda _, parts, stats: assemble(cfg, parts, stats, extra),
+                    parts=beam.pvalue.AsSingleton(parts),
+                    stats=beam.pvalue.AsSingleton(stats)))
