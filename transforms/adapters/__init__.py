@@ -17,3 +17,69 @@ from dataclasses import dataclass, field
 class AdapterOptions:
     field_map: dict[str, str] = field(default_factory=dict)   # canonical name -> source key
     image_root: str | None = None     # base for relative image paths (default: the caption file's folder)
+
+
+# The adapter modules come after AdapterOptions; the order below breaks detection ties.
+from typing import Any  # noqa: E402
+
+from transforms.adapters import (alpaca, dolly, image_caption, messages,  # noqa: E402
+                                 prompt_completion, sharegpt, text)
+from transforms.adapters.common import Adapter, refuse, type_name  # noqa: E402
+from transforms.records import NORMALIZE, Record, RecordError, Source  # noqa: E402
+
+ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in (
+    messages, sharegpt, alpaca, dolly, prompt_completion, image_caption, text)}
+DETECT_SAMPLE = 20
+
+__all__ = ["ADAPTERS", "Adapter", "AdapterOptions", "adapter_name", "detect", "normalize"]
+
+
+def adapter_name(name: str) -> str:
+    """The registry name for a user-given name: "prompt_completion" → "prompt-completion"."""
+    return name.strip().lower().replace("_", "-")
+
+
+def detect(values: list, opts: AdapterOptions | None = None) -> str | None:
+    """The adapter matching the most of the first values; ties go to the earlier adapter."""
+    sample = [apply_field_map(v, opts.field_map if opts else {}) for v in values[:DETECT_SAMPLE]]
+    best, best_count = None, 0
+    for name, adapter in ADAPTERS.items():
+        count = sum(1 for v in sample if safe_match(adapter, v))
+        if count > best_count:
+            best, best_count = name, count
+    return best
+
+
+def normalize(value: Any, adapter: str, source: Source,
+              opts: AdapterOptions | None = None) -> Record:
+    opts = opts or AdapterOptions()
+    spec = ADAPTERS.get(adapter_name(adapter))
+    if spec is None:
+        raise refuse("unknown_format", f'unknown input format "{adapter}" '
+                     f"(known: {', '.join(ADAPTERS)})")
+    try:
+        return spec.normalize(apply_field_map(value, opts.field_map), source, opts)
+    except RecordError as err:
+        err.stage = err.stage or NORMALIZE
+        raise
+    except Exception as exc:  # odd JSON shapes must refuse the record, never crash the run
+        raise refuse("wrong_type", f"{spec.name} record has an unexpected shape "
+                     f"({type(exc).__name__}: {' '.join(str(exc).split())})") from exc
+
+
+def apply_field_map(value: Any, field_map: dict[str, str]) -> Any:
+    """Renames source keys to canonical names in a shallow copy (canonical name -> source key)."""
+    if not field_map or not isinstance(value, dict):
+        return value
+    renamed = dict(value)
+    for canonical, source_key in field_map.items():
+        if source_key in value and source_key != canonical:
+            renamed[canonical] = renamed.pop(source_key)
+    return renamed
+
+
+def safe_match(adapter: Adapter, value: Any) -> bool:
+    try:
+        return bool(adapter.matches(value))
+    except Exception:  # a value odd enough to break a matcher does not match it
+        return False

@@ -1,0 +1,60 @@
+"""Image + caption: {"image" | "image-ref" | ... | "images": [first], "caption" | "text" | "prompt"}.
+Relative image paths are resolved against --image-root, else the caption file's folder."""
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
+                                        text_field, type_name)
+from transforms.records import Record, Source
+
+IMAGE_KEYS = ("image", "image-ref", "image_ref", "image_path", "file_name", "path", "images")
+CAPTION_KEYS = ("caption", "text", "prompt")
+KEYS = IMAGE_KEYS + CAPTION_KEYS
+
+
+def matches(value: Any) -> bool:
+    return (isinstance(value, dict) and any(k in value for k in IMAGE_KEYS)
+            and any(k in value for k in CAPTION_KEYS))
+
+
+def normalize(value: Any, source: Source, opts) -> Record:
+    record = require_dict(value, ADAPTER)
+    image_key = next((k for k in IMAGE_KEYS if k in record), None)
+    if image_key is None:
+        raise refuse("missing_field", 'field "image" is missing')
+    caption_key = next((k for k in CAPTION_KEYS if k in record), None)
+    if caption_key is None:
+        raise refuse("missing_field", 'field "caption" is missing')
+    image = resolve(image_of(record, image_key), source.uri, getattr(opts, "image_root", None))
+    caption = text_field(record, caption_key)
+    used = (image_key, caption_key)
+    return Record(source=source, image=image, caption=caption,
+                  fields=scalar_extras(record, used, {}))
+
+
+def image_of(record: dict, key: str) -> str:
+    if key != "images":
+        return text_field(record, key)
+    images = record[key]
+    if not isinstance(images, list):
+        raise refuse("wrong_type", f'field "images" is {type_name(images)}, not a list')
+    if not images:
+        raise refuse("empty_field", 'field "images" is empty')
+    return text_field({"images[0]": images[0]}, "images[0]")
+
+
+def resolve(path: str, source_uri: str, image_root: str | None) -> str:
+    """Absolute paths and URIs stay; a relative path joins the image root or the source folder.
+    posixpath, not os.path: the base may be an s3:// URI."""
+    path = path.strip()
+    if path.startswith("/") or "://" in path:
+        return path
+    base = image_root if image_root else posixpath.dirname(source_uri)
+    while path.startswith("./"):
+        path = path[2:]
+    return f"{base.rstrip('/')}/{path}" if base else path
+
+
+ADAPTER = Adapter("image-caption", KEYS, matches, normalize)

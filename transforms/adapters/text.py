@@ -1,0 +1,29 @@
+"""Plain documents: a string, or an object with the text under text/content/input/document/body."""
+from __future__ import annotations
+
+from typing import Any
+
+from transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
+                                        text_field)
+from transforms.records import Record, Source
+
+KEYS = ("text", "content", "input", "document", "body")
+
+
+def matches(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, dict) and any(isinstance(value.get(k), str) for k in KEYS))
+
+
+def normalize(value: Any, source: Source, opts) -> Record:
+    if isinstance(value, str):
+        if not value.strip():
+            raise refuse("empty_field", "the document is empty")
+        return Record(source=source, text=value)
+    record = require_dict(value, ADAPTER)
+    key = next(k for k in KEYS if k in record)
+    text = text_field(record, key)
+    return Record(source=source, text=text, fields=scalar_extras(record, (key,), {}))
+
+
+ADAPTER = Adapter("text", KEYS, matches, normalize)
