@@ -79,9 +79,9 @@ def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
     if fmt == "parquet":
         yield from read_parquet(uri, opts)
         return
+    if fmt in ("unknown", "json"):
+        fmt = sniff_format(uri, fmt)
     with open_stream(uri) as stream:
-        if fmt in ("unknown", "json"):
-            fmt = sniff_format(stream, fmt)
         if fmt == "jsonl":
             yield from read_jsonl(stream, opts)
         elif fmt == "json":

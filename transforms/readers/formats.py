@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import posixpath
-from typing import BinaryIO
-
 import orjson
 
-from transforms.readers.opening import strip_bom
+from transforms.readers.opening import open_stream, strip_bom
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
 EXTENSIONS = {
@@ -35,11 +33,11 @@ def container_format(uri: str, forced: str | None = None) -> str:
     return EXTENSIONS.get(posixpath.splitext(name)[1], "unknown")
 
 
-def sniff_format(stream: BinaryIO, guess: str = "unknown") -> str:
+def sniff_format(uri: str, guess: str = "unknown") -> str:
     """`[` → json; `{` → jsonl when the first line is a whole object and more lines follow,
     else json (a pretty-printed object, or a one-line {name: caption} map); otherwise text.
     A ".json" file that holds JSON Lines (a common mislabel) is read as JSON Lines."""
-    head = strip_bom(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]).lstrip()
+    head = strip_bom(read_head(uri)).lstrip()
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{"):
@@ -56,3 +54,17 @@ def sniff_format(stream: BinaryIO, guess: str = "unknown") -> str:
             is_object = False
         return "jsonl" if is_object and rest.strip() else "json"
     return guess if guess == "json" else "text"
+
+
+def read_head(uri: str) -> bytes:
+    """Up to SNIFF_BYTES from the start; what could be read when the file is cut short (the
+    reader proper then reports it)."""
+    chunks, size = [], 0
+    try:
+        with open_stream(uri) as f:
+            while size < SNIFF_BYTES and (chunk := f.read(min(1 << 16, SNIFF_BYTES - size))):
+                chunks.append(chunk)
+                size += len(chunk)
+    except Exception:  # unreadable or cut short: the reader proper reports it
+        pass
+    return b"".join(chunks)

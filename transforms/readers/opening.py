@@ -12,12 +12,14 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @contextmanager
-def open_stream(uri: str) -> Iterator[io.BufferedReader]:
+def open_stream(uri: str) -> Iterator[io.BufferedIOBase]:
     """A buffered binary stream of the decompressed file (.gz, .bz2, .zst inferred)."""
     with fsspec.open(uri, "rb", compression="infer") as f:
         # Reading lines straight from an s3fs file object was measured 500x slower than through
-        # a local buffer, and the zstd reader has no readline buffer of its own.
-        yield f if isinstance(f, io.BufferedReader) else io.BufferedReader(f, BUFFER_SIZE)
+        # a local buffer, and the zstd reader has no readline buffer of its own. GzipFile and
+        # BZ2File buffer already; wrapping them again would lose up to a whole buffer of good
+        # lines before the point where a truncated file breaks.
+        yield f if isinstance(f, io.BufferedIOBase) else io.BufferedReader(f, BUFFER_SIZE)
 
 
 @contextmanager
