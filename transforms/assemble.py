@@ -17,7 +17,7 @@ import orjson
 from transforms import stats as st
 from transforms.jsonl import dumps_line
 from transforms.records import SAMPLE, dead_letter
-from transforms.storage import filesystem, join, open_read, remove_tree, write_bytes
+from transforms.storage import join, open_read, open_write, remove_tree, write_bytes
 from transforms.targets import get_target
 from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
 
@@ -55,8 +55,7 @@ class _Out:
 
     def __init__(self, cfg, relpath: str):
         self.relpath, self.uri = relpath, join(cfg.output, relpath)
-        fs, path = filesystem(self.uri)
-        self.f = fs.open(path, "wb")
+        self.f = open_write(self.uri)
         self.records, self.bytes, self.sha = 0, 0, hashlib.sha256()
 
     def write(self, line: bytes):

@@ -33,7 +33,7 @@ class Batch:
 def iter_batches(file_index: int, uri: str, split: str | None, cfg) -> Iterator[Batch]:
     items = iter(read_items(uri, cfg.read))
     head = list(islice(items, DETECT_SAMPLE))
-    adapter = cfg.input_format or detect([i.value for i in head if i.error is None])
+    adapter = cfg.input_format or detect([i.value for i in head if i.error is None], cfg.adapter)
     pending = head
     batch_index = 0
     while True:

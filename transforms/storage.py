@@ -24,8 +24,21 @@ def open_read(uri: str):
     return f if isinstance(f, io.BufferedReader) else io.BufferedReader(f, BUFFER)
 
 
+def open_write(uri: str):
+    """A binary writer; local parent folders are made (object stores have none to make)."""
+    fs, path = filesystem(uri)
+    if _is_local(fs):
+        fs.makedirs(fs._parent(path), exist_ok=True)
+    return fs.open(path, "wb")
+
+
+def _is_local(fs) -> bool:
+    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    return "file" in protocols or "local" in protocols
+
+
 def write_bytes(uri: str, data: bytes) -> None:
-    with fsspec.open(uri, "wb") as f:
+    with open_write(uri) as f:
         f.write(data)
 
 
