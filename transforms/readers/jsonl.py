@@ -43,8 +43,11 @@ def parse_line(line: bytes, line_no: int) -> RawItem:
         except UnicodeDecodeError as bad:
             return read_error(line_no, "invalid_utf8", f"invalid UTF-8: {one_line(bad)}",
                               line.rstrip(b"\r\n"))
-        return read_error(line_no, "invalid_json", f"invalid JSON: {one_line(exc)}",
-                          text.rstrip("\r\n"))
+        # the position within the line; the file line is the item's own
+        text = text.rstrip("\r\n")
+        column = exc.pos + 1 if exc.pos <= len(text) else len(text) + 1
+        return read_error(line_no, "invalid_json",
+                          f"invalid JSON at column {column}: {one_line(exc.msg)}", text)
 
 
 def skip_rest_of_line(stream: BinaryIO) -> None:
