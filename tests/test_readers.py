@@ -70,7 +70,7 @@ def test_invalid_json_line(tmp_path):
     assert values(items) == [(1, {"a": 1}), (3, {"a": 3})]
     bad = items[1]
     assert (bad.line, bad.error.reason, bad.raw) == (2, "invalid_json", '{"a": ,}')
-    assert bad.error.message == "invalid JSON at column 7: unexpected character"
+    assert bad.error.message == "invalid JSON at column 7: unexpected character, expected a JSON value"
     assert "\n" not in bad.error.message
 
 
