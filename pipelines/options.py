@@ -10,6 +10,10 @@ from transforms import storage
 from transforms.adapters import ADAPTERS, AdapterOptions
 from transforms.config import RunConfig
 from transforms.readers import ReadOptions
+from transforms.readers.formats import COMPRESSION_EXTENSIONS
+
+FOLDER_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines", ".json", ".csv", ".tsv", ".parquet",
+                     ".pq", ".txt", ".text")
 from transforms.targets import TARGETS
 from transforms.targets.context import REPAIRS
 
@@ -84,7 +88,8 @@ def expand_inputs(uris: list[str]) -> list[str]:
         if any(c in path for c in "*?["):
             paths = [p for p in fs.glob(path) if fs.isfile(p)]
         elif fs.isdir(path):
-            paths = [p for p in fs.find(path) if not _hidden(p[len(path):])]
+            paths = [p for p in fs.find(path)
+                     if not _hidden(p[len(path):]) and _is_data_file(p)]
         elif fs.exists(path):
             paths = [path]
         else:
@@ -93,6 +98,14 @@ def expand_inputs(uris: list[str]) -> list[str]:
             raise UsageError(f"--input {uri}: matches no file")
         found += sorted(_unstrip(fs, uri, p) for p in paths)
     return list(dict.fromkeys(found))
+
+
+def _is_data_file(path: str) -> bool:
+    """In a folder, only files with a data extension are inputs, so a README or SOURCE.md
+    beside the data is not read as a document (name such a file explicitly to read it)."""
+    return path.lower().endswith(FOLDER_EXTENSIONS) or any(
+        path.lower().endswith(ext + comp) for ext in FOLDER_EXTENSIONS
+        for comp in COMPRESSION_EXTENSIONS)
 
 
 def _hidden(relpath: str) -> bool:
