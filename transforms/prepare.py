@@ -41,6 +41,11 @@ class _FailedBatchFn(beam.DoFn):
 
 
 class PrepareRecords(beam.PTransform):
+    """Outputs two PCollections of processed batches: (processed, rescued from failed batches).
+
+    They are kept apart rather than flattened: the local runner materialises a Flatten's inputs,
+    which would hold the whole processed corpus in memory."""
+
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
@@ -50,4 +55,4 @@ class PrepareRecords(beam.PTransform):
                         | "Process" >> beam.ParDo(_ProcessBatchFn(self.cfg))
                         .with_exception_handling())
         rescued = failed | "FailedToDeadLetters" >> beam.ParDo(_FailedBatchFn(self.cfg))
-        return (good, rescued) | "All" >> beam.Flatten()
+        return good, rescued

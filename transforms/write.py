@@ -53,12 +53,22 @@ class WriteDataset(beam.PTransform):
         self.manifest_extra = manifest_extra
 
     def expand(self, processed):
+        """`processed`: one or more PCollections of processed batches, each written where it
+        is (see PrepareRecords on why they are not flattened first)."""
         cfg, extra = self.cfg, self.manifest_extra
-        written = processed | "WriteParts" >> beam.ParDo(_WritePartsFn(cfg)).with_outputs(
-            STATS, main="parts")
-        parts = written.parts | "GatherParts" >> beam.combiners.ToList()
-        stats = written[STATS] | "MergeStats" >> beam.CombineGlobally(MergeStats())
-        return (processed.pipeline
+        collections = processed if isinstance(processed, (tuple, list)) else (processed,)
+        parts, stats = [], []
+        for i, pcoll in enumerate(collections):
+            written = pcoll | f"WriteParts{i}" >> beam.ParDo(_WritePartsFn(cfg)).with_outputs(
+                STATS, main="parts")
+            parts.append(written.parts)
+            stats.append(written[STATS])
+        # only the parts' descriptions and the statistics are gathered: small
+        parts = (parts | "AllParts" >> beam.Flatten()
+                 | "GatherParts" >> beam.combiners.ToList())
+        stats = (stats | "AllStats" >> beam.Flatten()
+                 | "MergeStats" >> beam.CombineGlobally(MergeStats()))
+        return (collections[0].pipeline
                 | "Once" >> beam.Create([None])
                 | "Assemble" >> beam.Map(
                     lambda _, parts, stats: assemble(cfg, parts, stats, extra),
