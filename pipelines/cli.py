@@ -44,9 +44,16 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_beam_import_noise(record: logging.LogRecord) -> bool:
+    # Beam warns at import that Google Cloud client libraries are missing; they are not used.
+    return "apitools not found" not in record.getMessage()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet_beam_import_noise)
     try:
         args, beam_args = make_parser().parse_known_args(argv)
         if args.command != "run" and beam_args:
