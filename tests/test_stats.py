@@ -1,0 +1,116 @@
+"""transforms/stats.py: mergeable run statistics."""
+import copy
+
+from transforms import stats as st
+
+
+def sample(input_records=3, accepted=2, dead=1, chars=(5, 40)):
+    s = st.new_stats()
+    s["input_records"], s["accepted_records"], s["dead_letter_records"] = input_records, accepted, dead
+    s["output_records"]["train"] = accepted
+    s["dead_letter_reasons"]["invalid_json"] = dead
+    s["dead_letter_stages"]["read"] = dead
+    f = st.file_stats(s, "a.jsonl", "alpaca")
+    f.update(input_records=input_records, accepted_records=accepted, dead_letter_records=dead)
+    for c in chars:
+        st.add_length(s, c, 6.0)
+    return s
+
+
+def test_new_stats_is_a_fresh_value_each_time():
+    a, b = st.new_stats(), st.new_stats()
+    a["output_records"]["train"] = 1
+    assert b["output_records"] == {}
+
+
+def test_counts_add_and_nested_dicts_merge():
+    a = sample(3, 2, 1)
+    b = sample(10, 7, 3)
+    out = st.merge(a, b)
+    assert out is a
+    assert out["input_records"] == 13
+    assert out["accepted_records"] == 9
+    assert out["dead_letter_records"] == 4
+    assert out["output_records"] == {"train": 9}
+    assert out["dead_letter_reasons"] == {"invalid_json": 4}
+    assert out["dead_letter_stages"] == {"read": 4}
+    assert out["files"]["a.jsonl"] == {"input_records": 13, "accepted_records": 9,
+                                       "dead_letter_records": 4, "adapter": "alpaca"}
+    assert out["chars"]["count"] == 4 and out["chars"]["sum"] == 90
+
+
+def test_min_and_max_combine():
+    a = sample(chars=(5, 40))
+    b = sample(chars=(2, 30))
+    c = sample(chars=(10, 100))
+    st.merge(a, b)
+    assert (a["chars"]["min"], a["chars"]["max"]) == (2, 40)
+    st.merge(a, c)
+    assert (a["chars"]["min"], a["chars"]["max"]) == (2, 100)
+
+
+def test_min_max_none_means_no_value_on_either_side():
+    empty = st.new_stats()
+    full = sample(chars=(7, 9))
+    assert st.merge(st.new_stats(), full)["chars"] == full["chars"]
+    merged = st.merge(copy.deepcopy(full), empty)
+    assert (merged["chars"]["min"], merged["chars"]["max"]) == (7, 9)
+    assert st.merge(st.new_stats(), st.new_stats())["chars"] == {
+        "count": 0, "sum": 0, "min": None, "max": None}
+
+
+def test_new_keys_are_added_as_copies():
+    a = st.new_stats()
+    b = st.new_stats()
+    b["output_records"]["validation"] = 4
+    b["dead_letter_reasons"]["too_long"] = 2
+    st.file_stats(b, "b.csv", None)["input_records"] = 2
+    b["extra"] = {"nested": {"n": 1}}
+    st.merge(a, b)
+    assert a["output_records"] == {"validation": 4}
+    assert a["dead_letter_reasons"] == {"too_long": 2}
+    assert a["files"]["b.csv"]["input_records"] == 2
+    assert a["extra"] == {"nested": {"n": 1}}
+    # a copy, not the same dict: merging more into a must not change b
+    st.merge(a, b)
+    assert a["extra"] == {"nested": {"n": 2}}
+    assert b["extra"] == {"nested": {"n": 1}}
+    assert b["files"]["b.csv"]["input_records"] == 2
+
+
+def test_non_numeric_values_keep_the_first_and_fill_none():
+    a = st.new_stats()
+    st.file_stats(a, "x.jsonl", None)
+    b = st.new_stats()
+    st.file_stats(b, "x.jsonl", "messages")
+    st.merge(a, b)
+    assert a["files"]["x.jsonl"]["adapter"] == "messages"   # None filled in
+    c = st.new_stats()
+    st.file_stats(c, "x.jsonl", "alpaca")
+    st.merge(a, c)
+    assert a["files"]["x.jsonl"]["adapter"] == "messages"   # a known value is kept
+
+
+def test_merge_is_order_independent_for_counts():
+    parts = [sample(3, 2, 1, (5, 6)), sample(4, 4, 0, (1, 50)), sample(2, 0, 2, ())]
+    forward = st.new_stats()
+    for p in copy.deepcopy(parts):
+        st.merge(forward, p)
+    backward = st.new_stats()
+    for p in reversed(copy.deepcopy(parts)):
+        st.merge(backward, p)
+    assert forward == backward
+    assert forward["input_records"] == forward["accepted_records"] + forward["dead_letter_records"]
+
+
+def test_token_buckets_and_add_length():
+    assert st.token_bucket(1) == "<=64"
+    assert st.token_bucket(64) == "<=64"
+    assert st.token_bucket(65) == "<=128"
+    assert st.token_bucket(65536) == "<=65536"
+    assert st.token_bucket(65537) == ">65536"
+    s = st.new_stats()
+    st.add_length(s, 384, 6.0)    # 64 tokens
+    st.add_length(s, 385, 6.0)    # 65 tokens (rounded up)
+    assert s["tokens_histogram"] == {"<=64": 1, "<=128": 1}
+    assert s["chars"] == {"count": 2, "sum": 769, "min": 384, "max": 385}
