@@ -78,6 +78,7 @@ def _run(args, beam_args: list[str]) -> int:
         i = beam_args.index("--direct_running_mode")
         if beam_args[i + 1:i + 2] == ["multi_threading"]:
             raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
+    _refuse_unknown_beam_options(beam_args)
     cfg = build_config(args)
     if not storage.is_empty_or_missing(cfg.output):
         if not args.overwrite:
@@ -96,6 +97,22 @@ def _run(args, beam_args: list[str]) -> int:
         print(f"error: the run failed: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
         return 1
     return _summarize(cfg)
+
+
+def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
+    """Beam only logs options it does not know and runs on, so a misspelt tuneprep option
+    (--validaton-split) would be silently ignored: refuse what neither parser knows."""
+    if not beam_args:
+        return
+    from apache_beam.options import pipeline_options as po
+    parser = po._BeamArgumentParser(allow_abbrev=False)  # what PipelineOptions itself parses with
+    for cls in po.PipelineOptions.__subclasses__():
+        cls._add_argparse_args(parser)
+    _, unknown = parser.parse_known_args(beam_args)
+    options = [a for a in unknown if a.startswith("-")]
+    if options:
+        raise UsageError(f"unrecognized arguments: {' '.join(options)} "
+                         "(neither a tuneprep option nor a Beam pipeline option)")
 
 
 def _one_line(e: BaseException) -> str:

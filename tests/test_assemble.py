@@ -281,9 +281,6 @@ def test_file_size_limit_fails_without_success(tmp_path, tiny_model):
     assert not (tmp_path / "out/_SUCCESS").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: assemble()'s docstring promises a failed check "
-                   "(quota, file size, nothing accepted) writes no data, but a file-size failure "
-                   "is found after the splits were written: train/ stays, listed in the manifest")
 def test_file_size_failure_writes_no_data(tmp_path, tiny_model):
     cfg = make_cfg(tmp_path, model=tiny_model(max_train_bytes=100))
     parts, stats = build_parts(cfg, [(0, 0, alpaca_items(1, 6))])
@@ -357,10 +354,6 @@ def test_sample_to_quota_under_quota_changes_nothing(tmp_path, tiny_model):
     assert "sampled_out" not in report["dead_letter_reasons"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: --sample-to-quota ignores max_total_records: the "
-                   "train quota is min(max_train, max_total), so train + validation can still "
-                   "exceed the total and the run fails, telling the user to use "
-                   "--sample-to-quota (e.g. claude-3-haiku: 10,000 train + 1,000 validation)")
 def test_sample_to_quota_honours_the_total_quota(tmp_path, tiny_model):
     cfg = make_cfg(tmp_path, model=tiny_model(max_train_records=10, max_validation_records=3,
                                               max_total_records=10), sample_to_quota=True)
@@ -371,9 +364,6 @@ def test_sample_to_quota_honours_the_total_quota(tmp_path, tiny_model):
     assert sum(report["output_records"].values()) <= 10
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: after --sample-to-quota, report.json's per-file "
-                   "counts still count sampled-out records as accepted, so the files no longer "
-                   "add up to the report's accepted_records / dead_letter_records")
 def test_per_file_counts_add_up_after_sampling(tmp_path, tiny_model):
     cfg = make_cfg(tmp_path, model=tiny_model(max_train_records=3), sample_to_quota=True)
     parts, stats = build_parts(cfg, [(0, 0, alpaca_items(1, 5)), (1, 0, alpaca_items(1, 5))])

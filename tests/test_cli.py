@@ -262,10 +262,6 @@ def test_usage_errors(case, tmp_path, capsys):
     assert not out.exists()   # nothing was touched
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an option tuneprep does not know is handed to "
-                   "Beam, which logs 'Discarding unparseable args' and runs anyway: a misspelled "
-                   "--validaton-split 0.1, or DESIGN.md 5's --image-uri-prefix (not built), "
-                   "exits 0 with the option silently ignored instead of exit 2")
 @pytest.mark.parametrize("extra", [["--validaton-split", "0.1"],
                                    ["--image-uri-prefix", "s3://bucket/images/"]])
 def test_unknown_options_are_usage_errors(extra, tmp_path, capsys):
@@ -517,9 +513,6 @@ def test_sample_to_quota_down_samples(tmp_path, capsys):
     assert order == sorted(order)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: report.json's per-file counts ignore "
-                   "--sample-to-quota: files[...] still says 10,050 accepted and 0 dead letters "
-                   "while the run's accepted_records is 10,000 with 50 sampled_out")
 def test_sample_to_quota_per_file_counts(tmp_path, capsys):
     path = single_turn_corpus(tmp_path / "many.jsonl", 10_050)
     out = tmp_path / "out"
@@ -530,10 +523,6 @@ def test_sample_to_quota_per_file_counts(tmp_path, capsys):
     assert per_file["dead_letter_records"] == report["dead_letter_records"] == 50
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: --sample-to-quota with a validation split cannot "
-                   "meet claude-3-haiku's 10,000 total: train is sampled to 10,000 and validation "
-                   "to 1,000, then the run fails 'train and validation hold 11,000 records "
-                   "together ... (use --sample-to-quota ...)' although --sample-to-quota was given")
 def test_sample_to_quota_with_validation_meets_the_total(tmp_path, capsys):
     path = single_turn_corpus(tmp_path / "many.jsonl", 11_200)
     out = tmp_path / "out"

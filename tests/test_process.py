@@ -238,11 +238,11 @@ def test_an_exception_inside_a_target_becomes_internal_error(exploding, where, s
 
 
 def test_an_exception_inside_build_is_wrapped_by_target_format(exploding):
-    # Target.format (targets/base.py) turns any exception from build() into invalid_record at
+    # Target.format (targets/base.py) turns any exception from build() into internal_error at
     # the format stage before process.py sees it; the record is still a dead letter.
     p = BatchProcessor(cfg(target=exploding("build")))(batch([alpaca(1)]))
     [d] = dead(p)
-    assert (d["reason"], d["stage"]) == ("invalid_record", "format")
+    assert (d["reason"], d["stage"]) == ("internal_error", "format")
     assert "ZeroDivisionError" in d["message"]
 
 

@@ -90,10 +90,6 @@ def test_iter_batches_splits_at_batch_size_and_keeps_every_item(tmp_path):
     assert [i.line for b in batches for i in b.items] == list(range(1, 101))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: iter_batches computes "
-                   "islice(items, batch_size - len(pending)) with the 20 detection items already "
-                   "pending, so any --batch-size below 20 (accepted by the CLI as positive) "
-                   "raises ValueError and fails the whole run")
 def test_iter_batches_with_a_batch_size_below_the_detection_sample(tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [alpaca(i) for i in range(1, 31)])
     cfg = RunConfig(target="bedrock-text", output="unused", batch_size=8)
@@ -133,12 +129,6 @@ def test_prepare_records_gives_processed_batches():
         ]), label="CheckProcessed")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: RecordError cannot be unpickled (its __init__ "
-                   "takes (reason, message, stage) but Exception.args holds only the message), so "
-                   "a Batch holding a read error cannot be encoded by Beam: it only works while "
-                   "the runner fuses ReadBatches with PrepareRecords; a runner that materialises "
-                   "between them fails on the first bad line ('TypeError: RecordError.__init__() "
-                   "missing 1 required positional argument: message')")
 def test_prepare_records_takes_encoded_batches_holding_read_errors():
     cfg = RunConfig(target="bedrock-text", output="unused")
     batch = Batch(0, 0, "a.jsonl", None, "alpaca",

@@ -106,15 +106,33 @@ def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
     return problems
 
 
-def _quotas(cfg) -> dict:
+def _quotas(cfg, counts: dict) -> dict:
+    """Records to keep per split under --sample-to-quota. Validation is capped first, and train
+    gets what the total quota leaves (a split at or under its quota is not sampled)."""
     spec = cfg.model_spec()
     if spec is None or not cfg.sample_to_quota:
         return {}
-    quotas = {TRAIN: spec.max_train_records, VALIDATION: spec.max_validation_records}
-    if spec.max_total_records is not None:
-        # keep the validation share when both must fit one total
-        quotas[TRAIN] = min(q for q in (quotas[TRAIN], spec.max_total_records) if q is not None)
-    return {k: v for k, v in quotas.items() if v is not None}
+    quotas = {}
+    if spec.max_validation_records is not None:
+        quotas[VALIDATION] = spec.max_validation_records
+    kept_validation = min(counts.get(VALIDATION, 0), quotas.get(VALIDATION, math.inf))
+    train_limits = [q for q in (spec.max_train_records, spec.max_total_records and
+                                spec.max_total_records - kept_validation) if q is not None]
+    if train_limits:
+        quotas[TRAIN] = min(train_limits)
+    return quotas
+
+
+def _sampled_per_file(parts: list[Part], keep: set) -> dict[str, int]:
+    kept_per_part: dict[str, int] = {}
+    for key, _ in keep:
+        kept_per_part[key] = kept_per_part.get(key, 0) + 1
+    out: dict[str, int] = {}
+    for part in parts:
+        left_out = part.records - kept_per_part.get(part.key, 0)
+        if left_out:
+            out[part.source_uri] = out.get(part.source_uri, 0) + left_out
+    return out
 
 
 def _shard_count(cfg, target, total_bytes: int) -> int:
@@ -187,10 +205,13 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     for part in sorted(parts, key=lambda p: (p.kind, p.key)):
         by_kind.setdefault(part.kind, []).append(part)
     counts = {k: sum(p.records for p in v) for k, v in by_kind.items()}
-    quotas = _quotas(cfg)
-    keeps = {split: _sample_keep(by_kind[split], quota) for split, quota in quotas.items()
-             if counts.get(split, 0) > quota}
+    keeps = {split: _sample_keep(by_kind[split], quota)
+             for split, quota in _quotas(cfg, counts).items() if counts.get(split, 0) > quota}
     sampled = {split: counts[split] - len(keep) for split, keep in keeps.items()}
+    sampled_files: dict[str, int] = {}
+    for split, keep in keeps.items():
+        for uri, n in _sampled_per_file(by_kind[split], keep).items():
+            sampled_files[uri] = sampled_files.get(uri, 0) + n
     errors = _quota_problems(cfg, counts, sampled)
     if not counts.get(TRAIN):
         errors.append("no record was accepted into train; see dead_letter/ and report.json")
@@ -206,10 +227,15 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
             if by_kind.get(split):
                 files += _write_split(cfg, target, split, by_kind[split], keeps.get(split),
                                       dead_out)
-        errors += _file_size_problems(cfg, target, files)
+        size_errors = _file_size_problems(cfg, target, files)
+        if size_errors:  # a failed run leaves no data that could be taken for a dataset
+            errors += size_errors
+            files = []
+            for split in (TRAIN, VALIDATION):
+                remove_tree(join(cfg.output, split))
     files.insert(0, dead_out.close())
 
-    report = _report(stats, counts, sampled, errors)
+    report = _report(stats, sampled, sampled_files, errors)
     write_bytes(join(cfg.output, "report.json"), orjson.dumps(report, option=orjson.OPT_INDENT_2))
     manifest = {"files": files, **manifest_extra}
     write_bytes(join(cfg.output, "manifest.json"),
@@ -220,16 +246,22 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     return report
 
 
-def _report(stats: dict, counts: dict, sampled: dict, errors: list[str]) -> dict:
+def _report(stats: dict, sampled: dict, sampled_files: dict, errors: list[str]) -> dict:
     report = st.merge(st.new_stats(), stats)
     n_sampled = sum(sampled.values())
-    if n_sampled:
+    if n_sampled:  # sampled-out records move from accepted to dead letters, in total and per file
         report["accepted_records"] -= n_sampled
         report["dead_letter_records"] += n_sampled
         report["dead_letter_reasons"]["sampled_out"] = n_sampled
         report["dead_letter_stages"][SAMPLE] = n_sampled
         for split, n in sampled.items():
             report["output_records"][split] -= n
+        for uri, n in sampled_files.items():
+            report["files"][uri]["accepted_records"] -= n
+            report["files"][uri]["dead_letter_records"] += n
+    # the runner may merge statistics in any order: sort what is keyed by name
+    for key in ("files", "dead_letter_reasons", "dead_letter_stages", "output_records"):
+        report[key] = dict(sorted(report[key].items()))
     report["status"] = "failed" if errors else "succeeded"
     report["errors"] = errors
     ordered = {k: report.pop(k) for k in ("status", "errors", "input_records", "accepted_records",

@@ -7,7 +7,7 @@ than all the per-record work together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, count, islice
 from typing import Iterator
 
 from transforms.adapters import detect
@@ -34,12 +34,9 @@ def iter_batches(file_index: int, uri: str, split: str | None, cfg) -> Iterator[
     items = iter(read_items(uri, cfg.read))
     head = list(islice(items, DETECT_SAMPLE))
     adapter = cfg.input_format or detect([i.value for i in head if i.error is None], cfg.adapter)
-    pending = head
-    batch_index = 0
-    while True:
-        pending.extend(islice(items, cfg.batch_size - len(pending)))
+    rest = chain(head, items)  # the items read for detection are the first records too
+    for batch_index in count():
+        pending = list(islice(rest, cfg.batch_size))
         if not pending:
             return
         yield Batch(file_index, batch_index, uri, split, adapter, pending)
-        batch_index += 1
-        pending = []

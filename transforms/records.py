@@ -58,6 +58,9 @@ class RecordError(Exception):
         self.message = message
         self.stage = stage
 
+    def __reduce__(self):  # Exception pickles only .args; runners may encode read errors
+        return (RecordError, (self.reason, self.message, self.stage))
+
 
 @dataclass(slots=True)
 class Source:

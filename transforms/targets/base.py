@@ -21,8 +21,8 @@ class Target:
         except RecordError as error:
             error.stage = FORMAT
             raise
-        except Exception as error:  # any record content must end as a dead letter, never a crash
-            raise RecordError("invalid_record", f"cannot format the record for {self.name}: "
+        except Exception as error:  # a bug, not bad input: a dead letter, never a crash
+            raise RecordError("internal_error", f"cannot format the record for {self.name}: "
                               f"{type(error).__name__}: {error}", FORMAT) from error
 
     def build(self, record: Record, ctx) -> list[dict]:
