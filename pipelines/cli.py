@@ -11,7 +11,7 @@ import sys
 import orjson
 
 from pipelines.options import UsageError, add_run_arguments, build_config, describe
-from transforms import storage
+from transforms import claim, storage
 
 log = logging.getLogger("tuneprep")
 
@@ -80,10 +80,17 @@ def _run(args, beam_args: list[str]) -> int:
             raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
     _refuse_unknown_beam_options(beam_args)
     cfg = build_config(args)
+    busy = (f"--output {cfg.output}: another run is writing there ({claim.MARKER} exists; "
+            "a killed run leaves it too); wait for it, or add --overwrite to take over")
     if not storage.is_empty_or_missing(cfg.output):
         if not args.overwrite:
+            if claim.held(cfg.output):
+                raise UsageError(busy)
             raise UsageError(f"--output {cfg.output} is not empty; add --overwrite to replace it")
         storage.remove_tree(cfg.output)
+    if not claim.claim(cfg.output, cfg.run_id):
+        raise UsageError(busy)
+    cfg.claimed = True
 
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions

@@ -62,6 +62,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help="plain text inputs: one record per file, line or paragraph")
     p.add_argument("--sample-to-quota", action="store_true",
                    help="down-sample deterministically to the model's record quota instead of failing")
+    p.add_argument("--max-dead-letter-ratio", type=float, metavar="R",
+                   help="fail the run (exit 1, report still written) when more than this share "
+                   "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
     p.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
                    help="larger raw records are dead letters (default 16 MiB)")
     p.add_argument("--batch-size", type=int, default=4096, help=argparse.SUPPRESS)
@@ -142,6 +145,8 @@ def build_config(args) -> RunConfig:
                                         (target.layout == "single" and args.num_shards != 1)):
         raise UsageError(f"--num-shards: {target.name} writes exactly one file per split"
                          if target.layout == "single" else "--num-shards must be at least 1")
+    if args.max_dead_letter_ratio is not None and not 0.0 <= args.max_dead_letter_ratio <= 1.0:
+        raise UsageError("--max-dead-letter-ratio must be between 0 and 1")
     if not 0.0 <= args.token_margin < 1.0:
         raise UsageError("--token-margin must be at least 0 and below 1")
     for name, value in (("--chars-per-token", args.chars_per_token), ("--max-tokens", args.max_tokens),
@@ -178,6 +183,7 @@ def build_config(args) -> RunConfig:
         chars_per_token=args.chars_per_token, token_margin=args.token_margin,
         max_tokens=args.max_tokens, chunk_chars=args.chunk_chars,
         sample_to_quota=args.sample_to_quota, batch_size=args.batch_size,
+        max_dead_letter_ratio=args.max_dead_letter_ratio,
         run_id=uuid.uuid4().hex[:12])
 
 
@@ -191,5 +197,6 @@ def describe(cfg: RunConfig) -> dict:
         "validation_split": cfg.validation_split, "num_shards": cfg.num_shards,
         "chars_per_token": cfg.chars_per_token, "token_margin": cfg.token_margin,
         "max_tokens": cfg.max_tokens_per_record(), "max_chars": cfg.max_chars(),
-        "sample_to_quota": cfg.sample_to_quota, "max_record_bytes": cfg.read.max_record_bytes},
+        "sample_to_quota": cfg.sample_to_quota,
+        "max_dead_letter_ratio": cfg.max_dead_letter_ratio, "max_record_bytes": cfg.read.max_record_bytes},
         "inputs": cfg.inputs, "validation_inputs": cfg.validation_inputs}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from transforms import claim
 from transforms import stats as st
 from transforms.jsonl import dumps_line
 from transforms.records import SAMPLE, dead_letter
@@ -104,6 +105,18 @@ def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
         problems.append(f"train has {counts.get(TRAIN, 0) - sampled.get(TRAIN, 0):,} records; "
                         f"{spec.name} needs at least {spec.min_records:,}")
     return problems
+
+
+def _dead_letter_ratio_problems(cfg, stats: dict) -> list[str]:
+    """Rule refusals only: records left out by --sample-to-quota were chosen, not refused."""
+    limit, total = cfg.max_dead_letter_ratio, stats.get("input_records", 0)
+    dead = stats.get("dead_letter_records", 0)
+    if limit is None or not total or dead / total <= limit:
+        return []
+    top = sorted(stats.get("dead_letter_reasons", {}).items(), key=lambda kv: -kv[1])[:3]
+    reasons = ", ".join(f"{k} {v:,}" for k, v in top)
+    return [f"{dead:,} of {total:,} records ({dead / total:.1%}) are dead letters, over "
+            f"--max-dead-letter-ratio {limit:g} (most: {reasons}); is --input-format right?"]
 
 
 def _quotas(cfg, counts: dict) -> dict:
@@ -200,6 +213,8 @@ def _file_size_problems(cfg, target, files) -> list[str]:
 def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     """Writes the dataset and returns the report. A failed check (quota, file size, nothing
     accepted) still writes the report and the dead letters, but no data and no _SUCCESS."""
+    if cfg.claimed:
+        claim.check(cfg.output, cfg.run_id)
     target = get_target(cfg.target)
     by_kind: dict[str, list[Part]] = {}
     for part in sorted(parts, key=lambda p: (p.kind, p.key)):
@@ -212,7 +227,7 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     for split, keep in keeps.items():
         for uri, n in _sampled_per_file(by_kind[split], keep).items():
             sampled_files[uri] = sampled_files.get(uri, 0) + n
-    errors = _quota_problems(cfg, counts, sampled)
+    errors = _quota_problems(cfg, counts, sampled) + _dead_letter_ratio_problems(cfg, stats)
     if not counts.get(TRAIN):
         errors.append("no record was accepted into train; see dead_letter/ and report.json")
 
@@ -241,6 +256,8 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     write_bytes(join(cfg.output, "manifest.json"),
                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     remove_tree(join(cfg.output, "_temporary"))
+    if cfg.claimed:
+        claim.release(cfg.output)
     if not errors:
         write_bytes(join(cfg.output, "_SUCCESS"), b"")
     return report

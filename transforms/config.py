@@ -30,9 +30,11 @@ class RunConfig:
     max_tokens: int | None = None          # overrides the model's per-record limit
     chunk_chars: int | None = None         # pre-training chunk size; None = from the model's limit
     sample_to_quota: bool = False
+    max_dead_letter_ratio: float | None = None   # fail the run when more records are refused
     batch_size: int = 4096
     raw_limit: int = 2048                  # bytes of raw text kept in a dead letter
     run_id: str = "run"
+    claimed: bool = False                  # the launcher holds the output's _RUNNING marker
 
     def max_tokens_per_record(self) -> int | None:
         if self.max_tokens is not None:

@@ -24,12 +24,13 @@ def open_read(uri: str):
     return f if isinstance(f, io.BufferedReader) else io.BufferedReader(f, BUFFER)
 
 
-def open_write(uri: str):
-    """A binary writer; local parent folders are made (object stores have none to make)."""
+def open_write(uri: str, exclusive: bool = False):
+    """A binary writer; local parent folders are made (object stores have none to make).
+    exclusive: fail with FileExistsError when the file exists (If-None-Match on S3)."""
     fs, path = filesystem(uri)
     if _is_local(fs):
         fs.makedirs(fs._parent(path), exist_ok=True)
-    return fs.open(path, "wb")
+    return fs.open(path, "xb" if exclusive else "wb")
 
 
 def _is_local(fs) -> bool:
