@@ -45,6 +45,16 @@ REASONS: dict[str, str] = {
     "not_taken_by_model": "the model does not take this kind of record",
     "sampled_out": "left out by the deterministic down-sample to the model's record quota",
     "internal_error": "an unexpected error while handling the record (a bug: please report it)",
+    "reserved_word": "a prompt holds a word the model reserves (Nova: User:, Bot:, <image>, ...)",
+    "media_in_assistant_turn": "an image or video is in an assistant turn; only user turns take media",
+    "mixed_media": "the record mixes images and videos; a dataset holds one kind of media",
+    "too_many_media": "more images or videos than the model takes in one message or record",
+    "unsupported_video_type": "the video is not of a format the model takes",
+    "media_outside_dataset_bucket": "the media is not in the S3 bucket of the dataset",
+    "missing_assistant_message": "the example has no assistant message to learn from",
+    "missing_user_message": "the example has no user message",
+    "unrecognized_key": "a message has a key the format does not know",
+    "bad_weight": "a message weight is not 0 or 1, or is on a message other than the assistant's",
 }
 
 

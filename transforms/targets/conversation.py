@@ -1,0 +1,108 @@
+"""Conversation rules shared by the chat-shaped targets (Bedrock messaging and Converse, Bedrock
+distillation, SageMaker chat): the canonical turns → a clean user/assistant exchange, with the
+--repair fixes, and the same rules checked on a written object's roles."""
+from __future__ import annotations
+
+from transforms.targets.base import fail, has_instruction_fields, instruction_prompt, split_system
+
+ROLES = ("user", "assistant")
+KNOWN_ROLES = ("system", "user", "assistant", "tool")
+
+
+def turns_from_fields(fields: dict) -> list[tuple[str, str]]:
+    instruction, context = fields.get("instruction"), fields.get("context") or ""
+    if isinstance(instruction, str) and isinstance(context, str):
+        instruction = instruction_prompt(instruction, context)
+    return [("user", instruction), ("assistant", fields.get("response"))]
+
+
+def _drop(turns, role: str, repair: str, reason: str, ctx, message: str):
+    if not any(turn_role == role for turn_role, _ in turns):
+        return turns
+    if repair not in ctx.repair:
+        fail(reason, f"{message} (--repair {repair} drops them)")
+    return [turn for turn in turns if turn[0] != role]
+
+
+def _merge_consecutive(turns, ctx):
+    merged: list[tuple[str, str]] = []
+    for role, content in turns:
+        if merged and merged[-1][0] == role:
+            if "merge_consecutive" not in ctx.repair:
+                fail("consecutive_roles", f"two {role} turns in a row "
+                                          f"(--repair merge_consecutive joins them)")
+            merged[-1] = (role, merged[-1][1] + "\n\n" + content)
+        else:
+            merged.append((role, content))
+    return merged
+
+
+def known_turns(record) -> tuple[str | None, list[tuple[str, str]]]:
+    """(system, turns) with every turn of a known role and string content; instruction-shaped
+    records become one exchange. Nothing is dropped or reordered yet."""
+    system, turns = split_system(record)
+    if not turns and has_instruction_fields(record):
+        turns = turns_from_fields(record.fields)
+    if not turns:
+        fail("not_a_conversation", "the record has no user/assistant turns")
+    for role, content in turns:
+        if role not in KNOWN_ROLES:
+            fail("unknown_role", f"a turn has the role {role!r}")
+        if not isinstance(content, str):
+            fail("wrong_type", f"a {role} turn's content is a {type(content).__name__}, "
+                               f"not a string")
+    return system, turns
+
+
+def clean_turns(record, ctx, *, ends_with_assistant: bool = True
+                ) -> tuple[str | None, list[tuple[str, str]]]:
+    """(system, turns): the turns alternate user/assistant and start with user, and (unless
+    ends_with_assistant is False) end with assistant. Each problem is a RecordError (stage
+    format) unless the user named its --repair."""
+    system, turns = known_turns(record)
+    turns = _drop(turns, "system", "drop_inner_system", "system_not_first", ctx,
+                  "a system turn comes after the conversation started")
+    turns = _drop(turns, "tool", "drop_tool_turns", "tool_turn",
+                  ctx, "the conversation holds tool turns")
+    for role, content in turns:
+        if not content.strip():
+            fail("empty_field", f"a {role} turn is empty")
+    if turns and turns[0][0] == "assistant":
+        if "drop_leading_assistant" not in ctx.repair:
+            fail("starts_with_assistant", "the conversation starts with the assistant "
+                                          "(--repair drop_leading_assistant drops it)")
+        while turns and turns[0][0] == "assistant":
+            turns.pop(0)
+    turns = _merge_consecutive(turns, ctx)
+    if ends_with_assistant and turns and turns[-1][0] == "user":
+        if "drop_trailing_user" not in ctx.repair:
+            fail("ends_with_user", "the last turn is a user turn with no answer "
+                                   "(--repair drop_trailing_user drops it)")
+        turns.pop()
+    if not turns:
+        fail("not_a_conversation", "no user/assistant exchange is left after the repairs")
+    return system, turns
+
+
+def order_problems(roles: list, ends_with_assistant: bool = True) -> list[tuple[str, str]]:
+    """Role-order problems of a written conversation (positions are 1-based message numbers)."""
+    problems = []
+    if roles and roles[0] == "assistant":
+        problems.append(("starts_with_assistant", "the first message is from the assistant"))
+    for position in range(1, len(roles)):
+        if roles[position] in ROLES and roles[position] == roles[position - 1]:
+            problems.append(("consecutive_roles", f"messages {position} and {position + 1} "
+                                                  f"are both {roles[position]}"))
+    if ends_with_assistant and roles and roles[-1] == "user":
+        problems.append(("ends_with_user", "the last message is from the user"))
+    return problems
+
+
+def role_problem(role, position: int, system_hint: str) -> tuple[str, str] | None:
+    """A role other than user/assistant in a written message."""
+    if role == "system":
+        return ("system_not_first", f"message {position} has the role system; {system_hint}")
+    if role not in ROLES:
+        return ("unknown_role", f"message {position} has the role {role!r}; "
+                                f"only user and assistant are allowed")
+    return None
