@@ -51,7 +51,9 @@ def reasons(target_name, obj, ctx=CTX):
 
 def test_registry():
     assert set(TARGETS) == {"sagemaker-instruction", "bedrock-text", "bedrock-pretrain",
-                            "bedrock-image", "bedrock-single-turn", "bedrock-multi-turn"}
+                            "bedrock-image", "bedrock-single-turn", "bedrock-multi-turn",
+                            "bedrock-conversation", "bedrock-distillation", "openai-chat",
+                            "sagemaker-domain-adaptation", "sagemaker-chat"}
     assert get_target("sagemaker-instruction").layout == "sharded"
     assert not get_target("bedrock-image").takes_validation
     with pytest.raises(KeyError, match="bedrock-text"):

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 GB = 1_000_000_000
 MB = 1_000_000
 
-KINDS = ("text-to-text", "pretrain", "image", "single-turn", "multi-turn", "instruction")
+KINDS = ("text-to-text", "pretrain", "image", "single-turn", "multi-turn", "instruction",
+         "conversation", "distillation", "chat", "domain-adaptation",
+         "openai-chat")  # no model of the catalogue takes openai-chat: --max-tokens is its limit
 
 _CUSTOMIZE = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html"
 _REQUIREMENTS = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
@@ -30,6 +32,26 @@ _JUMPSTART = ("https://docs.aws.amazon.com/sagemaker/latest/dg/"
               "jumpstart-foundation-models-fine-tuning-instruction-based.html")
 _JUMPSTART_SAMPLE = ("[sample] JumpStart Mistral-7B fine-tuning notebook (template.json, "
                      "service-formats.md §3.1)")
+_JUMPSTART_DOMAIN = ("[sample] JumpStart Mistral-7B notebook and the Llama-2-7B JumpStart spec: "
+                     "one CSV/JSON/TXT file per channel, column `text` (service-formats.md "
+                     "§3.2-3.3)")
+_JUMPSTART_CHAT = ("[3rd, verify] JumpStart chat fine-tuning {\"dialog\": [...]} with "
+                   "chat_dataset=\"True\" (service-formats.md §3.4)")
+_NOVA = "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
+_NOVA2 = "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html"
+_NOVA_NOTE = ("[3rd] record counts (Nova 1.0: 8-20,000; Nova 2.0: 200-20,000) and media counts "
+              "(10 images per message, 1 video per record) from the Nova FT dataset validator "
+              "usage guide (service-formats.md §2.2)")
+_IMAGE_TEXT = "https://docs.aws.amazon.com/bedrock/latest/userguide/preparing-image-text-data.html"
+_LLAMA_SAMPLE = ("[sample] amazon-bedrock-samples custom-models/bedrock-fine-tuning/open-source/"
+                 "dataset_validation/README.md (PR #498): 10k/1k rows, 16K input tokens (90B: "
+                 "10K), images <= 10 MB, <= 8192 px, one system element")
+_DISTILL = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
+            "distillation-data-prep-option-1.html")
+_DISTILL_NOTE = ("students: Anthropic and Meta Llama take single-turn prompts only, Nova "
+                 "multi-turn (service-formats.md §1.6); the student list is Bedrock's "
+                 "distillation model list [verify]")
+NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,17 @@ class ModelSpec:
     image_max_pixels: int | None = None
     image_min_aspect: float | None = None   # width / height
     image_max_aspect: float | None = None
+    # Converse-format rules (bedrock-conversation, bedrock-distillation), read by the targets
+    media_kinds: tuple[str, ...] = ()   # "image" / "video" a user turn may carry; () = text only
+    image_formats: tuple[str, ...] = () # Converse image "format" values taken
+    video_formats: tuple[str, ...] = ()
+    max_images_per_message: int | None = None
+    max_videos_per_record: int | None = None
+    media_in_dataset_bucket: bool = False    # media must be in the dataset's S3 bucket
+    reserved_words: tuple[str, ...] = ()     # refused anywhere in a system or user prompt
+    max_system_blocks: int | None = None
+    reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks
+    single_turn_prompts: bool = False        # distillation student takes one user prompt only
     sources: tuple[str, ...] = ()
 
 
@@ -67,9 +100,52 @@ def _titan_text(name: str, display: str, kinds: tuple[str, ...], cpt: bool) -> M
         else (_REQUIREMENTS, _TEXT, _TITAN_HP, _CUSTOMIZE))
 
 
-def _jumpstart(name: str, display: str) -> ModelSpec:
-    return ModelSpec(name, display, "sagemaker", ("instruction",),
-                     sources=(_JUMPSTART, _JUMPSTART_SAMPLE))
+def _jumpstart(name: str, display: str, kinds: tuple[str, ...] = ("instruction",)) -> ModelSpec:
+    sources = (_JUMPSTART, _JUMPSTART_SAMPLE)
+    if "domain-adaptation" in kinds:
+        sources += (_JUMPSTART_DOMAIN,)
+    if "chat" in kinds:
+        sources += (_JUMPSTART_CHAT,)
+    return ModelSpec(name, display, "sagemaker", kinds, sources=sources)
+
+
+_NOVA_IMAGES = ("png", "jpeg", "gif")           # Nova 2.0 page: PNG, JPEG or GIF
+_NOVA_VIDEOS = ("mov", "mkv", "mp4")            # Nova 2.0 page: MOV, MKV or MP4
+_LLAMA_IMAGES = ("gif", "jpeg", "png", "webp")  # Llama 3.2 Vision
+
+
+def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpec:
+    """Amazon Nova understanding models, Converse format. Nova 1.0's image/video formats are
+    not listed on its page; the Nova 2.0 lists (the stricter reading) are used for both."""
+    return ModelSpec(
+        name, display, "bedrock", ("conversation",),
+        min_records=200 if nova2 else 8, max_train_records=20_000,
+        takes_validation=not nova2,
+        media_kinds=("image", "video") if media else (),
+        image_formats=_NOVA_IMAGES if media else (), video_formats=_NOVA_VIDEOS if media else (),
+        max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
+        reserved_words=NOVA_RESERVED, reasoning_content=nova2,
+        sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
+
+
+def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = False) -> ModelSpec:
+    """Meta Llama 3.1 / 3.2 on Bedrock, Converse format. "16K" is read as 16,000 tokens (the
+    stricter reading); the limit is on input tokens, checked here on the whole record."""
+    return ModelSpec(
+        name, display, "bedrock", ("conversation",), max_tokens=max_tokens,
+        max_train_records=10_000, max_validation_records=1000,
+        media_kinds=("image",) if vision else (), image_formats=_LLAMA_IMAGES if vision else (),
+        image_max_bytes=10 * MB if vision else None, image_max_px=8192 if vision else None,
+        max_system_blocks=1,
+        sources=(_TEXT, _IMAGE_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE) if vision
+        else (_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE))
+
+
+def _student(name: str, display: str, single_turn: bool) -> ModelSpec:
+    """A Bedrock Model Distillation student: prompt files in the Converse format. The
+    fine-tuning limits of the same model do not apply to distillation prompts."""
+    return ModelSpec(name, display, "bedrock", ("distillation",),
+                     single_turn_prompts=single_turn, sources=(_DISTILL, _DISTILL_NOTE))
 
 
 _BEDROCK = [
@@ -105,22 +181,56 @@ _BEDROCK = [
               sources=(_TEXT, _CUSTOMIZE)),
     ModelSpec("llama2-70b", "Meta Llama 2 70B", "bedrock", ("text-to-text",),
               sources=(_TEXT, _CUSTOMIZE)),
+    _nova("nova-micro", "Amazon Nova Micro", media=False),   # Micro accepts no media [3rd]
+    _nova("nova-lite", "Amazon Nova Lite", media=True),
+    _nova("nova-pro", "Amazon Nova Pro", media=True),
+    _nova("nova-2-lite", "Amazon Nova 2.0 Lite", media=True, nova2=True),
+    _llama3("llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct"),
+    _llama3("llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct"),
+    _llama3("llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct"),
+    _llama3("llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct"),
+    _llama3("llama3-2-11b-vision-instruct", "Meta Llama 3.2 11B Vision Instruct", vision=True),
+    _llama3("llama3-2-90b-vision-instruct", "Meta Llama 3.2 90B Vision Instruct",
+            max_tokens=10_000, vision=True),
+    _student("distill-claude-3-haiku", "Anthropic Claude 3 Haiku (distillation student)", True),
+    _student("distill-llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct (distillation student)",
+             True),
+    _student("distill-llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct (distillation student)",
+             True),
+    _student("distill-llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct (distillation student)",
+             True),
+    _student("distill-nova-micro", "Amazon Nova Micro (distillation student)", False),
+    _student("distill-nova-lite", "Amazon Nova Lite (distillation student)", False),
+    _student("distill-nova-pro", "Amazon Nova Pro (distillation student)", False),
 ]
 
 _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")
               for size in ("small", "base", "large", "xl", "xxl")] + [
-    _jumpstart("llama2-7b", "Llama 2 7B"),
-    _jumpstart("llama2-7b-chat", "Llama 2 7B Chat"),
-    _jumpstart("llama2-13b-chat", "Llama 2 13B Chat"),
-    _jumpstart("llama2-70b-chat", "Llama 2 70B Chat"),
+    _jumpstart("llama2-7b", "Llama 2 7B", ("instruction", "domain-adaptation")),
+    _jumpstart("llama2-7b-chat", "Llama 2 7B Chat", ("instruction", "chat")),
+    _jumpstart("llama2-13b-chat", "Llama 2 13B Chat", ("instruction", "chat")),
+    _jumpstart("llama2-70b-chat", "Llama 2 70B Chat", ("instruction", "chat")),
     _jumpstart("llama2-7b-neuron", "Llama 2 7B (Neuron)"),
-    _jumpstart("mistral-7b", "Mistral 7B"),
+    _jumpstart("mistral-7b", "Mistral 7B", ("instruction", "domain-adaptation")),
     _jumpstart("redpajama-incite-base-3b", "RedPajama INCITE Base 3B"),
     _jumpstart("redpajama-incite-chat-3b", "RedPajama INCITE Chat 3B"),
     _jumpstart("redpajama-incite-instruct-3b", "RedPajama INCITE Instruct 3B"),
     _jumpstart("redpajama-incite-base-7b", "RedPajama INCITE Base 7B"),
     _jumpstart("redpajama-incite-chat-7b", "RedPajama INCITE Chat 7B"),
     _jumpstart("redpajama-incite-instruct-7b", "RedPajama INCITE Instruct 7B"),
+    # JumpStart Llama 3 chat fine-tuning ({"dialog": [...]}; Llama 3.1 samples add
+    # chat_template="Llama3.1")
+    _jumpstart("jumpstart-llama3-8b-instruct", "Meta Llama 3 8B Instruct (JumpStart)", ("chat",)),
+    _jumpstart("jumpstart-llama3-70b-instruct", "Meta Llama 3 70B Instruct (JumpStart)",
+               ("chat",)),
+    _jumpstart("jumpstart-llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct (JumpStart)",
+               ("chat",)),
+    _jumpstart("jumpstart-llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct (JumpStart)",
+               ("chat",)),
+    _jumpstart("jumpstart-llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct (JumpStart)",
+               ("chat",)),
+    _jumpstart("jumpstart-llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct (JumpStart)",
+               ("chat",)),
 ]
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _BEDROCK + _SAGEMAKER}

@@ -6,7 +6,9 @@ Contract (used by transforms/process.py, the CLI and `tuneprep validate`):
     class Target:
         name: str
         kind: str                # "text-to-text" | "pretrain" | "image" | "single-turn" |
-                                 # "multi-turn" | "instruction"  (what models.py matches on)
+                                 # "multi-turn" | "instruction" | "conversation" |
+                                 # "distillation" | "chat" | "domain-adaptation" |
+                                 # "openai-chat"  (what models.py matches on)
         layout: str              # "single" (one train.jsonl) | "sharded" (part-NNNNN-of-MMMMM.jsonl)
         takes_validation: bool
         def format(self, record: Record, ctx: TargetContext) -> list[dict]
@@ -25,10 +27,15 @@ from __future__ import annotations
 import math
 
 from transforms.targets.base import Target
+from transforms.targets.bedrock_conversation import BedrockConversation
+from transforms.targets.bedrock_distillation import BedrockDistillation
 from transforms.targets.bedrock_image import BedrockImage
 from transforms.targets.bedrock_messages import BedrockMessages
 from transforms.targets.bedrock_pretrain import BedrockPretrain
 from transforms.targets.bedrock_text import BedrockText
+from transforms.targets.openai_chat import OpenAIChat
+from transforms.targets.sagemaker_chat import SagemakerChat
+from transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
 from transforms.targets.sagemaker_instruction import SagemakerInstruction
 
 CHARS_PER_TOKEN = 6   # AWS's planning rule: a per-record character limit is tokens x 6
@@ -40,6 +47,11 @@ TARGETS: dict[str, Target] = {target.name: target for target in (
     BedrockImage(),
     BedrockMessages("bedrock-single-turn", "single-turn"),
     BedrockMessages("bedrock-multi-turn", "multi-turn"),
+    BedrockConversation(),
+    BedrockDistillation(),
+    OpenAIChat(),
+    SagemakerDomainAdaptation(),
+    SagemakerChat(),
 )}
 
 

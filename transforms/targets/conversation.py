@@ -84,6 +84,12 @@ def clean_turns(record, ctx, *, ends_with_assistant: bool = True
     return system, turns
 
 
+def refuse_media(record, what: str) -> None:
+    """Text-only targets refuse a record with an image rather than drop the image silently."""
+    if record.image is not None:
+        fail("not_taken_by_model", f"{what} takes text only; the record has an image")
+
+
 def order_problems(roles: list, ends_with_assistant: bool = True) -> list[tuple[str, str]]:
     """Role-order problems of a written conversation (positions are 1-based message numbers)."""
     problems = []

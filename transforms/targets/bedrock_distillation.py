@@ -1,0 +1,40 @@
+"""bedrock-distillation: Bedrock Model Distillation prompt files, in the Converse schema of
+bedrock-conversation. `messages` holds the prompt: it starts with a user turn, turns alternate,
+and an assistant turn is optional (when present, the desired answer). Anthropic and Meta Llama
+students take a single user prompt (one user turn, optionally one assistant answer); Nova
+students take multi-turn prompts (ModelSpec.single_turn_prompts). Text only.
+
+Without --model the multi-turn form is accepted; name the student (`tuneprep targets` lists the
+distill-* ids) to apply its rule. Source: service-formats.md §1.6.
+"""
+from __future__ import annotations
+
+from transforms.targets.base import Target
+from transforms.targets.conversation import clean_turns, refuse_media
+from transforms.targets.converse import check_converse, converse_length, converse_object
+
+
+class BedrockDistillation(Target):
+    name = "bedrock-distillation"
+    kind = "distillation"
+
+    def build(self, record, ctx):
+        refuse_media(record, "bedrock-distillation")
+        system, turns = clean_turns(record, ctx, ends_with_assistant=False)
+        return [converse_object(system, turns, None)]
+
+    def check(self, obj, ctx):
+        problems = check_converse(obj, ctx, min_messages=1, ends_with_assistant=False,
+                                  media_allowed=False)
+        model = getattr(ctx, "model", None)
+        messages = obj.get("messages") if isinstance(obj, dict) else None
+        if getattr(model, "single_turn_prompts", False) and isinstance(messages, list):
+            roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
+            if roles not in (["user"], ["user", "assistant"]):
+                problems.append(("not_single_turn", f"{model.display} takes a single user "
+                                                    f"prompt (optionally one assistant answer); "
+                                                    f"the record has {'/'.join(map(str, roles))}"))
+        return problems
+
+    def measure(self, obj) -> int:
+        return converse_length(obj)

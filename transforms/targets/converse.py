@@ -1,0 +1,306 @@
+"""The Bedrock Converse dataset schema ("schemaVersion": "bedrock-conversation-2024"), shared by
+bedrock-conversation and bedrock-distillation: building a record from clean turns, and checking a
+written record against the schema and the model's rules (ctx.model, a ModelSpec: media kinds and
+formats, media counts, reserved words, the dataset's bucket, system blocks, reasoning content).
+
+    {"schemaVersion": "bedrock-conversation-2024",
+     "system": [{"text": ...}],                                    (optional)
+     "messages": [{"role": "user" | "assistant",
+                   "content": [{"text": ...} | {"image": {...}} | {"video": {...}}, ...]}]}
+
+Media blocks: {"image": {"format": "jpeg", "source": {"s3Location": {"uri": "s3://..."}}}}, the
+same with "video". Sources: service-formats.md §1.5-1.6, §2.2.
+"""
+from __future__ import annotations
+
+import re
+
+from transforms.targets.base import fail
+from transforms.targets.conversation import order_problems, role_problem
+
+SCHEMA_VERSION = "bedrock-conversation-2024"
+IMAGE_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".webp": "webp"}
+VIDEO_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "mkv", ".webm": "webm", ".flv": "flv",
+                 ".mpeg": "mpeg", ".mpg": "mpg", ".wmv": "wmv", ".3gp": "three_gp"}
+MEDIA = ("image", "video")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_SYSTEM_HINT = "the system prompt belongs in the top-level 'system' list"
+
+
+def s3_problem(uri) -> tuple[str, str] | None:
+    """bad_image_ref when uri is not an s3://bucket/key URI (local paths included: uploading
+    media is the object-store work's prepare_media hook)."""
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        return "bad_image_ref", f"the media reference {uri!r} is not an s3:// URI"
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    if not _BUCKET.match(bucket):
+        return "bad_image_ref", f"{bucket!r} in {uri!r} is not a valid S3 bucket name"
+    if not key or key.endswith("/"):
+        return "bad_image_ref", f"the media reference {uri!r} names no object key"
+    if ".." in key.split("/"):
+        return "bad_image_ref", f"the media reference {uri!r} holds a '..' segment"
+    return None
+
+
+def bucket_of(uri: str) -> str:
+    return uri[len("s3://"):].partition("/")[0]
+
+
+def media_block(uri) -> dict:
+    """A record's image (or video, by its extension) → a Converse media block."""
+    problem = s3_problem(uri)
+    if problem:
+        fail(*problem)
+    dot = uri.rfind(".")
+    extension = uri[dot:].lower() if dot > uri.rfind("/") else ""
+    if extension in IMAGE_FORMATS:
+        kind, media_format = "image", IMAGE_FORMATS[extension]
+    elif extension in VIDEO_FORMATS:
+        kind, media_format = "video", VIDEO_FORMATS[extension]
+    else:
+        fail("unsupported_image_type", f"the media {uri!r} is not an image "
+                                       f"({', '.join(sorted(IMAGE_FORMATS))}) or a video "
+                                       f"({', '.join(sorted(VIDEO_FORMATS))}) by its extension")
+    return {kind: {"format": media_format, "source": {"s3Location": {"uri": uri}}}}
+
+
+def converse_object(system: str | None, turns: list[tuple[str, str]], media: dict | None) -> dict:
+    """Clean turns (+ the record's media, placed before the text of the first user turn)."""
+    obj: dict = {"schemaVersion": SCHEMA_VERSION}
+    if system:
+        obj["system"] = [{"text": system}]
+    messages = []
+    for role, content in turns:
+        blocks = [{"text": content}]
+        if media is not None and role == "user":
+            blocks.insert(0, media)
+            media = None
+        messages.append({"role": role, "content": blocks})
+    obj["messages"] = messages
+    return obj
+
+
+def converse_length(obj) -> int:
+    """Characters of the text that counts toward the token limit: system and text blocks (and
+    reasoning text), not keys, roles, formats or URIs."""
+    size = 0
+    system = obj.get("system") if isinstance(obj, dict) else None
+    for block in system if isinstance(system, list) else ():
+        if isinstance(block, dict) and isinstance(block.get("text"), str):
+            size += len(block["text"])
+    messages = obj.get("messages") if isinstance(obj, dict) else None
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            if not isinstance(block, dict):
+                continue
+            if isinstance(block.get("text"), str):
+                size += len(block["text"])
+            reasoning = block.get("reasoningContent")
+            if isinstance(reasoning, dict) and isinstance(reasoning.get("reasoningText"), dict):
+                text = reasoning["reasoningText"].get("text")
+                size += len(text) if isinstance(text, str) else 0
+    return size
+
+
+class _Media:
+    """What the media blocks of one record hold, for the record-level rules."""
+
+    def __init__(self):
+        self.kinds: set[str] = set()
+        self.videos = 0
+        self.uris: list[str] = []
+
+
+def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
+                   media_allowed: bool = True) -> list[tuple[str, str]]:
+    """(reason, message) for every schema and model rule the written record breaks."""
+    model = getattr(ctx, "model", None)
+    if not isinstance(obj, dict):
+        return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+    problems = []
+    extra = sorted(set(obj) - {"schemaVersion", "system", "messages"})
+    if extra:
+        problems.append(("invalid_record", f"unexpected keys: {', '.join(extra)}"))
+    if "messages" not in obj:
+        problems.append(("invalid_record", "missing keys: messages"))
+    version = obj.get("schemaVersion")
+    if version != SCHEMA_VERSION:
+        hint = " (the docs' bullet misspells it; every example uses bedrock-conversation-2024)" \
+            if version == "bedrock-conversion-2024" else ""
+        problems.append(("invalid_record", f"schemaVersion is {version!r}, not "
+                                           f"{SCHEMA_VERSION!r}{hint}"))
+    if "system" in obj:
+        problems += _system_problems(obj["system"], model)
+    messages = obj.get("messages")
+    if "messages" in obj and not isinstance(messages, list):
+        return problems + [("invalid_record", "messages is not a list")]
+    if messages is None:
+        return problems
+    if len(messages) < min_messages:
+        problems.append(("invalid_record", f"messages holds {len(messages)} messages; at least "
+                                           f"{min_messages} {'is' if min_messages == 1 else 'are'}"
+                                           f" needed"))
+    media = _Media()
+    roles = []
+    for position, message in enumerate(messages, 1):
+        problems += _message_problems(message, position, model, media)
+        roles.append(message.get("role") if isinstance(message, dict) else None)
+    problems += order_problems(roles, ends_with_assistant)
+    problems += _media_rules(media, ctx, model, media_allowed)
+    return problems
+
+
+def _text_problems(block, label: str, model, prompt: bool) -> list[tuple[str, str]]:
+    if not isinstance(block, dict):
+        return [("invalid_record", f"{label} is not an object")]
+    if set(block) != {"text"}:
+        return [("invalid_record", f"{label} must be {{\"text\": ...}}, not keys "
+                                   f"{', '.join(sorted(block)) or 'none'}")]
+    text = block["text"]
+    if not isinstance(text, str):
+        return [("invalid_record", f"{label}.text is a {type(text).__name__}, not a string")]
+    if not text.strip():
+        return [("empty_field", f"{label}.text is empty")]
+    return _reserved(text, label, model) if prompt else []
+
+
+def _reserved(text: str, label: str, model) -> list[tuple[str, str]]:
+    words = getattr(model, "reserved_words", ()) or ()
+    found = [word for word in words if word in text]
+    if not found:
+        return []
+    return [("reserved_word", f"{label} holds {', '.join(found)}, which {model.display} "
+                              f"reserves; reword it")]
+
+
+def _system_problems(system, model) -> list[tuple[str, str]]:
+    if not isinstance(system, list):
+        return [("invalid_record", f"system is a {type(system).__name__}, not a list of "
+                                   f"{{\"text\": ...}} blocks")]
+    problems = []
+    for index, block in enumerate(system):
+        problems += _text_problems(block, f"system[{index}]", model, prompt=True)
+    limit = getattr(model, "max_system_blocks", None)
+    if limit is not None and len(system) > limit:
+        problems.append(("invalid_record", f"system holds {len(system)} blocks; "
+                                           f"{model.display} takes at most {limit}"))
+    return problems
+
+
+def _message_problems(message, position: int, model, media: _Media) -> list[tuple[str, str]]:
+    if not isinstance(message, dict):
+        return [("invalid_record", f"message {position} is not an object")]
+    problems = []
+    extra = sorted(set(message) - {"role", "content"})
+    missing = sorted({"role", "content"} - set(message))
+    if extra:
+        problems.append(("invalid_record", f"message {position}: unexpected keys: "
+                                           f"{', '.join(extra)}"))
+    if missing:
+        problems.append(("invalid_record", f"message {position}: missing keys: "
+                                           f"{', '.join(missing)}"))
+    role = message.get("role")
+    problem = role_problem(role, position, _SYSTEM_HINT) if "role" in message else None
+    problems += [problem] if problem else []
+    if "content" not in message:
+        return problems
+    content = message["content"]
+    if not isinstance(content, list):
+        return problems + [("invalid_record", f"message {position}'s content is a "
+                                              f"{type(content).__name__}, not a list of blocks")]
+    if not content:
+        return problems + [("empty_field", f"message {position}'s content is empty")]
+    images = 0
+    for index, block in enumerate(content):
+        label = f"message {position} content[{index}]"
+        kind = next(iter(block)) if isinstance(block, dict) and len(block) == 1 else None
+        if kind in MEDIA:
+            problems += _media_block_problems(block[kind], kind, label, model, media)
+            images += kind == "image"
+            if role == "assistant":
+                problems.append(("media_in_assistant_turn", f"{label} is an {kind} in an "
+                                                            f"assistant turn; only user turns "
+                                                            f"take media"))
+        elif kind == "reasoningContent":
+            problems += _reasoning_problems(block[kind], label, role, model)
+        else:
+            problems += _text_problems(block, label, model, prompt=role == "user")
+    limit = getattr(model, "max_images_per_message", None)
+    if limit is not None and images > limit:
+        problems.append(("too_many_media", f"message {position} holds {images} images; "
+                                           f"{model.display} takes at most {limit}"))
+    return problems
+
+
+def _media_block_problems(value, kind: str, label: str, model, media: _Media):
+    shape = (f"{label} must be {{\"{kind}\": {{\"format\", \"source\": {{\"s3Location\": "
+             f"{{\"uri\"}}}}}}}}")
+    if not isinstance(value, dict) or set(value) != {"format", "source"}:
+        return [("invalid_record", shape)]
+    source = value["source"]
+    location = source.get("s3Location") if isinstance(source, dict) and set(source) == {
+        "s3Location"} else None
+    if not isinstance(location, dict) or "uri" not in location or \
+            set(location) - {"uri", "bucketOwner"}:
+        return [("invalid_record", shape)]
+    media.kinds.add(kind)
+    media.videos += kind == "video"
+    problems = []
+    problem = s3_problem(location["uri"])
+    if problem:
+        problems.append((problem[0], f"{label}: {problem[1]}"))
+    else:
+        media.uris.append(location["uri"])
+    media_format = value["format"]
+    taken = getattr(model, f"{kind}_formats", None) or (
+        tuple(IMAGE_FORMATS.values()) if kind == "image" else tuple(VIDEO_FORMATS.values()))
+    if media_format not in taken:
+        who = model.display if model is not None else "the Converse format"
+        reason = "unsupported_image_type" if kind == "image" else "unsupported_video_type"
+        problems.append((reason, f"{label}: {kind} format {media_format!r}; {who} takes "
+                                 f"{', '.join(dict.fromkeys(taken))}"))
+    return problems
+
+
+def _reasoning_problems(value, label: str, role, model) -> list[tuple[str, str]]:
+    if role != "assistant":
+        return [("invalid_record", f"{label}: reasoningContent belongs in assistant turns")]
+    if model is not None and not model.reasoning_content:
+        return [("not_taken_by_model", f"{label}: {model.display} takes no reasoningContent")]
+    text = value.get("reasoningText") if isinstance(value, dict) else None
+    if not isinstance(text, dict) or not isinstance(text.get("text"), str):
+        return [("invalid_record", f"{label} must be {{\"reasoningContent\": "
+                                   f"{{\"reasoningText\": {{\"text\": ...}}}}}}")]
+    return []
+
+
+def _media_rules(media: _Media, ctx, model, media_allowed: bool) -> list[tuple[str, str]]:
+    if not media.kinds:
+        return []
+    problems = []
+    if not media_allowed:
+        return [("not_taken_by_model", "this format takes text prompts only, no media")]
+    if model is not None:
+        refused = sorted(media.kinds - set(model.media_kinds))
+        if refused:
+            takes = " and ".join(model.media_kinds) or "text only"
+            problems.append(("not_taken_by_model", f"{model.display} takes no "
+                                                   f"{' or '.join(refused)} ({takes})"))
+    if len(media.kinds) > 1:
+        problems.append(("mixed_media", "the record holds images and a video; a dataset is "
+                                        "text + images or text + videos, never both"))
+    limit = getattr(model, "max_videos_per_record", None)
+    if limit is not None and media.videos > limit:
+        problems.append(("too_many_media", f"the record holds {media.videos} videos; "
+                                           f"{model.display} takes at most {limit}"))
+    dataset = getattr(ctx, "dataset_uri", None)
+    if getattr(model, "media_in_dataset_bucket", False) and isinstance(dataset, str) \
+            and dataset.startswith("s3://"):
+        bucket = bucket_of(dataset)
+        outside = sorted({uri for uri in media.uris if bucket_of(uri) != bucket})
+        if outside:
+            problems.append(("media_outside_dataset_bucket",
+                             f"{', '.join(outside)} is not in the dataset's bucket {bucket!r}; "
+                             f"{model.display} reads media only from the dataset's bucket"))
+    return problems
