@@ -60,4 +60,4 @@ class RunConfig:
                                      else DEFAULT_CHUNK_CHARS)
         return TargetContext(model=self.model_spec(), max_chars=max_chars, chunk_chars=chunk,
                              template=self.template, placeholder_map=dict(self.placeholder_map),
-                             repair=frozenset(self.repair))
+                             repair=frozenset(self.repair), dataset_uri=self.output)

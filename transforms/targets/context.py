@@ -23,3 +23,4 @@ class TargetContext:
     template: dict | None = None         # sagemaker-instruction: {"prompt": ..., "completion": ...}
     placeholder_map: dict[str, str] = field(default_factory=dict)   # placeholder -> record field
     repair: frozenset = frozenset()      # names from REPAIRS
+    dataset_uri: str | None = None       # where the dataset is written (Nova: media in its bucket)
