@@ -39,6 +39,8 @@ def make_parser() -> argparse.ArgumentParser:
     val.add_argument("--model")
     val.add_argument("--chars-per-token", type=float, default=6.0)
     val.add_argument("--token-margin", type=float, default=0.0)
+    val.add_argument("--max-tokens", type=int,
+                     help="per-record token limit (overrides the model's; openai-chat has none)")
     val.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_parser("targets", help="list targets, models and their limits")
     return parser

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+import orjson
+
 from pipelines.options import UsageError
 from transforms import storage
 from transforms.targets import TARGETS
@@ -44,19 +46,37 @@ def validate_main(args) -> int:
             model = get_model(args.model)
         except KeyError as e:
             raise UsageError(str(e.args[0])) from None
-        if model.max_tokens:
-            ctx.max_chars = int(model.max_tokens * args.chars_per_token * (1 - args.token_margin))
         ctx.model = model
+    max_tokens = getattr(args, "max_tokens", None)
+    if max_tokens is not None and max_tokens <= 0:
+        raise UsageError("--max-tokens must be positive")
+    if max_tokens is None and model is not None:
+        max_tokens = model.max_tokens
+    if max_tokens:
+        ctx.max_chars = int(max_tokens * args.chars_per_token * (1 - args.token_margin))
+    # an optional target hook for rules over a whole file (e.g. one media kind per dataset)
+    facets_of = getattr(target, "dataset_facets", None)
     problems = 0
     for uri in _files(args.paths):
         records = 0
+        ctx.dataset_uri = uri
+        facets: set = set()
         with storage.open_read(uri) as f:
             for number, line in enumerate(f, 1):
                 line = line.rstrip(b"\r\n") if line.endswith(b"\n") else line
                 records += 1
-                for reason, message in target.validate_line(line, ctx):
+                found = target.validate_line(line, ctx)
+                for reason, message in found:
                     problems += 1
                     print(f"{uri}:{number}: {reason}: {message}")
+                if facets_of is not None:
+                    try:
+                        facets |= facets_of(orjson.loads(line))
+                    except orjson.JSONDecodeError:
+                        pass  # already reported by validate_line
+        for reason, message in (target.dataset_problems(facets, ctx) if facets_of else []):
+            problems += 1
+            print(f"{uri}: {reason}: {message}")
         if model is not None:
             for message in _count_problems(uri, records, model):
                 problems += 1

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from transforms.targets.base import Target
 from transforms.targets.conversation import clean_turns
-from transforms.targets.converse import check_converse, converse_length, converse_object, media_block
+from transforms.targets.converse import (check_converse, converse_length, converse_object,
+                                         media_block, media_kinds, mixed_media_problems)
 
 
 class BedrockConversation(Target):
@@ -33,3 +34,11 @@ class BedrockConversation(Target):
 
     def measure(self, obj) -> int:
         return converse_length(obj)
+
+    # dataset-level hook (`tuneprep validate`): the media kinds of each record, then the rule
+    # over the union
+    def dataset_facets(self, obj) -> set[str]:
+        return media_kinds(obj)
+
+    def dataset_problems(self, facets: set, ctx) -> list[tuple[str, str]]:
+        return mixed_media_problems(facets)

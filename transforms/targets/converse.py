@@ -103,6 +103,27 @@ def converse_length(obj) -> int:
     return size
 
 
+def media_kinds(obj) -> set[str]:
+    """The media kinds ("image", "video") a written record holds."""
+    kinds = set()
+    messages = obj.get("messages") if isinstance(obj, dict) else None
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            if isinstance(block, dict):
+                kinds |= set(block) & set(MEDIA)
+    return kinds
+
+
+def mixed_media_problems(kinds: set) -> list[tuple[str, str]]:
+    """The dataset-level rule: one media kind per dataset (Nova: text + images or text +
+    videos, never both, even across records)."""
+    if len(kinds & set(MEDIA)) > 1:
+        return [("mixed_media", "the file holds records with images and records with videos; "
+                                "a dataset is text + images or text + videos, never both")]
+    return []
+
+
 class _Media:
     """What the media blocks of one record hold, for the record-level rules."""
 
