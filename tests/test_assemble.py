@@ -126,7 +126,7 @@ def test_output_is_in_input_order_whatever_order_the_parts_come_in(tmp_path):
     assert [(d["source"]["uri"], d["source"]["line"]) for d in dead] == [
         ("/data/in-0.jsonl", 2), ("/data/in-0.jsonl", 5)]
     assert sorted(p.name for p in out.iterdir()) == [
-        "_SUCCESS", "dead_letter", "manifest.json", "report.json", "train"]
+        "_SUCCESS", "dead_letter", "manifest.json", "report.html", "report.json", "train"]
     assert report["status"] == "succeeded" and report["errors"] == []
     assert (report["input_records"], report["accepted_records"], report["dead_letter_records"]) \
         == (11, 9, 2)
@@ -136,7 +136,7 @@ def test_output_is_in_input_order_whatever_order_the_parts_come_in(tmp_path):
     manifest = check_manifest(out)
     assert manifest["note"] == "extra"
     assert [f["path"] for f in manifest["files"]] == ["dead_letter/dead_letter.jsonl",
-                                                      "train/train.jsonl"]
+                                                      "train/train.jsonl", "report.html"]
 
 
 def test_the_same_parts_give_byte_identical_outputs(tmp_path):
@@ -259,7 +259,8 @@ def test_over_quota_fails_with_a_message_and_writes_no_data(tmp_path, tiny_model
     assert len(data_lines(out / "dead_letter/dead_letter.jsonl")) == 1
     check_report_invariant(report)
     manifest = check_manifest(out)
-    assert [f["path"] for f in manifest["files"]] == ["dead_letter/dead_letter.jsonl"]
+    assert [f["path"] for f in manifest["files"]] == ["dead_letter/dead_letter.jsonl",
+                                                      "report.html"]
 
 
 def test_under_minimum_fails(tmp_path, tiny_model):

@@ -25,6 +25,7 @@ from tests.conftest import REPO, SAMPLES, layout, read_json, read_jsonl, write_j
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
 SINGLE = ["train/train.jsonl", "dead_letter/dead_letter.jsonl", "manifest.json", "report.json",
+          "report.html",
           "_SUCCESS"]
 
 
@@ -292,7 +293,8 @@ def test_sagemaker_shards_and_template(tmp_path, capsys):
                     "--num-shards", "3", "--template", template)
     shards = [f"train/part-{i:05d}-of-00003.jsonl" for i in range(3)]
     assert layout(out) == sorted(shards + ["train/template.json", "dead_letter/dead_letter.jsonl",
-                                           "manifest.json", "report.json", "_SUCCESS"])
+                                           "manifest.json", "report.json", "report.html",
+                                           "_SUCCESS"])
     expected_template = parse_template(template.read_text())
     assert orjson.loads((out / "train/template.json").read_bytes()) == expected_template
     sizes = [len(read_jsonl(out / shard)) for shard in shards]
@@ -448,7 +450,8 @@ def test_too_few_records_for_the_model_fails(tmp_path, capsys):
     assert "no _SUCCESS" in err.splitlines()[-1]
     assert stdout.startswith("records in: 5; accepted: 5;")
     assert not (out / "_SUCCESS").exists() and not (out / "train").exists()
-    assert layout(out) == ["dead_letter/dead_letter.jsonl", "manifest.json", "report.json"]
+    assert layout(out) == ["dead_letter/dead_letter.jsonl", "manifest.json", "report.html",
+                           "report.json"]
     check_counts(report)
     check_manifest(out)
 
@@ -546,7 +549,8 @@ def test_all_records_bad_fails(tmp_path, capsys):
     assert report["input_records"] == report["dead_letter_records"] == 3
     check_counts(report)
     assert not (out / "_SUCCESS").exists()
-    assert layout(out) == ["dead_letter/dead_letter.jsonl", "manifest.json", "report.json"]
+    assert layout(out) == ["dead_letter/dead_letter.jsonl", "manifest.json", "report.html",
+                           "report.json"]
     assert [d["source"]["line"] for d in dead_letters(out)] == [1, 2, 3]
     check_manifest(out)
 

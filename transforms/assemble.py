@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import orjson
 
 from transforms import claim
+from transforms import report_html
 from transforms import stats as st
 from transforms.jsonl import dumps_line
 from transforms.records import SAMPLE, dead_letter
@@ -23,6 +24,7 @@ from transforms.targets import get_target
 from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
 
 AUTO_SHARD_BYTES = 256 * 1024 * 1024
+EXAMPLES_PER_REASON = 3      # dead letters shown per reason in report.html
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,34 @@ class _Out:
         self.f.close()
         return {"path": self.relpath, "records": self.records, "bytes": self.bytes,
                 "sha256": self.sha.hexdigest()}
+
+
+class _DeadLetterOut(_Out):
+    """The dead-letter file, keeping the first few lines of each reason as report.html's
+    examples while they are copied (no second pass over the dead letters)."""
+
+    PREFIX = b'{"reason":"'
+
+    def __init__(self, cfg, relpath: str, per_reason: int = EXAMPLES_PER_REASON):
+        super().__init__(cfg, relpath)
+        self.per_reason = per_reason
+        self.examples: dict[str, list[dict]] = {}
+
+    def write(self, line: bytes):
+        super().write(line)
+        if line.startswith(self.PREFIX):   # dead_letter() puts the reason first: no parse needed
+            end = line.find(b'"', len(self.PREFIX))
+            reason = line[len(self.PREFIX):end].decode("utf-8", "replace")
+            if len(self.examples.get(reason, ())) >= self.per_reason:
+                return
+        try:
+            example = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return
+        if isinstance(example, dict):
+            kept = self.examples.setdefault(str(example.get("reason")), [])
+            if len(kept) < self.per_reason:
+                kept.append(example)
 
 
 def _line_hash(line: bytes) -> bytes:
@@ -232,7 +262,7 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
         errors.append("no record was accepted into train; see dead_letter/ and report.json")
 
     files = []
-    dead_out = _Out(cfg, f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl")
+    dead_out = _DeadLetterOut(cfg, f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl")
     for part in by_kind.get(DEAD_LETTER, []):
         with open_read(part.uri) as f:
             for line in f:
@@ -252,6 +282,10 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
 
     report = _report(stats, sampled, sampled_files, errors)
     write_bytes(join(cfg.output, "report.json"), orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    page = report_html.render(report, dead_out.examples, cfg.max_tokens_per_record()).encode()
+    write_bytes(join(cfg.output, "report.html"), page)
+    files.append({"path": "report.html", "records": None, "bytes": len(page),
+                  "sha256": hashlib.sha256(page).hexdigest()})
     manifest = {"files": files, **manifest_extra}
     write_bytes(join(cfg.output, "manifest.json"),
                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))

@@ -59,7 +59,7 @@ class BatchProcessor:
             out.lines.setdefault(split, []).extend(lines)
             out.sources.setdefault(split, []).extend([item.line] * len(lines))
             for chars in lengths:
-                st.add_length(stats, chars, self.cfg.chars_per_token)
+                st.add_length(stats, chars, self.cfg.chars_per_token, self.ctx.max_chars)
             if turns:
                 bucket = str(turns) if turns < 10 else "10+"
                 stats["turns_histogram"][bucket] = stats["turns_histogram"].get(bucket, 0) + 1

@@ -6,12 +6,15 @@ import math
 
 # Upper bounds of the estimated-token buckets in the report's length histogram.
 TOKEN_BUCKETS = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)
+# A record longer than this share of the per-record limit counts as near the limit.
+NEAR_LIMIT = 0.9
 
 
 def new_stats() -> dict:
     return {"input_records": 0, "accepted_records": 0, "dead_letter_records": 0,
             "output_records": {}, "dead_letter_reasons": {}, "dead_letter_stages": {},
             "files": {}, "tokens_histogram": {}, "turns_histogram": {},
+            "near_limit_records": 0,
             "chars": {"count": 0, "sum": 0, "min": None, "max": None}}
 
 
@@ -30,7 +33,11 @@ def token_bucket(tokens: int) -> str:
     return f">{TOKEN_BUCKETS[-1]}"
 
 
-def add_length(stats: dict, chars: int, chars_per_token: float) -> None:
+def add_length(stats: dict, chars: int, chars_per_token: float,
+               max_chars: int | None = None) -> None:
+    """Counts one output record's length (and whether it is near max_chars), in the same pass."""
+    if max_chars and chars > NEAR_LIMIT * max_chars:
+        stats["near_limit_records"] = stats.get("near_limit_records", 0) + 1
     c = stats["chars"]
     c["count"] += 1
     c["sum"] += chars
