@@ -10,8 +10,10 @@ import sys
 
 import orjson
 
-from pipelines.options import UsageError, add_run_arguments, build_config, describe
+from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
+                               endpoint_of)
 from transforms import claim, storage
+from transforms.targets import get_target
 
 log = logging.getLogger("tuneprep")
 
@@ -46,9 +48,27 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Beam's own S3 filesystem is not used (storage.py says why): its options would do nothing, and
+# keys given as pipeline options would travel in the job graph.
+_BEAM_S3_OPTIONS = ("--s3_access_key_id", "--s3_secret_access_key", "--s3_session_token",
+                    "--s3_endpoint_url", "--s3_region_name", "--s3_api_version", "--s3_verify",
+                    "--s3_disable_ssl")
+# Loggers quietened during a run unless --verbose: Beam logs a failed bundle with its traceback.
+_NOISY_LOGGERS = ("apache_beam", "botocore", "aiobotocore", "s3fs", "fsspec")
+
+
 def _quiet_beam_import_noise(record: logging.LogRecord) -> bool:
     # Beam warns at import that Google Cloud client libraries are missing; they are not used.
     return "apitools not found" not in record.getMessage()
+
+
+def _redact_record(record: logging.LogRecord) -> bool:
+    """No credentials in a log line (storage.redact); the record is kept."""
+    message = record.getMessage()
+    clean = storage.redact(message)
+    if clean != message:
+        record.msg, record.args = clean, ()
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_quiet_beam_import_noise)
+        handler.addFilter(_redact_record)
     try:
         args, beam_args = make_parser().parse_known_args(argv)
         if args.command != "run" and beam_args:
@@ -80,8 +101,38 @@ def _run(args, beam_args: list[str]) -> int:
         i = beam_args.index("--direct_running_mode")
         if beam_args[i + 1:i + 2] == ["multi_threading"]:
             raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
+    for arg in beam_args:
+        if arg.split("=", 1)[0] in _BEAM_S3_OPTIONS:
+            name = arg.split("=", 1)[0]
+            raise UsageError(
+                "--s3-endpoint-url sets the S3 endpoint" if name == "--s3_endpoint_url" else
+                f"{name}: not accepted; S3 is read through s3fs, which takes credentials and "
+                "region from the AWS environment or profile (AWS_PROFILE, AWS_ACCESS_KEY_ID, "
+                "AWS_DEFAULT_REGION, ...), so no secret lands in the job graph")
     _refuse_unknown_beam_options(beam_args)
-    cfg = build_config(args)
+    storage.configure(endpoint_of(args))
+    try:
+        with storage.translate_failures():
+            return _launch(args, beam_args)
+    except storage.StorageError as e:  # not a usage error: the store failed (exit 1)
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _preflight(args) -> None:
+    """Before anything is listed or written: every s3:// bucket named exists, the credentials
+    are taken and listing is allowed (StorageError otherwise)."""
+    for uri in [*args.input, *args.validation_input, args.output, args.image_uri_prefix]:
+        if uri:
+            storage.preflight(uri)
+
+
+def _launch(args, beam_args: list[str]) -> int:
+    cfg = build_config(args, before_expand=lambda: _preflight(args))
+    problem = get_target(cfg.target).check_environment()
+    if problem:  # e.g. Pillow missing for an image target
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     busy = (f"--output {cfg.output}: another run is writing there ({claim.MARKER} exists; "
             "a killed run leaves it too); wait for it, or add --overwrite to take over")
     if not storage.is_empty_or_missing(cfg.output):
@@ -99,12 +150,22 @@ def _run(args, beam_args: list[str]) -> int:
     from pipelines.build import build
 
     options = PipelineOptions(beam_args)
+    levels = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
+    for name in _NOISY_LOGGERS:  # Beam logs a failed bundle with its traceback on stderr
+        logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.CRITICAL)
     try:
         with beam.Pipeline(options=options) as p:
             build(p, cfg, describe(cfg))
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
-        print(f"error: the run failed: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
+        if args.verbose:
+            log.exception("the run failed")
+        message = storage.failure(e) or f"{type(e).__name__}: {_one_line(e)}"
+        print(f"error: the run failed: {storage.redact(message)}; the dataset at "
+              f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)", file=sys.stderr)
         return 1
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     return _summarize(cfg)
 
 
@@ -141,6 +202,8 @@ def _summarize(cfg) -> int:
     print(f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
           f"written: {splits}; dead letters: {report['dead_letter_records']:,}"
           + (f" ({reasons})" if reasons else ""))
+    for warning in report.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
     if ok:
         print(f"dataset: {cfg.output} (report.json, manifest.json, dead_letter/)")

@@ -47,6 +47,15 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--num-shards", type=int, help="sharded targets: files per split "
                    "(default: one per ~256 MB)")
     p.add_argument("--image-root", help="base folder for relative image paths")
+    p.add_argument("--image-uri-prefix", metavar="S3_URI",
+                   help="bedrock-image: s3:// folder that local images are uploaded under, with "
+                   "content-addressed names (sha256[:32].jpg|png); a rerun uploads nothing twice")
+    p.add_argument("--s3-endpoint-url", metavar="URL",
+                   help="S3-compatible endpoint (MinIO, LocalStack, ...); default: "
+                   "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Credentials always come "
+                   "from the AWS environment or profile, never from an option")
+    p.add_argument("--verbose", action="store_true",
+                   help="show Beam's own log messages (and tracebacks) on stderr")
     p.add_argument("--repair", default="", metavar="NAME,...",
                    help="conversation repairs to apply instead of refusing: " + ", ".join(REPAIRS))
     p.add_argument("--max-tokens", type=int, help="per-record token limit (overrides the model's)")
@@ -121,7 +130,39 @@ def _unstrip(fs, uri: str, path: str) -> str:
     return f"{protocol}://{path}" if protocol and protocol != "file" else path
 
 
-def build_config(args) -> RunConfig:
+def check_uris(args) -> None:
+    """Credentials never travel in a URI (they would land in the job graph, the manifest and
+    the report): refuse such a URI; botocore takes credentials from the environment."""
+    named = [("--input", u) for u in args.input] + [
+        ("--validation-input", u) for u in args.validation_input] + [
+        ("--output", args.output), ("--image-root", args.image_root),
+        ("--image-uri-prefix", args.image_uri_prefix),
+        ("--s3-endpoint-url", args.s3_endpoint_url)]
+    for name, uri in named:
+        if uri and storage.has_credentials(uri):
+            raise UsageError(f"{name} {storage.redact(uri)}: credentials in a URI are not "
+                             "accepted; use AWS_PROFILE or AWS_ACCESS_KEY_ID / "
+                             "AWS_SECRET_ACCESS_KEY (or an instance/task role)")
+    if args.s3_endpoint_url and not args.s3_endpoint_url.startswith(("http://", "https://")):
+        raise UsageError(f"--s3-endpoint-url {args.s3_endpoint_url}: not an http(s):// URL")
+    prefix = args.image_uri_prefix
+    if prefix is not None:
+        from transforms.targets.bedrock_image import image_ref_problem
+        if not prefix.startswith("s3://") or image_ref_problem(
+                prefix.rstrip("/") + "/x.png") is not None:
+            raise UsageError(f"--image-uri-prefix {prefix}: not an s3://bucket/folder URI")
+
+
+def endpoint_of(args) -> str | None:
+    """--s3-endpoint-url, else the one in this machine's environment: recorded in the RunConfig
+    so remote workers, whose environment may differ, use the same store."""
+    return args.s3_endpoint_url or storage.endpoint_from_env()
+
+
+def build_config(args, before_expand=None) -> RunConfig:
+    """Checks the options (UsageError), calls `before_expand()` (the launcher's storage checks),
+    then expands the inputs into the RunConfig."""
+    check_uris(args)
     target = TARGETS[args.target]
     model = None
     if args.model:
@@ -170,6 +211,10 @@ def build_config(args) -> RunConfig:
             raise UsageError(f"--template {args.template}: {e.strerror}") from None
         except ValueError as e:
             raise UsageError(f"--template {args.template}: {e}") from None
+    if args.image_uri_prefix is not None and target.kind != "image":
+        raise UsageError(f"--image-uri-prefix is for image targets, not --target {target.name}")
+    if before_expand is not None:
+        before_expand()
     return RunConfig(
         target=target.name, output=args.output.rstrip("/"),
         inputs=expand_inputs(args.input), validation_inputs=expand_inputs(args.validation_input),
@@ -184,7 +229,8 @@ def build_config(args) -> RunConfig:
         max_tokens=args.max_tokens, chunk_chars=args.chunk_chars,
         sample_to_quota=args.sample_to_quota, batch_size=args.batch_size,
         max_dead_letter_ratio=args.max_dead_letter_ratio,
-        run_id=uuid.uuid4().hex[:12])
+        run_id=uuid.uuid4().hex[:12], s3_endpoint_url=endpoint_of(args),
+        image_uri_prefix=args.image_uri_prefix.rstrip("/") if args.image_uri_prefix else None)
 
 
 def describe(cfg: RunConfig) -> dict:
@@ -198,5 +244,6 @@ def describe(cfg: RunConfig) -> dict:
         "chars_per_token": cfg.chars_per_token, "token_margin": cfg.token_margin,
         "max_tokens": cfg.max_tokens_per_record(), "max_chars": cfg.max_chars(),
         "sample_to_quota": cfg.sample_to_quota,
-        "max_dead_letter_ratio": cfg.max_dead_letter_ratio, "max_record_bytes": cfg.read.max_record_bytes},
+        "max_dead_letter_ratio": cfg.max_dead_letter_ratio, "max_record_bytes": cfg.read.max_record_bytes,
+        "s3_endpoint_url": cfg.s3_endpoint_url, "image_uri_prefix": cfg.image_uri_prefix},
         "inputs": cfg.inputs, "validation_inputs": cfg.validation_inputs}

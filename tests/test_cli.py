@@ -264,7 +264,7 @@ def test_usage_errors(case, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("extra", [["--validaton-split", "0.1"],
-                                   ["--image-uri-prefix", "s3://bucket/images/"]])
+                                   ["--image-uri-prefx", "s3://bucket/images/"]])
 def test_unknown_options_are_usage_errors(extra, tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = run(capsys, out, "--input", SAMPLES / "captions.jsonl",

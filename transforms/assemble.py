@@ -19,7 +19,8 @@ from transforms import report_html
 from transforms import stats as st
 from transforms.jsonl import dumps_line
 from transforms.records import SAMPLE, dead_letter
-from transforms.storage import join, open_read, open_write, remove_tree, write_bytes
+from transforms.storage import (bucket_of, is_s3, join, open_read, open_write, redact_all,
+                                remove_tree, write_bytes)
 from transforms.targets import get_target
 from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
 
@@ -280,13 +281,13 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
                 remove_tree(join(cfg.output, split))
     files.insert(0, dead_out.close())
 
-    report = _report(stats, sampled, sampled_files, errors)
+    report = redact_all(_with_media_warnings(cfg, _report(stats, sampled, sampled_files, errors)))
     write_bytes(join(cfg.output, "report.json"), orjson.dumps(report, option=orjson.OPT_INDENT_2))
     page = report_html.render(report, dead_out.examples, cfg.max_tokens_per_record()).encode()
     write_bytes(join(cfg.output, "report.html"), page)
     files.append({"path": "report.html", "records": None, "bytes": len(page),
                   "sha256": hashlib.sha256(page).hexdigest()})
-    manifest = {"files": files, **manifest_extra}
+    manifest = redact_all({"files": files, **manifest_extra})
     write_bytes(join(cfg.output, "manifest.json"),
                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     remove_tree(join(cfg.output, "_temporary"))
@@ -294,6 +295,25 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
         claim.release(cfg.output)
     if not errors:
         write_bytes(join(cfg.output, "_SUCCESS"), b"")
+    return report
+
+
+def _with_media_warnings(cfg, report: dict) -> dict:
+    """Sorts the media buckets and warns when media live outside the dataset's bucket: the
+    training job's service role must then be allowed to read those buckets too."""
+    buckets = report.get("media_buckets")
+    if not buckets:
+        return report
+    report["media_buckets"] = dict(sorted(buckets.items()))
+    if is_s3(cfg.output):
+        home = bucket_of(cfg.output)
+        others = {b: n for b, n in sorted(buckets.items()) if b != home}
+        if others:
+            where = ", ".join(f"s3://{b} ({n:,})" for b, n in others.items())
+            report.setdefault("warnings", []).append(
+                f"{sum(others.values()):,} media references are in another bucket than the "
+                f"dataset's (s3://{home}): {where}; the training job's role needs s3:GetObject "
+                "there too")
     return report
 
 

@@ -34,6 +34,9 @@ class RunConfig:
     batch_size: int = 4096
     raw_limit: int = 2048                  # bytes of raw text kept in a dead letter
     run_id: str = "run"
+    s3_endpoint_url: str | None = None     # S3-compatible endpoint; never credentials (botocore
+                                           # takes those from each machine's environment)
+    image_uri_prefix: str | None = None    # s3:// folder that local images are uploaded under
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
 
     def max_tokens_per_record(self) -> int | None:
@@ -60,4 +63,5 @@ class RunConfig:
                                      else DEFAULT_CHUNK_CHARS)
         return TargetContext(model=self.model_spec(), max_chars=max_chars, chunk_chars=chunk,
                              template=self.template, placeholder_map=dict(self.placeholder_map),
-                             repair=frozenset(self.repair), dataset_uri=self.output)
+                             repair=frozenset(self.repair), dataset_uri=self.output,
+                             image_uri_prefix=self.image_uri_prefix)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from transforms import storage
 from transforms.process import BatchProcessor
 from transforms.records import RecordError
 
@@ -17,6 +18,7 @@ class _ProcessBatchFn(beam.DoFn):
         self.processor = None
 
     def setup(self):
+        storage.configure(self.cfg.s3_endpoint_url)   # targets may read or upload media
         self.processor = BatchProcessor(self.cfg)
 
     def process(self, batch):
@@ -31,10 +33,14 @@ class _FailedBatchFn(beam.DoFn):
         self.processor = None
 
     def setup(self):
+        storage.configure(self.cfg.s3_endpoint_url)
         self.processor = BatchProcessor(self.cfg)
 
     def process(self, failed):
         batch, (exc_type, exc_repr, _traceback) = failed
+        if isinstance(exc_type, type) and issubclass(exc_type, storage.StorageError):
+            # the store failed, not the records: stop the run (StorageError's repr is its message)
+            raise storage.StorageError(exc_repr)
         name = getattr(exc_type, "__name__", str(exc_type))
         error = RecordError("internal_error", f"the batch failed: {name}: {exc_repr}", "normalize")
         yield self.processor.refuse_all(batch, error)

@@ -12,6 +12,7 @@ from transforms.adapters import normalize
 from transforms.jsonl import dumps_line
 from transforms.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
                                 dead_letter)
+from transforms.storage import StorageError, bucket_of
 from transforms.targets import get_target
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
@@ -49,7 +50,7 @@ class BatchProcessor:
             stats["input_records"] += 1
             fstats["input_records"] += 1
             try:
-                split, lines, lengths, turns = self._one(batch, item)
+                split, lines, lengths, turns, media = self._one(batch, item)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
@@ -63,11 +64,14 @@ class BatchProcessor:
             if turns:
                 bucket = str(turns) if turns < 10 else "10+"
                 stats["turns_histogram"][bucket] = stats["turns_histogram"].get(bucket, 0) + 1
+            for uri in media:  # which buckets the referenced media live in (report warning)
+                buckets = stats.setdefault("media_buckets", {})
+                buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
         return out
 
     def _one(self, batch, item):
-        """(split, lines, lengths, turns) for an accepted item; raises RecordError with its stage
-        set when the item is refused."""
+        """(split, lines, lengths, turns, media URIs) for an accepted item; raises RecordError
+        with its stage set when the item is refused, StorageError when the store failed."""
         if item.error is not None:
             item.error.stage = item.error.stage or READ
             raise item.error
@@ -80,9 +84,10 @@ class BatchProcessor:
                                self.cfg.adapter).with_id()
             split = batch.split or split_of(record.id, self.cfg.validation_split)
             stage = FORMAT
+            record = self.target.prepare_media(record, self.ctx)  # check/upload images; no-op
             objs = self.target.format(record, self.ctx)
             stage = VALIDATE
-            lines, lengths = [], []
+            lines, lengths, media = [], [], []
             for obj in objs:
                 problems = self.target.validate(obj, self.ctx)  # schema, then length limits
                 if problems:
@@ -90,11 +95,14 @@ class BatchProcessor:
                     raise RecordError(reason, "; ".join(m for _, m in problems), VALIDATE)
                 lines.append(dumps_line(obj))
                 lengths.append(self.target.measure(obj))
+                media += self.target.media_uris(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
-            return split, lines, lengths, len(record.turns)
+            return split, lines, lengths, len(record.turns), media
         except RecordError as e:
             e.stage = e.stage or stage
+            raise
+        except StorageError:  # the store failed, not the record: the run stops
             raise
         except Exception as e:  # a bug must not crash the run: it becomes a dead letter
             raise RecordError("internal_error", f"{type(e).__name__}: {e}", stage) from e

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from transforms import storage
 from transforms.batching import iter_batches
 from transforms.process import VALIDATION
 
@@ -11,9 +12,14 @@ class _ReadFileFn(beam.DoFn):
     def __init__(self, cfg):
         self.cfg = cfg
 
+    def setup(self):
+        storage.configure(self.cfg.s3_endpoint_url)   # on remote workers too
+
     def process(self, element):
         file_index, uri, split = element
-        yield from iter_batches(file_index, uri, split, self.cfg)
+        # a failure of the store (not of the file) stops the run: see storage.py
+        with storage.translate_failures(uri):
+            yield from iter_batches(file_index, uri, split, self.cfg)
 
 
 class ReadBatches(beam.PTransform):

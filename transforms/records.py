@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from transforms.redaction import redact
+
 # Stage names used in dead letters (DESIGN.md §4).
 READ, NORMALIZE, CLEAN, FORMAT, VALIDATE, SAMPLE = (
     "read", "normalize", "clean", "format", "validate", "sample")
@@ -55,6 +57,11 @@ REASONS: dict[str, str] = {
     "missing_user_message": "the example has no user message",
     "unrecognized_key": "a message has a key the format does not know",
     "bad_weight": "a message weight is not 0 or 1, or is on a message other than the assistant's",
+    "image_missing": "the image file or S3 object does not exist",
+    "image_unreadable": "the image could not be read, or its content is not an image",
+    "image_too_large": "the image file is larger than the model takes",
+    "image_dimensions": "the image's width, height or pixel count is outside the model's limits",
+    "image_aspect": "the image's aspect ratio is outside the model's limits",
 }
 
 
@@ -126,10 +133,11 @@ def truncate_raw(raw: Any, limit: int = 2048) -> str | None:
 
 def dead_letter(reason: str, stage: str, message: str, uri: str, line: int, raw: Any = None,
                 raw_limit: int = 2048) -> dict:
-    """A dead-letter line (DESIGN.md §4)."""
+    """A dead-letter line (DESIGN.md §4). The source URI and the message are redacted (no
+    credentials); the raw text is the input's own and is kept as it was."""
     full = raw if isinstance(raw, (str, bytes)) else None
-    out = {"reason": reason, "stage": stage, "message": message,
-           "source": {"uri": uri, "line": line}, "raw": truncate_raw(raw, raw_limit)}
+    out = {"reason": reason, "stage": stage, "message": redact(message),
+           "source": {"uri": redact(uri), "line": line}, "raw": truncate_raw(raw, raw_limit)}
     if full is not None and len(full) > raw_limit:
         data = full.encode("utf-8", "surrogatepass") if isinstance(full, str) else full
         out["raw_sha256"] = hashlib.sha256(data).hexdigest()

@@ -1,9 +1,44 @@
-"""Files on any fsspec filesystem (local disk, s3://, ...). Pure Python."""
+"""Files on any fsspec filesystem (local disk, s3://, ...). Pure Python.
+
+Why fsspec (with s3fs for s3://) and not Beam's FileSystems / `apache-beam[aws]`:
+- Beam's file IO gives three things: glob matching, splitting a file across workers, and write
+  finalisation (temporary files, then a rename). tuneprep needs each, and has its own:
+  inputs are expanded once at launch with fsspec globs (so the file list, and with it the
+  output order, is fixed and sorted before any worker starts); a file is read whole by one DoFn
+  (a record's line number and the per-file report need one reader per file; the Reshuffle of
+  the file list spreads files over workers); and each batch is written to its own part file
+  under OUT/_temporary/RUN/, which one assemble step concatenates in input order, writing
+  `_SUCCESS` last. On S3 a rename is a copy plus a delete, so finalising by rename would double
+  the bytes moved; concatenating the parts once costs the same and gives one file per channel,
+  which Bedrock needs anyway.
+- One filesystem layer for everything: readers (gzip/bz2/zstd, Parquet random access), image
+  uploads (content-addressed, HEAD before PUT), conditional writes (the _RUNNING claim) and the
+  launcher's checks all need more than Beam's FileSystems offer.
+- Credentials stay out of the job graph: Beam's S3 options (--s3_access_key_id,
+  --s3_secret_access_key) travel as pipeline options, visible in the graph and the runner UI.
+  Here botocore takes credentials from each machine's own environment (AWS_PROFILE,
+  AWS_ACCESS_KEY_ID..., instance or task roles); only the endpoint URL, which is not a secret,
+  travels in the RunConfig.
+- The same code runs on remote workers: every DoFn calls `configure(cfg.s3_endpoint_url)` in its
+  setup(), since fsspec's defaults set on the launching machine do not travel with the job.
+- Reading lines straight from an s3fs file object was measured ~500x slower (31.7 MB in 76 s)
+  than through io.BufferedReader (0.13 s), so every reader here goes through a local buffer.
+
+Failures of the store itself (no connection, credentials refused, no such bucket, access
+denied) become StorageError with a one-line message: they are never a record's fault, so they
+stop the run (exit 1) instead of turning a whole file into dead letters.
+"""
 from __future__ import annotations
 
 import io
+import os
+import re
+from contextlib import contextmanager
 
 import fsspec
+import fsspec.config
+
+from transforms.redaction import REDACTED, has_credentials, redact, redact_all  # noqa: F401
 
 BUFFER = 1 << 20
 
@@ -59,3 +94,135 @@ def remove_tree(uri: str) -> None:
     fs, path = filesystem(uri)
     if fs.exists(path):
         fs.rm(path, recursive=True)
+
+
+# --- configuration, redaction and store failures -----------------------------------------------
+
+ENDPOINT_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+
+
+def endpoint_from_env() -> str | None:
+    """The S3 endpoint botocore would take from the environment (AWS_ENDPOINT_URL_S3, then
+    AWS_ENDPOINT_URL), so the launcher can hand it to remote workers, whose environment may not
+    have it. botocore (through aiobotocore, which s3fs uses) honours both itself on this machine."""
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return None
+    for name in ENDPOINT_ENV:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def configure(endpoint_url: str | None = None) -> None:
+    """Sets fsspec's defaults for s3:// in this process. Called on the launcher and in every
+    DoFn's setup() (and before assembling), so remote workers use the same endpoint.
+
+    The listings cache is off: parts, markers and images are written by other workers and
+    processes, and a cached listing would hide them (or show deleted ones)."""
+    conf = fsspec.config.conf.setdefault("s3", {})
+    if endpoint_url:
+        conf["endpoint_url"] = endpoint_url
+    else:
+        conf.pop("endpoint_url", None)
+    conf["use_listings_cache"] = False
+
+
+class StorageError(Exception):
+    """The store itself failed: no connection, credentials refused, no such bucket, access
+    denied. The message is one line, without secrets. Its repr is the message alone, so it
+    survives Beam's exception handling, which keeps only repr(exception)."""
+
+    def __init__(self, message: str):
+        super().__init__(redact(" ".join(str(message).split())))
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+_CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+                     "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired",
+                     "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure",
+                     "RequestExpired", "RequestTimeTooSkewed"}
+_DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "AccessDeniedException", "Forbidden", "403"}
+_CREDENTIAL_HINT = ("check AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the "
+                    "endpoint (--s3-endpoint-url, AWS_ENDPOINT_URL_S3)")
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen and len(seen) < 32:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def failure(exc: BaseException, uri: str | None = None) -> str | None:
+    """A one-line description when `exc` is a failure of the store itself; None when it is not
+    (a missing object, a bad file, a local error: those belong to the file or the record)."""
+    where = f"{redact(uri)}: " if uri else ""
+    for e in _chain(exc):
+        if isinstance(e, StorageError):
+            return str(e)
+        cls = type(e)
+        module = cls.__module__ or ""
+        if module.startswith("botocore") and hasattr(e, "response"):
+            error = (getattr(e, "response", None) or {}).get("Error", {})
+            code = str(error.get("Code", ""))
+            status = (getattr(e, "response", None) or {}).get(
+                "ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if code == "NoSuchBucket":
+                return f"{where}the bucket does not exist (NoSuchBucket)"
+            if code in _CREDENTIAL_CODES:
+                return f"{where}the credentials were refused ({code}); {_CREDENTIAL_HINT}"
+            if code in _DENIED_CODES:
+                return (f"{where}access denied ({code}): the credentials lack permission, or "
+                        f"were refused; {_CREDENTIAL_HINT}")
+            if status >= 500 or code in ("SlowDown", "ServiceUnavailable", "InternalError"):
+                return f"{where}the S3 service failed ({code or status}): {error.get('Message', '')}"
+            return None
+        if module.startswith("botocore"):
+            name = cls.__name__
+            if "Credential" in name or name in ("ProfileNotFound", "NoRegionError"):
+                return f"{where}{name}: {e}; {_CREDENTIAL_HINT}"
+            return f"{where}cannot reach S3 ({name}): {e}"
+        if module.startswith("aiohttp") or cls.__name__ == "FSTimeoutError":
+            return f"{where}the connection to S3 failed ({cls.__name__}): {e}"
+    return None
+
+
+@contextmanager
+def translate_failures(uri: str | None = None):
+    """Turns a failure of the store inside the block into StorageError; anything else passes."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except Exception as e:
+        message = failure(e, uri)
+        if message is None:
+            raise
+        raise StorageError(message) from e
+
+
+def is_s3(uri: str) -> bool:
+    return uri.startswith(("s3://", "s3a://"))
+
+
+def preflight(uri: str) -> None:
+    """Fails fast with StorageError when an s3:// URI cannot be used: the bucket is missing, the
+    credentials are refused, the endpoint is unreachable or listing is denied. Lists at most
+    one key under the URI's prefix (up to its first wildcard). Other URIs are not checked."""
+    if not is_s3(uri):
+        return
+    fs, path = filesystem(uri)
+    bucket, _, key = path.partition("/")
+    key = re.split(r"[*?\[]", key, maxsplit=1)[0]
+    with translate_failures(f"s3://{bucket}"):
+        fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1)
+
+
+def bucket_of(uri: str) -> str:
+    """The bucket (or host) of a URI: s3://bucket/key → bucket; '' for a local path."""
+    if "://" not in uri:
+        return ""
+    return uri.split("://", 1)[1].split("/", 1)[0]

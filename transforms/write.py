@@ -7,6 +7,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from transforms import stats as st
+from transforms import storage
 from transforms.assemble import assemble, write_part
 from transforms.process import DEAD_LETTER
 
@@ -17,12 +18,25 @@ class _WritePartsFn(beam.DoFn):
     def __init__(self, cfg):
         self.cfg = cfg
 
+    def setup(self):
+        storage.configure(self.cfg.s3_endpoint_url)   # on remote workers too
+
     def process(self, processed):
-        for kind, lines in processed.lines.items():
-            sources = processed.sources.get(kind) if (
-                self.cfg.sample_to_quota and kind != DEAD_LETTER) else None
-            yield write_part(self.cfg, kind, processed.key, lines, processed.uri, sources)
+        parts = []
+        with storage.translate_failures(self.cfg.output):
+            for kind, lines in processed.lines.items():
+                sources = processed.sources.get(kind) if (
+                    self.cfg.sample_to_quota and kind != DEAD_LETTER) else None
+                parts.append(write_part(self.cfg, kind, processed.key, lines, processed.uri,
+                                        sources))
+        yield from parts
         yield beam.pvalue.TaggedOutput(STATS, processed.stats)
+
+
+def _assemble(_, parts, stats, cfg, extra):
+    storage.configure(cfg.s3_endpoint_url)   # the worker that assembles may be a remote one
+    with storage.translate_failures(cfg.output):
+        return assemble(cfg, parts, stats, extra)
 
 
 class MergeStats(beam.CombineFn):
@@ -71,6 +85,5 @@ class WriteDataset(beam.PTransform):
         return (collections[0].pipeline
                 | "Once" >> beam.Create([None])
                 | "Assemble" >> beam.Map(
-                    lambda _, parts, stats: assemble(cfg, parts, stats, extra),
-                    parts=beam.pvalue.AsSingleton(parts),
-                    stats=beam.pvalue.AsSingleton(stats)))
+                    _assemble, parts=beam.pvalue.AsSingleton(parts),
+                    stats=beam.pvalue.AsSingleton(stats), cfg=cfg, extra=extra))

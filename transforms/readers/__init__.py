@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from transforms.records import READ, RecordError
+from transforms.storage import StorageError, failure
 
 RAW_PREFIX_BYTES = 4096   # raw bytes kept in an error item: a 40 MB bad line must stay cheap
 
@@ -67,6 +68,9 @@ def read_items(uri: str, opts: ReadOptions | None = None) -> Iterator[RawItem]:
             last_line = max(last_line, item.line)
             yield item
     except Exception as exc:  # unopenable or cut short (EOFError, zlib.error, OSError...)
+        storage_failure = failure(exc, uri)
+        if storage_failure:  # the store failed (connection, credentials), not the file: stop
+            raise StorageError(storage_failure) from exc
         yield read_error(last_line + 1 if count else 0, "unreadable_file",
                          f"unreadable file: {type(exc).__name__}: {one_line(exc)}")
         return

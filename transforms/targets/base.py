@@ -28,6 +28,22 @@ class Target:
     def build(self, record: Record, ctx) -> list[dict]:
         raise NotImplementedError
 
+    def prepare_media(self, record: Record, ctx) -> Record:
+        """Called before format(): checks the media a record names (images) and puts them where
+        the service can read them (uploads local files, rewrites the reference), returning the
+        record. A no-op for text targets. Raises RecordError for a bad medium (stage format),
+        transforms.storage.StorageError when the store itself fails (the run stops)."""
+        return record
+
+    def check_environment(self) -> str | None:
+        """A one-line problem when this machine lacks something the target needs (Pillow for
+        images); None when all is there. Checked by the launcher before the run."""
+        return None
+
+    def media_uris(self, obj) -> list[str]:
+        """The s3:// URIs an output object references, for the report's bucket check."""
+        return []
+
     def validate(self, obj, ctx) -> list[tuple[str, str]]:
         """Schema problems first; the length limits only for an object that has the schema."""
         from transforms.targets import check_limits  # the registry module imports this one

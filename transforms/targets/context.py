@@ -24,3 +24,4 @@ class TargetContext:
     placeholder_map: dict[str, str] = field(default_factory=dict)   # placeholder -> record field
     repair: frozenset = frozenset()      # names from REPAIRS
     dataset_uri: str | None = None       # where the dataset is written (Nova: media in its bucket)
+    image_uri_prefix: str | None = None  # s3:// folder local images are uploaded under

@@ -1,0 +1,49 @@
+"""Credentials out of everything tuneprep writes or prints. Pure Python.
+
+tuneprep never takes a secret as an option (botocore reads credentials from each machine's
+environment or profile), and refuses URIs that carry one; this is the second line: every text
+that leaves the process (report, manifest, dead-letter source and message, error lines, logs)
+goes through redact()."""
+from __future__ import annotations
+
+import os
+import re
+
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&][^=&\s#]*(?:secret|signature|token|credential|password|passwd|key)[^=&\s#]*=)"
+    r"[^&\s#]*")
+_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+REDACTED = "***"
+
+
+def redact(text: str) -> str:
+    """`text` with credentials removed: user:password@ in URIs, secret-looking query parameters
+    (X-Amz-Signature=, ...token=, ...key=) and the literal values of the secret AWS variables.
+    Everything that leaves the process as text (report, manifest, dead letters, errors, logs)
+    goes through here."""
+    if not isinstance(text, str):
+        return text
+    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    text = _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+    for name in _SECRET_ENV:
+        value = os.environ.get(name)
+        if value and len(value) >= 8 and value in text:
+            text = text.replace(value, REDACTED)
+    return text
+
+
+def redact_all(value):
+    """redact() over every string (keys too) of a JSON-like value."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_all(k): redact_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_all(v) for v in value]
+    return value
+
+
+def has_credentials(uri: str) -> bool:
+    """True when a URI carries credentials (user:secret@ or a secret-looking query parameter)."""
+    return redact(uri) != uri
