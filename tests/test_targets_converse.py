@@ -283,3 +283,14 @@ def test_student_models():
     assert get_model("distill-claude-3-haiku").single_turn_prompts
     assert not get_model("distill-nova-pro").single_turn_prompts
     assert get_model("distill-nova-micro").kinds == ("distillation",)
+
+
+def test_nova_takes_any_schema_version():
+    obj = {"schemaVersion": "tooluse-dataset-2024", "messages": list(EXCHANGE)}
+    assert reasons(CONV, obj, ctx_for("nova-lite")) == []
+    assert reasons(CONV, obj, ctx_for("llama3-1-8b-instruct")) == ["invalid_record"]
+    assert reasons(CONV, obj) == ["invalid_record"]
+    assert reasons(CONV, {"schemaVersion": "", "messages": list(EXCHANGE)},
+                   ctx_for("nova-lite")) == ["invalid_record"]
+    assert reasons(DISTILL, {"schemaVersion": "x", "messages": [EXCHANGE[0]]},
+                   ctx_for("distill-nova-lite")) == ["invalid_record"]

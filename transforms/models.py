@@ -85,6 +85,7 @@ class ModelSpec:
     max_videos_per_record: int | None = None
     media_in_dataset_bucket: bool = False    # media must be in the dataset's S3 bucket
     reserved_words: tuple[str, ...] = ()     # refused anywhere in a system or user prompt
+    any_schema_version: bool = False         # takes any schemaVersion string (Nova)
     max_system_blocks: int | None = None
     reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
@@ -124,7 +125,7 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
         media_kinds=("image", "video") if media else (),
         image_formats=_NOVA_IMAGES if media else (), video_formats=_NOVA_VIDEOS if media else (),
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
-        reserved_words=NOVA_RESERVED, reasoning_content=nova2,
+        reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
         sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
 
 

@@ -146,7 +146,9 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
     if "messages" not in obj:
         problems.append(("invalid_record", "missing keys: messages"))
     version = obj.get("schemaVersion")
-    if version != SCHEMA_VERSION:
+    lenient = getattr(model, "any_schema_version", False) and isinstance(version, str) \
+        and version.strip() and "schemaVersion" in obj
+    if version != SCHEMA_VERSION and not lenient:
         hint = " (the docs' bullet misspells it; every example uses bedrock-conversation-2024)" \
             if version == "bedrock-conversion-2024" else ""
         problems.append(("invalid_record", f"schemaVersion is {version!r}, not "
