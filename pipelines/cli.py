@@ -12,7 +12,7 @@ import orjson
 
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
-from transforms import claim, storage
+from transforms import claim, progress, storage
 from transforms.targets import get_target
 
 log = logging.getLogger("tuneprep")
@@ -45,6 +45,12 @@ def make_parser() -> argparse.ArgumentParser:
                      help="per-record token limit (overrides the model's; openai-chat has none)")
     val.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_parser("targets", help="list targets, models and their limits")
+    from pipelines.inspect_cmd import add_inspect_arguments
+    add_inspect_arguments(sub.add_parser(
+        "inspect", help="show how files are read and what the target would write",
+        description="For each file: the container format and input adapter detected, the "
+        "field map, and the first records as canonical records and as the target writes them. "
+        "Reads only the first records; writes nothing."))
     return parser
 
 
@@ -83,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
         if args.command == "run":
             return _run(args, beam_args)
+        if args.command == "inspect":
+            from pipelines.inspect_cmd import inspect_main
+            return inspect_main(args)
         if args.command == "validate":
             from pipelines.validate_cmd import validate_main
             return validate_main(args)
@@ -133,6 +142,9 @@ def _launch(args, beam_args: list[str]) -> int:
     if problem:  # e.g. Pillow missing for an image target
         print(f"error: {problem}", file=sys.stderr)
         return 1
+    if args.dry_run:  # checks and a plan from a sample of each file; nothing is written
+        from pipelines.dry_run import dry_run
+        return dry_run(cfg, overwrite=args.overwrite)
     busy = (f"--output {cfg.output}: another run is writing there ({claim.MARKER} exists; "
             "a killed run leaves it too); wait for it, or add --overwrite to take over")
     if not storage.is_empty_or_missing(cfg.output):
@@ -154,7 +166,7 @@ def _launch(args, beam_args: list[str]) -> int:
     for name in _NOISY_LOGGERS:  # Beam logs a failed bundle with its traceback on stderr
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.CRITICAL)
     try:
-        with beam.Pipeline(options=options) as p:
+        with _progress(args, cfg), beam.Pipeline(options=options) as p:
             build(p, cfg, describe(cfg))
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
@@ -167,6 +179,12 @@ def _launch(args, beam_args: list[str]) -> int:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
     return _summarize(cfg)
+
+
+def _progress(args, cfg) -> progress.StatusLine:
+    """One status line on stderr while the job runs: only on a terminal, never under --quiet."""
+    return progress.StatusLine(sys.stderr, progress.should_show(sys.stderr, args.quiet),
+                               len(cfg.inputs) + len(cfg.validation_inputs))
 
 
 def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
@@ -206,7 +224,7 @@ def _summarize(cfg) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
     if ok:
-        print(f"dataset: {cfg.output} (report.json, manifest.json, dead_letter/)")
+        print(f"dataset: {cfg.output} (report.html, report.json, manifest.json, dead_letter/)")
         return 0
     for err in report.get("errors", []):
         print(f"error: {err}", file=sys.stderr)

@@ -79,6 +79,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=4096, help=argparse.SUPPRESS)
     p.add_argument("--overwrite", action="store_true",
                    help="replace a non-empty output folder")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress line on stderr (it is shown only on a terminal anyway)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the options and inputs, run a sample of each file through the "
+                   "rules and print the plan; write nothing")
 
 
 def parse_map(text: str, what: str) -> dict[str, str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms import storage
+from transforms import progress, storage
 from transforms.batching import iter_batches
 from transforms.process import VALIDATION
 
@@ -20,6 +20,7 @@ class _ReadFileFn(beam.DoFn):
         # a failure of the store (not of the file) stops the run: see storage.py
         with storage.translate_failures(uri):
             yield from iter_batches(file_index, uri, split, self.cfg)
+        progress.COUNTERS.file_done()
 
 
 class ReadBatches(beam.PTransform):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from transforms import progress
 from transforms import stats as st
 from transforms import storage
 from transforms.assemble import assemble, write_part
@@ -30,6 +31,8 @@ class _WritePartsFn(beam.DoFn):
                 parts.append(write_part(self.cfg, kind, processed.key, lines, processed.uri,
                                         sources))
         yield from parts
+        progress.COUNTERS.add_batch(processed.stats["input_records"],   # per batch: free
+                                    processed.stats["dead_letter_records"])
         yield beam.pvalue.TaggedOutput(STATS, processed.stats)
 
 

@@ -1,0 +1,153 @@
+"""`tuneprep run … --dry-run`: the checks of a run and its plan, from a sample; writes nothing.
+
+The options were already checked by build_config (target, model and limits, template, inputs
+expanded). Here the first SAMPLE_RECORDS records of each file go through the run's own
+BatchProcessor in this process (no Beam), and the plan is printed: inputs with their format and
+adapter, target and model limits, the files the run would write, and what the sample gave."""
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from transforms import claim, storage
+from transforms import stats as st
+from transforms.batching import iter_batches
+from transforms.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
+from transforms.readers import container_format, sniff_format
+from transforms.targets import get_target
+from transforms.targets.base import Target
+
+SAMPLE_RECORDS = 100     # per file
+SAMPLE_FILES = 100       # files sampled; the others are listed only
+
+
+class _NoMedia:
+    """The target, with media neither checked nor uploaded: a dry run writes nothing anywhere."""
+
+    def __init__(self, target):
+        self._target = target
+
+    def prepare_media(self, record, ctx):
+        return record
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+
+def _format_of(uri: str, forced: str | None) -> str:
+    fmt = container_format(uri, forced)
+    if fmt in ("unknown", "json"):
+        try:
+            fmt = sniff_format(uri, fmt)
+        except Exception as e:  # the sample shows the file as unreadable_file
+            fmt = f"{fmt}? ({type(e).__name__})"
+    return fmt
+
+
+def _layout(cfg, target) -> list[str]:
+    splits = [TRAIN] + ([VALIDATION] if cfg.validation_split > 0 or cfg.validation_inputs else [])
+    files = []
+    for split in splits:
+        if target.layout == "single":
+            files.append(f"{split}/{split}.jsonl")
+        else:
+            n = cfg.num_shards
+            files.append(f"{split}/part-00000-of-{n:05d}.jsonl … part-{n - 1:05d}-of-{n:05d}.jsonl"
+                         if n else f"{split}/part-NNNNN-of-MMMMM.jsonl (one per ~256 MB)")
+        files += [f"{split}/{name}" for name in target.side_files(cfg.target_context())]
+    return files + [f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl", "manifest.json", "report.json",
+                    "report.html", "_SUCCESS"]
+
+
+def _limits(cfg) -> list[str]:
+    spec = cfg.model_spec()
+    lines = []
+    tokens, max_chars = cfg.max_tokens_per_record(), cfg.max_chars()
+    if tokens:
+        lines.append(f"{tokens:,} tokens a record{' (--max-tokens)' if cfg.max_tokens else ''}: "
+                     f"records over {max_chars:,} characters are dead letters too_long "
+                     f"({cfg.chars_per_token:g} chars/token, {cfg.token_margin:g} kept free)")
+    else:
+        lines.append("no per-record limit (give --model or --max-tokens to check lengths)")
+    if spec is not None:
+        quota = [f"{label} {value:,}" for label, value in (
+            ("at least", spec.min_records), ("train at most", spec.max_train_records),
+            ("validation at most", spec.max_validation_records),
+            ("together at most", spec.max_total_records)) if value]
+        if quota:
+            lines.append("records: " + ", ".join(quota)
+                         + (" (--sample-to-quota down-samples)" if cfg.sample_to_quota else ""))
+        sizes = [f"{label} {value / 1e6:,.0f} MB" for label, value in (
+            ("train", spec.max_train_bytes), ("validation", spec.max_validation_bytes)) if value]
+        if sizes:
+            lines.append("file sizes: " + ", ".join(sizes))
+    return lines
+
+
+def dry_run(cfg, overwrite: bool = False, out=None) -> int:
+    """Prints the plan; returns 2 when the real run would be refused for its output, else 0."""
+    out = out or sys.stdout
+    target = get_target(cfg.target)
+    processor = BatchProcessor(cfg)
+    skipped_media = type(processor.target).prepare_media is not Target.prepare_media
+    processor.target = _NoMedia(processor.target)
+    sample_cfg = dataclasses.replace(cfg, batch_size=SAMPLE_RECORDS)
+    files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
+                                                    for uri in cfg.validation_inputs]
+    total = st.new_stats()
+    print("dry run: nothing is written", file=out)
+    print(f"inputs: {len(files):,} file(s); the first {SAMPLE_RECORDS} records of each are "
+          "checked", file=out)
+    for index, (uri, split) in enumerate(files):
+        if index >= SAMPLE_FILES:
+            print(f"  {uri}  (not sampled)", file=out)
+            continue
+        batches = iter_batches(index, uri, split, sample_cfg)
+        batch = next(batches, None)
+        batches.close()
+        if batch is None:
+            continue
+        stats = processor(batch).stats
+        st.merge(total, stats)
+        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(stats["dead_letter_reasons"].items()))
+        print(f"  {uri}{'  [validation]' if split else ''}\n"
+              f"      {_format_of(uri, cfg.read.file_format)}, adapter "
+              f"{batch.adapter or 'none (unknown_format)'}: {stats['input_records']:,} read, "
+              f"{stats['accepted_records']:,} accepted, {stats['dead_letter_records']:,} dead "
+              f"letters" + (f" ({reasons})" if reasons else ""), file=out)
+    print(f"target: {target.name} ({target.kind})", file=out)
+    print(f"model: {cfg.model or 'none'}", file=out)
+    for line in _limits(cfg):
+        print(f"  {line}", file=out)
+    print(f"output: {cfg.output}", file=out)
+    for name in _layout(cfg, target):
+        print(f"  {name}", file=out)
+    splits = ", ".join(f"{k} {v:,}" for k, v in sorted(total["output_records"].items())) or "none"
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(total["dead_letter_reasons"].items()))
+    print(f"sample: {total['input_records']:,} records: {total['accepted_records']:,} accepted "
+          f"(written: {splits}), {total['dead_letter_records']:,} dead letters"
+          + (f" ({reasons})" if reasons else ""), file=out)
+    if total.get("near_limit_records"):
+        print(f"  {total['near_limit_records']:,} written records are over 90% of the "
+              "per-record limit", file=out)
+    notes = ["record quotas and file sizes are checked on the whole data by the run"]
+    if skipped_media:
+        notes.append("images are neither checked nor uploaded in a dry run")
+    limit, n, dead = cfg.max_dead_letter_ratio, total["input_records"], total["dead_letter_records"]
+    if limit is not None and n and dead / n > limit:
+        notes.append(f"the sample's dead-letter share {dead / n:.1%} is over "
+                     f"--max-dead-letter-ratio {limit:g}: the run would likely fail")
+    if not total["accepted_records"] and n:
+        notes.append("no sampled record was accepted: is --input-format or --target right?")
+    for note in notes:
+        print(f"note: {note}", file=out)
+    if not storage.is_empty_or_missing(cfg.output):
+        if claim.held(cfg.output) and not overwrite:
+            print(f"error: --output {cfg.output}: another run is writing there", file=sys.stderr)
+            return 2
+        if not overwrite:
+            print(f"error: --output {cfg.output} is not empty; the run needs --overwrite",
+                  file=sys.stderr)
+            return 2
+        print(f"note: --overwrite: the run would replace what is in {cfg.output}", file=out)
+    return 0

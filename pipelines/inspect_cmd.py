@@ -1,0 +1,174 @@
+"""`tuneprep inspect URI…`: how each file is read, before a long run. No Beam, writes nothing.
+
+Per file: the container format, the input adapter (detected from the first records, or forced),
+the field map, then the first N records as canonical records and, with --target, as that target
+writes them (or the dead-letter reason it would give). Uses the same readers, adapters and
+targets as the run."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from itertools import islice
+
+import orjson
+
+from pipelines.options import UsageError, expand_inputs, parse_map
+from transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize, safe_match
+from transforms.adapters import apply_field_map
+from transforms.batching import DETECT_SAMPLE
+from transforms.config import RunConfig
+from transforms.readers import ReadOptions, container_format, read_items, sniff_format
+from transforms.records import RecordError, Source
+from transforms.targets import TARGETS
+
+SHOW_CHARS = 300     # strings longer than this are cut in the display (--full shows them whole)
+
+
+def add_inspect_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("uris", nargs="+", metavar="URI", help="files, folders or globs")
+    p.add_argument("--target", choices=sorted(TARGETS),
+                   help="also show each record as this target writes it")
+    p.add_argument("--model", help="apply this model's rules and limits to the target records")
+    p.add_argument("--input-format", choices=sorted(ADAPTERS), help="force an input adapter")
+    p.add_argument("--file-format", choices=["jsonl", "json", "csv", "tsv", "parquet", "text"])
+    p.add_argument("--field-map", default="", metavar="A=B,...")
+    p.add_argument("--text-unit", choices=["file", "line", "paragraph"], default="file")
+    p.add_argument("--template", metavar="FILE", help="sagemaker-instruction: template.json")
+    p.add_argument("--placeholder-map", default="", metavar="P=F,...")
+    p.add_argument("--repair", default="", metavar="NAME,...")
+    p.add_argument("--image-root", help="base folder for relative image paths")
+    p.add_argument("--records", type=int, default=3, metavar="N",
+                   help="records shown per file (default 3)")
+    p.add_argument("--full", action="store_true", help="do not shorten long strings")
+
+
+def _config(args) -> RunConfig:
+    cfg = RunConfig(target=args.target or "bedrock-text", output="",
+                    input_format=args.input_format,
+                    read=ReadOptions(file_format=args.file_format, text_unit=args.text_unit),
+                    adapter=AdapterOptions(field_map=parse_map(args.field_map, "--field-map"),
+                                           image_root=args.image_root),
+                    placeholder_map=parse_map(args.placeholder_map, "--placeholder-map"),
+                    repair=tuple(r.strip() for r in args.repair.split(",") if r.strip()))
+    if args.model:
+        from transforms.models import get_model
+        try:
+            spec = get_model(args.model)
+        except KeyError as e:
+            raise UsageError(str(e.args[0]) if e.args else str(e)) from None
+        if args.target and TARGETS[args.target].kind not in spec.kinds:
+            raise UsageError(f"--model {spec.name} does not take --target {args.target}")
+        cfg.model = spec.name
+    if args.template:
+        from transforms.targets.sagemaker_instruction import parse_template
+        try:
+            with open(args.template, encoding="utf-8") as f:
+                cfg.template = parse_template(f.read())
+        except (OSError, ValueError) as e:
+            raise UsageError(f"--template {args.template}: {e}") from None
+    if args.records < 1:
+        raise UsageError("--records must be at least 1")
+    return cfg
+
+
+def shorten(value, limit: int | None = SHOW_CHARS):
+    """A copy of a JSON-like value with long strings cut, for display."""
+    if limit is None:
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + f"… ({len(value):,} chars)"
+    if isinstance(value, dict):
+        return {k: shorten(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shorten(v, limit) for v in value]
+    return value
+
+
+def canonical(record) -> dict:
+    """The record's dataclass fields, empty ones left out."""
+    out = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        if f.name == "source" or value in (None, "", [], {}):
+            continue
+        out[f.name] = [list(t) for t in value] if f.name == "turns" else value
+    return out
+
+
+def _dump(value) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_target: bool = True,
+                 out=None) -> None:
+    out = out or sys.stdout
+    limit = None if full else SHOW_CHARS
+    fmt = container_format(uri, cfg.read.file_format)
+    if fmt in ("unknown", "json"):
+        try:
+            fmt = sniff_format(uri, fmt)
+        except Exception as e:  # an unreadable file is shown as such, read_items says why
+            fmt = f"{fmt} ({type(e).__name__})"
+    items = list(islice(read_items(uri, cfg.read), max(n, DETECT_SAMPLE)))
+    values = [i.value for i in items if i.error is None]
+    if cfg.input_format:
+        adapter, how = cfg.input_format, "forced with --input-format"
+    else:
+        adapter = detect(values, cfg.adapter)
+        mapped = [apply_field_map(v, cfg.adapter.field_map) for v in values[:DETECT_SAMPLE]]
+        votes = {name: sum(1 for v in mapped if safe_match(a, v)) for name, a in ADAPTERS.items()}
+        votes = {k: v for k, v in sorted(votes.items(), key=lambda kv: -kv[1]) if v}
+        how = (f"detected from the first {len(mapped)} records"
+               + (f" (matches: {', '.join(f'{k} {v}' for k, v in votes.items())})" if votes else ""))
+    print(f"== {uri}", file=out)
+    print(f"   container: {fmt}", file=out)
+    print(f"   adapter:   {adapter or 'none: no adapter recognises these records'}  [{how}]",
+          file=out)
+    fmap = cfg.adapter.field_map
+    print(f"   field map: {', '.join(f'{k}={v}' for k, v in fmap.items()) or 'none'}", file=out)
+    target = TARGETS[cfg.target] if with_target else None
+    ctx = cfg.target_context() if target else None
+    for item in items[:n]:
+        print(f"-- line {item.line}", file=out)
+        if item.error is not None:
+            print(f"   dead letter: {item.error.reason} (read): {item.error.message}", file=out)
+            continue
+        if adapter is None:
+            print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
+            print("   dead letter: unknown_format (normalize): choose one with --input-format",
+                  file=out)
+            continue
+        try:
+            record = normalize(item.value, adapter, Source(uri, item.line), cfg.adapter).with_id()
+        except RecordError as e:
+            print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
+            print(f"   dead letter: {e.reason} ({e.stage or 'normalize'}): {e.message}", file=out)
+            continue
+        print(f"   canonical:   {_dump(shorten(canonical(record), limit))}", file=out)
+        if target is None:
+            continue
+        try:
+            objs = target.format(record, ctx)
+            problems = [p for obj in objs for p in target.validate(obj, ctx)]
+        except RecordError as e:
+            print(f"   dead letter: {e.reason} ({e.stage or 'format'}): {e.message}", file=out)
+            continue
+        except Exception as e:  # a target bug shows as the run would record it
+            print(f"   dead letter: internal_error (format): {type(e).__name__}: {e}", file=out)
+            continue
+        if problems:
+            reason, _ = problems[0]
+            print(f"   dead letter: {reason} (validate): "
+                  f"{'; '.join(m for _, m in problems)}", file=out)
+            continue
+        for i, obj in enumerate(objs):
+            name = target.name if len(objs) == 1 else f"{target.name} [{i + 1}/{len(objs)}]"
+            print(f"   {name}: {_dump(shorten(obj, limit))}", file=out)
+
+
+def inspect_main(args, out=None) -> int:
+    cfg = _config(args)
+    for uri in expand_inputs(args.uris):
+        inspect_file(uri, cfg, args.records, args.full, bool(args.target), out)
+    return 0
