@@ -294,3 +294,11 @@ def test_nova_takes_any_schema_version():
                    ctx_for("nova-lite")) == ["invalid_record"]
     assert reasons(DISTILL, {"schemaVersion": "x", "messages": [EXCHANGE[0]]},
                    ctx_for("distill-nova-lite")) == ["invalid_record"]
+
+
+def test_media_uris_hook():
+    obj = converse(msg("user", image(), {"text": "a"}), EXCHANGE[1],
+                   msg("user", video(), {"text": "b"}), EXCHANGE[1])
+    assert get_target(CONV).media_uris(obj) == ["s3://data-bkt/img/cat.png",
+                                                "s3://data-bkt/v/clip.mp4"]
+    assert get_target(CONV).media_uris(converse(*EXCHANGE)) == []

@@ -17,7 +17,8 @@ from __future__ import annotations
 from transforms.targets.base import Target
 from transforms.targets.conversation import clean_turns
 from transforms.targets.converse import (check_converse, converse_length, converse_object,
-                                         media_block, media_kinds, mixed_media_problems)
+                                         media_block, media_kinds, media_uris,
+                                         mixed_media_problems)
 
 
 class BedrockConversation(Target):
@@ -34,6 +35,9 @@ class BedrockConversation(Target):
 
     def measure(self, obj) -> int:
         return converse_length(obj)
+
+    def media_uris(self, obj) -> list[str]:
+        return media_uris(obj)
 
     # dataset-level hook (`tuneprep validate`): the media kinds of each record, then the rule
     # over the union

@@ -115,6 +115,24 @@ def media_kinds(obj) -> set[str]:
     return kinds
 
 
+def media_uris(obj) -> list[str]:
+    """The s3:// URIs of a written record's media blocks (Target.media_uris, for the report)."""
+    uris = []
+    messages = obj.get("messages") if isinstance(obj, dict) else None
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            for kind in MEDIA:
+                value = block.get(kind) if isinstance(block, dict) else None
+                try:
+                    uri = value["source"]["s3Location"]["uri"]
+                except (TypeError, KeyError):
+                    continue
+                if isinstance(uri, str):
+                    uris.append(uri)
+    return uris
+
+
 def mixed_media_problems(kinds: set) -> list[tuple[str, str]]:
     """The dataset-level rule: one media kind per dataset (Nova: text + images or text +
     videos, never both, even across records)."""
