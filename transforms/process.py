@@ -49,6 +49,9 @@ class BatchProcessor:
         for item in batch.items:
             stats["input_records"] += 1
             fstats["input_records"] += 1
+            if item.error is not None:  # refused while reading
+                self.count_dead(out, batch, item, item.error)
+                continue
             try:
                 split, lines, lengths, turns, media = self._one(batch, item)
             except RecordError as err:
@@ -71,10 +74,9 @@ class BatchProcessor:
 
     def _one(self, batch, item):
         """(split, lines, lengths, turns, media URIs) for an accepted item; raises RecordError
-        with its stage set when the item is refused, StorageError when the store failed."""
-        if item.error is not None:
-            item.error.stage = item.error.stage or READ
-            raise item.error
+        with its stage set when the item is refused, StorageError when the store failed.
+        (Read errors never get here: raising an error kept in the batch would tie the batch into
+        a reference cycle through its traceback, and memory would grow with the dead letters.)"""
         stage = NORMALIZE
         try:
             if batch.adapter is None:
