@@ -70,6 +70,8 @@ class RecordError(Exception):
 
     def __init__(self, reason: str, message: str, stage: str | None = None):
         assert reason in REASONS, reason
+        # one line whatever record content the message quotes (keys, values)
+        message = " ".join(str(message).split())
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -108,8 +110,11 @@ class Record:
     id: str = ""
 
     def content_key(self) -> bytes:
+        context = self.fields.get("context")
+        if context is not None and not isinstance(context, str):
+            context = str(context)  # any scalar a source gave (orjson refuses big integers)
         return orjson.dumps([self.system, self.turns, self.text, self.image, self.caption,
-                             self.fields.get("context")])
+                             context])
 
     def with_id(self) -> "Record":
         """Sets a stable id from the content, so splits do not move when files are renamed."""
