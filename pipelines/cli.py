@@ -12,6 +12,7 @@ import orjson
 
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
+from pipelines.runner_checks import check_paths_for_runner
 from transforms import claim, progress, storage
 from transforms.targets import get_target
 
@@ -119,6 +120,7 @@ def _run(args, beam_args: list[str]) -> int:
                 "region from the AWS environment or profile (AWS_PROFILE, AWS_ACCESS_KEY_ID, "
                 "AWS_DEFAULT_REGION, ...), so no secret lands in the job graph")
     _refuse_unknown_beam_options(beam_args)
+    check_paths_for_runner(args, beam_args)
     storage.configure(endpoint_of(args))
     try:
         with storage.translate_failures():

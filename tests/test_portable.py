@@ -1,0 +1,198 @@
+"""The portable path, for real: `tuneprep run --runner PortableRunner` against Beam's own local
+job service, with SDK workers started by a worker pool (`--environment_type EXTERNAL`) in other
+processes and another working folder.
+
+This is how Flink, Spark and Dataflow Runner v2 execute a Python pipeline: the graph is pickled
+by the launcher, sent to a job service and run by workers that never ran the launcher. A DoFn
+that does not pickle, state set only on the launcher or a module the workers lack shows up
+here; test_workers_without_the_package_fail_loudly shows the workers really are elsewhere.
+
+Every data file must be byte-identical to a DirectRunner run of the same command."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from tests.conftest import REPO, SAMPLES, layout, read_json
+
+DATA_DIRS = ("train", "validation", "dead_letter")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"service exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("localhost", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port} after {timeout}s: {log.read_text()[-2000:]}")
+
+
+class Service:
+    """A Beam service in its own process group (its workers too), killed at teardown."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict, log: Path):
+        self.port = free_port()
+        self.log = log
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", *args, str(self.port)], cwd=cwd, env=env,
+            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for_port(self.port, self.proc, log)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def worker_env(pythonpath: str | None) -> dict:
+    """The workers' environment: this interpreter, but tuneprep importable only through
+    `pythonpath` (the role an SDK container image with tuneprep installed plays)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PWD")}
+    # the pool starts workers as `python -c ...`: make that this interpreter
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    return env
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory):
+    """(job endpoint, worker pool endpoint) started in a folder that is not the repository."""
+    where = tmp_path_factory.mktemp("portable-services")
+    started = []
+    try:
+        job = Service(["apache_beam.runners.portability.local_job_service_main", "--port"],
+                      where, worker_env(None), where / "job_service.log")
+        started.append(job)
+        pool = Service(["apache_beam.runners.worker.worker_pool_main", "--service_port"],
+                       where, worker_env(str(REPO)), where / "worker_pool.log")
+        started.append(pool)
+        yield f"localhost:{job.port}", f"localhost:{pool.port}", pool.log
+    finally:
+        for service in reversed(started):
+            service.stop()
+
+
+def portable_args(job: str, pool: str, *extra: str) -> list[str]:
+    return ["--runner", "PortableRunner", "--job_endpoint", job, "--environment_type",
+            "EXTERNAL", "--environment_config", pool, *extra]
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_same_dataset(direct: Path, portable: Path) -> None:
+    """Every data file byte-identical; the same files; the same counts and manifest entries."""
+    assert layout(direct) == layout(portable)
+    compared = 0
+    for rel in layout(direct):
+        if rel.split("/", 1)[0] in DATA_DIRS:
+            assert (direct / rel).read_bytes() == (portable / rel).read_bytes(), rel
+            compared += 1
+    assert compared >= 2
+    a, b = read_json(direct / "report.json"), read_json(portable / "report.json")
+    for key in ("input_records", "accepted_records", "dead_letter_records", "output_records",
+                "dead_letter_reasons", "status"):
+        assert a[key] == b[key], key
+    assert read_json(direct / "manifest.json")["files"] == read_json(portable / "manifest.json")["files"]
+
+
+def both_runs(capsys, tmp_path, runner_args, *args) -> tuple[Path, Path]:
+    direct, portable = tmp_path / "direct", tmp_path / "portable"
+    code, out, err = run_cli(capsys, "run", *args, "--output", direct)
+    assert code == 0, err
+    started = time.monotonic()
+    code, out, err = run_cli(capsys, "run", *args, "--output", portable, *runner_args)
+    assert code == 0, err
+    assert (portable / "_SUCCESS").is_file() and not (portable / "_RUNNING").exists()
+    assert time.monotonic() - started < 60
+    return direct, portable
+
+
+def test_bedrock_text_with_validation_split_is_identical(services, capsys, tmp_path):
+    job, pool, _ = services
+    direct, portable = both_runs(
+        capsys, tmp_path, portable_args(job, pool),
+        "--input", SAMPLES / "alpaca_sample.jsonl", "--input", SAMPLES / "openai_toy_chat.jsonl",
+        "--target", "bedrock-text", "--validation-split", "0.2")
+    assert_same_dataset(direct, portable)
+    report = read_json(portable / "report.json")
+    assert report["output_records"]["validation"] > 0 and report["dead_letter_records"] > 0
+
+
+@pytest.mark.parametrize("target", [
+    ["--target", "bedrock-pretrain"],
+    ["--target", "sagemaker-instruction", "--num-shards", "2", "--validation-split", "0.1"]])
+def test_folder_of_inputs_is_identical(services, capsys, tmp_path, target):
+    """A folder of mixed inputs (several files spread by the Reshuffle) and a multi-file
+    layout. Beam's local job service runs the job on one SDK worker from the pool (it does not
+    read --direct_num_workers); Flink and Dataflow run several, which the byte-identical
+    assembly does not depend on."""
+    job, pool, log = services
+    before = log.read_bytes().count(b"Starting worker with command")
+    direct, portable = both_runs(
+        capsys, tmp_path, portable_args(job, pool),
+        "--input", SAMPLES, *target)
+    assert_same_dataset(direct, portable)
+    assert log.read_bytes().count(b"Starting worker with command") > before
+    assert read_json(portable / "report.json")["input_records"] > 100
+
+
+def test_workers_without_the_package_fail_loudly(services, capsys, tmp_path):
+    """Workers that cannot import tuneprep (no --setup_file, no image with it): the run fails
+    with exit 1 and says why. Proves the workers above are separate processes that needed the
+    package, not the launcher itself."""
+    job, _, _ = services
+    where = tmp_path / "bare"
+    where.mkdir()
+    bare = Service(["apache_beam.runners.worker.worker_pool_main", "--service_port"], where,
+                   worker_env(None), where / "worker_pool.log")
+    try:
+        code, out, err = run_cli(
+            capsys, "run", "--input", SAMPLES / "alpaca_sample.jsonl", "--target", "bedrock-text",
+            "--output", tmp_path / "out", *portable_args(job, f"localhost:{bare.port}"))
+    finally:
+        bare.stop()
+    assert code == 1
+    assert "No module named 'transforms'" in err or "No module named 'pipelines'" in err, err
+    assert not (tmp_path / "out" / "_SUCCESS").exists()
+
+
+@pytest.mark.parametrize("option", ["--input", "--output"])
+def test_relative_local_paths_are_refused_off_this_process(capsys, tmp_path, monkeypatch, option):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLES / "alpaca_sample.jsonl", tmp_path / "a.jsonl")
+    paths = {"--input": "a.jsonl", "--output": "out"}
+    absolute = {"--input": str(tmp_path / "a.jsonl"), "--output": str(tmp_path / "out")}
+    paths = {k: (v if k == option else absolute[k]) for k, v in paths.items()}
+    code, out, err = run_cli(capsys, "run", "--input", paths["--input"], "--target",
+                             "bedrock-text", "--output", paths["--output"],
+                             "--runner", "PortableRunner", "--job_endpoint", "localhost:1")
+    assert code == 2
+    assert f"{option} {paths[option]}: a relative local path; with --runner PortableRunner" in err
+    assert not (tmp_path / "out").exists()
