@@ -121,7 +121,7 @@ def _run(args, beam_args: list[str]) -> int:
                 "AWS_DEFAULT_REGION, ...), so no secret lands in the job graph")
     _refuse_unknown_beam_options(beam_args)
     check_paths_for_runner(args, beam_args)
-    storage.configure(endpoint_of(args))
+    storage.configure(endpoint_of(args), fresh=True)
     try:
         with storage.translate_failures():
             return _launch(args, beam_args)
@@ -133,9 +133,15 @@ def _run(args, beam_args: list[str]) -> int:
 def _preflight(args) -> None:
     """Before anything is listed or written: every s3:// bucket named exists, the credentials
     are taken and listing is allowed (StorageError otherwise)."""
-    for uri in [*args.input, *args.validation_input, args.output, args.image_uri_prefix]:
+    named = [("--input", u) for u in args.input] + [
+        ("--validation-input", u) for u in args.validation_input] + [
+        ("--output", args.output), ("--image-uri-prefix", args.image_uri_prefix)]
+    for name, uri in named:
         if uri:
-            storage.preflight(uri)
+            try:
+                storage.preflight(uri)
+            except storage.StorageError as e:
+                raise storage.StorageError(f"{name} {storage.redact(uri)}: {e}") from e
 
 
 def _launch(args, beam_args: list[str]) -> int:

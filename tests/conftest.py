@@ -49,3 +49,106 @@ def layout(out) -> list[str]:
     """The files under a run's output folder, relative and sorted."""
     out = Path(out)
     return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+# --- a real S3-protocol server (moto) -------------------------------------------------------------
+
+class S3Server:
+    """moto's S3 server on 127.0.0.1 at a free port, run in a thread of this process.
+
+    Its data is moto's in-process state, so a server stopped and started again on the same port
+    still has it. Requests are answered over HTTP/1.0 (one connection each): after stop() no
+    pooled keep-alive connection can still reach it, as when a real endpoint goes away."""
+
+    def __init__(self, port: int | None = None):
+        import socket
+        if port is None:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+        self.port = port
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._server = self._thread = None
+
+    def start(self) -> "S3Server":
+        import logging
+        import threading
+        from moto.server import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class OneRequestPerConnection(WSGIRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)   # no request lines on stderr
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True,
+                                   request_handler=OneRequestPerConnection)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+
+    def client(self):
+        import boto3
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+AWS_TEST_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"}
+
+
+def aws_test_env(monkeypatch, tmp_path) -> None:
+    """Credentials for the test server only: nothing from this machine's AWS set-up leaks in."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                 "AWS_ENDPOINT_URL_S3", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in AWS_TEST_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+class S3Bucket:
+    """One fresh bucket on a test server, and helpers to put and get objects."""
+
+    def __init__(self, server: S3Server, name: str):
+        self.server, self.name, self.endpoint = server, name, server.endpoint
+        self.client = server.client()
+        self.client.create_bucket(Bucket=name)
+
+    def uri(self, key: str = "") -> str:
+        return f"s3://{self.name}/{key}"
+
+    def put(self, key: str, data: bytes) -> str:
+        self.client.put_object(Bucket=self.name, Key=key, Body=data)
+        return self.uri(key)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def keys(self, prefix: str = "") -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name,
+                                                                       Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch, tmp_path) -> S3Bucket:
+    """A fresh bucket on the session's S3 server, with test credentials in the environment."""
+    import uuid
+    aws_test_env(monkeypatch, tmp_path)
+    return S3Bucket(s3_server, f"tp-{uuid.uuid4().hex[:12]}")

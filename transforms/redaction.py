@@ -10,9 +10,11 @@ import os
 import re
 
 _USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+# a query parameter whose name holds secret/signature/token/credential/password, or ends in
+# "key" (key=, api_key=, AccessKey=; not max-keys=)
 _SECRET_PARAM = re.compile(
-    r"(?i)([?&][^=&\s#]*(?:secret|signature|token|credential|password|passwd|key)[^=&\s#]*=)"
-    r"[^&\s#]*")
+    r"(?i)([?&](?:[^=&\s#]*(?:secret|signature|token|credential|password|passwd)[^=&\s#]*"
+    r"|[^=&\s#]*key)=)[^&\s#]*")
 _SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 REDACTED = "***"
 

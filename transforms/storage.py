@@ -113,12 +113,17 @@ def endpoint_from_env() -> str | None:
     return None
 
 
-def configure(endpoint_url: str | None = None) -> None:
+def configure(endpoint_url: str | None = None, fresh: bool = False) -> None:
     """Sets fsspec's defaults for s3:// in this process. Called on the launcher and in every
     DoFn's setup() (and before assembling), so remote workers use the same endpoint.
 
     The listings cache is off: parts, markers and images are written by other workers and
-    processes, and a cached listing would hide them (or show deleted ones)."""
+    processes, and a cached listing would hide them (or show deleted ones).
+    fresh: drop cached filesystems, whose clients hold the credentials they were made with (the
+    launcher does, so a run always takes the environment's current credentials)."""
+    if fresh:
+        for cls in _s3_classes():
+            cls.clear_instance_cache()
     conf = fsspec.config.conf.setdefault("s3", {})
     if endpoint_url:
         conf["endpoint_url"] = endpoint_url
@@ -146,6 +151,14 @@ _CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToke
 _DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "AccessDeniedException", "Forbidden", "403"}
 _CREDENTIAL_HINT = ("check AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and the "
                     "endpoint (--s3-endpoint-url, AWS_ENDPOINT_URL_S3)")
+
+
+def _s3_classes():
+    try:
+        from s3fs import S3FileSystem
+    except ImportError:
+        return []
+    return [S3FileSystem]
 
 
 def _chain(exc: BaseException):
@@ -217,7 +230,7 @@ def preflight(uri: str) -> None:
     fs, path = filesystem(uri)
     bucket, _, key = path.partition("/")
     key = re.split(r"[*?\[]", key, maxsplit=1)[0]
-    with translate_failures(f"s3://{bucket}"):
+    with translate_failures():
         fs.call_s3("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1)
 
 
@@ -226,3 +239,14 @@ def bucket_of(uri: str) -> str:
     if "://" not in uri:
         return ""
     return uri.split("://", 1)[1].split("/", 1)[0]
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The S3 error code (NoSuchKey, AccessDenied, 403, ...) somewhere in an exception's chain."""
+    for e in _chain(exc):
+        response = getattr(e, "response", None)
+        if type(e).__module__.startswith("botocore") and isinstance(response, dict):
+            code = response.get("Error", {}).get("Code")
+            if code:
+                return str(code)
+    return None

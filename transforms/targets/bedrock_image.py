@@ -41,6 +41,40 @@ class BedrockImage(Target):
     kind = "image"
     takes_validation = False
 
+    def check_environment(self):
+        from transforms.images import pillow_problem
+        return pillow_problem()
+
+    def prepare_media(self, record, ctx):
+        """An s3:// image is checked where it is (size + header); a local one is checked, then
+        uploaded under --image-uri-prefix by content, and the record points at the upload.
+        The model's image limits apply when a model is given (transforms/images.py)."""
+        from transforms import images
+        ref = record.image
+        if not isinstance(ref, str) or not ref.strip():
+            return record   # build() refuses it with no_image / wrong_type / empty_field
+        model = getattr(ctx, "model", None)
+        if ref.startswith("s3://"):
+            problem = image_ref_problem(ref)
+            if problem:
+                fail(*problem)
+            images.check_s3_image(ref, model)
+            return record
+        if "://" in ref and not ref.startswith("file://"):
+            fail("bad_image_ref", f"the image reference {ref!r} is neither a local path nor an "
+                                  "s3:// URI")
+        prefix = getattr(ctx, "image_uri_prefix", None)
+        if not prefix:
+            fail("bad_image_ref", f"the image {ref!r} is a local file and Bedrock reads images "
+                                  "from S3 only: pass --image-uri-prefix s3://bucket/folder to "
+                                  "upload it")
+        record.image, _ = images.upload_local(ref, prefix, model)
+        return record
+
+    def media_uris(self, obj):
+        ref = obj.get("image-ref") if isinstance(obj, dict) else None
+        return [ref] if isinstance(ref, str) else []
+
     def build(self, record, ctx):
         if record.image is None:
             fail("no_image", "the record has no image reference")

@@ -1,0 +1,95 @@
+"""transforms/storage.py and redaction.py: endpoint configuration, failures of the store,
+credentials kept out of text."""
+from __future__ import annotations
+
+import fsspec.config
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+from transforms import storage
+from transforms.redaction import has_credentials, redact, redact_all
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("s3://AKIA:secret@bucket/x.jsonl", "s3://***@bucket/x.jsonl"),
+    ("http://user:pw@minio:9000", "http://***@minio:9000"),
+    ("s3://b/k?X-Amz-Signature=abc&versionId=3", "s3://b/k?X-Amz-Signature=***&versionId=3"),
+    ("https://h/p?X-Amz-Credential=AK%2F1&X-Amz-Security-Token=t",
+     "https://h/p?X-Amz-Credential=***&X-Amz-Security-Token=***"),
+    ("https://h/?api_key=zz&max-keys=1", "https://h/?api_key=***&max-keys=1"),
+    ("s3://bucket/plain/path.jsonl", "s3://bucket/plain/path.jsonl"),
+    ("no uri here: key=value", "no uri here: key=value"),
+])
+def test_redact(text, expected):
+    assert redact(text) == expected
+    assert has_credentials(text) == (text != expected)
+
+
+def test_redact_the_secret_of_the_environment(monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "abcdefgh12345678")
+    assert redact("oops abcdefgh12345678 leaked") == "oops *** leaked"
+    assert redact_all({"s3://a:b@c/x": ["abcdefgh12345678", 3]}) == {"s3://***@c/x": ["***", 3]}
+
+
+def test_configure_sets_fsspec_defaults():
+    try:
+        storage.configure("http://127.0.0.1:9000")
+        assert fsspec.config.conf["s3"]["endpoint_url"] == "http://127.0.0.1:9000"
+        assert fsspec.config.conf["s3"]["use_listings_cache"] is False
+    finally:
+        storage.configure(None)
+    assert "endpoint_url" not in fsspec.config.conf["s3"]
+
+
+def test_endpoint_from_env(monkeypatch):
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+        monkeypatch.delenv(name, raising=False)
+    assert storage.endpoint_from_env() is None
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://all:1")
+    assert storage.endpoint_from_env() == "http://all:1"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://s3:2")
+    assert storage.endpoint_from_env() == "http://s3:2"
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    assert storage.endpoint_from_env() is None
+
+
+def client_error(code: str, status: int = 400) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "m"},
+                        "ResponseMetadata": {"HTTPStatusCode": status}}, "GetObject")
+
+
+def wrapped(cause: BaseException, outer=OSError) -> BaseException:
+    try:
+        try:
+            raise cause
+        except BaseException as e:
+            raise outer("wrapped") from e
+    except BaseException as e:
+        return e
+
+
+@pytest.mark.parametrize("exc, expected", [
+    (client_error("NoSuchBucket", 404), "the bucket does not exist (NoSuchBucket)"),
+    (client_error("AccessDenied", 403), "access denied (AccessDenied)"),
+    (client_error("InvalidAccessKeyId", 403), "the credentials were refused (InvalidAccessKeyId)"),
+    (client_error("SignatureDoesNotMatch", 403), "the credentials were refused"),
+    (client_error("SlowDown", 503), "the S3 service failed (SlowDown)"),
+    (wrapped(client_error("AccessDenied", 403), PermissionError), "access denied"),
+    (EndpointConnectionError(endpoint_url="http://h:1"), "cannot reach S3 (EndpointConnectionError)"),
+    (NoCredentialsError(), "NoCredentialsError"),
+    (client_error("NoSuchKey", 404), None),           # a missing object is the file's problem
+    (PermissionError("local file"), None),
+    (ValueError("bad content"), None),
+])
+def test_failure_classification(exc, expected):
+    message = storage.failure(exc)
+    if expected is None:
+        assert message is None
+    else:
+        assert expected in message and "\n" not in message
+
+
+def test_storage_error_survives_beams_exception_handling():
+    error = storage.StorageError("s3://a:b@c: cannot\nreach")
+    assert str(error) == repr(error) == "s3://***@c: cannot reach"
+    assert str(storage.StorageError(repr(error))) == str(error)

@@ -1,0 +1,191 @@
+"""Images of image-caption datasets: their type read from the content, their size and pixel
+limits, and content-addressed uploads. Pure Python over Pillow (the `images` extra) and fsspec.
+
+- The type comes from the bytes (Pillow reads the header), never from the file name: a `.jpg`
+  that holds a GIF is refused, a JPEG called `photo` is taken. Only the header is read to check
+  an image; a local image is read whole once more to hash it.
+- Limits are the model's (transforms/models.py: image_max_bytes, image_min_px / image_max_px a
+  side, image_max_pixels, image_min_aspect / image_max_aspect as width / height); with no
+  model only the type is checked.
+- A local image is uploaded as PREFIX/<sha256[:32]>.jpg|.png. The name is the content, so the
+  same image is uploaded once however many records or reruns name it; an object that exists is
+  complete (an S3 PUT appears whole or not at all), so it is never uploaded again.
+- A bad image is a RecordError with its own reason (image_missing, image_unreadable,
+  unsupported_image_type, image_too_large, image_dimensions, image_aspect); a failure of the
+  store itself (no connection, credentials refused, upload denied) is a StorageError and stops
+  the run.
+"""
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+
+from transforms.records import FORMAT, RecordError
+from transforms.storage import StorageError, error_code, failure, filesystem, join, \
+    translate_failures
+
+FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+# Pillow names a JPEG that carries extra pictures (many phone cameras) "MPO"; it is a JPEG file.
+_ALIASES = {"MPO": "JPEG"}
+_CHUNK = 1 << 20
+_MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound"}
+_DENIED_CODES = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
+PILLOW_MISSING = ("checking images needs Pillow, which is not installed: "
+                  "pip install 'tuneprep[images]'")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str     # JPEG | PNG
+    width: int
+    height: int
+    bytes: int
+
+
+def pillow_problem() -> str | None:
+    """None when Pillow can be imported, else the one-line message saying how to install it."""
+    try:
+        import PIL.Image  # noqa: F401
+    except ImportError:
+        return PILLOW_MISSING
+    return None
+
+
+def _refuse(reason: str, message: str):
+    raise RecordError(reason, message, FORMAT)
+
+
+def read_header(stream, size: int, where: str) -> ImageInfo:
+    """The image's type and pixel size from the start of `stream` (Pillow reads the header
+    only). Raises RecordError: image_unreadable when no image is recognised,
+    unsupported_image_type when it is an image but not JPEG or PNG."""
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise RuntimeError(PILLOW_MISSING) from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(stream) as image:
+                fmt, (width, height) = image.format, image.size
+        except Image.DecompressionBombError as e:
+            _refuse("image_dimensions", f"the image {where} is far too large: {e}")
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
+            if failure(e):
+                raise StorageError(failure(e, where)) from e
+            _refuse("image_unreadable", f"the image {where} is not a readable image "
+                                        f"({type(e).__name__}: {' '.join(str(e).split())})")
+    fmt = _ALIASES.get(fmt, fmt)
+    if fmt not in FORMATS:
+        _refuse("unsupported_image_type", f"the image {where} is {fmt}, not JPEG or PNG "
+                                          "(the type is read from the content)")
+    return ImageInfo(fmt, width, height, size)
+
+
+def check_size(size: int, model, where: str) -> None:
+    limit = getattr(model, "image_max_bytes", None)
+    if limit is not None and size > limit:
+        _refuse("image_too_large", f"the image {where} is {size:,} bytes; "
+                                   f"{model.display} takes at most {limit:,}")
+
+
+def check_limits(info: ImageInfo, model, where: str) -> None:
+    """The model's pixel and aspect limits (the byte limit is checked before reading)."""
+    if model is None:
+        return
+    check_size(info.bytes, model, where)
+    w, h = info.width, info.height
+    low, high = getattr(model, "image_min_px", None), getattr(model, "image_max_px", None)
+    if (low is not None and min(w, h) < low) or (high is not None and max(w, h) > high):
+        _refuse("image_dimensions", f"the image {where} is {w}x{h} pixels; {model.display} takes "
+                f"{low or 1}-{high or 'any'} pixels a side")
+    most = getattr(model, "image_max_pixels", None)
+    if most is not None and w * h > most:
+        _refuse("image_dimensions", f"the image {where} has {w * h:,} pixels ({w}x{h}); "
+                f"{model.display} takes at most {most:,}")
+    lo, hi = getattr(model, "image_min_aspect", None), getattr(model, "image_max_aspect", None)
+    aspect = w / h if h else float("inf")
+    if (lo is not None and aspect < lo) or (hi is not None and aspect > hi):
+        _refuse("image_aspect", f"the image {where} is {w}x{h} (aspect {aspect:.3g}); "
+                f"{model.display} takes width/height from {lo:g} to {hi:g}")
+
+
+def content_name(digest: str, fmt: str) -> str:
+    """The content-addressed object name: 32 hex digits of the sha256 (128 bits) + extension."""
+    return digest[:32] + FORMATS[fmt]
+
+
+def _missing_or_denied(e: BaseException, where: str):
+    """Turns an error reaching one image into its dead letter, or StorageError when the store
+    itself failed (no connection, credentials refused)."""
+    code = error_code(e)
+    if isinstance(e, FileNotFoundError) or code in _MISSING_CODES:
+        _refuse("image_missing", f"the image {where} does not exist")
+    if isinstance(e, (PermissionError, IsADirectoryError)) or code in _DENIED_CODES:
+        _refuse("image_unreadable", f"the image {where} cannot be read "
+                                    f"({code or type(e).__name__})")
+    message = failure(e, where)
+    if message:
+        raise StorageError(message) from e
+    _refuse("image_unreadable", f"the image {where} cannot be read "
+                                f"({type(e).__name__}: {' '.join(str(e).split())})")
+
+
+def check_s3_image(uri: str, model) -> ImageInfo:
+    """Checks an image already on S3 from its size and header (a HEAD and a small ranged read)."""
+    where = repr(uri)
+    fs, path = filesystem(uri)
+    try:
+        size = fs.size(path)
+    except Exception as e:
+        _missing_or_denied(e, where)
+    check_size(size, model, where)
+    try:
+        with fs.open(path, "rb", block_size=1 << 16) as f:
+            info = read_header(f, size, where)
+    except RecordError:
+        raise
+    except Exception as e:
+        _missing_or_denied(e, where)
+    check_limits(info, model, where)
+    return info
+
+
+def upload_local(path: str, prefix: str, model) -> tuple[str, ImageInfo]:
+    """Checks a local image and uploads it under `prefix` by content unless it is there
+    already; returns (s3 URI, info)."""
+    where = repr(path)
+    fs, local = filesystem(path)
+    try:
+        if fs.isdir(local):
+            _refuse("image_unreadable", f"the image {where} is a folder")
+        size = fs.size(local)
+        check_size(size, model, where)
+        with fs.open(local, "rb") as f:
+            info = read_header(f, size, where)
+            check_limits(info, model, where)
+            f.seek(0)
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                digest.update(chunk)
+    except (RecordError, StorageError, RuntimeError):
+        raise
+    except Exception as e:
+        _missing_or_denied(e, where)
+    uri = join(prefix, content_name(digest.hexdigest(), info.format))
+    with translate_failures(uri):
+        remote_fs, remote = filesystem(uri)
+        if not remote_fs.exists(remote):
+            if _is_local(fs):
+                remote_fs.put_file(local, remote)
+            else:
+                with fs.open(local, "rb") as src, remote_fs.open(remote, "wb") as dst:
+                    for chunk in iter(lambda: src.read(_CHUNK), b""):
+                        dst.write(chunk)
+    return uri, info
+
+
+def _is_local(fs) -> bool:
+    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+    return "file" in protocols or "local" in protocols
