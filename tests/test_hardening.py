@@ -144,10 +144,10 @@ def _big_corpus(path: Path, n: int) -> Path:
 
 
 def test_a_killed_run_leaves_no_success_and_a_rerun_matches_a_clean_run(tmp_path):
-    corpus = _big_corpus(tmp_path / "big.jsonl", 300_000)
+    corpus = _big_corpus(tmp_path / "big.jsonl", 120_000)
     out, clean = tmp_path / "out", tmp_path / "clean"
     cmd = [sys.executable, "-m", "pipelines.cli", "run", "--input", str(corpus),
-           "--target", "bedrock-text", "--batch-size", "2000"]
+           "--target", "bedrock-text", "--batch-size", "500"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd + ["--output", str(out)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
