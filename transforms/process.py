@@ -45,31 +45,35 @@ class BatchProcessor:
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
-        fstats = st.file_stats(stats, batch.uri, batch.adapter)
+        accepted, lengths, turn_counts, media = 0, [], [], []
         for item in batch.items:
-            stats["input_records"] += 1
-            fstats["input_records"] += 1
             if item.error is not None:  # refused while reading
                 self.count_dead(out, batch, item, item.error)
                 continue
             try:
-                split, lines, lengths, turns, media = self._one(batch, item)
+                split, lines, sizes, turns, uris = self._one(batch, item)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
-            stats["accepted_records"] += 1
-            fstats["accepted_records"] += 1
-            stats["output_records"][split] = stats["output_records"].get(split, 0) + len(lines)
+            accepted += 1
             out.lines.setdefault(split, []).extend(lines)
             out.sources.setdefault(split, []).extend([item.line] * len(lines))
-            for chars in lengths:
-                st.add_length(stats, chars, self.cfg.chars_per_token, self.ctx.max_chars)
-            if turns:
-                bucket = str(turns) if turns < 10 else "10+"
-                stats["turns_histogram"][bucket] = stats["turns_histogram"].get(bucket, 0) + 1
-            for uri in media:  # which buckets the referenced media live in (report warning)
-                buckets = stats.setdefault("media_buckets", {})
-                buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
+            lengths += sizes
+            turn_counts.append(turns)
+            media += uris
+        # counted once per batch: per-record dict updates cost more than the records' own work
+        fstats = st.file_stats(stats, batch.uri, batch.adapter)
+        for counts in (stats, fstats):
+            counts["input_records"] += len(batch.items)
+            counts["accepted_records"] += accepted
+        for split, lines in out.lines.items():
+            if split != DEAD_LETTER:
+                stats["output_records"][split] = len(lines)
+        st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
+        st.add_turns(stats, turn_counts)
+        for uri in media:  # which buckets the referenced media live in (report warning)
+            buckets = stats.setdefault("media_buckets", {})
+            buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
         return out
 
     def _one(self, batch, item):
@@ -83,20 +87,22 @@ class BatchProcessor:
                 raise RecordError("unknown_format", "no input adapter recognises this file; "
                                   "choose one with --input-format")
             record = normalize(item.value, batch.adapter, Source(batch.uri, item.line),
-                               self.cfg.adapter).with_id()
-            split = batch.split or split_of(record.id, self.cfg.validation_split)
+                               self.cfg.adapter)
+            split = batch.split or (split_of(record.with_id().id, self.cfg.validation_split)
+                                    if self.cfg.validation_split > 0 else TRAIN)
             stage = FORMAT
             record = self.target.prepare_media(record, self.ctx)  # check/upload images; no-op
             objs = self.target.format(record, self.ctx)
             stage = VALIDATE
             lines, lengths, media = [], [], []
             for obj in objs:
-                problems = self.target.validate(obj, self.ctx)  # schema, then length limits
+                size = self.target.measure(obj)
+                problems = self.target.validate(obj, self.ctx, size)  # schema, then limits
                 if problems:
                     reason, message = problems[0]
                     raise RecordError(reason, "; ".join(m for _, m in problems), VALIDATE)
                 lines.append(dumps_line(obj))
-                lengths.append(self.target.measure(obj))
+                lengths.append(size)
                 media += self.target.media_uris(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
@@ -113,9 +119,9 @@ class BatchProcessor:
         """Every item of a batch as a dead letter (used when the batch itself failed)."""
         out = Processed(batch.key, uri=batch.uri)
         fstats = st.file_stats(out.stats, batch.uri, batch.adapter)
+        out.stats["input_records"] += len(batch.items)
+        fstats["input_records"] += len(batch.items)
         for item in batch.items:
-            out.stats["input_records"] += 1
-            fstats["input_records"] += 1
             self.count_dead(out, batch, item, err)
         return out
 

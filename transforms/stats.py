@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 
 # Upper bounds of the estimated-token buckets in the report's length histogram.
 TOKEN_BUCKETS = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)
@@ -27,24 +28,47 @@ def file_stats(stats: dict, uri: str, adapter: str | None = None) -> dict:
 
 
 def token_bucket(tokens: int) -> str:
-    for bound in TOKEN_BUCKETS:
-        if tokens <= bound:
-            return f"<={bound}"
-    return f">{TOKEN_BUCKETS[-1]}"
+    i = bisect_left(TOKEN_BUCKETS, tokens)
+    return _BUCKET_NAMES[i]
+
+
+_BUCKET_NAMES = [f"<={bound}" for bound in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
 
 
 def add_length(stats: dict, chars: int, chars_per_token: float,
                max_chars: int | None = None) -> None:
     """Counts one output record's length (and whether it is near max_chars), in the same pass."""
-    if max_chars and chars > NEAR_LIMIT * max_chars:
-        stats["near_limit_records"] = stats.get("near_limit_records", 0) + 1
+    add_lengths(stats, [chars], chars_per_token, max_chars)
+
+
+def add_lengths(stats: dict, lengths: list[int], chars_per_token: float,
+                max_chars: int | None = None) -> None:
+    """Counts a batch of output records' lengths (and how many are near max_chars)."""
+    if not lengths:
+        return
+    if max_chars:
+        near = sum(1 for n in lengths if n > NEAR_LIMIT * max_chars)
+        if near:
+            stats["near_limit_records"] = stats.get("near_limit_records", 0) + near
     c = stats["chars"]
-    c["count"] += 1
-    c["sum"] += chars
-    c["min"] = chars if c["min"] is None else min(c["min"], chars)
-    c["max"] = chars if c["max"] is None else max(c["max"], chars)
-    bucket = token_bucket(math.ceil(chars / chars_per_token))
-    stats["tokens_histogram"][bucket] = stats["tokens_histogram"].get(bucket, 0) + 1
+    c["count"] += len(lengths)
+    c["sum"] += sum(lengths)
+    low, high = min(lengths), max(lengths)
+    c["min"] = low if c["min"] is None else min(c["min"], low)
+    c["max"] = high if c["max"] is None else max(c["max"], high)
+    histogram = stats["tokens_histogram"]
+    for n in lengths:
+        bucket = _BUCKET_NAMES[bisect_left(TOKEN_BUCKETS, math.ceil(n / chars_per_token))]
+        histogram[bucket] = histogram.get(bucket, 0) + 1
+
+
+def add_turns(stats: dict, turn_counts: list[int]) -> None:
+    """Counts conversations by their number of turns (plain documents, with none, are left out)."""
+    histogram = stats["turns_histogram"]
+    for turns in turn_counts:
+        if turns:
+            bucket = str(turns) if turns < 10 else "10+"
+            histogram[bucket] = histogram.get(bucket, 0) + 1
 
 
 def merge(a: dict, b: dict) -> dict:

@@ -62,11 +62,12 @@ def get_target(name: str) -> Target:
         raise KeyError(f"unknown target {name!r}; known targets: {', '.join(TARGETS)}") from None
 
 
-def check_limits(target: Target, obj, ctx) -> list[tuple[str, str]]:
-    """The per-record length limits of ctx, measured the target's way."""
+def check_limits(target: Target, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
+    """The per-record length limits of ctx, measured the target's way (size: if measured)."""
     if ctx is None or (ctx.max_chars is None and ctx.min_chars is None):
         return []
-    size = target.measure(obj)
+    if size is None:
+        size = target.measure(obj)
     if ctx.max_chars is not None and size > ctx.max_chars:
         tokens = math.ceil(size / CHARS_PER_TOKEN)
         return [("too_long", f"record has {size:,} characters (about {tokens:,} tokens at "

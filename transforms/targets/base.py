@@ -44,11 +44,12 @@ class Target:
         """The s3:// URIs an output object references, for the report's bucket check."""
         return []
 
-    def validate(self, obj, ctx) -> list[tuple[str, str]]:
-        """Schema problems first; the length limits only for an object that has the schema."""
+    def validate(self, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
+        """Schema problems first; the length limits only for an object that has the schema.
+        size: measure(obj), when the caller has it already."""
         from transforms.targets import check_limits  # the registry module imports this one
         problems = self.check(obj, ctx)
-        return problems or check_limits(self, obj, ctx)
+        return problems or check_limits(self, obj, ctx, size)
 
     def check(self, obj, ctx) -> list[tuple[str, str]]:
         raise NotImplementedError
