@@ -48,11 +48,12 @@ def wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float =
 class Service:
     """A Beam service in its own process group (its workers too), killed at teardown."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict, log: Path):
+    def __init__(self, args: list[str], cwd: Path, env: dict, log: Path,
+                 python: str = sys.executable):
         self.port = free_port()
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", *args, str(self.port)], cwd=cwd, env=env,
+            [python, "-m", *args, str(self.port)], cwd=cwd, env=env,
             stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_port(self.port, self.proc, log)
 
