@@ -25,6 +25,7 @@ from transforms.targets import get_target
 from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
 
 AUTO_SHARD_BYTES = 256 * 1024 * 1024
+BLOCK = 1 << 20
 EXAMPLES_PER_REASON = 3      # dead letters shown per reason in report.html
 
 
@@ -67,6 +68,13 @@ class _Out:
         self.sha.update(line)
         self.records += 1
         self.bytes += len(line)
+
+    def write_block(self, data: bytes, records: int):
+        """Whole lines at once (a part copied as it is)."""
+        self.f.write(data)
+        self.sha.update(data)
+        self.records += records
+        self.bytes += len(data)
 
     def close(self) -> dict:
         self.f.close()
@@ -196,6 +204,15 @@ def _write_split(cfg, target, split, parts, keep, dead_out) -> list[dict]:
         names = [f"{split}/part-{i:05d}-of-{n:05d}.jsonl" for i in range(n)]
     files, shard, out, written = [], 0, _Out(cfg, names[0]), 0
     for part in parts:
+        boundary = (shard + 1) * total / n if shard + 1 < n else math.inf
+        if keep is None and written + part.records <= boundary:
+            # the whole part stays in this shard: copy it in blocks, not line by line
+            with open_read(part.uri) as f:
+                while block := f.read(BLOCK):
+                    out.write_block(block, 0)
+            out.records += part.records
+            written += part.records
+            continue
         sources = None
         with open_read(part.uri) as f:
             for index, line in enumerate(f):
