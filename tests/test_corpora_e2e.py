@@ -18,8 +18,9 @@ Counts were found by running once, then checked against the data:
 - uber10K_prompt_completion.jsonl: 200 prompt/completion records (at most 8,870 characters;
   no model, so no limit), all accepted.
 - bedrock_titan_dog/captions.jsonl: 4 captions naming local images beside the file; Bedrock
-  takes only s3:// image references and uploading is not built yet, so all 4 are bad_image_ref
-  and the run fails (nothing accepted: exit 1, no _SUCCESS).
+  takes only s3:// image references and no --image-uri-prefix is given to upload them to, so
+  all 4 are bad_image_ref and the run fails (nothing accepted: exit 1, no _SUCCESS). The upload
+  flow is tested against an S3 server in test_s3.py.
 """
 from __future__ import annotations
 
