@@ -419,3 +419,15 @@ def test_local_images_need_an_upload_prefix(tmp_path, capsys):
     dead = read_jsonl(out / "dead_letter/dead_letter.jsonl")
     assert {d["reason"] for d in dead} == {"bad_image_ref"}
     assert all("pass --image-uri-prefix s3://" in d["message"] for d in dead)
+
+
+def test_workers_in_other_processes_get_the_endpoint(s3, capsys):
+    """Beam workers in other processes (multi_processing) know the endpoint only from the
+    RunConfig: each DoFn's setup() configures fsspec there (no AWS_ENDPOINT_URL is set)."""
+    s3.put("in/a.jsonl", (SAMPLES / "alpaca_sample.jsonl").read_bytes())
+    code, _, err = cli(capsys, "run", "--input", s3.uri("in/*.jsonl"), "--target", "bedrock-text",
+                       "--output", s3.uri("out"), "--s3-endpoint-url", s3.endpoint,
+                       "--direct_running_mode=multi_processing", "--direct_num_workers=2")
+    assert code == 0, err
+    assert s3.keys("out/_SUCCESS") == ["out/_SUCCESS"]
+    assert orjson.loads(s3.get("out/report.json"))["accepted_records"] == 91
