@@ -12,7 +12,8 @@ import orjson
 
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
-from pipelines.runner_checks import check_paths_for_runner
+from pipelines.job_spec import expand_config
+from pipelines.runner_checks import check_paths_for_runner, executable_path, load_runner
 from transforms import claim, progress, storage
 from transforms.targets import get_target
 
@@ -37,6 +38,8 @@ def make_parser() -> argparse.ArgumentParser:
         "Build a training-ready dataset. Options not listed here are Apache Beam pipeline "
         "options (for example --runner DataflowRunner, --direct_num_workers 2)."))
     add_run_arguments(run)
+    run.add_argument("--config", metavar="FILE", help="a job spec (YAML): the options of "
+                     "this command and `beam:` pipeline options; the command line wins")
     val = sub.add_parser("validate", help="check JSONL files someone already made")
     val.add_argument("--target", required=True)
     val.add_argument("--model")
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         handler.addFilter(_quiet_beam_import_noise)
         handler.addFilter(_redact_record)
     try:
-        args, beam_args = make_parser().parse_known_args(argv)
+        args, beam_args = make_parser().parse_known_args(expand_config(argv))
         if args.command != "run" and beam_args:
             raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
         if args.command == "run":
@@ -186,6 +189,10 @@ def _launch(args, beam_args: list[str]) -> int:
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
+    if executable_path(beam_args):   # the job was written as a jar, not run
+        print(f"job written to {executable_path(beam_args)}; the dataset at {cfg.output} is "
+              "complete when that job has run and _SUCCESS exists")
+        return 0
     return _summarize(cfg)
 
 
@@ -200,6 +207,7 @@ def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
     (--validaton-split) would be silently ignored: refuse what neither parser knows."""
     if not beam_args:
         return
+    load_runner(beam_args)   # a runner's own options (--dask_client_address) register on import
     from apache_beam.options import pipeline_options as po
     parser = po._BeamArgumentParser(allow_abbrev=False)  # what PipelineOptions itself parses with
     for cls in po.PipelineOptions.__subclasses__():

@@ -54,8 +54,6 @@ def validate_main(args) -> int:
         max_tokens = model.max_tokens
     if max_tokens:
         ctx.max_chars = int(max_tokens * args.chars_per_token * (1 - args.token_margin))
-    # an optional target hook for rules over a whole file (e.g. one media kind per dataset)
-    facets_of = getattr(target, "dataset_facets", None)
     problems = 0
     for uri in _files(args.paths):
         records = 0
@@ -69,12 +67,11 @@ def validate_main(args) -> int:
                 for reason, message in found:
                     problems += 1
                     print(f"{uri}:{number}: {reason}: {message}")
-                if facets_of is not None:
-                    try:
-                        facets |= facets_of(orjson.loads(line))
-                    except orjson.JSONDecodeError:
-                        pass  # already reported by validate_line
-        for reason, message in (target.dataset_problems(facets, ctx) if facets_of else []):
+                try:  # rules over the whole file (e.g. one media kind per dataset)
+                    facets |= target.dataset_facets(orjson.loads(line))
+                except (orjson.JSONDecodeError, TypeError, AttributeError):
+                    pass  # a line that is no object was reported by validate_line
+        for reason, message in target.dataset_problems(facets, ctx):
             problems += 1
             print(f"{uri}: {reason}: {message}")
         if model is not None:

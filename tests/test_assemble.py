@@ -372,3 +372,20 @@ def test_per_file_counts_add_up_after_sampling(tmp_path, tiny_model):
     files = report["files"].values()
     assert sum(f["accepted_records"] for f in files) == report["accepted_records"]
     assert sum(f["dead_letter_records"] for f in files) == report["dead_letter_records"]
+
+
+def test_a_dataset_level_rule_fails_the_run(tmp_path):
+    """bedrock-conversation: images and videos never in one dataset, even across records."""
+    cfg = make_cfg(tmp_path, target="bedrock-conversation")
+    parts, stats = build_parts(cfg, [(0, 0, alpaca_items(1, 3))])
+    stats["dataset_facets"] = {"image": 2, "video": 1}
+    report = assemble(cfg, parts, stats, {})
+    assert report["status"] == "failed"
+    assert [e for e in report["errors"] if e.startswith("mixed_media: ")]
+    assert not (tmp_path / "out" / "_SUCCESS").exists()
+    assert not (tmp_path / "out" / "train").exists()
+    # one media kind is fine
+    cfg = make_cfg(tmp_path / "again", target="bedrock-conversation")
+    parts, stats = build_parts(cfg, [(0, 0, alpaca_items(1, 3))])
+    stats["dataset_facets"] = {"image": 3}
+    assert assemble(cfg, parts, stats, {})["status"] == "succeeded"

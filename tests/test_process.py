@@ -329,3 +329,20 @@ def test_turns_histogram_buckets():
     p = BatchProcessor(cfg(target="bedrock-multi-turn"))(batch(items, adapter="messages"))
     assert p.stats["accepted_records"] == 3, dead(p)
     assert p.stats["turns_histogram"] == {"2": 1, "4": 1, "10+": 1}
+
+
+class _Faceted(BedrockText):
+    """A target whose records each carry a facet for a dataset-level rule."""
+    name = "test-faceted"
+
+    def dataset_facets(self, obj):
+        return {"odd" if obj["prompt"].endswith(("1", "3", "5")) else "even"}
+
+
+def test_dataset_facets_are_gathered_in_the_same_pass(monkeypatch):
+    monkeypatch.setitem(targets_registry.TARGETS, _Faceted.name, _Faceted())
+    p = BatchProcessor(cfg(target=_Faceted.name))(batch([alpaca(1), alpaca(2), alpaca(3)]))
+    assert set(p.stats["dataset_facets"]) == {"odd", "even"}
+    p = BatchProcessor(cfg(target=_Faceted.name))(batch([alpaca(2)]))
+    assert set(p.stats["dataset_facets"]) == {"even"}
+    assert "dataset_facets" not in BatchProcessor(cfg())(batch([alpaca(1)])).stats

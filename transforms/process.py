@@ -45,13 +45,13 @@ class BatchProcessor:
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
-        accepted, lengths, turn_counts, media = 0, [], [], []
+        accepted, lengths, turn_counts, media, facets = 0, [], [], [], set()
         for item in batch.items:
             if item.error is not None:  # refused while reading
                 self.count_dead(out, batch, item, item.error)
                 continue
             try:
-                split, lines, sizes, turns, uris = self._one(batch, item)
+                split, lines, sizes, turns, uris, record_facets = self._one(batch, item)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
@@ -61,6 +61,7 @@ class BatchProcessor:
             lengths += sizes
             turn_counts.append(turns)
             media += uris
+            facets |= record_facets
         # counted once per batch: per-record dict updates cost more than the records' own work
         fstats = st.file_stats(stats, batch.uri, batch.adapter)
         for counts in (stats, fstats):
@@ -71,6 +72,8 @@ class BatchProcessor:
                 stats["output_records"][split] = len(lines)
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
+        if facets:  # for the target's rules over the whole dataset (checked when assembling)
+            stats["dataset_facets"] = {facet: 1 for facet in facets}
         for uri in media:  # which buckets the referenced media live in (report warning)
             buckets = stats.setdefault("media_buckets", {})
             buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
@@ -94,7 +97,7 @@ class BatchProcessor:
             record = self.target.prepare_media(record, self.ctx)  # check/upload images; no-op
             objs = self.target.format(record, self.ctx)
             stage = VALIDATE
-            lines, lengths, media = [], [], []
+            lines, lengths, media, facets = [], [], [], set()
             for obj in objs:
                 size = self.target.measure(obj)
                 problems = self.target.validate(obj, self.ctx, size)  # schema, then limits
@@ -104,9 +107,10 @@ class BatchProcessor:
                 lines.append(dumps_line(obj))
                 lengths.append(size)
                 media += self.target.media_uris(obj)
+                facets |= self.target.dataset_facets(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
-            return split, lines, lengths, len(record.turns), media
+            return split, lines, lengths, len(record.turns), media, facets
         except RecordError as e:
             e.stage = e.stage or stage
             raise

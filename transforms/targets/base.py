@@ -44,6 +44,15 @@ class Target:
         """The s3:// URIs an output object references, for the report's bucket check."""
         return []
 
+    def dataset_facets(self, obj) -> set[str]:
+        """What an output object contributes to rules over the whole dataset (e.g. its media
+        kinds); gathered in the same pass by the pipeline and by `tuneprep validate`."""
+        return set()
+
+    def dataset_problems(self, facets: set, ctx) -> list[tuple[str, str]]:
+        """(reason, message) for each rule the dataset's facets break; [] for most targets."""
+        return []
+
     def validate(self, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
         """Schema problems first; the length limits only for an object that has the schema.
         size: measure(obj), when the caller has it already."""

@@ -7,10 +7,9 @@ no record mixes images and a video; and the model's rules from its ModelSpec (me
 formats, media counts, reserved words, media in the dataset's bucket, record and token limits).
 The record's image (an s3:// URI) goes before the text of the first user turn.
 
-Limitation: "image and video never mixed in one dataset" is checked per record only; the
-canonical record carries at most one media reference, so a dataset can mix kinds only when its
-records' media extensions differ (a video among images): check your inputs, or run
-`tuneprep validate`, which reports a file that mixes them.
+"Image and video never mixed in one dataset" is checked per record, and over the dataset through
+the dataset_facets/dataset_problems hooks: a run whose records mix them fails (no _SUCCESS), and
+`tuneprep validate` reports a file that mixes them.
 """
 from __future__ import annotations
 
@@ -39,8 +38,7 @@ class BedrockConversation(Target):
     def media_uris(self, obj) -> list[str]:
         return media_uris(obj)
 
-    # dataset-level hook (`tuneprep validate`): the media kinds of each record, then the rule
-    # over the union
+    # the dataset-level rule: the media kinds of each record, then one kind over the union
     def dataset_facets(self, obj) -> set[str]:
         return media_kinds(obj)
 
