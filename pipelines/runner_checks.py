@@ -2,13 +2,16 @@
 
 On the DirectRunner every DoFn runs on this machine, in this folder. On any other runner
 (PortableRunner, FlinkRunner, SparkRunner, DataflowRunner, DaskRunner, PrismRunner, ...) the
-DoFns run in SDK worker processes that did not start here: they open the input and output
-paths themselves, in their own working folder. A relative local path would name another file
-there (or nothing), so it is refused before anything is written."""
+DoFns run in SDK worker processes that did not start here, in their own working folder. Input
+paths are made absolute when the launcher lists them; the output folder and --image-root are
+opened by the workers as given, so a relative local path there would name another folder on
+the workers: it is refused before anything is written. (A local path of any kind only works
+when every worker sees the same filesystem: one machine, or a shared mount.)"""
 from __future__ import annotations
 
 from pipelines.options import UsageError
 
+DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
 # runners that execute every DoFn in this process (or in children started in this folder)
 _IN_PROCESS = {"direct", "directrunner", "switchingdirectrunner", "bundlebaseddirectrunner"}
 
@@ -39,12 +42,45 @@ def check_paths_for_runner(args, beam_args: list[str]) -> None:
     workers are not this process."""
     if not runs_elsewhere(beam_args):
         return
-    named = [("--input", u) for u in args.input] + [
-        ("--validation-input", u) for u in args.validation_input] + [
-        ("--output", args.output), ("--image-root", args.image_root)]
-    for name, uri in named:
+    for name, uri in (("--output", args.output), ("--image-root", args.image_root)):
         if _relative_local(uri):
             raise UsageError(
                 f"{name} {uri}: a relative local path; with --runner {runner_name(beam_args)} "
                 "the workers open it from their own folder: give an absolute path on storage "
                 "every worker sees, or an s3:// URI")
+
+
+def load_runner(beam_args: list[str]) -> None:
+    """Imports the module of the --runner given, so that its own pipeline options (DaskRunner's
+    --dask_client_address, ...) are known before the options are checked; UsageError when the
+    runner cannot be loaded here (its extra is not installed)."""
+    name = runner_name(beam_args)
+    if not name:
+        return
+    import importlib
+
+    if name.lower() in ("dask", "daskrunner"):
+        raise UsageError(f"--runner {name}: Beam knows this runner only by its full name, "
+                         f"--runner {DASK_RUNNER} (experimental, and tuneprep does not run "
+                         "there yet: see deploy/dask/README.md)")
+    from apache_beam.runners.runner import _RUNNER_MAP
+    path = _RUNNER_MAP.get(name.lower(), _RUNNER_MAP.get(name.lower() + "runner", name))
+    if "." not in path:
+        return   # Beam refuses an unknown runner name itself, listing the known ones
+    try:
+        importlib.import_module(path.rsplit(".", 1)[0])
+    except ImportError as e:
+        raise UsageError(f"--runner {name}: cannot be loaded here ({e}); install the runner's "
+                         "extra, e.g. pip install 'apache-beam[dask]' or 'apache-beam[gcp]'"
+                         ) from None
+
+
+def executable_path(beam_args: list[str]) -> str | None:
+    """--output_executable_path: the portable Flink/Spark runners then write the job as a jar
+    (for spark-submit / flink run) instead of running it; the dataset appears when it runs."""
+    for i, arg in enumerate(beam_args):
+        if arg == "--output_executable_path" and i + 1 < len(beam_args):
+            return beam_args[i + 1]
+        if arg.startswith("--output_executable_path="):
+            return arg.split("=", 1)[1]
+    return None
