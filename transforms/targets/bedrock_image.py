@@ -1,24 +1,17 @@
 """bedrock-image: Titan image fine-tuning, {"image-ref": "s3://…", "caption"}."""
 from __future__ import annotations
 
-import re
-
 from transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
+from transforms.targets.references import s3_reference_problem
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 
 def image_ref_problem(uri) -> tuple[str, str] | None:
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        return "bad_image_ref", f"the image reference {uri!r} is not an s3:// URI"
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    if not _BUCKET.match(bucket):
-        return "bad_image_ref", f"{bucket!r} in {uri!r} is not a valid S3 bucket name"
-    if not key or key.endswith("/"):
-        return "bad_image_ref", f"the image reference {uri!r} names no object key"
-    if ".." in key.split("/"):
-        return "bad_image_ref", f"the image reference {uri!r} holds a '..' segment"
+    problem = s3_reference_problem(uri, "image")
+    if problem:
+        return problem
+    key = uri[len("s3://"):].partition("/")[2]
     if not key.lower().endswith(_EXTENSIONS):
         return "unsupported_image_type", f"the image {uri!r} is not a .jpg, .jpeg or .png file"
     return None

@@ -13,33 +13,22 @@ same with "video". Sources: service-formats.md §1.5-1.6, §2.2.
 """
 from __future__ import annotations
 
-import re
-
 from transforms.targets.base import fail
 from transforms.targets.conversation import order_problems, role_problem
+from transforms.targets.references import s3_reference_problem
 
 SCHEMA_VERSION = "bedrock-conversation-2024"
 IMAGE_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".webp": "webp"}
 VIDEO_FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "mkv", ".webm": "webm", ".flv": "flv",
                  ".mpeg": "mpeg", ".mpg": "mpg", ".wmv": "wmv", ".3gp": "three_gp"}
 MEDIA = ("image", "video")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SYSTEM_HINT = "the system prompt belongs in the top-level 'system' list"
 
 
 def s3_problem(uri) -> tuple[str, str] | None:
     """bad_image_ref when uri is not an s3://bucket/key URI (local paths included: uploading
     media is the object-store work's prepare_media hook)."""
-    if not isinstance(uri, str) or not uri.startswith("s3://"):
-        return "bad_image_ref", f"the media reference {uri!r} is not an s3:// URI"
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    if not _BUCKET.match(bucket):
-        return "bad_image_ref", f"{bucket!r} in {uri!r} is not a valid S3 bucket name"
-    if not key or key.endswith("/"):
-        return "bad_image_ref", f"the media reference {uri!r} names no object key"
-    if ".." in key.split("/"):
-        return "bad_image_ref", f"the media reference {uri!r} holds a '..' segment"
-    return None
+    return s3_reference_problem(uri, "media")
 
 
 def bucket_of(uri: str) -> str:
