@@ -45,6 +45,42 @@ def write_jsonl(path, objects) -> Path:
     return path
 
 
+def check_run(out, report, stdout, n_in, n_accepted, written, reasons) -> list:
+    """The counts a finished `tuneprep run` reports agree with the expected ones and with each
+    other (overall and per input file), the dead letters hold the expected reasons, and the
+    summary line on stdout starts with the counts. Returns the dead letters."""
+    from collections import Counter
+    assert report["input_records"] == n_in
+    assert report["accepted_records"] == n_accepted
+    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
+    assert report["output_records"] == written
+    assert report["dead_letter_reasons"] == reasons
+    for name, f in report["files"].items():
+        assert f["input_records"] == f["accepted_records"] + f["dead_letter_records"], name
+    dead = read_jsonl(Path(out) / "dead_letter/dead_letter.jsonl")
+    assert Counter(d["reason"] for d in dead) == Counter(reasons)
+    assert stdout.startswith(f"records in: {n_in:,}; accepted: {n_accepted:,};")
+    return dead
+
+
+def check_written_lines(out, target: str, ctx, written) -> None:
+    """Every line a run wrote passes the target's own check (validate_line with ctx), and the
+    manifest counts them: per file, and in all as the expected output records per split."""
+    from transforms.targets import TARGETS
+    out = Path(out)
+    manifest = read_json(out / "manifest.json")
+    lines = 0
+    for entry in manifest["files"]:
+        if not entry["path"].endswith(".jsonl") or entry["path"].startswith("dead_letter/"):
+            continue
+        data = (out / entry["path"]).read_bytes()
+        assert entry["records"] == data.count(b"\n")
+        for number, line in enumerate(data.splitlines(), 1):
+            assert TARGETS[target].validate_line(line, ctx) == [], f"{entry['path']}:{number}"
+            lines += 1
+    assert lines == sum(written.values())
+
+
 def layout(out) -> list[str]:
     """The files under a run's output folder, relative and sorted."""
     out = Path(out)

@@ -31,11 +31,10 @@ import pytest
 
 from pipelines.cli import main
 from transforms.models import get_model
-from transforms.targets import TARGETS
 from transforms.targets.context import TargetContext
 from transforms.targets.sagemaker_instruction import parse_template
 
-from tests.conftest import layout, read_json, read_jsonl
+from tests.conftest import check_run, check_written_lines, layout, read_json, read_jsonl
 
 CASES = {
     # id: (inputs, target, extra args, exit code, input, accepted, output_records, reasons)
@@ -88,16 +87,7 @@ def test_corpus(case, corpora, tmp_path, capsys):
     assert main(argv) == code
     stdout, err = capsys.readouterr()
     report = read_json(out / "report.json")
-    assert report["input_records"] == n_in
-    assert report["accepted_records"] == n_accepted
-    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
-    assert report["output_records"] == written
-    assert report["dead_letter_reasons"] == reasons
-    for name, f in report["files"].items():
-        assert f["input_records"] == f["accepted_records"] + f["dead_letter_records"], name
-    dead = read_jsonl(out / "dead_letter/dead_letter.jsonl")
-    assert Counter(d["reason"] for d in dead) == Counter(reasons)
-    assert stdout.startswith(f"records in: {n_in:,}; accepted: {n_accepted:,};")
+    dead = check_run(out, report, stdout, n_in, n_accepted, written, reasons)
 
     if code == 0:
         assert err == "" and (out / "_SUCCESS").is_file()
@@ -107,18 +97,7 @@ def test_corpus(case, corpora, tmp_path, capsys):
         assert "no _SUCCESS" in err
 
     # every written line passes the target's own check, and the manifest counts them
-    ctx = _context(corpora, target, extra)
-    manifest = read_json(out / "manifest.json")
-    lines = 0
-    for entry in manifest["files"]:
-        if not entry["path"].endswith(".jsonl") or entry["path"].startswith("dead_letter/"):
-            continue
-        data = (out / entry["path"]).read_bytes()
-        assert entry["records"] == data.count(b"\n")
-        for number, line in enumerate(data.splitlines(), 1):
-            assert TARGETS[target].validate_line(line, ctx) == [], f"{entry['path']}:{number}"
-            lines += 1
-    assert lines == sum(written.values())
+    check_written_lines(out, target, _context(corpora, target, extra), written)
 
     CHECKS.get(case, lambda *a: None)(corpora, out, dead)
 

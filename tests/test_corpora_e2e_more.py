@@ -39,7 +39,7 @@ from transforms.models import get_model
 from transforms.targets import TARGETS
 from transforms.targets.context import TargetContext
 
-from tests.conftest import layout, read_json, read_jsonl
+from tests.conftest import check_run, check_written_lines, layout, read_json, read_jsonl
 
 CASES = {
     # id: (input, target, extra args, exit code, input, accepted, output_records, reasons)
@@ -110,34 +110,14 @@ def test_corpus(case, corpora, tmp_path, capsys):
     assert main(argv) == code
     stdout, err = capsys.readouterr()
     report = read_json(out / "report.json")
-    assert report["input_records"] == n_in
-    assert report["accepted_records"] == n_accepted
-    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
-    assert report["output_records"] == written
-    assert report["dead_letter_reasons"] == reasons
-    for name, f in report["files"].items():
-        assert f["input_records"] == f["accepted_records"] + f["dead_letter_records"], name
-    dead = read_jsonl(out / "dead_letter/dead_letter.jsonl")
-    assert Counter(d["reason"] for d in dead) == Counter(reasons)
-    assert stdout.startswith(f"records in: {n_in:,}; accepted: {n_accepted:,};")
+    dead = check_run(out, report, stdout, n_in, n_accepted, written, reasons)
     if code == 0:
         assert (out / "_SUCCESS").is_file() and report["status"] == "succeeded"
     else:
         assert report["status"] == "failed" and not (out / "_SUCCESS").exists()
 
     # every written line passes the target's own check, and the manifest counts them
-    ctx = _context(extra)
-    manifest = read_json(out / "manifest.json")
-    lines = 0
-    for entry in manifest["files"]:
-        if not entry["path"].endswith(".jsonl") or entry["path"].startswith("dead_letter/"):
-            continue
-        data = (out / entry["path"]).read_bytes()
-        assert entry["records"] == data.count(b"\n")
-        for number, line in enumerate(data.splitlines(), 1):
-            assert TARGETS[target].validate_line(line, ctx) == [], f"{entry['path']}:{number}"
-            lines += 1
-    assert lines == sum(written.values())
+    check_written_lines(out, target, _context(extra), written)
 
     # and `tuneprep validate` agrees
     if code == 0:
