@@ -7,6 +7,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+pytest.register_assert_rewrite("tests.target_helpers")   # its asserts report like a test's
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"

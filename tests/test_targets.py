@@ -10,8 +10,9 @@ from transforms.targets.context import TargetContext
 from transforms.targets.sagemaker_instruction import (DEFAULT_TEMPLATE, parse_template,
                                                       placeholders)
 
+from tests.target_helpers import CTX, formatted, reason, reasons
+
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-CTX = TargetContext()
 
 
 def rec(turns=(), **kwargs):
@@ -27,26 +28,6 @@ SINGLE = chat(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello"))
 MULTI = chat(("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d"))
 DOCUMENT = rec(text="Some document text.")
 IMAGE = rec(image="s3://my-bucket/pets/cat.PNG", caption="an orange cat")
-
-
-def reason(target_name, record, ctx=CTX):
-    with pytest.raises(RecordError) as error:
-        get_target(target_name).format(record, ctx)
-    assert error.value.stage == FORMAT
-    return error.value.reason
-
-
-def formatted(target_name, record, ctx=CTX):
-    target = get_target(target_name)
-    objs = target.format(record, ctx)
-    for obj in objs:
-        assert target.validate(obj, ctx) == []
-        assert target.validate_line(orjson.dumps(obj), ctx) == []
-    return objs
-
-
-def reasons(target_name, obj, ctx=CTX):
-    return [r for r, _ in get_target(target_name).validate(obj, ctx)]
 
 
 def test_registry():

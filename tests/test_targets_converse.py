@@ -1,14 +1,14 @@
 """bedrock-conversation and bedrock-distillation: the Converse schema, the shared conversation
 rules, and the model rules read from ModelSpec fields (media, reserved words, bucket, students)."""
-import orjson
 import pytest
 
 from transforms.models import get_model
-from transforms.records import FORMAT, Record, RecordError, Source
+from transforms.records import Record, Source
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
-CTX = TargetContext()
+from tests.target_helpers import CTX, formatted, reason, reasons
+
 CONV, DISTILL = "bedrock-conversation", "bedrock-distillation"
 
 
@@ -18,26 +18,6 @@ def rec(turns=(), **kwargs):
 
 def ctx_for(model, **kwargs):
     return TargetContext(model=get_model(model), **kwargs)
-
-
-def formatted(name, record, ctx=CTX):
-    target = get_target(name)
-    objs = target.format(record, ctx)
-    for obj in objs:
-        assert target.validate(obj, ctx) == []
-        assert target.validate_line(orjson.dumps(obj), ctx) == []
-    return objs
-
-
-def reason(name, record, ctx=CTX):
-    with pytest.raises(RecordError) as error:
-        get_target(name).format(record, ctx)
-    assert error.value.stage == FORMAT
-    return error.value.reason
-
-
-def reasons(name, obj, ctx=CTX):
-    return [r for r, _ in get_target(name).validate(obj, ctx)]
 
 
 def text(t):

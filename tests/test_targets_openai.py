@@ -1,13 +1,16 @@
 """openai-chat: formatting from canonical records and the OpenAI cookbook's format checks, each
 with its reason code."""
-import orjson
+from functools import partial
+
 import pytest
 
-from transforms.records import FORMAT, Record, RecordError, Source
+from transforms.records import Record, Source
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
-CTX = TargetContext()
+from tests import target_helpers
+from tests.target_helpers import CTX
+
 NAME = "openai-chat"
 
 
@@ -15,24 +18,9 @@ def rec(turns=(), **kwargs):
     return Record(Source("mem://t.jsonl", 1), turns=list(turns), **kwargs)
 
 
-def formatted(record, ctx=CTX):
-    target = get_target(NAME)
-    objs = target.format(record, ctx)
-    for obj in objs:
-        assert target.validate(obj, ctx) == []
-        assert target.validate_line(orjson.dumps(obj), ctx) == []
-    return objs
-
-
-def reason(record, ctx=CTX):
-    with pytest.raises(RecordError) as error:
-        get_target(NAME).format(record, ctx)
-    assert error.value.stage == FORMAT
-    return error.value.reason
-
-
-def reasons(obj, ctx=CTX):
-    return [r for r, _ in get_target(NAME).validate(obj, ctx)]
+formatted = partial(target_helpers.formatted, NAME)   # (record, ctx=CTX)
+reason = partial(target_helpers.reason, NAME)
+reasons = partial(target_helpers.reasons, NAME)
 
 
 def m(role, content, **extra):

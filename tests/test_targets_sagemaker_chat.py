@@ -1,39 +1,19 @@
 """sagemaker-chat ({"dialog": [...]}) and sagemaker-domain-adaptation ({"text"}, one file per
 channel)."""
-import orjson
 import pytest
 
 from transforms.models import get_model, models_for_kind
-from transforms.records import FORMAT, Record, RecordError, Source
+from transforms.records import Record, Source
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
-CTX = TargetContext()
+from tests.target_helpers import formatted, reason, reasons
+
 CHAT, DOMAIN = "sagemaker-chat", "sagemaker-domain-adaptation"
 
 
 def rec(turns=(), **kwargs):
     return Record(Source("mem://t.jsonl", 1), turns=list(turns), **kwargs)
-
-
-def formatted(name, record, ctx=CTX):
-    target = get_target(name)
-    objs = target.format(record, ctx)
-    for obj in objs:
-        assert target.validate(obj, ctx) == []
-        assert target.validate_line(orjson.dumps(obj), ctx) == []
-    return objs
-
-
-def reason(name, record, ctx=CTX):
-    with pytest.raises(RecordError) as error:
-        get_target(name).format(record, ctx)
-    assert error.value.stage == FORMAT
-    return error.value.reason
-
-
-def reasons(name, obj, ctx=CTX):
-    return [r for r, _ in get_target(name).validate(obj, ctx)]
 
 
 def t(role, content):
