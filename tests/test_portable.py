@@ -184,16 +184,18 @@ def test_workers_without_the_package_fail_loudly(services, capsys, tmp_path):
     assert not (tmp_path / "out" / "_SUCCESS").exists()
 
 
-@pytest.mark.parametrize("option", ["--input", "--output"])
+@pytest.mark.parametrize("option", ["--output", "--image-root"])
 def test_relative_local_paths_are_refused_off_this_process(capsys, tmp_path, monkeypatch, option):
+    """The workers open the output folder and --image-root as given, in their own folder.
+    (Inputs are listed, and so made absolute, by the launcher.)"""
     monkeypatch.chdir(tmp_path)
     shutil.copy(SAMPLES / "alpaca_sample.jsonl", tmp_path / "a.jsonl")
-    paths = {"--input": "a.jsonl", "--output": "out"}
-    absolute = {"--input": str(tmp_path / "a.jsonl"), "--output": str(tmp_path / "out")}
-    paths = {k: (v if k == option else absolute[k]) for k, v in paths.items()}
-    code, out, err = run_cli(capsys, "run", "--input", paths["--input"], "--target",
-                             "bedrock-text", "--output", paths["--output"],
+    output = "out" if option == "--output" else str(tmp_path / "out")
+    extra = ["--image-root", "images"] if option == "--image-root" else []
+    code, out, err = run_cli(capsys, "run", "--input", "a.jsonl", "--target", "bedrock-text",
+                             "--output", output, *extra,
                              "--runner", "PortableRunner", "--job_endpoint", "localhost:1")
     assert code == 2
-    assert f"{option} {paths[option]}: a relative local path; with --runner PortableRunner" in err
+    given = "out" if option == "--output" else "images"
+    assert f"{option} {given}: a relative local path; with --runner PortableRunner" in err
     assert not (tmp_path / "out").exists()
