@@ -13,18 +13,11 @@ import orjson
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
 from pipelines.job_spec import expand_config
-from pipelines.runner_checks import check_paths_for_runner, executable_path, load_runner
+from pipelines.runner_checks import check_paths_for_runner, executable_path, refuse_beam_options
 from transforms import claim, progress, storage
 from transforms.targets import get_target
 
 log = logging.getLogger("tuneprep")
-
-# Beam's in-process runner in multi-threaded mode lost records without an error when measured
-# here; refuse it rather than risk a silently short dataset.
-_REFUSED_BEAM_OPTIONS = {"--direct_running_mode=multi_threading":
-                         "--direct_running_mode=multi_threading lost records in our tests; "
-                         "use in_memory (the default) or multi_processing"}
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, as for every other usage error
@@ -58,11 +51,6 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Beam's own S3 filesystem is not used (storage.py says why): its options would do nothing, and
-# keys given as pipeline options would travel in the job graph.
-_BEAM_S3_OPTIONS = ("--s3_access_key_id", "--s3_secret_access_key", "--s3_session_token",
-                    "--s3_endpoint_url", "--s3_region_name", "--s3_api_version", "--s3_verify",
-                    "--s3_disable_ssl")
 # Loggers quietened during a run unless --verbose: Beam logs a failed bundle with its traceback.
 _NOISY_LOGGERS = ("apache_beam", "botocore", "aiobotocore", "s3fs", "fsspec")
 
@@ -107,22 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args, beam_args: list[str]) -> int:
-    for arg in beam_args:
-        if arg in _REFUSED_BEAM_OPTIONS:
-            raise UsageError(_REFUSED_BEAM_OPTIONS[arg])
-    if "--direct_running_mode" in beam_args:
-        i = beam_args.index("--direct_running_mode")
-        if beam_args[i + 1:i + 2] == ["multi_threading"]:
-            raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
-    for arg in beam_args:
-        if arg.split("=", 1)[0] in _BEAM_S3_OPTIONS:
-            name = arg.split("=", 1)[0]
-            raise UsageError(
-                "--s3-endpoint-url sets the S3 endpoint" if name == "--s3_endpoint_url" else
-                f"{name}: not accepted; S3 is read through s3fs, which takes credentials and "
-                "region from the AWS environment or profile (AWS_PROFILE, AWS_ACCESS_KEY_ID, "
-                "AWS_DEFAULT_REGION, ...), so no secret lands in the job graph")
-    _refuse_unknown_beam_options(beam_args)
+    refuse_beam_options(beam_args)
     check_paths_for_runner(args, beam_args)
     storage.configure(endpoint_of(args), fresh=True)
     try:
@@ -200,23 +173,6 @@ def _progress(args, cfg) -> progress.StatusLine:
     """One status line on stderr while the job runs: only on a terminal, never under --quiet."""
     return progress.StatusLine(sys.stderr, progress.should_show(sys.stderr, args.quiet),
                                len(cfg.inputs) + len(cfg.validation_inputs))
-
-
-def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
-    """Beam only logs options it does not know and runs on, so a misspelt tuneprep option
-    (--validaton-split) would be silently ignored: refuse what neither parser knows."""
-    if not beam_args:
-        return
-    load_runner(beam_args)   # a runner's own options (--dask_client_address) register on import
-    from apache_beam.options import pipeline_options as po
-    parser = po._BeamArgumentParser(allow_abbrev=False)  # what PipelineOptions itself parses with
-    for cls in po.PipelineOptions.__subclasses__():
-        cls._add_argparse_args(parser)
-    _, unknown = parser.parse_known_args(beam_args)
-    options = [a for a in unknown if a.startswith("-")]
-    if options:
-        raise UsageError(f"unrecognized arguments: {' '.join(options)} "
-                         "(neither a tuneprep option nor a Beam pipeline option)")
 
 
 def _one_line(e: BaseException) -> str:

@@ -205,9 +205,9 @@ def validate(path: str) -> list[str]:
     `tuneprep run` parser, the Beam options and the runner's path rules. Returns the arguments
     the run would get; raises UsageError."""
     from pipelines import cli
-    from pipelines.runner_checks import check_paths_for_runner
+    from pipelines.runner_checks import check_paths_for_runner, refuse_beam_options
     argv = expand_config(["run", CONFIG, path])
     args, beam_args = cli.make_parser().parse_known_args(argv)
-    cli._refuse_unknown_beam_options(beam_args)
+    refuse_beam_options(beam_args)
     check_paths_for_runner(args, beam_args)
     return argv

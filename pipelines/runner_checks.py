@@ -84,3 +84,50 @@ def executable_path(beam_args: list[str]) -> str | None:
         if arg.startswith("--output_executable_path="):
             return arg.split("=", 1)[1]
     return None
+
+
+# Beam's in-process runner in multi-threaded mode lost records without an error when measured
+# here; refuse it rather than risk a silently short dataset.
+_REFUSED_BEAM_OPTIONS = {"--direct_running_mode=multi_threading":
+                         "--direct_running_mode=multi_threading lost records in our tests; "
+                         "use in_memory (the default) or multi_processing"}
+
+# Beam's own S3 filesystem is not used (storage.py says why): its options would do nothing, and
+# keys given as pipeline options would travel in the job graph.
+_BEAM_S3_OPTIONS = ("--s3_access_key_id", "--s3_secret_access_key", "--s3_session_token",
+                    "--s3_endpoint_url", "--s3_region_name", "--s3_api_version", "--s3_verify",
+                    "--s3_disable_ssl")
+
+
+def refuse_beam_options(beam_args: list[str]) -> None:
+    """UsageError for a Beam option tuneprep refuses, or one neither parser knows."""
+    for i, arg in enumerate(beam_args):
+        if arg in _REFUSED_BEAM_OPTIONS:
+            raise UsageError(_REFUSED_BEAM_OPTIONS[arg])
+        if arg == "--direct_running_mode" and beam_args[i + 1:i + 2] == ["multi_threading"]:
+            raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
+        name = arg.split("=", 1)[0]
+        if name in _BEAM_S3_OPTIONS:
+            raise UsageError(
+                "--s3-endpoint-url sets the S3 endpoint" if name == "--s3_endpoint_url" else
+                f"{name}: not accepted; S3 is read through s3fs, which takes credentials and "
+                "region from the AWS environment or profile (AWS_PROFILE, AWS_ACCESS_KEY_ID, "
+                "AWS_DEFAULT_REGION, ...), so no secret lands in the job graph")
+    _refuse_unknown_beam_options(beam_args)
+
+
+def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
+    """Beam only logs options it does not know and runs on, so a misspelt tuneprep option
+    (--validaton-split) would be silently ignored: refuse what neither parser knows."""
+    if not beam_args:
+        return
+    load_runner(beam_args)   # a runner's own options (--dask_client_address) register on import
+    from apache_beam.options import pipeline_options as po
+    parser = po._BeamArgumentParser(allow_abbrev=False)  # what PipelineOptions itself parses with
+    for cls in po.PipelineOptions.__subclasses__():
+        cls._add_argparse_args(parser)
+    _, unknown = parser.parse_known_args(beam_args)
+    options = [a for a in unknown if a.startswith("-")]
+    if options:
+        raise UsageError(f"unrecognized arguments: {' '.join(options)} "
+                         "(neither a tuneprep option nor a Beam pipeline option)")

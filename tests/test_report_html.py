@@ -12,7 +12,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import orjson
 import pytest
 
 from pipelines.cli import main

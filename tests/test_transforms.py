@@ -4,7 +4,6 @@ import hashlib
 
 import apache_beam as beam
 import orjson
-import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 

@@ -24,7 +24,7 @@ from typing import Any  # noqa: E402
 
 from transforms.adapters import (alpaca, dolly, image_caption, messages,  # noqa: E402
                                  prompt_completion, sharegpt, text)
-from transforms.adapters.common import Adapter, refuse, type_name  # noqa: E402
+from transforms.adapters.common import Adapter, refuse  # noqa: E402
 from transforms.records import NORMALIZE, Record, RecordError, Source  # noqa: E402
 
 ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in (
