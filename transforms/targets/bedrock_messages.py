@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from transforms.targets.base import Target, exact_keys, fail
-from transforms.targets.conversation import clean_turns, order_problems, role_problem
+from transforms.targets.conversation import (clean_turns, order_problems, role_problem,
+                                             string_content_problem)
 
 
 class BedrockMessages(Target):
@@ -47,14 +48,9 @@ def _message_problems(message, position: int) -> list[tuple[str, str]]:
         return [("invalid_record", f"message {position} is not an object")]
     problems = [(reason, f"message {position}: {text}")
                 for reason, text in exact_keys(message, {"role", "content"})]
-    role, content = message.get("role"), message.get("content")
+    role = message.get("role")
     problem = role_problem(role, position, "the system prompt belongs in the top-level "
                                            "'system' string") if "role" in message else None
     problems += [problem] if problem else []
-    if "content" in message:
-        if not isinstance(content, str):
-            problems.append(("invalid_record", f"message {position}'s content is a "
-                                               f"{type(content).__name__}, not a string"))
-        elif not content.strip():
-            problems.append(("empty_field", f"message {position}'s content is empty"))
-    return problems
+    problem = string_content_problem(message, f"message {position}")
+    return problems + ([problem] if problem else [])

@@ -112,3 +112,17 @@ def role_problem(role, position: int, system_hint: str) -> tuple[str, str] | Non
         return ("unknown_role", f"message {position} has the role {role!r}; "
                                 f"only user and assistant are allowed")
     return None
+
+
+def string_content_problem(turn: dict, label: str) -> tuple[str, str] | None:
+    """A written turn's content, when it has one, is a non-empty string (Bedrock messaging's
+    messages, SageMaker chat's dialog turns); label names the turn ("message 2", "turn 2")."""
+    if "content" not in turn:
+        return None
+    content = turn["content"]
+    if not isinstance(content, str):
+        return ("invalid_record", f"{label}'s content is a {type(content).__name__}, "
+                                  f"not a string")
+    if not content.strip():
+        return ("empty_field", f"{label}'s content is empty")
+    return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from transforms.targets.base import Target, exact_keys
 from transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
-                                             role_problem)
+                                             role_problem, string_content_problem)
 
 
 class SagemakerChat(Target):
@@ -35,16 +35,12 @@ class SagemakerChat(Target):
                 continue
             problems += [(reason, f"turn {position}: {text}")
                          for reason, text in exact_keys(turn, {"role", "content"})]
-            role, content = turn.get("role"), turn.get("content")
+            role = turn.get("role")
             if not (position == 1 and role == "system") and "role" in turn:
                 problem = role_problem(role, position, "only the first turn may be system")
                 problems += [problem] if problem else []
-            if "content" in turn:
-                if not isinstance(content, str):
-                    problems.append(("invalid_record", f"turn {position}'s content is a "
-                                                       f"{type(content).__name__}, not a string"))
-                elif not content.strip():
-                    problems.append(("empty_field", f"turn {position}'s content is empty"))
+            problem = string_content_problem(turn, f"turn {position}")
+            problems += [problem] if problem else []
             roles.append(role)
         if roles and roles[0] == "system":
             roles = roles[1:]
