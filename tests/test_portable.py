@@ -78,6 +78,21 @@ def worker_env(pythonpath: str | None) -> dict:
     return env
 
 
+def without_tuneprep(env: dict, where) -> dict:
+    """`env` for an interpreter that cannot import tuneprep even when it is installed (as
+    `make test` installs it, editable, into the venv): a sitecustomize drops the editable
+    install's path entry and import hook before anything is imported."""
+    hide = where / "hide_tuneprep"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(
+        "import sys\n"
+        f"repo = {str(REPO)!r}\n"
+        "sys.path[:] = [p for p in sys.path if p.rstrip('/') != repo]\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path\n"
+        "                    if 'editable' not in (getattr(f, '__module__', '') + repr(f))]\n")
+    return {**env, "PYTHONPATH": str(hide)}
+
+
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
     """(job endpoint, worker pool endpoint) started in a folder that is not the repository."""
@@ -172,7 +187,7 @@ def test_workers_without_the_package_fail_loudly(services, capsys, tmp_path):
     where = tmp_path / "bare"
     where.mkdir()
     bare = Service(["apache_beam.runners.worker.worker_pool_main", "--service_port"], where,
-                   worker_env(None), where / "worker_pool.log")
+                   without_tuneprep(worker_env(None), where), where / "worker_pool.log")
     try:
         code, out, err = run_cli(
             capsys, "run", "--input", SAMPLES / "alpaca_sample.jsonl", "--target", "bedrock-text",
