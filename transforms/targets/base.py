@@ -64,7 +64,13 @@ class Target:
         raise NotImplementedError
 
     def measure(self, obj) -> int:
-        return _string_length(obj)
+        total = 0
+        for key, value in obj.items():  # flat objects (most targets) need no recursion
+            if type(value) is not str:
+                return _string_length(obj)
+            if key != "role":
+                total += len(value)
+        return total
 
     def side_files(self, ctx) -> dict[str, bytes]:
         return {}
