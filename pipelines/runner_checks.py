@@ -16,14 +16,19 @@ DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
 _IN_PROCESS = {"direct", "directrunner", "switchingdirectrunner", "bundlebaseddirectrunner"}
 
 
-def runner_name(beam_args: list[str]) -> str | None:
-    """The --runner given among the Beam options, or None for Beam's default."""
+def option_value(beam_args: list[str], name: str) -> str | None:
+    """The value of a Beam option given as `--name value` or `--name=value`, else None."""
     for i, arg in enumerate(beam_args):
-        if arg == "--runner" and i + 1 < len(beam_args):
+        if arg == name and i + 1 < len(beam_args):
             return beam_args[i + 1]
-        if arg.startswith("--runner="):
+        if arg.startswith(name + "="):
             return arg.split("=", 1)[1]
     return None
+
+
+def runner_name(beam_args: list[str]) -> str | None:
+    """The --runner given among the Beam options, or None for Beam's default."""
+    return option_value(beam_args, "--runner")
 
 
 def runs_elsewhere(beam_args: list[str]) -> bool:
@@ -78,19 +83,13 @@ def load_runner(beam_args: list[str]) -> None:
 def executable_path(beam_args: list[str]) -> str | None:
     """--output_executable_path: the portable Flink/Spark runners then write the job as a jar
     (for spark-submit / flink run) instead of running it; the dataset appears when it runs."""
-    for i, arg in enumerate(beam_args):
-        if arg == "--output_executable_path" and i + 1 < len(beam_args):
-            return beam_args[i + 1]
-        if arg.startswith("--output_executable_path="):
-            return arg.split("=", 1)[1]
-    return None
+    return option_value(beam_args, "--output_executable_path")
 
 
 # Beam's in-process runner in multi-threaded mode lost records without an error when measured
 # here; refuse it rather than risk a silently short dataset.
-_REFUSED_BEAM_OPTIONS = {"--direct_running_mode=multi_threading":
-                         "--direct_running_mode=multi_threading lost records in our tests; "
-                         "use in_memory (the default) or multi_processing"}
+_MULTI_THREADING = ("--direct_running_mode=multi_threading lost records in our tests; "
+                    "use in_memory (the default) or multi_processing")
 
 # Beam's own S3 filesystem is not used (storage.py says why): its options would do nothing, and
 # keys given as pipeline options would travel in the job graph.
@@ -101,11 +100,9 @@ _BEAM_S3_OPTIONS = ("--s3_access_key_id", "--s3_secret_access_key", "--s3_sessio
 
 def refuse_beam_options(beam_args: list[str]) -> None:
     """UsageError for a Beam option tuneprep refuses, or one neither parser knows."""
-    for i, arg in enumerate(beam_args):
-        if arg in _REFUSED_BEAM_OPTIONS:
-            raise UsageError(_REFUSED_BEAM_OPTIONS[arg])
-        if arg == "--direct_running_mode" and beam_args[i + 1:i + 2] == ["multi_threading"]:
-            raise UsageError(_REFUSED_BEAM_OPTIONS["--direct_running_mode=multi_threading"])
+    if option_value(beam_args, "--direct_running_mode") == "multi_threading":
+        raise UsageError(_MULTI_THREADING)
+    for arg in beam_args:
         name = arg.split("=", 1)[0]
         if name in _BEAM_S3_OPTIONS:
             raise UsageError(

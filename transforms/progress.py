@@ -39,12 +39,13 @@ class Counters:
 COUNTERS = Counters()
 
 
-def compact(n: float) -> str:
-    """1234 → "1,234", 45_600 → "45.6k", 2_300_000 → "2.3M"."""
+def compact(n: float, thousands_digits: int = 1) -> str:
+    """1234 → "1,234", 45_600 → "45.6k" (or "46k" with thousands_digits=0), 2_300_000 →
+    "2.3M"."""
     if n >= 1_000_000:
         return f"{n / 1_000_000:.1f}M"
     if n >= 10_000:
-        return f"{n / 1000:.1f}k"
+        return f"{n / 1000:.{thousands_digits}f}k"
     return f"{n:,.0f}"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 
+from transforms.progress import compact
 from transforms.records import REASONS
 from transforms.stats import NEAR_LIMIT, TOKEN_BUCKETS
 
@@ -114,7 +115,7 @@ def vbar_chart(rows: list[tuple[str, int, str]], width: int = 520, height: int =
                    f'fill="{colour}"><title>{e(label)}: {value:,}</title></rect>')
         if value:
             out.append(f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
-                       f'font-size="11" fill="#52606d">{_compact(value)}</text>')
+                       f'font-size="11" fill="#52606d">{compact(value, thousands_digits=0)}</text>')
         out.append(f'<text x="{x + bar / 2:.1f}" y="{head + plot_h + 14}" text-anchor="middle" '
                    f'font-size="{10 if len(rows) > 9 else 11}" fill="#1f2933">{e(label)}</text>')
     if marker is not None:
@@ -156,12 +157,6 @@ def _bound_label(n: int) -> str:
     return f"{n // 1024}k" if n >= 1024 and n % 1024 == 0 else f"{n:,}"
 
 
-def _compact(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M"
-    if n >= 10_000:
-        return f"{n / 1000:.0f}k"
-    return f"{n:,}"
 
 
 # ---------------------------------------------------------------- token histogram
