@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import re
 from contextlib import contextmanager
 
@@ -121,7 +122,7 @@ def configure(endpoint_url: str | None = None, fresh: bool = False) -> None:
     processes, and a cached listing would hide them (or show deleted ones).
     fresh: drop cached filesystems, whose clients hold the credentials they were made with (the
     launcher does, so a run always takes the environment's current credentials)."""
-    if fresh:
+    if fresh and "s3fs" in sys.modules:  # not imported yet: nothing cached (and 0.26 s saved)
         for cls in _s3_classes():
             cls.clear_instance_cache()
     conf = fsspec.config.conf.setdefault("s3", {})
