@@ -26,8 +26,10 @@ class _NoMedia:
 
     def __init__(self, target):
         self._target = target
+        self.skipped = 0     # sampled records with an image, which the run would check
 
     def prepare_media(self, record, ctx):
+        self.skipped += record.image is not None
         return record
 
     def __getattr__(self, name):
@@ -89,8 +91,8 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     out = out or sys.stdout
     target = get_target(cfg.target)
     processor = BatchProcessor(cfg)
-    skipped_media = type(processor.target).prepare_media is not Target.prepare_media
-    processor.target = _NoMedia(processor.target)
+    checks_media = type(processor.target).prepare_media is not Target.prepare_media
+    processor.target = no_media = _NoMedia(processor.target)
     sample_cfg = dataclasses.replace(cfg, batch_size=SAMPLE_RECORDS)
     files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
                                                     for uri in cfg.validation_inputs]
@@ -131,7 +133,7 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         print(f"  {total['near_limit_records']:,} written records are over 90% of the "
               "per-record limit", file=out)
     notes = ["record quotas and file sizes are checked on the whole data by the run"]
-    if skipped_media:
+    if checks_media and no_media.skipped:
         notes.append("images are neither checked nor uploaded in a dry run")
     limit, n, dead = cfg.max_dead_letter_ratio, total["input_records"], total["dead_letter_records"]
     if limit is not None and n and dead / n > limit:

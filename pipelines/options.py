@@ -48,8 +48,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: one per ~256 MB)")
     p.add_argument("--image-root", help="base folder for relative image paths")
     p.add_argument("--image-uri-prefix", metavar="S3_URI",
-                   help="bedrock-image: s3:// folder that local images are uploaded under, with "
-                   "content-addressed names (sha256[:32].jpg|png); a rerun uploads nothing twice")
+                   help="bedrock-image, bedrock-conversation: s3:// folder that local images "
+                   "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "
+                   "a rerun uploads nothing twice")
     p.add_argument("--s3-endpoint-url", metavar="URL",
                    help="S3-compatible endpoint (MinIO, LocalStack, ...); default: "
                    "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Credentials always come "
@@ -216,8 +217,11 @@ def build_config(args, before_expand=None) -> RunConfig:
             raise UsageError(f"--template {args.template}: {e.strerror}") from None
         except ValueError as e:
             raise UsageError(f"--template {args.template}: {e}") from None
-    if args.image_uri_prefix is not None and target.kind != "image":
-        raise UsageError(f"--image-uri-prefix is for image targets, not --target {target.name}")
+    if args.image_uri_prefix is not None and not target.uploads_images(model):
+        if target.uploads_images(None):
+            raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
+        raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
+                         f"bedrock-conversation), not --target {target.name}")
     if before_expand is not None:
         before_expand()
     return RunConfig(

@@ -231,6 +231,14 @@ USAGE_ERRORS = {
     "template for another target": (
         ["--input", ALPACA, "--target", "bedrock-text", "--template", SAMPLES / "template.json"],
         "--template is for --target sagemaker-instruction"),
+    "image prefix for a text target": (
+        ["--input", ALPACA, "--target", "bedrock-text", "--image-uri-prefix", "s3://my-bucket/images"],
+        "--image-uri-prefix is for targets that take images (bedrock-image, "
+        "bedrock-conversation), not --target bedrock-text"),
+    "image prefix for a text-only Converse model": (
+        ["--input", ALPACA, "--target", "bedrock-conversation", "--model", "nova-micro",
+         "--image-uri-prefix", "s3://my-bucket/images"], "--image-uri-prefix: --model nova-micro takes "
+                                                 "no images"),
     "missing template": (["--input", ALPACA, "--target", "sagemaker-instruction", "--template",
                           "no/such/template.json"], "No such file or directory"),
     "missing input": (["--input", SAMPLES / "nope.jsonl", "--target", "bedrock-text"],

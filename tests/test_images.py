@@ -85,6 +85,31 @@ def test_local_upload_needs_the_file(tmp_path):
 def test_content_names():
     assert images.content_name("ab" * 32, "JPEG") == "ab" * 16 + ".jpg"
     assert images.content_name("cd" * 32, "PNG") == "cd" * 16 + ".png"
+    assert images.content_name("ef" * 32, "GIF") == "ef" * 16 + ".gif"
+    assert images.content_name("01" * 32, "WEBP") == "01" * 16 + ".webp"
+
+
+def test_types_taken_are_the_callers():
+    """JPEG and PNG by default (bedrock-image); the Converse models name more."""
+    gif, webp = encoded(fmt="GIF"), encoded(fmt="WEBP")
+    with pytest.raises(RecordError) as error:
+        images.read_header(io.BytesIO(gif), len(gif), "'x'")
+    assert "is GIF, not JPEG or PNG (the type is read from the content)" in error.value.message
+    taken = ("PNG", "JPEG", "GIF")
+    assert images.read_header(io.BytesIO(gif), len(gif), "'x'", taken).format == "GIF"
+    with pytest.raises(RecordError) as error:
+        images.read_header(io.BytesIO(webp), len(webp), "'x'", taken)
+    assert "is WEBP, not PNG, JPEG or GIF" in error.value.message
+    assert images.read_header(io.BytesIO(webp), len(webp), "'x'", ("WEBP",)).format == "WEBP"
+
+
+def test_place_image_refuses_what_it_cannot_place(tmp_path):
+    for ref, prefix, message in (
+            ("https://example.com/a.jpg", "s3://bucket/i", "neither a local path nor an s3://"),
+            (str(tmp_path / "a.jpg"), None, "pass --image-uri-prefix s3://bucket/folder")):
+        with pytest.raises(RecordError) as error:
+            images.place_image(ref, prefix, GENERATOR)
+        assert error.value.reason == "bad_image_ref" and message in error.value.message
 
 
 def test_pillow_is_there():

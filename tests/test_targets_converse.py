@@ -1,9 +1,11 @@
 """bedrock-conversation and bedrock-distillation: the Converse schema, the shared conversation
 rules, and the model rules read from ModelSpec fields (media, reserved words, bucket, students)."""
+from pathlib import Path
+
 import pytest
 
 from transforms.models import get_model
-from transforms.records import Record, Source
+from transforms.records import Record, RecordError, Source
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
@@ -282,3 +284,149 @@ def test_media_uris_hook():
     assert get_target(CONV).media_uris(obj) == ["s3://data-bkt/img/cat.png",
                                                 "s3://data-bkt/v/clip.mp4"]
     assert get_target(CONV).media_uris(converse(*EXCHANGE)) == []
+
+
+# --- images: checked by content and uploaded (prepare_media, the bedrock-image code path) ----
+
+@pytest.fixture
+def store(s3):
+    """A fresh bucket on the S3 test server, with fsspec pointed at it (as a run's --s3-endpoint-url
+    does) for the test only."""
+    from transforms import storage
+    storage.configure(s3.endpoint, fresh=True)
+    yield s3
+    storage.configure(None, fresh=True)
+
+
+def picture(path, size=(64, 48), fmt="JPEG"):
+    from PIL import Image
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (30, 60, 90)).save(path, format=fmt)
+    return str(path)
+
+
+def prepared(record, ctx):
+    """prepare_media then format, as the pipeline does; the objects pass the target's rules."""
+    record = get_target(CONV).prepare_media(record, ctx)
+    return record, formatted(CONV, record, ctx)
+
+
+def media_reason(record, ctx):
+    with pytest.raises(RecordError) as error:
+        get_target(CONV).prepare_media(record, ctx)
+    assert error.value.stage == "format"
+    return error.value.reason, error.value.message
+
+
+def test_uploads_images_only_where_the_model_takes_them():
+    target = get_target(CONV)
+    assert target.uploads_images(None)
+    assert target.uploads_images(get_model("nova-lite"))
+    assert target.uploads_images(get_model("llama3-2-11b-vision-instruct"))
+    assert not target.uploads_images(get_model("nova-micro"))
+    assert not target.uploads_images(get_model("llama3-1-8b-instruct"))
+    assert not get_target(DISTILL).uploads_images(None)
+    assert get_target("bedrock-image").uploads_images(None)
+
+
+def test_local_image_uploaded_by_content(store, tmp_path):
+    s3 = store
+    ctx = ctx_for("nova-lite", image_uri_prefix=s3.uri("images"))
+    first = picture(tmp_path / "a/cat.jpg")
+    same = tmp_path / "b/cat_copy.png"             # the same bytes under another name
+    same.parent.mkdir()
+    same.write_bytes((tmp_path / "a/cat.jpg").read_bytes())
+    turns = [("user", "What is it?"), ("assistant", "A cat.")]
+    record, objs = prepared(rec(turns, image=first), ctx)
+    keys = s3.keys("images/")
+    assert len(keys) == 1 and keys[0].endswith(".jpg") and len(keys[0]) == len("images/") + 36
+    assert record.image == s3.uri(keys[0])
+    assert objs[0]["messages"][0]["content"] == [image(s3.uri(keys[0]), "jpeg"),
+                                                 {"text": "What is it?"}]
+    again, _ = prepared(rec(turns, image=str(same)), ctx)
+    assert again.image == record.image and s3.keys("images/") == keys   # uploaded once
+    gif, objs = prepared(rec(turns, image=picture(tmp_path / "anim.gif", fmt="GIF")), ctx)
+    assert gif.image.endswith(".gif") and objs[0]["messages"][0]["content"][0]["image"][
+        "format"] == "gif"                                              # Nova takes GIF
+    assert len(s3.keys("images/")) == 2
+
+
+@pytest.mark.parametrize("model, fmt, size, expected", [
+    ("nova-lite", "WEBP", (64, 48), ("unsupported_image_type", "is WEBP, not PNG, JPEG or GIF")),
+    ("llama3-2-11b-vision-instruct", "WEBP", (64, 48), None),          # Llama takes WebP
+    ("llama3-2-11b-vision-instruct", "BMP", (64, 48),
+     ("unsupported_image_type", "is BMP, not GIF, JPEG, PNG or WEBP")),
+    ("llama3-2-11b-vision-instruct", "PNG", (8193, 1),
+     ("image_dimensions", "Meta Llama 3.2 11B Vision Instruct takes 1-8192 pixels a side")),
+    ("nova-lite", "PNG", (8193, 1), None),       # no pixel limit in Nova's ModelSpec
+    (None, "WEBP", (64, 48), None),              # no model: every Converse image format
+])
+def test_local_image_checked_against_the_model(store, tmp_path, model, fmt, size, expected):
+    s3 = store
+    path = picture(tmp_path / f"img.{fmt.lower()}", size, fmt)
+    ctx = TargetContext(model=get_model(model) if model else None,
+                        image_uri_prefix=s3.uri("images"))
+    record = rec([("user", "q"), ("assistant", "a")], image=path)
+    if expected is None:
+        assert prepared(record, ctx)[0].image.startswith(s3.uri("images/"))
+    else:
+        reason_, message = media_reason(record, ctx)
+        assert reason_ == expected[0] and expected[1] in message
+        assert s3.keys("images/") == []
+
+
+def test_large_local_image_refused_before_upload(store, tmp_path):
+    s3 = store
+    import dataclasses
+    small = dataclasses.replace(get_model("llama3-2-11b-vision-instruct"), image_max_bytes=100)
+    record = rec([("user", "q"), ("assistant", "a")], image=picture(tmp_path / "x.png",
+                                                                    fmt="PNG"))
+    assert media_reason(record, TargetContext(model=small, image_uri_prefix=s3.uri("i")))[0] \
+        == "image_too_large"
+    assert s3.keys("i/") == []
+
+
+def test_local_image_needs_a_prefix(tmp_path):
+    record = rec([("user", "q"), ("assistant", "a")], image=picture(tmp_path / "x.jpg"))
+    reason_, message = media_reason(record, ctx_for("nova-lite"))
+    assert reason_ == "bad_image_ref" and "pass --image-uri-prefix s3://" in message
+    missing = rec([("user", "q"), ("assistant", "a")], image=str(tmp_path / "gone.jpg"))
+    assert media_reason(missing, ctx_for("nova-lite", image_uri_prefix="s3://my-bucket/i"))[0] \
+        == "image_missing"
+    web = rec([("user", "q"), ("assistant", "a")], image="https://example.com/cat.jpg")
+    assert media_reason(web, ctx_for("nova-lite"))[0] == "bad_image_ref"
+
+
+def test_left_to_the_converse_rules(tmp_path):
+    """A video, a text-only model's image, and an s3:// name the rules refuse are not touched
+    (nothing is read or uploaded: the prefix's bucket does not exist)."""
+    target = get_target(CONV)
+    local = picture(tmp_path / "x.jpg")
+    for model, ref in (("nova-lite", str(tmp_path / "clip.mp4")),
+                       ("nova-lite", "s3://data-bkt/v/clip.mov"),
+                       ("nova-micro", local), ("llama3-1-8b-instruct", local),
+                       ("nova-lite", "s3://data-bkt/img/cat.tiff"),
+                       ("nova-lite", "s3://Bad_Bucket/cat.png")):
+        record = rec([("user", "q"), ("assistant", "a")], image=ref)
+        ctx = ctx_for(model, image_uri_prefix="s3://tp-no-such-bucket/i")
+        assert target.prepare_media(record, ctx).image == ref
+    assert reason(CONV, rec([("user", "q"), ("assistant", "a")], image=local),
+                  ctx_for("nova-micro")) == "bad_image_ref"
+    assert target.prepare_media(rec([("user", "q"), ("assistant", "a")]), CTX).image is None
+
+
+def test_s3_image_checked_where_it_is(store, tmp_path):
+    s3 = store
+    ctx = ctx_for("llama3-2-11b-vision-instruct", image_uri_prefix=s3.uri("uploads"))
+    jpeg = s3.put("img/cat.jpg", Path(picture(tmp_path / "x.jpg")).read_bytes())
+    record, objs = prepared(rec([("user", "q"), ("assistant", "a")], image=jpeg), ctx)
+    assert record.image == jpeg and s3.keys("uploads/") == []          # not copied
+    assert objs[0]["messages"][0]["content"][0] == image(jpeg, "jpeg")
+    gone = rec([("user", "q"), ("assistant", "a")], image=s3.uri("img/gone.png"))
+    assert media_reason(gone, ctx)[0] == "image_missing"
+    # the block's format comes from the name: a PNG under a .jpg name is refused
+    misnamed = s3.put("img/really_png.jpg", Path(picture(tmp_path / "p.png", fmt="PNG"))
+                      .read_bytes())
+    reason_, message = media_reason(rec([("user", "q"), ("assistant", "a")], image=misnamed),
+                                    ctx)
+    assert reason_ == "unsupported_image_type" and "is PNG but its name says jpeg" in message

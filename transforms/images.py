@@ -3,17 +3,20 @@ limits, and content-addressed uploads. Pure Python over Pillow (the `images` ext
 
 - The type comes from the bytes (Pillow reads the header), never from the file name: a `.jpg`
   that holds a GIF is refused, a JPEG called `photo` is taken. Only the header is read to check
-  an image; a local image is read whole once more to hash it.
+  an image; a local image is read whole once more to hash it. JPEG and PNG are taken unless the
+  caller names other types (`taken`: the Converse models also take GIF and WebP).
 - Limits are the model's (transforms/models.py: image_max_bytes, image_min_px / image_max_px a
   side, image_max_pixels, image_min_aspect / image_max_aspect as width / height); with no
   model only the type is checked.
-- A local image is uploaded as PREFIX/<sha256[:32]>.jpg|.png. The name is the content, so the
+- A local image is uploaded as PREFIX/<sha256[:32]>.jpg|.png (|.gif|.webp). The name is the content, so the
   same image is uploaded once however many records or reruns name it; an object that exists is
   complete (an S3 PUT appears whole or not at all), so it is never uploaded again.
 - A bad image is a RecordError with its own reason (image_missing, image_unreadable,
   unsupported_image_type, image_too_large, image_dimensions, image_aspect); a failure of the
   store itself (no connection, credentials refused, upload denied) is a StorageError and stops
   the run.
+- place_image() is the prepare_media of every target that takes images (bedrock-image,
+  bedrock-conversation): an s3:// image checked where it is, a local one checked and uploaded.
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from transforms.records import FORMAT, RecordError
 from transforms.storage import StorageError, error_code, failure, filesystem, join, \
     translate_failures
 
-FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
+FORMATS = {"JPEG": ".jpg", "PNG": ".png"}         # taken unless the caller names others
+EXTENSIONS = {**FORMATS, "GIF": ".gif", "WEBP": ".webp"}   # every type an upload may have
 # Pillow names a JPEG that carries extra pictures (many phone cameras) "MPO"; it is a JPEG file.
 _ALIASES = {"MPO": "JPEG"}
 _CHUNK = 1 << 20
@@ -56,10 +60,16 @@ def _refuse(reason: str, message: str):
     raise RecordError(reason, message, FORMAT)
 
 
-def read_header(stream, size: int, where: str) -> ImageInfo:
+def _either(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def read_header(stream, size: int, where: str, taken=tuple(FORMATS)) -> ImageInfo:
     """The image's type and pixel size from the start of `stream` (Pillow reads the header
     only). Raises RecordError: image_unreadable when no image is recognised,
-    unsupported_image_type when it is an image but not JPEG or PNG."""
+    unsupported_image_type when it is an image but not of a type in `taken` (Pillow's names:
+    JPEG, PNG, GIF, WEBP; JPEG or PNG by default)."""
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:
@@ -77,8 +87,8 @@ def read_header(stream, size: int, where: str) -> ImageInfo:
             _refuse("image_unreadable", f"the image {where} is not a readable image "
                                         f"({type(e).__name__}: {' '.join(str(e).split())})")
     fmt = _ALIASES.get(fmt, fmt)
-    if fmt not in FORMATS:
-        _refuse("unsupported_image_type", f"the image {where} is {fmt}, not JPEG or PNG "
+    if fmt not in taken or fmt not in EXTENSIONS:
+        _refuse("unsupported_image_type", f"the image {where} is {fmt}, not {_either(taken)} "
                                           "(the type is read from the content)")
     return ImageInfo(fmt, width, height, size)
 
@@ -113,7 +123,7 @@ def check_limits(info: ImageInfo, model, where: str) -> None:
 
 def content_name(digest: str, fmt: str) -> str:
     """The content-addressed object name: 32 hex digits of the sha256 (128 bits) + extension."""
-    return digest[:32] + FORMATS[fmt]
+    return digest[:32] + EXTENSIONS[fmt]
 
 
 def _missing_or_denied(e: BaseException, where: str):
@@ -132,7 +142,7 @@ def _missing_or_denied(e: BaseException, where: str):
                                 f"({type(e).__name__}: {' '.join(str(e).split())})")
 
 
-def check_s3_image(uri: str, model) -> ImageInfo:
+def check_s3_image(uri: str, model, taken=tuple(FORMATS)) -> ImageInfo:
     """Checks an image already on S3 from its size and header (a HEAD and a small ranged read)."""
     where = repr(uri)
     fs, path = filesystem(uri)
@@ -143,7 +153,7 @@ def check_s3_image(uri: str, model) -> ImageInfo:
     check_size(size, model, where)
     try:
         with fs.open(path, "rb", block_size=1 << 16) as f:
-            info = read_header(f, size, where)
+            info = read_header(f, size, where, taken)
     except RecordError:
         raise
     except Exception as e:
@@ -152,7 +162,7 @@ def check_s3_image(uri: str, model) -> ImageInfo:
     return info
 
 
-def upload_local(path: str, prefix: str, model) -> tuple[str, ImageInfo]:
+def upload_local(path: str, prefix: str, model, taken=tuple(FORMATS)) -> tuple[str, ImageInfo]:
     """Checks a local image and uploads it under `prefix` by content unless it is there
     already; returns (s3 URI, info)."""
     where = repr(path)
@@ -163,7 +173,7 @@ def upload_local(path: str, prefix: str, model) -> tuple[str, ImageInfo]:
         size = fs.size(local)
         check_size(size, model, where)
         with fs.open(local, "rb") as f:
-            info = read_header(f, size, where)
+            info = read_header(f, size, where, taken)
             check_limits(info, model, where)
             f.seek(0)
             digest = hashlib.sha256()
@@ -184,6 +194,24 @@ def upload_local(path: str, prefix: str, model) -> tuple[str, ImageInfo]:
                     for chunk in iter(lambda: src.read(_CHUNK), b""):
                         dst.write(chunk)
     return uri, info
+
+
+def place_image(ref: str, prefix: str | None, model,
+                taken=tuple(FORMATS)) -> tuple[str, ImageInfo]:
+    """The shared prepare_media of the image targets: (the reference the record carries, the
+    image's info). An s3:// image is checked where it is; a local path (or file://) is checked
+    and uploaded under `prefix` by content. Refused (bad_image_ref): another kind of URI, or a
+    local image with no prefix to upload it to."""
+    if ref.startswith("s3://"):
+        return ref, check_s3_image(ref, model, taken)
+    if "://" in ref and not ref.startswith("file://"):
+        _refuse("bad_image_ref", f"the image reference {ref!r} is neither a local path nor an "
+                                 "s3:// URI")
+    if not prefix:
+        _refuse("bad_image_ref", f"the image {ref!r} is a local file and Bedrock reads images "
+                                 "from S3 only: pass --image-uri-prefix s3://bucket/folder to "
+                                 "upload it")
+    return upload_local(ref, prefix, model, taken)
 
 
 def _is_local(fs) -> bool:

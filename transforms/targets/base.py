@@ -35,6 +35,11 @@ class Target:
         transforms.storage.StorageError when the store itself fails (the run stops)."""
         return record
 
+    def uploads_images(self, model) -> bool:
+        """Does prepare_media check and upload images for this model (None: no --model)? The
+        launcher takes --image-uri-prefix only then."""
+        return False
+
     def check_environment(self) -> str | None:
         """A one-line problem when this machine lacks something the target needs (Pillow for
         images); None when all is there. Checked by the launcher before the run."""

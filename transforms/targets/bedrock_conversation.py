@@ -7,22 +7,57 @@ no record mixes images and a video; and the model's rules from its ModelSpec (me
 formats, media counts, reserved words, media in the dataset's bucket, record and token limits).
 The record's image (an s3:// URI) goes before the text of the first user turn.
 
+Images (where the model takes them; any Converse image without --model) go through the
+bedrock-image code path (transforms/images.py place_image): checked by their content against the
+model's image formats, byte and pixel limits; an s3:// image where it is, a local one then
+uploaded under --image-uri-prefix by content, the record pointing at the upload. A video is left
+to the Converse rules.
+
 "Image and video never mixed in one dataset" is checked per record, and over the dataset through
 the dataset_facets/dataset_problems hooks: a run whose records mix them fails (no _SUCCESS), and
 `tuneprep validate` reports a file that mixes them.
 """
 from __future__ import annotations
 
-from transforms.targets.base import Target
+from transforms.targets.base import Target, fail
 from transforms.targets.conversation import clean_turns
-from transforms.targets.converse import (check_converse, converse_length, converse_object,
-                                         media_block, media_kinds, media_uris,
-                                         mixed_media_problems)
+from transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, check_converse,
+                                         converse_length, converse_object, extension_of,
+                                         image_types, media_block, media_kind, media_kinds,
+                                         media_uris, mixed_media_problems, s3_problem)
 
 
 class BedrockConversation(Target):
     name = "bedrock-conversation"
     kind = "conversation"
+
+    def uploads_images(self, model) -> bool:
+        return model is None or "image" in model.media_kinds
+
+    def prepare_media(self, record, ctx):
+        """The record's image, where the model takes images: checked by content (formats, bytes,
+        pixels of ctx.model), uploaded when local. Left to build() and check(): a video, a
+        text-only model's image (not_taken_by_model / bad_image_ref), and an s3:// reference
+        the Converse rules refuse by its form or name."""
+        ref = record.image
+        model = getattr(ctx, "model", None)
+        if not isinstance(ref, str) or not ref.strip() or not self.uploads_images(model):
+            return record
+        kind = media_kind(ref)
+        remote = ref.startswith("s3://")
+        if kind == "video" or (remote and (kind is None or s3_problem(ref))):
+            return record
+        from transforms import images
+        uri, info = images.place_image(ref, getattr(ctx, "image_uri_prefix", None), model,
+                                       image_types(model))
+        named = IMAGE_FORMATS.get(extension_of(ref))
+        if remote and PILLOW_TYPES.get(named) != info.format:
+            # the block's format comes from the name: it must say what the content is
+            fail("unsupported_image_type", f"the image {ref!r} is {info.format} but its name "
+                                           f"says {named}: the Converse block's format comes "
+                                           "from the name; rename the object")
+        record.image = uri
+        return record
 
     def build(self, record, ctx):
         system, turns = clean_turns(record, ctx)

@@ -34,6 +34,9 @@ class BedrockImage(Target):
     kind = "image"
     takes_validation = False
 
+    def uploads_images(self, model) -> bool:
+        return True
+
     def check_environment(self):
         from transforms.images import pillow_problem
         return pillow_problem()
@@ -46,22 +49,12 @@ class BedrockImage(Target):
         ref = record.image
         if not isinstance(ref, str) or not ref.strip():
             return record   # build() refuses it with no_image / wrong_type / empty_field
-        model = getattr(ctx, "model", None)
         if ref.startswith("s3://"):
             problem = image_ref_problem(ref)
             if problem:
                 fail(*problem)
-            images.check_s3_image(ref, model)
-            return record
-        if "://" in ref and not ref.startswith("file://"):
-            fail("bad_image_ref", f"the image reference {ref!r} is neither a local path nor an "
-                                  "s3:// URI")
-        prefix = getattr(ctx, "image_uri_prefix", None)
-        if not prefix:
-            fail("bad_image_ref", f"the image {ref!r} is a local file and Bedrock reads images "
-                                  "from S3 only: pass --image-uri-prefix s3://bucket/folder to "
-                                  "upload it")
-        record.image, _ = images.upload_local(ref, prefix, model)
+        record.image, _ = images.place_image(ref, getattr(ctx, "image_uri_prefix", None),
+                                             getattr(ctx, "model", None))
         return record
 
     def media_uris(self, obj):

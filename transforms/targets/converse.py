@@ -26,8 +26,8 @@ _SYSTEM_HINT = "the system prompt belongs in the top-level 'system' list"
 
 
 def s3_problem(uri) -> tuple[str, str] | None:
-    """bad_image_ref when uri is not an s3://bucket/key URI (local paths included: uploading
-    media is the object-store work's prepare_media hook)."""
+    """bad_image_ref when uri is not an s3://bucket/key URI (a local image is uploaded before,
+    by bedrock-conversation's prepare_media; a local video is refused here)."""
     return s3_reference_problem(uri, "media")
 
 
@@ -35,13 +35,35 @@ def bucket_of(uri: str) -> str:
     return uri[len("s3://"):].partition("/")[0]
 
 
+def extension_of(uri: str) -> str:
+    """The lower-case extension of a URI or path's last part ("" when it has none)."""
+    dot = uri.rfind(".")
+    return uri[dot:].lower() if dot > uri.rfind("/") else ""
+
+
+def media_kind(uri: str) -> str | None:
+    """The media kind by the extension, as media_block reads it: image, video or None."""
+    ext = extension_of(uri)
+    return "image" if ext in IMAGE_FORMATS else "video" if ext in VIDEO_FORMATS else None
+
+
+# Converse image formats ↔ the type names Pillow reads from the content (transforms/images.py)
+PILLOW_TYPES = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}
+
+
+def image_types(model) -> tuple[str, ...]:
+    """Pillow's names of the image types the model takes; every Converse image format when no
+    model is given (as check_converse reads the model's image_formats)."""
+    formats = getattr(model, "image_formats", None) or tuple(IMAGE_FORMATS.values())
+    return tuple(dict.fromkeys(PILLOW_TYPES[f] for f in formats if f in PILLOW_TYPES))
+
+
 def media_block(uri) -> dict:
     """A record's image (or video, by its extension) → a Converse media block."""
     problem = s3_problem(uri)
     if problem:
         fail(*problem)
-    dot = uri.rfind(".")
-    extension = uri[dot:].lower() if dot > uri.rfind("/") else ""
+    extension = extension_of(uri)
     if extension in IMAGE_FORMATS:
         kind, media_format = "image", IMAGE_FORMATS[extension]
     elif extension in VIDEO_FORMATS:
