@@ -145,6 +145,51 @@ def test_messages_refusals(value, reason, message):
     assert refused(value, "messages") == (reason, message)
 
 
+MLLM = [{"role": "user", "content": "<image>Who are they?"},
+        {"role": "assistant", "content": "Kane and Gretzka. <image> stays in answers"},
+        {"role": "user", "content": "What are they doing?\n<image>"},
+        {"role": "assistant", "content": "Celebrating."}]
+
+
+def test_llamafactory_images_one_image_resolved_and_placeholders_removed():
+    rec = norm({"messages": MLLM, "images": ["mllm_demo_data/1.jpg"]}, "messages")
+    assert rec.image == "s3://bucket/data/mllm_demo_data/1.jpg"   # beside the source file
+    assert rec.turns == [("user", "Who are they?"),
+                         ("assistant", "Kane and Gretzka. <image> stays in answers"),
+                         ("user", "What are they doing?"), ("assistant", "Celebrating.")]
+    assert rec.fields == {}
+    # resolved exactly as the image-caption adapter resolves its paths
+    for path, opts in (("./a.jpg", {"image_root": "/imgs/root/"}), ("/abs/b.png", {}),
+                       ("s3://other/c.jpg", {})):
+        assert norm({"messages": MLLM, "images": [path]}, "messages", **opts).image == \
+            norm({"image": path, "caption": "c"}, "image-caption", **opts).image
+    local = normalize({"messages": MLLM, "images": ["d/1.jpg"]}, "messages",
+                      Source("/data/mllm_demo.json", 2), AdapterOptions())
+    assert local.image == "/data/d/1.jpg"
+
+
+@pytest.mark.parametrize("images", [None, []])
+def test_llamafactory_no_image_keeps_the_text(images):
+    rec = norm({"messages": MLLM, "images": images}, "messages")
+    assert rec.image is None
+    assert rec.turns[0] == ("user", "<image>Who are they?")   # no image: nothing replaces it
+    assert norm({"messages": MLLM}, "messages").turns == rec.turns
+
+
+@pytest.mark.parametrize("images, reason, message", [
+    (["1.jpg", "1.jpg"], "too_many_media",
+     'field "images" holds 2 images; the canonical record carries one image, so the record is '
+     "refused rather than lose images"),
+    (["1.jpg", "2.jpg", "3.jpg"], "too_many_media", 'field "images" holds 3 images'),
+    ("1.jpg", "wrong_type", 'field "images" is a string, not a list'),
+    ([None], "wrong_type", 'field "images[0]" is null, not a string'),
+    ([" "], "empty_field", 'field "images[0]" is empty'),
+])
+def test_llamafactory_images_refusals(images, reason, message):
+    got_reason, got_message = refused({"messages": MLLM, "images": images}, "messages")
+    assert got_reason == reason and got_message.startswith(message)
+
+
 def test_sharegpt_roles_keys_and_system():
     rec = norm({"id": "c1", "system": "Sys", "tools": "[]", "conversations": [
         {"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"},

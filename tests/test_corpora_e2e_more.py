@@ -12,8 +12,14 @@ Counts were found by running once, then checked against the data:
   "bedrock-conversation-2024".
 - v1_sft_demo.jsonl: 500 LLaMA-Factory v1 records, each one user + one assistant turn with
   [{"type": "text", "value"}] parts, all accepted (Llama 3.1 8B: 16,000 tokens is far away).
-- mllm_demo.json: 6 conversations whose user turns hold LLaMA-Factory's "<image>" placeholder,
-  a word Nova reserves: all 6 are reserved_word and the run fails (nothing accepted).
+- mllm_demo.json: 6 LLaMA-Factory conversations with an "images" list. (Before the messages
+  adapter read "images" it dropped them, and all 6 were reserved_word for the "<image>"
+  placeholder Nova reserves.) Records 1 and 4 list two images: too_many_media (normalize; the
+  canonical record carries one image). The other 4 have one local image, and their "<image>" is
+  removed as the image block replaces it; with no --image-uri-prefix to upload the images to
+  they are bad_image_ref (format): the run fails, nothing accepted. With a prefix (on the S3
+  test server, test_mllm_demo_images_uploaded) the 4 are accepted and their 2 distinct images
+  uploaded once each.
 - dummy_conversation.json: 500 ShareGPT conversations of 2, 4 or 6 alternating turns
   (167/166/167): all accepted by sagemaker-chat, openai-chat and a Nova distillation student;
   a Claude student takes single prompts only, so the 333 of 4 or 6 turns are not_single_turn.
@@ -55,9 +61,9 @@ CASES = {
     "llamafactory-conversation-no-model": ("llamafactory_samples/v1_sft_demo.jsonl",
                                            "bedrock-conversation", [],
                                            0, 500, 500, {"train": 500}, {}),
-    "mllm-placeholders-nova": ("image_caption/llamafactory_mllm_demo/mllm_demo.json",
+    "mllm-local-images-nova": ("image_caption/llamafactory_mllm_demo/mllm_demo.json",
                                "bedrock-conversation", ["--model", "nova-lite"],
-                               1, 6, 0, {}, {"reserved_word": 6}),
+                               1, 6, 0, {}, {"bad_image_ref": 4, "too_many_media": 2}),
     "sharegpt-sagemaker-chat": ("sharegpt_fastchat_dummy/dummy_conversation.json",
                                 "sagemaker-chat", ["--model", "llama2-7b-chat"],
                                 0, 500, 500, {"train": 500}, {}),
@@ -131,6 +137,34 @@ def test_corpus(case, corpora, tmp_path, capsys):
     CHECKS.get(case, lambda *a: None)(corpora, out, dead)
 
 
+def test_mllm_demo_images_uploaded(corpora, s3, capsys):
+    """mllm_demo.json with --image-uri-prefix on the S3 test server, for Llama 3.2 Vision: the 4
+    one-image conversations are written, their local images uploaded once per distinct image
+    (2.jpg and 3.jpg), each record's image block first in its first user turn and without the
+    "<image>" placeholder; the 2 two-image ones are too_many_media."""
+    source = corpora / "image_caption/llamafactory_mllm_demo/mllm_demo.json"
+    argv = ["run", "--target", "bedrock-conversation", "--model",
+            "llama3-2-11b-vision-instruct", "--input", str(source), "--image-uri-prefix",
+            s3.uri("images"), "--output", s3.uri("out"), "--s3-endpoint-url", s3.endpoint]
+    assert main(argv) == 0
+    capsys.readouterr()
+    report = orjson.loads(s3.get("out/report.json"))
+    assert (report["accepted_records"], report["dead_letter_reasons"]) == (
+        4, {"too_many_media": 2})
+    uploads = s3.keys("images/")
+    assert len(uploads) == 2
+    written = [orjson.loads(line) for line in s3.get("out/train/train.jsonl").splitlines()]
+    ctx = TargetContext(model=get_model("llama3-2-11b-vision-instruct"))
+    target = TARGETS["bedrock-conversation"]
+    for obj in written:
+        assert target.validate_line(orjson.dumps(obj), ctx) == []
+        first = obj["messages"][0]["content"]
+        assert [next(iter(block)) for block in first] == ["image", "text"]
+        assert first[0]["image"]["format"] == "jpeg"
+        assert first[0]["image"]["source"]["s3Location"]["uri"] in [s3.uri(k) for k in uploads]
+        assert "<image>" not in orjson.dumps(obj).decode()
+
+
 # --- per-corpus checks of what was written ------------------------------------------------------
 
 def _nova_train(corpora, out, dead):
@@ -157,7 +191,12 @@ def _nova_formatted(corpora, out, dead):
 
 def _mllm(corpora, out, dead):
     assert not (out / "train").exists()
-    assert all("<image>" in d["message"] and d["stage"] == "validate" for d in dead)
+    assert sorted((d["source"]["line"], d["reason"], d["stage"]) for d in dead) == [
+        (1, "too_many_media", "normalize"), (2, "bad_image_ref", "format"),
+        (3, "bad_image_ref", "format"), (4, "too_many_media", "normalize"),
+        (5, "bad_image_ref", "format"), (6, "bad_image_ref", "format")]
+    assert all("pass --image-uri-prefix" in d["message"] for d in dead
+               if d["reason"] == "bad_image_ref")
 
 
 def _sharegpt_chat(corpora, out, dead):
@@ -197,7 +236,7 @@ def _c4_validation(corpora, out, dead):
 
 CHECKS = {"nova-train-conversation": _nova_train,
           "nova-formatted-conversation": _nova_formatted,
-          "mllm-placeholders-nova": _mllm, "sharegpt-sagemaker-chat": _sharegpt_chat,
+          "mllm-local-images-nova": _mllm, "sharegpt-sagemaker-chat": _sharegpt_chat,
           "openai-toy-openai-chat": _openai_toy, "sharegpt-distill-claude": _distill_claude,
           "rft-distill-llama": _rft, "c4-domain-adaptation": _c4,
           "c4-domain-adaptation-validation": _c4_validation}

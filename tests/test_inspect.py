@@ -114,6 +114,20 @@ def test_dry_run_samples_only_the_first_records(tmp_path, capsys):
     assert "  train/template.json" in out.splitlines()
 
 
+def test_dry_run_notes_unchecked_images_only_when_the_sample_has_some(tmp_path, capsys):
+    note = "note: images are neither checked nor uploaded in a dry run"
+    chat = [{"messages": [{"role": "user", "content": "<image>What?"},
+                          {"role": "assistant", "content": "A cat."}]}]
+    text_only = write_jsonl(tmp_path / "text.jsonl", chat)
+    with_image = write_jsonl(tmp_path / "img.jsonl", [{**chat[0], "images": ["cat.jpg"]}])
+    code, out, _ = cli(capsys, "run", "--input", text_only, "--target", "bedrock-conversation",
+                       "--output", tmp_path / "o1", "--dry-run")
+    assert code == 0 and note not in out
+    code, out, _ = cli(capsys, "run", "--input", with_image, "--target", "bedrock-conversation",
+                       "--output", tmp_path / "o2", "--dry-run")
+    assert code == 0 and note in out.splitlines()
+
+
 def test_dry_run_refuses_what_the_run_refuses(tmp_path, capsys):
     out_dir = tmp_path / "out"
     out_dir.mkdir()

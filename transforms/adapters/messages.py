@@ -1,14 +1,27 @@
 """Chat messages: OpenAI {"messages": [{role, content}]}, Bedrock {"system", "messages"}, Bedrock
-Converse (system and content as [{"text": ...}] blocks) and LLaMA-Factory v1 content parts."""
+Converse (system and content as [{"text": ...}] blocks) and LLaMA-Factory v1 content parts.
+
+LLaMA-Factory's multimodal records add {"images": ["mllm_demo_data/1.jpg"]}: one image becomes
+Record.image, a relative path resolved as the image-caption adapter does (against --image-root,
+else the file's folder); more than one is refused (too_many_media: the canonical record carries
+one image), never dropped; an absent, null or empty list is a text-only record. The user text
+marks where the image goes with a literal "<image>" placeholder; when the record has its image,
+every "<image>" is removed from the user turns (and the turn's ends stripped), since the
+target's image block carries the image instead (bedrock-conversation puts it before the text of
+the first user turn, wherever the placeholder was; Nova reserves the word "<image>"). A record
+without an image keeps its text as it is.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from transforms.adapters.common import (Adapter, optional_system, refuse, require_dict,
-                                        scalar_extras, strict_text, type_name)
+                                        scalar_extras, strict_text, text_field, type_name)
+from transforms.adapters.image_caption import resolve
 from transforms.records import Record, Source
 
 KEYS = ("messages", "system")
+IMAGE_PLACEHOLDER = "<image>"   # LLaMA-Factory's mark for where the image goes
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",
          "model": "assistant", "tool": "tool", "function": "tool"}
 
@@ -27,8 +40,35 @@ def normalize(value: Any, source: Source, opts) -> Record:
     if not messages:
         raise refuse("empty_field", 'field "messages" is empty')
     turns = [turn(message, i) for i, message in enumerate(messages)]
-    return Record(source=source, turns=turns, system=optional_system(record),
-                  fields=scalar_extras(record, KEYS, {}))
+    image = the_image(record, source, opts)
+    if image is not None:
+        turns = [(role, without_placeholders(content)) if role == "user" else (role, content)
+                 for role, content in turns]
+    return Record(source=source, turns=turns, system=optional_system(record), image=image,
+                  fields=scalar_extras(record, KEYS + ("images",), {}))
+
+
+def the_image(record: dict, source: Source, opts) -> str | None:
+    """LLaMA-Factory's "images" list: None when absent or empty, its one image resolved, and a
+    refusal for more than one."""
+    images = record.get("images")
+    if images is None:
+        return None
+    if not isinstance(images, list):
+        raise refuse("wrong_type", f'field "images" is {type_name(images)}, not a list')
+    if not images:
+        return None
+    if len(images) > 1:
+        raise refuse("too_many_media", f'field "images" holds {len(images)} images; the '
+                     "canonical record carries one image, so the record is refused rather "
+                     "than lose images")
+    path = text_field({"images[0]": images[0]}, "images[0]")
+    return resolve(path, source.uri, getattr(opts, "image_root", None))
+
+
+def without_placeholders(content: str) -> str:
+    return content.replace(IMAGE_PLACEHOLDER, "").strip() if IMAGE_PLACEHOLDER in content \
+        else content
 
 
 def turn(message: Any, index: int) -> tuple[str, str]:
