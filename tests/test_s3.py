@@ -431,3 +431,67 @@ def test_workers_in_other_processes_get_the_endpoint(s3, capsys):
     assert code == 0, err
     assert s3.keys("out/_SUCCESS") == ["out/_SUCCESS"]
     assert orjson.loads(s3.get("out/report.json"))["accepted_records"] == 91
+
+
+# --- Converse datasets with images (bedrock-conversation) ----------------------------------------
+
+@pytest.mark.parametrize("model", ["llama3-2-11b-vision-instruct", "nova-lite"])
+def test_conversation_images_uploaded_once_and_referenced(model, s3, tmp_path, capsys):
+    """A LLaMA-Factory style messages file, one local JPEG a record (8 records, 4 distinct
+    pictures: each named twice, once under a copy's name): every picture is checked, uploaded
+    once under --image-uri-prefix by content, each record's image block names an object that
+    exists, the "<image>" placeholders are gone (Nova reserves the word), and every line passes
+    validate_line with the model's rules (Nova: media in the dataset's bucket). A rerun uploads
+    nothing."""
+    from transforms.models import get_model
+    from transforms.targets.context import TargetContext
+    corpus = tmp_path / "corpus"
+    colors = [(200, 80, 40), (20, 200, 20), (10, 120, 200), (240, 240, 0)]
+    rows = []
+    for i in range(8):
+        name = f"pics/p{i % 4}.jpg" if i < 4 else f"pics/copies/p{i % 4}_again.jpg"
+        picture(corpus / name, (320 + 16 * (i % 4), 240), color=colors[i % 4])
+        rows.append({"messages": [
+            {"role": "user", "content": f"<image>What colour is picture {i}?"},
+            {"role": "assistant", "content": f"Colour number {i % 4}."},
+            {"role": "user", "content": "Are you sure?"},
+            {"role": "assistant", "content": "Yes."}], "images": [name]})
+    data = corpus / "mllm.json"
+    data.write_bytes(orjson.dumps(rows))
+    argv = ["run", "--target", "bedrock-conversation", "--model", model, "--input", data,
+            "--image-uri-prefix", s3.uri("images"), "--output", s3.uri("dataset"),
+            "--s3-endpoint-url", s3.endpoint]
+    code, out, err = cli(capsys, *argv)
+    assert code == 0, err
+    assert err == ""                                   # the images are in the dataset's bucket
+    uploads = s3.keys("images/")
+    assert len(uploads) == 4                           # once per distinct picture
+    assert all(len(k.split("/")[1]) == 32 + 4 and k.endswith(".jpg") for k in uploads)
+    report = orjson.loads(s3.get("dataset/report.json"))
+    assert (report["accepted_records"], report["dead_letter_records"]) == (8, 0)
+    assert report["media_buckets"] == {s3.name: 8}
+    lines = s3.get("dataset/train/train.jsonl").splitlines()
+    ctx = TargetContext(model=get_model(model), dataset_uri=s3.uri("dataset"))
+    target = TARGETS["bedrock-conversation"]
+    by_picture: dict[int, set] = {}
+    for i, line in enumerate(lines):
+        assert target.validate_line(line, ctx) == [], line
+        obj = orjson.loads(line)
+        first = obj["messages"][0]["content"]
+        assert first[1] == {"text": f"What colour is picture {i}?"}      # no "<image>" left
+        assert first[0]["image"]["format"] == "jpeg"
+        uri = first[0]["image"]["source"]["s3Location"]["uri"]
+        bucket, key = uri[len("s3://"):].split("/", 1)
+        assert bucket == s3.name and key in uploads
+        assert s3.client.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+        by_picture.setdefault(i % 4, set()).add(uri)
+        assert all(len(m["content"]) == 1 for m in obj["messages"][1:])
+    assert len(lines) == 8
+    assert all(len(uris) == 1 for uris in by_picture.values())   # a copy is the same object
+    assert len(set().union(*by_picture.values())) == 4
+
+    # a rerun uploads nothing: an object that exists is never written again
+    s3.put(uploads[0], b"left alone")
+    code, out, err = cli(capsys, *argv, "--overwrite")
+    assert code == 0, err
+    assert s3.keys("images/") == uploads and s3.get(uploads[0]) == b"left alone"
