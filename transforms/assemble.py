@@ -352,6 +352,10 @@ def _report(stats: dict, sampled: dict, sampled_files: dict, errors: list[str]) 
     # the runner may merge statistics in any order: sort what is keyed by name
     for key in ("files", "dead_letter_reasons", "dead_letter_stages", "output_records"):
         report[key] = dict(sorted(report[key].items()))
+    report["tokens_histogram"] = {name: report["tokens_histogram"][name]
+                                  for name in st.BUCKET_NAMES if name in report["tokens_histogram"]}
+    report["turns_histogram"] = dict(sorted(report["turns_histogram"].items(),
+                                            key=lambda kv: int(kv[0].rstrip("+"))))
     report["status"] = "failed" if errors else "succeeded"
     report["errors"] = errors
     ordered = {k: report.pop(k) for k in ("status", "errors", "input_records", "accepted_records",

@@ -29,10 +29,10 @@ def file_stats(stats: dict, uri: str, adapter: str | None = None) -> dict:
 
 def token_bucket(tokens: int) -> str:
     i = bisect_left(TOKEN_BUCKETS, tokens)
-    return _BUCKET_NAMES[i]
+    return BUCKET_NAMES[i]
 
 
-_BUCKET_NAMES = [f"<={bound}" for bound in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
+BUCKET_NAMES = [f"<={bound}" for bound in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
 
 
 def add_length(stats: dict, chars: int, chars_per_token: float,
@@ -58,7 +58,7 @@ def add_lengths(stats: dict, lengths: list[int], chars_per_token: float,
     c["max"] = high if c["max"] is None else max(c["max"], high)
     histogram = stats["tokens_histogram"]
     for n in lengths:
-        bucket = _BUCKET_NAMES[bisect_left(TOKEN_BUCKETS, math.ceil(n / chars_per_token))]
+        bucket = BUCKET_NAMES[bisect_left(TOKEN_BUCKETS, math.ceil(n / chars_per_token))]
         histogram[bucket] = histogram.get(bucket, 0) + 1
 
 
