@@ -41,6 +41,16 @@ def test_registry():
         get_target("nope")
 
 
+@pytest.mark.parametrize("name", ["bedrock-text", "bedrock-single-turn", "bedrock-multi-turn",
+                                  "sagemaker-instruction"])
+def test_text_targets_refuse_a_conversation_with_an_image(name):
+    """A conversation with its image (LLaMA-Factory "images") is refused, not written without
+    the image; the same conversation without one is taken."""
+    exchange = [("user", "Who is he?"), ("assistant", "Thomas Muller.")]
+    assert reason(name, rec(exchange, image="s3://my-bucket/2.jpg")) == "not_taken_by_model"
+    assert formatted(name, rec(exchange))
+
+
 # --- bedrock-text -------------------------------------------------------------------------
 
 def test_text_from_fields():

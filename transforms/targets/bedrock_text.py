@@ -4,6 +4,7 @@ from __future__ import annotations
 from transforms.targets.base import (Target, exact_keys, has_instruction_fields,
                                      instruction_prompt, non_empty_string, require_string,
                                      single_turn)
+from transforms.targets.conversation import refuse_media
 
 
 class BedrockText(Target):
@@ -24,6 +25,7 @@ class BedrockText(Target):
             prompt = require_string(user, "the user turn")
             prompt = system + "\n\n" + prompt if system else prompt
             completion = require_string(assistant, "the assistant turn")
+        refuse_media(record, self.name)
         return [{"prompt": prompt, "completion": completion}]
 
     def check(self, obj, ctx):

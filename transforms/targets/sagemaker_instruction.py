@@ -7,6 +7,7 @@ import string
 import orjson
 
 from transforms.targets.base import Target, fail, has_instruction_fields, split_system
+from transforms.targets.conversation import refuse_media
 
 DEFAULT_TEMPLATE = {
     "prompt": "Below is an instruction that describes a task, paired with an input that provides "
@@ -107,6 +108,8 @@ class SagemakerInstruction(Target):
                 fail("template_field", f"template placeholder {{{name}}} has no string value "
                                        f"in the record")
             obj[name] = value
+        if derived:   # a conversation's image would be dropped (a caption template keeps it)
+            refuse_media(record, self.name)
         return [obj]
 
     def check(self, obj, ctx):
