@@ -42,6 +42,9 @@ def require_dict(value: Any, adapter: Adapter) -> dict:
 
 def text_field(record: dict, key: str, required: bool = True, label: str | None = None) -> str:
     """A string field; numbers become text. Optional fields that are absent or null give ""."""
+    value = record.get(key)
+    if type(value) is str and (not required or (value and not value.isspace())):
+        return value  # the common case, without building a label
     label = label or f'field "{key}"'
     if key not in record:
         if required:
@@ -54,7 +57,7 @@ def text_field(record: dict, key: str, required: bool = True, label: str | None 
         value = str(value)
     if not isinstance(value, str):
         raise refuse("wrong_type", f"{label} is {type_name(value)}, not a string")
-    if required and not value.strip():
+    if required and (not value or value.isspace()):
         raise refuse("empty_field", f"{label} is empty")
     return value
 
@@ -63,7 +66,7 @@ def strict_text(value: Any, label: str) -> str:
     """A string that must be given as a string (turn contents, roles)."""
     if not isinstance(value, str):
         raise refuse("wrong_type", f"{label} is {type_name(value)}, not a string")
-    if not value.strip():
+    if not value or value.isspace():
         raise refuse("empty_field", f"{label} is empty")
     return value
 
@@ -108,7 +111,7 @@ def history_turns(record: dict) -> list[tuple[str, str]]:
 def instruction_record(record: dict, source: Source, instruction: str, context: str,
                        response: str, used: tuple[str, ...]) -> Record:
     system = optional_system(record)
-    user = instruction if not context.strip() else f"{instruction}\n\n{context}"
+    user = instruction if (not context or context.isspace()) else f"{instruction}\n\n{context}"
     fields = {"instruction": instruction, "context": context, "response": response}
     if system is not None:
         fields["system"] = system

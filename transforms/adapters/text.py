@@ -17,7 +17,7 @@ def matches(value: Any) -> bool:
 
 def normalize(value: Any, source: Source, opts) -> Record:
     if isinstance(value, str):
-        if not value.strip():
+        if not value or value.isspace():
             raise refuse("empty_field", "the document is empty")
         return Record(source=source, text=value)
     record = require_dict(value, ADAPTER)

@@ -83,7 +83,7 @@ class Target:
     def validate_line(self, line: bytes, ctx) -> list[tuple[str, str]]:
         if line.startswith(_BOM):
             return [("invalid_record", "the line starts with a byte order mark (BOM)")]
-        if not line.strip():
+        if not line or line.isspace():
             return [("invalid_record", "blank line: JSONL takes one JSON object on every line")]
         try:
             obj = orjson.loads(line)
@@ -151,7 +151,7 @@ def require_string(value, name: str) -> str:
         fail("missing_field", f"the record has no {name}")
     if not isinstance(value, str):
         fail("wrong_type", f"{name} is a {type(value).__name__}, not a string")
-    if not value.strip():
+    if not value or value.isspace():
         fail("empty_field", f"{name} is empty")
     return value
 
@@ -173,6 +173,6 @@ def non_empty_string(obj: dict, key: str) -> list[tuple[str, str]]:
     value = obj.get(key)
     if not isinstance(value, str):
         return [("invalid_record", f"{key} is a {type(value).__name__}, not a string")]
-    if not value.strip():
+    if not value or value.isspace():
         return [("empty_field", f"{key} is empty")]
     return []

@@ -65,7 +65,7 @@ def clean_turns(record, ctx, *, ends_with_assistant: bool = True
     turns = _drop(turns, "tool", "drop_tool_turns", "tool_turn",
                   ctx, "the conversation holds tool turns")
     for role, content in turns:
-        if not content.strip():
+        if not content or content.isspace():
             fail("empty_field", f"a {role} turn is empty")
     if turns and turns[0][0] == "assistant":
         if "drop_leading_assistant" not in ctx.repair:
@@ -123,6 +123,6 @@ def string_content_problem(turn: dict, label: str) -> tuple[str, str] | None:
     if not isinstance(content, str):
         return ("invalid_record", f"{label}'s content is a {type(content).__name__}, "
                                   f"not a string")
-    if not content.strip():
+    if not content or content.isspace():
         return ("empty_field", f"{label}'s content is empty")
     return None

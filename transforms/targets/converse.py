@@ -212,7 +212,7 @@ def _text_problems(block, label: str, model, prompt: bool) -> list[tuple[str, st
     text = block["text"]
     if not isinstance(text, str):
         return [("invalid_record", f"{label}.text is a {type(text).__name__}, not a string")]
-    if not text.strip():
+    if not text or text.isspace():
         return [("empty_field", f"{label}.text is empty")]
     return _reserved(text, label, model) if prompt else []
 

@@ -44,7 +44,7 @@ class OpenAIChat(Target):
                                   "(--repair drop_tool_turns drops them)")
             turns = [turn for turn in turns if turn[0] != "tool"]
         for role, content in turns:
-            if not content.strip():
+            if not content or content.isspace():
                 fail("empty_field", f"a {role} turn is empty")
         roles = {role for role, _ in turns}
         if "assistant" not in roles:
@@ -99,7 +99,7 @@ def _message_problems(message, position: int) -> list[tuple[str, str]]:
         elif not isinstance(content, str):
             problems.append(("wrong_type", f"{label}'s content is a {type(content).__name__}, "
                                            f"not a string"))
-        elif not content.strip():
+        elif not content or content.isspace():
             problems.append(("empty_field", f"{label}'s content is empty"))
     if "weight" in message:
         weight = message["weight"]
