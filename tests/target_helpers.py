@@ -4,11 +4,27 @@ breaks. CTX (an empty TargetContext) is the default context; pass ctx for a mode
 import orjson
 import pytest
 
-from transforms.records import FORMAT, RecordError
+from transforms.records import FORMAT, Record, RecordError, Source
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
 CTX = TargetContext()
+
+
+def rec(turns=(), **kwargs):
+    """A canonical record with these (role, content) turns and any other fields."""
+    return Record(Source("mem://t.jsonl", 1), turns=list(turns), **kwargs)
+
+
+# role-order problems every conversation target refuses, each with its own reason
+ROLE_ORDER_CASES = [
+    (rec([("user", "a"), ("user", "b"), ("assistant", "c")]), "consecutive_roles"),
+    (rec([("assistant", "x"), ("user", "a"), ("assistant", "b")]), "starts_with_assistant"),
+    (rec([("user", "a"), ("assistant", "b"), ("user", "c")]), "ends_with_user"),
+    (rec([("user", "a"), ("system", "s"), ("assistant", "b")]), "system_not_first"),
+    (rec([("user", "a"), ("tool", "t"), ("assistant", "b")]), "tool_turn"),
+    (rec(text="a document"), "not_a_conversation"),
+]
 
 
 def formatted(name, record, ctx=CTX):

@@ -5,17 +5,13 @@ from pathlib import Path
 import pytest
 
 from transforms.models import get_model
-from transforms.records import Record, RecordError, Source
+from transforms.records import RecordError
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
-from tests.target_helpers import CTX, formatted, reason, reasons
+from tests.target_helpers import CTX, ROLE_ORDER_CASES, formatted, reason, reasons, rec
 
 CONV, DISTILL = "bedrock-conversation", "bedrock-distillation"
-
-
-def rec(turns=(), **kwargs):
-    return Record(Source("mem://t.jsonl", 1), turns=list(turns), **kwargs)
 
 
 def ctx_for(model, **kwargs):
@@ -88,14 +84,7 @@ def test_media_refusals(uri, expected):
     assert reason(CONV, rec([("user", "a"), ("assistant", "b")], image=uri)) == expected
 
 
-@pytest.mark.parametrize("record, expected", [
-    (rec([("user", "a"), ("user", "b"), ("assistant", "c")]), "consecutive_roles"),
-    (rec([("assistant", "x"), ("user", "a"), ("assistant", "b")]), "starts_with_assistant"),
-    (rec([("user", "a"), ("assistant", "b"), ("user", "c")]), "ends_with_user"),
-    (rec([("user", "a"), ("system", "s"), ("assistant", "b")]), "system_not_first"),
-    (rec([("user", "a"), ("tool", "t"), ("assistant", "b")]), "tool_turn"),
-    (rec(text="a document"), "not_a_conversation"),
-])
+@pytest.mark.parametrize("record, expected", ROLE_ORDER_CASES)
 def test_conversation_rules_are_the_shared_ones(record, expected):
     assert reason(CONV, record) == expected
     assert reason("bedrock-multi-turn", record) == expected

@@ -3,17 +3,12 @@ channel)."""
 import pytest
 
 from transforms.models import get_model, models_for_kind
-from transforms.records import Record, Source
 from transforms.targets import get_target
 from transforms.targets.context import TargetContext
 
-from tests.target_helpers import formatted, reason, reasons
+from tests.target_helpers import ROLE_ORDER_CASES, formatted, reason, reasons, rec
 
 CHAT, DOMAIN = "sagemaker-chat", "sagemaker-domain-adaptation"
-
-
-def rec(turns=(), **kwargs):
-    return Record(Source("mem://t.jsonl", 1), turns=list(turns), **kwargs)
 
 
 def t(role, content):
@@ -29,13 +24,7 @@ def test_chat_format():
         "user", "assistant", "user", "assistant"]
 
 
-@pytest.mark.parametrize("record, expected", [
-    (rec([("user", "a"), ("user", "b"), ("assistant", "c")]), "consecutive_roles"),
-    (rec([("assistant", "x"), ("user", "a"), ("assistant", "b")]), "starts_with_assistant"),
-    (rec([("user", "a"), ("assistant", "b"), ("user", "c")]), "ends_with_user"),
-    (rec([("user", "a"), ("system", "s"), ("assistant", "b")]), "system_not_first"),
-    (rec([("user", "a"), ("tool", "t"), ("assistant", "b")]), "tool_turn"),
-    (rec(text="doc"), "not_a_conversation"),
+@pytest.mark.parametrize("record, expected", ROLE_ORDER_CASES + [
     (rec([("user", "a"), ("assistant", "b")], image="s3://b-1/x.png"), "not_taken_by_model"),
 ])
 def test_chat_refusals(record, expected):
