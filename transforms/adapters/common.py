@@ -118,3 +118,22 @@ def instruction_record(record: dict, source: Source, instruction: str, context: 
     return Record(source=source,
                   turns=history_turns(record) + [("user", user), ("assistant", response)],
                   system=system, fields=scalar_extras(record, used, fields))
+
+
+def instruction_adapter(name: str, context_key: str, response_key: str) -> Adapter:
+    """An instruction-shaped adapter ({"instruction", context, response, "system"?, "history"?}):
+    Alpaca and Dolly differ only in the names of the context and response fields."""
+    keys = ("instruction", context_key, response_key, "system", "history")
+
+    def matches(value: Any) -> bool:
+        return isinstance(value, dict) and "instruction" in value and response_key in value
+
+    def normalize(value: Any, source: Source, opts) -> Record:
+        record = require_dict(value, adapter)
+        return instruction_record(record, source,
+                                  instruction=text_field(record, "instruction"),
+                                  context=text_field(record, context_key, required=False),
+                                  response=text_field(record, response_key), used=keys)
+
+    adapter = Adapter(name, keys, matches, normalize)
+    return adapter

@@ -1,25 +1,5 @@
 """Dolly: {"instruction", "context", "response", "category"}; category and any other scalar
 field land in Record.fields."""
-from __future__ import annotations
+from transforms.adapters.common import instruction_adapter
 
-from typing import Any
-
-from transforms.adapters.common import Adapter, instruction_record, require_dict, text_field
-from transforms.records import Record, Source
-
-KEYS = ("instruction", "context", "response", "system", "history")
-
-
-def matches(value: Any) -> bool:
-    return isinstance(value, dict) and "instruction" in value and "response" in value
-
-
-def normalize(value: Any, source: Source, opts) -> Record:
-    record = require_dict(value, ADAPTER)
-    return instruction_record(record, source,
-                              instruction=text_field(record, "instruction"),
-                              context=text_field(record, "context", required=False),
-                              response=text_field(record, "response"), used=KEYS)
-
-
-ADAPTER = Adapter("dolly", KEYS, matches, normalize)
+ADAPTER = instruction_adapter("dolly", context_key="context", response_key="response")
