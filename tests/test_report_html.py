@@ -91,9 +91,9 @@ def test_long_raw_text_is_cut_in_the_page():
 def test_near_limit_is_counted_in_the_same_pass():
     s = st.new_stats()
     for chars in (10, 89, 90, 91, 100):
-        st.add_length(s, chars, 6.0, max_chars=100)
+        st.add_lengths(s, [chars], 6.0, max_chars=100)
     assert s["near_limit_records"] == 2        # over 90 % of 100 characters
-    st.add_length(s, 99, 6.0)                  # no limit: nothing is near it
+    st.add_lengths(s, [99], 6.0)                  # no limit: nothing is near it
     assert s["near_limit_records"] == 2 and s["chars"]["count"] == 6
 
 

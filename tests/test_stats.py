@@ -13,7 +13,7 @@ def sample(input_records=3, accepted=2, dead=1, chars=(5, 40)):
     f = st.file_stats(s, "a.jsonl", "alpaca")
     f.update(input_records=input_records, accepted_records=accepted, dead_letter_records=dead)
     for c in chars:
-        st.add_length(s, c, 6.0)
+        st.add_lengths(s, [c], 6.0)
     return s
 
 
@@ -103,14 +103,14 @@ def test_merge_is_order_independent_for_counts():
     assert forward["input_records"] == forward["accepted_records"] + forward["dead_letter_records"]
 
 
-def test_token_buckets_and_add_length():
+def test_token_buckets_and_add_lengths():
     assert st.token_bucket(1) == "<=64"
     assert st.token_bucket(64) == "<=64"
     assert st.token_bucket(65) == "<=128"
     assert st.token_bucket(65536) == "<=65536"
     assert st.token_bucket(65537) == ">65536"
     s = st.new_stats()
-    st.add_length(s, 384, 6.0)    # 64 tokens
-    st.add_length(s, 385, 6.0)    # 65 tokens (rounded up)
+    st.add_lengths(s, [384], 6.0)    # 64 tokens
+    st.add_lengths(s, [385], 6.0)    # 65 tokens (rounded up)
     assert s["tokens_histogram"] == {"<=64": 1, "<=128": 1}
     assert s["chars"] == {"count": 2, "sum": 769, "min": 384, "max": 385}

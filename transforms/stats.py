@@ -35,12 +35,6 @@ def token_bucket(tokens: int) -> str:
 BUCKET_NAMES = [f"<={bound}" for bound in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
 
 
-def add_length(stats: dict, chars: int, chars_per_token: float,
-               max_chars: int | None = None) -> None:
-    """Counts one output record's length (and whether it is near max_chars), in the same pass."""
-    add_lengths(stats, [chars], chars_per_token, max_chars)
-
-
 def add_lengths(stats: dict, lengths: list[int], chars_per_token: float,
                 max_chars: int | None = None) -> None:
     """Counts a batch of output records' lengths (and how many are near max_chars)."""
