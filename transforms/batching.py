@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from itertools import chain, count, islice
 from typing import Iterator
 
-from transforms.adapters import detect
+from transforms.adapters import DETECT_SAMPLE, detect  # one sample size for detection
 from transforms.readers import RawItem, read_items
 
-DETECT_SAMPLE = 20
 
 
 @dataclass(slots=True)
