@@ -13,7 +13,10 @@ import orjson
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
 from pipelines.job_spec import expand_config
-from pipelines.runner_checks import check_paths_for_runner, executable_path, refuse_beam_options
+from pipelines.local_workers import check_workers_option, with_local_workers
+from pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
+                                     refuse_beam_options)
+from pipelines.worker_logs import workers_log_to_file
 from transforms import claim, progress, storage
 from transforms.targets import get_target
 
@@ -96,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args, beam_args: list[str]) -> int:
     refuse_beam_options(beam_args)
+    check_workers_option(args.workers, beam_args)
     check_paths_for_runner(args, beam_args)
     storage.configure(endpoint_of(args), fresh=True)
     try:
@@ -145,19 +149,24 @@ def _launch(args, beam_args: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
     from pipelines.build import build
 
+    beam_args = with_local_workers(beam_args, args.workers, cfg)
     options = PipelineOptions(beam_args)
     levels = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
     for name in _NOISY_LOGGERS:  # Beam logs a failed bundle with its traceback on stderr
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.CRITICAL)
+    worker_processes = option_value(beam_args, "--direct_running_mode") == "multi_processing"
+    worker_log = None
     try:
-        with _progress(args, cfg), beam.Pipeline(options=options) as p:
+        with workers_log_to_file(worker_processes and not args.verbose) as worker_log, \
+                _progress(args, cfg), beam.Pipeline(options=options) as p:
             build(p, cfg, describe(cfg))
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
             log.exception("the run failed")
         message = storage.failure(e) or f"{type(e).__name__}: {_one_line(e)}"
         print(f"error: the run failed: {storage.redact(message)}; the dataset at "
-              f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)", file=sys.stderr)
+              f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)"
+              + (f"; worker log: {worker_log}" if worker_log else ""), file=sys.stderr)
         return 1
     finally:
         for name, level in levels.items():

@@ -11,7 +11,7 @@ import sys
 
 from transforms import claim, storage
 from transforms import stats as st
-from transforms.batching import iter_batches
+from transforms.batching import ReadTask, iter_batches
 from transforms.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
 from transforms.readers import container_format, sniff_format
 from transforms.targets import get_target
@@ -104,7 +104,7 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         if index >= SAMPLE_FILES:
             print(f"  {uri}  (not sampled)", file=out)
             continue
-        batches = iter_batches(index, uri, split, sample_cfg)
+        batches = iter_batches(ReadTask(index, uri, split), sample_cfg)
         batch = next(batches, None)
         batches.close()
         if batch is None:

@@ -11,6 +11,7 @@ from transforms.adapters import ADAPTERS, AdapterOptions
 from transforms.config import RunConfig
 from transforms.readers import ReadOptions
 from transforms.readers.formats import COMPRESSION_EXTENSIONS
+from transforms.splitting import SPLIT_BYTES
 
 FOLDER_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines", ".json", ".csv", ".tsv", ".parquet",
                      ".pq", ".txt", ".text")
@@ -78,6 +79,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
                    help="larger raw records are dead letters (default 16 MiB)")
     p.add_argument("--batch-size", type=int, default=4096, help=argparse.SUPPRESS)
+    p.add_argument("--split-bytes", type=int, default=SPLIT_BYTES, help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="local runner only: worker processes (default: one per CPU when the "
+                   "input is large enough to gain from it, else 1); with a --runner of a "
+                   "cluster, size the cluster instead")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a non-empty output folder")
     p.add_argument("--quiet", action="store_true",
@@ -198,7 +204,8 @@ def build_config(args, before_expand=None) -> RunConfig:
         raise UsageError("--token-margin must be at least 0 and below 1")
     for name, value in (("--chars-per-token", args.chars_per_token), ("--max-tokens", args.max_tokens),
                         ("--chunk-chars", args.chunk_chars), ("--batch-size", args.batch_size),
-                        ("--max-record-bytes", args.max_record_bytes)):
+                        ("--max-record-bytes", args.max_record_bytes),
+                        ("--workers", args.workers)):
         if value is not None and value <= 0:
             raise UsageError(f"{name} must be positive")
     repair = tuple(r for r in (s.strip() for s in args.repair.split(",")) if r)
@@ -237,6 +244,7 @@ def build_config(args, before_expand=None) -> RunConfig:
         chars_per_token=args.chars_per_token, token_margin=args.token_margin,
         max_tokens=args.max_tokens, chunk_chars=args.chunk_chars,
         sample_to_quota=args.sample_to_quota, batch_size=args.batch_size,
+        split_bytes=args.split_bytes,
         max_dead_letter_ratio=args.max_dead_letter_ratio,
         run_id=uuid.uuid4().hex[:12], s3_endpoint_url=endpoint_of(args),
         image_uri_prefix=args.image_uri_prefix.rstrip("/") if args.image_uri_prefix else None)

@@ -56,7 +56,7 @@ def check_invariants(p: Processed):
 
 def test_accepted_lines_in_input_order_with_sources_and_stats():
     p = BatchProcessor(cfg())(batch([alpaca(1), alpaca(2), alpaca(3)], batch_index=7))
-    assert p.key == "000000-00000007"
+    assert p.key == "000000-0000-00000007"
     assert p.uri == URI
     assert [orjson.loads(x) for x in p.lines[TRAIN]] == [
         {"prompt": f"Question {i}", "completion": f"Answer {i}"} for i in (1, 2, 3)]
@@ -263,7 +263,7 @@ def test_refuse_all_makes_every_item_a_dead_letter():
     proc = BatchProcessor(cfg())
     err = RecordError("internal_error", "the batch failed: KeyError: 'x'", "normalize")
     p = proc.refuse_all(batch(items, batch_index=3), err)
-    assert p.key == "000000-00000003"
+    assert p.key == "000000-0000-00000003"
     assert [(d["reason"], d["stage"], d["source"]["line"]) for d in dead(p)] == [
         ("internal_error", "normalize", 1), ("internal_error", "normalize", 2),
         ("internal_error", "normalize", 3)]

@@ -9,7 +9,7 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
 from pipelines.build import build
 from transforms import models
-from transforms.batching import DETECT_SAMPLE, Batch, iter_batches
+from transforms.batching import DETECT_SAMPLE, Batch, ReadTask, iter_batches
 from transforms.config import RunConfig
 from transforms.models import ModelSpec
 from transforms.prepare import PrepareRecords
@@ -49,11 +49,11 @@ def test_read_batches_gives_keys_adapters_and_items(tmp_path):
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path / "out"), inputs=[a, b],
                     validation_inputs=[v], batch_size=20)
     expected = [
-        ("000000-00000000", a, None, "alpaca", tuple(ok(i, alpaca(i)) for i in range(1, 21))),
-        ("000000-00000001", a, None, "alpaca", tuple(ok(i, alpaca(i)) for i in range(21, 41))),
-        ("000000-00000002", a, None, "alpaca", tuple(ok(i, alpaca(i)) for i in range(41, 46))),
-        ("000001-00000000", b, None, "messages", (ok(1, chat), (2, None, "invalid_json"))),
-        ("000002-00000000", v, VALIDATION, "alpaca", (ok(1, alpaca(100)), ok(2, alpaca(101)))),
+        ("000000-0000-00000000", a, None, "alpaca", tuple(ok(i, alpaca(i)) for i in range(1, 21))),
+        ("000000-0000-00000001", a, None, "alpaca", tuple(ok(i, alpaca(i)) for i in range(21, 41))),
+        ("000000-0000-00000002", a, None, "alpaca", tuple(ok(i, alpaca(i)) for i in range(41, 46))),
+        ("000001-0000-00000000", b, None, "messages", (ok(1, chat), (2, None, "invalid_json"))),
+        ("000002-0000-00000000", v, VALIDATION, "alpaca", (ok(1, alpaca(100)), ok(2, alpaca(101)))),
     ]
     with test_pipeline.TestPipeline() as p:
         batches = p | "Read" >> ReadBatches(cfg)
@@ -72,27 +72,27 @@ def test_read_batches_input_format_and_undetectable_files(tmp_path):
         forced = p | "ReadForced" >> ReadBatches(RunConfig(
             target="bedrock-text", output="unused", inputs=[pc], input_format="alpaca"))
         assert_that(detected | "SumDetected" >> beam.Map(summary), equal_to([
-            ("000000-00000000", odd, None, None,
+            ("000000-0000-00000000", odd, None, None,
              (ok(1, {"weird": 1}), ok(2, {"weird": 2}))),
-            ("000001-00000000", str(empty), None, None, ((0, None, "empty_file"),)),
+            ("000001-0000-00000000", str(empty), None, None, ((0, None, "empty_file"),)),
         ]), label="CheckDetected")
         assert_that(forced | "SumForced" >> beam.Map(lambda b: (b.key, b.adapter)),
-                    equal_to([("000000-00000000", "alpaca")]), label="CheckForced")
+                    equal_to([("000000-0000-00000000", "alpaca")]), label="CheckForced")
 
 
 def test_iter_batches_splits_at_batch_size_and_keeps_every_item(tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [alpaca(i) for i in range(1, 101)])
     cfg = RunConfig(target="bedrock-text", output="unused", batch_size=DETECT_SAMPLE)
-    batches = list(iter_batches(3, path, None, cfg))
+    batches = list(iter_batches(ReadTask(3, path, None), cfg))
     assert [len(b.items) for b in batches] == [20] * 5
-    assert [b.key for b in batches] == [f"000003-{i:08d}" for i in range(5)]
+    assert [b.key for b in batches] == [f"000003-0000-{i:08d}" for i in range(5)]
     assert [i.line for b in batches for i in b.items] == list(range(1, 101))
 
 
 def test_iter_batches_with_a_batch_size_below_the_detection_sample(tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [alpaca(i) for i in range(1, 31)])
     cfg = RunConfig(target="bedrock-text", output="unused", batch_size=8)
-    batches = list(iter_batches(0, path, None, cfg))
+    batches = list(iter_batches(ReadTask(0, path, None), cfg))
     assert [len(b.items) for b in batches] == [8, 8, 8, 6]
 
 
@@ -122,9 +122,9 @@ def test_prepare_records_gives_processed_batches():
         out = (good, rescued) | "Together" >> beam.Flatten()
         assert_that(rescued, equal_to([]), label="NothingRescued")
         assert_that(out | "Summaries" >> beam.Map(processed_summary), equal_to([
-            ("000000-00000000", 3, (), 3),
-            ("000000-00000001", 1, (("missing_field", "normalize", 5),), 2),
-            ("000001-00000000", 0, (("unknown_format", "normalize", 1),), 1),
+            ("000000-0000-00000000", 3, (), 3),
+            ("000000-0000-00000001", 1, (("missing_field", "normalize", 5),), 2),
+            ("000001-0000-00000000", 0, (("unknown_format", "normalize", 1),), 1),
         ]), label="CheckProcessed")
 
 
@@ -135,7 +135,7 @@ def test_prepare_records_takes_encoded_batches_holding_read_errors():
     with test_pipeline.TestPipeline() as p:
         good, _ = (p | "Batches" >> beam.Create([batch]) | "Prepare" >> PrepareRecords(cfg))
         assert_that(good | "Summaries" >> beam.Map(processed_summary), equal_to([
-            ("000000-00000000", 1, (("invalid_json", "read", 2),), 2)]), label="CheckProcessed")
+            ("000000-0000-00000000", 1, (("invalid_json", "read", 2),), 2)]), label="CheckProcessed")
 
 
 def test_prepare_records_safety_net_turns_a_failed_batch_into_dead_letters():

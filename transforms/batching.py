@@ -1,4 +1,5 @@
-"""One input file → batches of raw items, with the file's adapter chosen once. Pure Python.
+"""One input file (or one byte range of a big one) → batches of raw items, with the file's adapter
+chosen once. Pure Python.
 
 Records travel through the pipeline in batches (one Beam element per few thousand records):
 per-element overhead on the local runner is ~45 µs, so one element per record would cost more
@@ -12,7 +13,7 @@ from typing import Iterator
 
 from transforms.adapters import DETECT_SAMPLE, detect  # one sample size for detection
 from transforms.readers import RawItem, read_items
-
+from transforms.splitting import ByteRange, plan_ranges
 
 
 @dataclass(slots=True)
@@ -23,19 +24,56 @@ class Batch:
     split: str | None      # forced split ("validation" for --validation-input files) or None
     adapter: str | None    # None when no adapter recognises the file
     items: list[RawItem] = field(default_factory=list)
+    part_index: int = 0    # byte range of a split file (transforms/splitting.py), else 0
 
     @property
     def key(self) -> str:
-        return f"{self.file_index:06d}-{self.batch_index:08d}"
+        return f"{self.file_index:06d}-{self.part_index:04d}-{self.batch_index:08d}"
 
 
-def iter_batches(file_index: int, uri: str, split: str | None, cfg) -> Iterator[Batch]:
-    items = iter(read_items(uri, cfg.read))
-    head = list(islice(items, DETECT_SAMPLE))
-    adapter = cfg.input_format or detect([i.value for i in head if i.error is None], cfg.adapter)
-    rest = chain(head, items)  # the items read for detection are the first records too
+@dataclass(frozen=True, slots=True)
+class ReadTask:
+    """One input file, or one byte range of a big one, for one worker to read."""
+    file_index: int
+    uri: str
+    split: str | None
+    part_index: int = 0
+    part: ByteRange | None = None
+    adapter: str | None = None    # chosen once from the head of a split file; else at reading
+    last: bool = True             # the file's last range (the progress line counts files)
+
+
+def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTask]:
+    """A big JSON Lines file → one task per byte range, all with the adapter its first records
+    call for; any other file → one task."""
+    whole = [ReadTask(file_index, uri, split)]
+    try:
+        ranges = plan_ranges(uri, cfg.read.file_format, cfg.split_bytes)
+    except Exception:   # unreadable here: read whole, the reader reports it as a dead letter
+        return whole
+    if not ranges:
+        return whole
+    adapter = choose_adapter(list(islice(read_items(uri, cfg.read), DETECT_SAMPLE)), cfg)
+    if adapter is None:   # nothing to share; every range would refuse its records alike
+        return whole
+    return [ReadTask(file_index, uri, split, i, r, adapter, i == len(ranges) - 1)
+            for i, r in enumerate(ranges)]
+
+
+def choose_adapter(head: list[RawItem], cfg) -> str | None:
+    return cfg.input_format or detect([i.value for i in head if i.error is None], cfg.adapter)
+
+
+def iter_batches(task: ReadTask, cfg) -> Iterator[Batch]:
+    items = iter(read_items(task.uri, cfg.read, task.part))
+    adapter = task.adapter
+    if adapter is None:
+        head = list(islice(items, DETECT_SAMPLE))
+        adapter = choose_adapter(head, cfg)
+        items = chain(head, items)  # the items read for detection are the first records too
     for batch_index in count():
-        pending = list(islice(rest, cfg.batch_size))
+        pending = list(islice(items, cfg.batch_size))
         if not pending:
             return
-        yield Batch(file_index, batch_index, uri, split, adapter, pending)
+        yield Batch(task.file_index, batch_index, task.uri, task.split, adapter, pending,
+                    task.part_index)

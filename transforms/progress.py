@@ -1,17 +1,25 @@
 """Progress of a local run: counts bumped per batch, and one status line redrawn on a terminal.
 
 The Beam DoFns bump COUNTERS once per batch (never per record), and only while a status line is
-shown in this same process: on the DirectRunner's in-process mode the DoFns run here, so the
-launcher sees the counts as they grow. Anywhere else (worker processes, remote runners) COUNTERS
-stays inactive and bumping it is a no-op. Nothing is drawn unless stderr is a terminal and
---quiet is not given, so logs and pipes never get control characters.
+shown. In the DirectRunner's in-process mode the DoFns run here, so the launcher sees the counts
+as they grow. With local worker processes (--workers), the status line puts a folder in the
+environment the workers inherit (RELAY_ENV); each worker keeps its own counts in one small file
+there, and the launcher adds them up. Anywhere else (remote runners) COUNTERS stays inactive and
+bumping it is a no-op. Nothing is drawn unless stderr is a terminal and --quiet is not given, so
+logs and pipes never get control characters.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import threading
 import time
 
 CLEAR_LINE = "\r\x1b[K"
+
+
+RELAY_ENV = "TUNEPREP_PROGRESS_DIR"
 
 
 class Counters:
@@ -27,13 +35,45 @@ class Counters:
         self.started = time.monotonic()
 
     def add_batch(self, records: int, dead: int) -> None:
-        if self.active:
+        if self.active or self._relay():
             self.records += records
             self.dead += dead
+            self._write()
 
     def file_done(self) -> None:
-        if self.active:
+        if self.active or self._relay():
             self.files_done += 1
+            self._write()
+
+    def _relay(self) -> str | None:
+        """In a local worker process of a run that shows progress: the folder to report to."""
+        return os.environ.get(RELAY_ENV)
+
+    def _write(self) -> None:
+        folder = None if self.active else self._relay()
+        if folder is None:
+            return
+        path = os.path.join(folder, str(os.getpid()))
+        try:   # write then rename: the launcher never reads half a file
+            with open(path + ".tmp", "w") as f:
+                f.write(f"{self.files_done} {self.records} {self.dead}")
+            os.replace(path + ".tmp", path)
+        except OSError:   # the run ended and the folder is gone: progress only
+            pass
+
+    def with_relayed(self, folder: str | None) -> tuple[int, int, int]:
+        """(files done, records, dead letters): these counts plus the workers' in `folder`."""
+        files, records, dead = self.files_done, self.records, self.dead
+        for name in os.listdir(folder) if folder else ():
+            if name.endswith(".tmp"):
+                continue
+            try:
+                with open(os.path.join(folder, name)) as f:
+                    f_, r, d = (int(x) for x in f.read().split())
+            except (OSError, ValueError):
+                continue
+            files, records, dead = files + f_, records + r, dead + d
+        return files, records, dead
 
 
 COUNTERS = Counters()
@@ -84,11 +124,13 @@ class StatusLine:
         self.files_total, self.counters = files_total, counters
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._relay_dir: str | None = None
+        self._saved_env: str | None = None
 
     def line(self) -> str:
         c = self.counters
-        return format_status(c.files_done, c.files_total, c.records, c.dead,
-                             time.monotonic() - c.started)
+        files, records, dead = c.with_relayed(self._relay_dir)
+        return format_status(files, c.files_total, records, dead, time.monotonic() - c.started)
 
     def _draw(self) -> None:
         try:
@@ -105,6 +147,9 @@ class StatusLine:
         if self.enabled:
             self.counters.reset(self.files_total)
             self.counters.active = True
+            self._relay_dir = tempfile.mkdtemp(prefix="tuneprep-progress-")
+            self._saved_env = os.environ.get(RELAY_ENV)
+            os.environ[RELAY_ENV] = self._relay_dir   # worker processes start after this
             self._draw()
             self._thread = threading.Thread(target=self._loop, name="tuneprep-progress",
                                             daemon=True)
@@ -123,4 +168,11 @@ class StatusLine:
             except (OSError, ValueError):
                 pass
         self.counters.active = False
+        if self._relay_dir is not None:
+            if self._saved_env is None:
+                os.environ.pop(RELAY_ENV, None)
+            else:
+                os.environ[RELAY_ENV] = self._saved_env
+            shutil.rmtree(self._relay_dir, ignore_errors=True)
+            self._relay_dir = None
         return False

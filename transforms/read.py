@@ -4,11 +4,11 @@ from __future__ import annotations
 import apache_beam as beam
 
 from transforms import progress, storage
-from transforms.batching import iter_batches
+from transforms.batching import iter_batches, plan_reads
 from transforms.process import VALIDATION
 
 
-class _ReadFileFn(beam.DoFn):
+class _PlanReadsFn(beam.DoFn):
     def __init__(self, cfg):
         self.cfg = cfg
 
@@ -17,17 +17,31 @@ class _ReadFileFn(beam.DoFn):
 
     def process(self, element):
         file_index, uri, split = element
-        # a failure of the store (not of the file) stops the run: see storage.py
         with storage.translate_failures(uri):
-            yield from iter_batches(file_index, uri, split, self.cfg)
-        progress.COUNTERS.file_done()
+            yield from plan_reads(file_index, uri, split, self.cfg)
+
+
+class _ReadFn(beam.DoFn):
+    def __init__(self, cfg):
+        self.cfg = cfg
+
+    def setup(self):
+        storage.configure(self.cfg.s3_endpoint_url)
+
+    def process(self, task):
+        # a failure of the store (not of the file) stops the run: see storage.py
+        with storage.translate_failures(task.uri):
+            yield from iter_batches(task, self.cfg)
+        if task.last:
+            progress.COUNTERS.file_done()
 
 
 class ReadBatches(beam.PTransform):
-    """Lists the (already expanded) input files and reads each into batches.
+    """Lists the (already expanded) input files, cuts big JSON Lines files into byte ranges
+    (transforms/splitting.py), and reads each file or range into batches.
 
-    One file is read by one worker; the Reshuffle of the small file list lets a distributed
-    runner spread files over workers (on the local runner it moves only file names)."""
+    The Reshuffles move only file names and ranges: they let the runner spread the reading
+    over its workers (both local processes with --workers 2, or a cluster's machines)."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -40,4 +54,6 @@ class ReadBatches(beam.PTransform):
         return (pbegin
                 | "ListFiles" >> beam.Create(files)
                 | "SpreadFiles" >> beam.Reshuffle()
-                | "ReadFile" >> beam.ParDo(_ReadFileFn(self.cfg)))
+                | "PlanReads" >> beam.ParDo(_PlanReadsFn(self.cfg))
+                | "SpreadReads" >> beam.Reshuffle()
+                | "Read" >> beam.ParDo(_ReadFn(self.cfg)))

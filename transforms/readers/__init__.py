@@ -17,10 +17,13 @@ Contract (used by the Beam read transform in transforms/read.py):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from transforms.records import READ, RecordError
 from transforms.storage import StorageError, failure
+
+if TYPE_CHECKING:
+    from transforms.splitting import ByteRange
 
 RAW_PREFIX_BYTES = 4096   # raw bytes kept in an error item: a 40 MB bad line must stay cheap
 
@@ -57,13 +60,16 @@ from transforms.readers.text import TEXT_UNITS, read_text  # noqa: E402
 __all__ = ["RawItem", "ReadOptions", "read_items", "container_format", "sniff_format"]
 
 
-def read_items(uri: str, opts: ReadOptions | None = None) -> Iterator[RawItem]:
+def read_items(uri: str, opts: ReadOptions | None = None,
+               part: ByteRange | None = None) -> Iterator[RawItem]:
+    """The items of `uri`, or of one byte range of it (a JSON Lines file cut by
+    transforms/splitting.py; an empty range is not an empty file)."""
     opts = opts or ReadOptions()
     if opts.text_unit not in TEXT_UNITS:
         raise ValueError(f"text_unit must be one of {TEXT_UNITS}, not {opts.text_unit!r}")
     count, last_line = 0, 0
     try:
-        for item in _read_items(uri, opts):
+        for item in (_read_items(uri, opts) if part is None else _read_range(uri, opts, part)):
             count += 1
             last_line = max(last_line, item.line)
             yield item
@@ -71,11 +77,18 @@ def read_items(uri: str, opts: ReadOptions | None = None) -> Iterator[RawItem]:
         storage_failure = failure(exc, uri)
         if storage_failure:  # the store failed (connection, credentials), not the file: stop
             raise StorageError(storage_failure) from exc
-        yield read_error(last_line + 1 if count else 0, "unreadable_file",
+        first = part.first_line if part is not None else 0
+        yield read_error(last_line + 1 if count else first, "unreadable_file",
                          f"unreadable file: {type(exc).__name__}: {one_line(exc)}")
         return
-    if count == 0:
+    if count == 0 and part is None:
         yield read_error(0, "empty_file", "empty file: no record found")
+
+
+def _read_range(uri: str, opts: ReadOptions, part: ByteRange) -> Iterator[RawItem]:
+    length = None if part.end is None else part.end - part.start
+    with open_stream(uri, part.start) as stream:
+        yield from read_jsonl(stream, opts, part.first_line, length)
 
 
 def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:

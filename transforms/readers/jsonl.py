@@ -11,20 +11,25 @@ from transforms.readers.opening import one_line, strip_bom
 SKIP_CHUNK = 1 << 20
 
 
-def read_jsonl(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
+def read_jsonl(stream: BinaryIO, opts: ReadOptions, first_line: int = 1,
+               length: int | None = None) -> Iterator[RawItem]:
+    """The lines of `stream` from where it stands; with `length`, only that many bytes (a
+    range of a split file, which starts at line `first_line` and ends after a newline)."""
     limit = opts.max_record_bytes
-    line_no = 0
-    while True:
+    line_no = first_line - 1
+    consumed = 0
+    while length is None or consumed < length:
         # limit + 1 bytes: a line that fills them without its newline is over the limit, and a
         # huge line never costs more memory than that.
         line = stream.readline(limit + 1)
         if not line:
             return
+        consumed += len(line)
         line_no += 1
         if line_no == 1:
             line = strip_bom(line)
         if len(line) > limit and not line.endswith(b"\n"):
-            skip_rest_of_line(stream)
+            consumed += skip_rest_of_line(stream)
             yield read_error(line_no, "record_too_large",
                              f"record too large: line is over {limit} bytes (--max-record-bytes)",
                              line[:RAW_PREFIX_BYTES])
@@ -50,7 +55,11 @@ def parse_line(line: bytes, line_no: int) -> RawItem:
                           f"invalid JSON at column {column}: {one_line(exc.msg)}", text)
 
 
-def skip_rest_of_line(stream: BinaryIO) -> None:
+def skip_rest_of_line(stream: BinaryIO) -> int:
+    """Reads past the end of the current line; returns the bytes skipped."""
+    skipped = 0
     while chunk := stream.readline(SKIP_CHUNK):
+        skipped += len(chunk)
         if chunk.endswith(b"\n"):
-            return
+            break
+    return skipped

@@ -12,9 +12,12 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @contextmanager
-def open_stream(uri: str) -> Iterator[io.BufferedIOBase]:
-    """A buffered binary stream of the decompressed file (.gz, .bz2, .zst inferred)."""
-    with fsspec.open(uri, "rb", compression="infer") as f:
+def open_stream(uri: str, start: int = 0) -> Iterator[io.BufferedIOBase]:
+    """A buffered binary stream of the decompressed file (.gz, .bz2, .zst inferred); from byte
+    `start` of an uncompressed file."""
+    with fsspec.open(uri, "rb", compression="infer" if start == 0 else None) as f:
+        if start:
+            f.seek(start)
         # Reading lines straight from an s3fs file object was measured 500x slower than through
         # a local buffer, and the zstd reader has no readline buffer of its own. GzipFile and
         # BZ2File buffer already; wrapping them again would lose up to a whole buffer of good

@@ -1,0 +1,75 @@
+"""How many processes Beam's local runner (the DirectRunner) uses for a run.
+
+One process runs everything in-process: the quickest start (~1.5 s), right for small inputs.
+For a large input, tuneprep runs the local runner with one SDK worker process per CPU
+(`--direct_num_workers N --direct_running_mode multi_processing`), and the reading, rules and
+part writing of separate files or byte ranges (transforms/splitting.py) run side by side. Each
+worker costs ~1 s to start and ~130 MiB (Beam's own import), so it is only worth it when there
+are enough megabytes and pieces of work to share. Beam's options given explicitly win."""
+from __future__ import annotations
+
+import os
+
+from pipelines.options import UsageError
+from pipelines.runner_checks import option_value, runs_elsewhere
+from transforms import storage
+from transforms.splitting import splittable
+
+# below this much input, extra processes cost more start-up than they save
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        return os.cpu_count() or 1
+
+
+def worker_count(inputs: list[str], file_format: str | None, split_bytes: int,
+                 cpus: int | None = None) -> int:
+    """One per CPU, but no more than the pieces of work (files, or ranges of big JSON Lines
+    files), and 1 when the input is under PARALLEL_MIN_BYTES."""
+    cpus = cpus or cpu_count()
+    if cpus <= 1:
+        return 1
+    total = pieces = 0
+    for uri in inputs:
+        fs, path = storage.filesystem(uri)
+        size = fs.size(path) or 0
+        total += size
+        whole = split_bytes <= 0 or size < 2 * split_bytes or not splittable(uri, file_format)
+        pieces += 1 if whole else size // split_bytes
+        if total >= PARALLEL_MIN_BYTES and pieces >= cpus:   # no need to look further
+            break
+    return 1 if total < PARALLEL_MIN_BYTES else max(1, min(cpus, pieces))
+
+
+def check_workers_option(workers: int | None, beam_args: list[str]) -> None:
+    """UsageError when --workers cannot apply (checked before anything is written)."""
+    if workers is None:
+        return
+    if runs_elsewhere(beam_args):
+        raise UsageError("--workers is for the local runner; a cluster runner sizes its workers "
+                         "with its own options (--num_workers, --max_num_workers, ...)")
+    if _told(beam_args):
+        raise UsageError("--workers sets --direct_num_workers and --direct_running_mode; "
+                         "give one or the other")
+
+
+def with_local_workers(beam_args: list[str], workers: int | None, cfg) -> list[str]:
+    """`beam_args` plus the local runner's worker options, unless the run goes to another
+    runner or the Beam options already say how the local runner runs."""
+    if runs_elsewhere(beam_args) or _told(beam_args):
+        return beam_args
+    n = workers if workers is not None else worker_count(
+        cfg.inputs + cfg.validation_inputs, cfg.read.file_format, cfg.split_bytes)
+    if n <= 1:
+        return beam_args
+    return [*beam_args, "--direct_num_workers", str(n),
+            "--direct_running_mode", "multi_processing"]
+
+
+def _told(beam_args: list[str]) -> bool:
+    return bool(option_value(beam_args, "--direct_num_workers")
+                or option_value(beam_args, "--direct_running_mode"))

@@ -1,0 +1,77 @@
+"""Cutting one big JSON Lines file into byte ranges that workers read side by side. Pure Python.
+
+A range starts right after a newline, so no line crosses two ranges, and it knows the number of
+its first line, so every record and dead letter keeps its true source line. Finding the cuts
+takes one sequential pass over the file that only counts newlines (~0.2 s for 400 MB on local
+disk, against ~10 s to process it), so only files large enough to gain from it are cut:
+uncompressed (a compressed stream cannot be entered in the middle) and known to be JSON Lines
+by their extension.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import fsspec
+
+from transforms.readers.formats import COMPRESSION_EXTENSIONS, container_format
+
+SPLIT_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
+SCAN_BLOCK = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    start: int            # offset of the range's first byte: 0 or just after a newline
+    end: int | None       # offset just past its last byte; None = to the end of the file
+    first_line: int       # 1-based line number of its first line
+
+
+def splittable(uri: str, file_format: str | None) -> bool:
+    name = uri.lower()
+    return (not name.endswith(COMPRESSION_EXTENSIONS)
+            and container_format(uri, file_format) == "jsonl")
+
+
+def plan_ranges(uri: str, file_format: str | None = None,
+                split_bytes: int = SPLIT_BYTES) -> list[ByteRange] | None:
+    """The ranges to read `uri` in, or None when it is read whole (small, compressed, not
+    JSON Lines)."""
+    if split_bytes <= 0 or not splittable(uri, file_format):
+        return None
+    fs, path = fsspec.core.url_to_fs(uri)
+    if fs.size(path) < 2 * split_bytes:
+        return None
+    with fs.open(path, "rb") as f:
+        cuts = list(find_cuts(iter(lambda: f.read(SCAN_BLOCK), b""), split_bytes))
+    if not cuts:
+        return None
+    starts = [(0, 1), *cuts]
+    return [ByteRange(start, starts[i + 1][0] if i + 1 < len(starts) else None, line)
+            for i, (start, line) in enumerate(starts)]
+
+
+def find_cuts(blocks: Iterator[bytes], split_bytes: int) -> Iterator[tuple[int, int]]:
+    """(offset, line number) of each cut: the first line start at or after every
+    `split_bytes` from the previous cut. A cut at the very end of the data is not made."""
+    pos, lines, next_cut = 0, 0, split_bytes
+    pending: tuple[int, int] | None = None    # a cut found; made only if data follows it
+    for block in blocks:
+        if pending is not None:
+            yield pending
+            pending = None
+        offset = 0
+        while next_cut <= pos + len(block):
+            newline = block.find(b"\n", max(next_cut - pos - 1, offset))
+            if newline < 0:
+                break
+            cut = pos + newline + 1
+            line = lines + block.count(b"\n", 0, newline + 1) + 1
+            if cut < pos + len(block):
+                yield cut, line
+            else:
+                pending = (cut, line)
+            offset = newline + 1
+            next_cut = cut + split_bytes
+        lines += block.count(b"\n")
+        pos += len(block)
