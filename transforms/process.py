@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from transforms import stats as st
-from transforms.adapters import normalize
+from transforms.adapters import normalizer
 from transforms.jsonl import dumps_line
 from transforms.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
                                 dead_letter)
 from transforms.storage import StorageError, bucket_of
 from transforms.targets import get_target
+from transforms.targets.base import Target
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
 
@@ -41,17 +42,24 @@ class BatchProcessor:
         self.cfg = cfg
         self.target = get_target(cfg.target)
         self.ctx = cfg.target_context()
+        # the media hooks are no-ops on text targets: skip three calls a record there
+        kind = type(self.target)
+        self.has_media = any(getattr(kind, hook) is not getattr(Target, hook) for hook in (
+            "prepare_media", "media_uris", "dataset_facets"))
+        self._normalizers: dict[str, object] = {}
 
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
         accepted, lengths, turn_counts, media, facets = 0, [], [], [], set()
+        normalize = self._normalizer(batch.adapter)
         for item in batch.items:
             if item.error is not None:  # refused while reading
                 self.count_dead(out, batch, item, item.error)
                 continue
             try:
-                split, lines, sizes, turns, uris, record_facets = self._one(batch, item)
+                split, lines, sizes, turns, uris, record_facets = self._one(batch, item,
+                                                                            normalize)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
@@ -79,7 +87,14 @@ class BatchProcessor:
             buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
         return out
 
-    def _one(self, batch, item):
+    def _normalizer(self, adapter: str | None):
+        if adapter is None:
+            return None
+        if adapter not in self._normalizers:
+            self._normalizers[adapter] = normalizer(adapter, self.cfg.adapter)
+        return self._normalizers[adapter]
+
+    def _one(self, batch, item, normalize):
         """(split, lines, lengths, turns, media URIs) for an accepted item; raises RecordError
         with its stage set when the item is refused, StorageError when the store failed.
         (Read errors never get here: raising an error kept in the batch would tie the batch into
@@ -89,25 +104,27 @@ class BatchProcessor:
             if batch.adapter is None:
                 raise RecordError("unknown_format", "no input adapter recognises this file; "
                                   "choose one with --input-format")
-            record = normalize(item.value, batch.adapter, Source(batch.uri, item.line),
-                               self.cfg.adapter)
+            record = normalize(item.value, Source(batch.uri, item.line))
             split = batch.split or (split_of(record.with_id().id, self.cfg.validation_split)
                                     if self.cfg.validation_split > 0 else TRAIN)
             stage = FORMAT
-            record = self.target.prepare_media(record, self.ctx)  # check/upload images; no-op
-            objs = self.target.format(record, self.ctx)
+            target, ctx, has_media = self.target, self.ctx, self.has_media
+            if has_media:
+                record = target.prepare_media(record, ctx)  # check/upload images
+            objs = target.format(record, ctx)
             stage = VALIDATE
             lines, lengths, media, facets = [], [], [], set()
             for obj in objs:
-                size = self.target.measure(obj)
-                problems = self.target.validate(obj, self.ctx, size)  # schema, then limits
+                size = target.measure(obj)
+                problems = target.validate(obj, ctx, size)  # schema, then limits
                 if problems:
                     reason, message = problems[0]
                     raise RecordError(reason, "; ".join(m for _, m in problems), VALIDATE)
                 lines.append(dumps_line(obj))
                 lengths.append(size)
-                media += self.target.media_uris(obj)
-                facets |= self.target.dataset_facets(obj)
+                if has_media:
+                    media += target.media_uris(obj)
+                    facets |= target.dataset_facets(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
             return split, lines, lengths, len(record.turns), media, facets

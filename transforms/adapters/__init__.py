@@ -20,7 +20,7 @@ class AdapterOptions:
 
 
 # The adapter modules come after AdapterOptions; the order below breaks detection ties.
-from typing import Any  # noqa: E402
+from typing import Any, Callable  # noqa: E402
 
 from transforms.adapters import (alpaca, dolly, image_caption, messages,  # noqa: E402
                                  prompt_completion, sharegpt, text)
@@ -31,7 +31,8 @@ ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in (
     messages, sharegpt, alpaca, dolly, prompt_completion, image_caption, text)}
 DETECT_SAMPLE = 20
 
-__all__ = ["ADAPTERS", "Adapter", "AdapterOptions", "adapter_name", "detect", "normalize"]
+__all__ = ["ADAPTERS", "Adapter", "AdapterOptions", "adapter_name", "detect", "normalize",
+           "normalizer"]
 
 
 def adapter_name(name: str) -> str:
@@ -52,19 +53,32 @@ def detect(values: list, opts: AdapterOptions | None = None) -> str | None:
 
 def normalize(value: Any, adapter: str, source: Source,
               opts: AdapterOptions | None = None) -> Record:
+    return normalizer(adapter, opts)(value, source)
+
+
+def normalizer(adapter: str, opts: AdapterOptions | None = None) -> Callable[[Any, Source], Record]:
+    """normalize() with the adapter looked up once: (value, source) → Record, RecordError
+    for a record the adapter refuses (also for an unknown adapter, at the first record)."""
     opts = opts or AdapterOptions()
     spec = ADAPTERS.get(adapter_name(adapter))
-    if spec is None:
+    field_map = opts.field_map
+
+    def unknown(value: Any, source: Source) -> Record:
         raise refuse("unknown_format", f'unknown input format "{adapter}" '
                      f"(known: {', '.join(ADAPTERS)})")
-    try:
-        return spec.normalize(apply_field_map(value, opts.field_map), source, opts)
-    except RecordError as err:
-        err.stage = err.stage or NORMALIZE
-        raise
-    except Exception as exc:  # odd JSON shapes must refuse the record, never crash the run
-        raise refuse("wrong_type", f"{spec.name} record has an unexpected shape "
-                     f"({type(exc).__name__}: {' '.join(str(exc).split())})") from exc
+
+    def run(value: Any, source: Source) -> Record:
+        try:
+            return spec.normalize(apply_field_map(value, field_map) if field_map else value,
+                                  source, opts)
+        except RecordError as err:
+            err.stage = err.stage or NORMALIZE
+            raise
+        except Exception as exc:  # odd JSON shapes must refuse the record, never crash the run
+            raise refuse("wrong_type", f"{spec.name} record has an unexpected shape "
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())})") from exc
+
+    return unknown if spec is None else run
 
 
 def apply_field_map(value: Any, field_map: dict[str, str]) -> Any:

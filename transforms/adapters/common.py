@@ -33,7 +33,7 @@ def require_dict(value: Any, adapter: Adapter) -> dict:
     if not isinstance(value, dict):
         raise refuse("wrong_type", f"record is {type_name(value)}, not an object "
                      f"({adapter.name} records are objects)")
-    if not any(key in value for key in adapter.keys):
+    if value.keys().isdisjoint(adapter.keys):
         found = ", ".join(list(map(str, value))[:8]) or "none"
         raise refuse("unknown_format", f"record has none of the {adapter.name} fields "
                      f"({', '.join(adapter.keys)}); its keys: {found}")

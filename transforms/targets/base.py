@@ -61,9 +61,8 @@ class Target:
     def validate(self, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
         """Schema problems first; the length limits only for an object that has the schema.
         size: measure(obj), when the caller has it already."""
-        from transforms.targets import check_limits  # the registry module imports this one
         problems = self.check(obj, ctx)
-        return problems or check_limits(self, obj, ctx, size)
+        return problems or _check_limits()(self, obj, ctx, size)
 
     def check(self, obj, ctx) -> list[tuple[str, str]]:
         raise NotImplementedError
@@ -93,6 +92,18 @@ class Target:
             return [("invalid_record",
                      f"the line holds a JSON {type(obj).__name__}, not an object")]
         return self.validate(obj, ctx)
+
+
+def _check_limits():
+    # the registry module imports this one, so its check_limits is looked up at first use
+    global _CHECK_LIMITS
+    if _CHECK_LIMITS is None:
+        from transforms.targets import check_limits
+        _CHECK_LIMITS = check_limits
+    return _CHECK_LIMITS
+
+
+_CHECK_LIMITS = None
 
 
 def _string_length(value, key: str | None = None) -> int:
@@ -127,7 +138,7 @@ def split_system(record: Record) -> tuple[str | None, list[tuple[str, str]]]:
 
 
 def has_instruction_fields(record: Record) -> bool:
-    return any(name in record.fields for name in INSTRUCTION_FIELDS)
+    return not record.fields.keys().isdisjoint(INSTRUCTION_FIELDS)
 
 
 def instruction_prompt(instruction: str, context: str) -> str:
@@ -159,6 +170,9 @@ def require_string(value, name: str) -> str:
 def exact_keys(obj, expected: set[str], optional: set[str] = frozenset()) -> list[tuple[str, str]]:
     if not isinstance(obj, dict):
         return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+    keys = obj.keys()
+    if keys == expected or (optional and expected <= keys <= expected | optional):
+        return []   # the usual case, without building sets and sorted lists
     problems = []
     extra = sorted(set(obj) - expected - optional)
     missing = sorted(expected - set(obj))
