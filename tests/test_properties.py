@@ -99,3 +99,20 @@ def test_any_text_round_trips_on_one_line(text):
     assert orjson.loads(line) == {"t": text}
     assert b"\n" not in line and b"\r" not in line
     assert len(line.decode().splitlines()) == 1   # U+2028, U+2029, U+0085 are escaped too
+
+
+separator_text = st.text(alphabet=st.sampled_from(["a", "é", "\u2028", "\u2029", "\x85", "\u201c",
+                                                   "\n", '"', "\\"]), max_size=12) | st.text()
+nested_with_separators = st.recursive(
+    st.none() | st.integers() | separator_text,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(separator_text, children, max_size=4),
+    max_leaves=12)
+
+
+@SETTINGS
+@given(nested_with_separators)
+def test_separators_are_escaped_wherever_they_are_in_any_shape(value):
+    line = dumps_line(value)
+    assert orjson.loads(line) == value
+    assert not any(sep.encode() in line for sep in ("\u2028", "\u2029", "\x85"))

