@@ -78,7 +78,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
     p.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
                    help="larger raw records are dead letters (default 16 MiB)")
-    p.add_argument("--batch-size", type=int, default=4096, help=argparse.SUPPRESS)
+    p.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)   # default: batch_size_for()
     p.add_argument("--split-bytes", type=int, default=SPLIT_BYTES, help=argparse.SUPPRESS)
     p.add_argument("--workers", type=int, metavar="N",
                    help="local runner only: worker processes (default: one per CPU when the "
@@ -165,6 +165,14 @@ def check_uris(args) -> None:
             raise UsageError(f"--image-uri-prefix {prefix}: not an s3://bucket/folder URI")
 
 
+def batch_size_for(output: str) -> int:
+    """Records per batch. Each batch writes its own part file(s): on local disk that is cheap,
+    and small batches keep each worker's memory low (measured: 4,096 → 1,024 took ~30 MiB off
+    each local worker process at no cost in time); on S3 a part is a PUT request of tens of
+    milliseconds, so batches stay larger there."""
+    return 4096 if "://" in output and not output.startswith("file://") else 1024
+
+
 def endpoint_of(args) -> str | None:
     """--s3-endpoint-url, else the one in this machine's environment: recorded in the RunConfig
     so remote workers, whose environment may differ, use the same store."""
@@ -243,7 +251,8 @@ def build_config(args, before_expand=None) -> RunConfig:
         repair=repair, validation_split=args.validation_split, num_shards=args.num_shards,
         chars_per_token=args.chars_per_token, token_margin=args.token_margin,
         max_tokens=args.max_tokens, chunk_chars=args.chunk_chars,
-        sample_to_quota=args.sample_to_quota, batch_size=args.batch_size,
+        sample_to_quota=args.sample_to_quota,
+        batch_size=args.batch_size or batch_size_for(args.output),
         split_bytes=args.split_bytes,
         max_dead_letter_ratio=args.max_dead_letter_ratio,
         run_id=uuid.uuid4().hex[:12], s3_endpoint_url=endpoint_of(args),
