@@ -104,7 +104,7 @@ def test_any_text_round_trips_on_one_line(text):
 separator_text = st.text(alphabet=st.sampled_from(["a", "é", "\u2028", "\u2029", "\x85", "\u201c",
                                                    "\n", '"', "\\"]), max_size=12) | st.text()
 nested_with_separators = st.recursive(
-    st.none() | st.integers() | separator_text,
+    st.none() | st.integers(-2**63, 2**63 - 1) | separator_text,
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(separator_text, children, max_size=4),
     max_leaves=12)

@@ -2,6 +2,7 @@
 the fields template.json's placeholders name, written as shards beside template.json."""
 from __future__ import annotations
 
+import functools
 import string
 
 import orjson
@@ -40,10 +41,15 @@ def parse_template(text: str) -> dict:
 
 def placeholders(template: dict) -> list[str]:
     """The placeholder names of the prompt then the completion, each once, in order."""
+    return list(_placeholders(template["prompt"], template["completion"]))
+
+
+@functools.lru_cache(maxsize=16)   # asked twice a record; parsing the template each time cost
+def _placeholders(prompt: str, completion: str) -> tuple[str, ...]:   # ~30% of the record's work
     names: list[str] = []
-    for key in ("prompt", "completion"):
-        names += [name for name in _placeholders_of(template[key], key) if name not in names]
-    return names
+    for key, text in (("prompt", prompt), ("completion", completion)):
+        names += [name for name in _placeholders_of(text, key) if name not in names]
+    return tuple(names)
 
 
 def _placeholders_of(text: str, key: str) -> list[str]:
@@ -94,7 +100,7 @@ class SagemakerInstruction(Target):
             if value is not None:
                 fields.setdefault(name, value)
         obj = {}
-        for name in placeholders(template):
+        for name in _placeholders(template["prompt"], template["completion"]):
             field = ctx.placeholder_map.get(name, name)
             canonical = ALIASES.get(field, field)
             for value in (fields.get(field), derived.get(field),
@@ -115,7 +121,8 @@ class SagemakerInstruction(Target):
     def check(self, obj, ctx):
         if not isinstance(obj, dict):
             return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
-        names = placeholders(ctx.template or DEFAULT_TEMPLATE)
+        template = ctx.template or DEFAULT_TEMPLATE
+        names = _placeholders(template["prompt"], template["completion"])
         return [("template_field", f"template placeholder {{{name}}} has no string value "
                                    f"in the record") for name in names
                 if not isinstance(obj.get(name), str)]
