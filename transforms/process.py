@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from transforms import stats as st
 from transforms.adapters import normalizer
 from transforms.jsonl import dumps_line
+from transforms.fast_lanes import lane_for
 from transforms.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
-                                dead_letter)
+                                content_id, dead_letter)
 from transforms.storage import StorageError, bucket_of
 from transforms.targets import get_target
 from transforms.targets.base import Target
@@ -38,8 +39,9 @@ def split_of(record_id: str, fraction: float) -> str:
 class BatchProcessor:
     """Holds what is costly to build once per worker (target, context); call it per batch."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, fast_lanes: bool = True):
         self.cfg = cfg
+        self.fast_lanes = fast_lanes   # off only to compare them with the general path
         self.target = get_target(cfg.target)
         self.ctx = cfg.target_context()
         # the media hooks are no-ops on text targets: skip three calls a record there
@@ -47,15 +49,29 @@ class BatchProcessor:
         self.has_media = any(getattr(kind, hook) is not getattr(Target, hook) for hook in (
             "prepare_media", "media_uris", "dataset_facets"))
         self._normalizers: dict[str, object] = {}
+        self._lanes: dict[str | None, object] = {}
 
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
         accepted, lengths, turn_counts, media, facets = 0, [], [], [], set()
         normalize = self._normalizer(batch.adapter)
+        lane = self._lane(batch.adapter)
+        fraction = self.cfg.validation_split
         for item in batch.items:
             if item.error is not None:  # refused while reading
                 self.count_dead(out, batch, item, item.error)
+                continue
+            taken = lane(item.value) if lane is not None else None
+            if taken is not None:   # the plain case, as the general path would write it
+                obj, size, content = taken
+                split = batch.split or (split_of(content_id(content), fraction)
+                                        if fraction > 0 else TRAIN)
+                accepted += 1
+                out.lines.setdefault(split, []).append(dumps_line(obj))
+                out.sources.setdefault(split, []).append(item.line)
+                lengths.append(size)
+                turn_counts.append(len(content[1]))
                 continue
             try:
                 split, lines, sizes, turns, uris, record_facets = self._one(batch, item,
@@ -86,6 +102,13 @@ class BatchProcessor:
             buckets = stats.setdefault("media_buckets", {})
             buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
         return out
+
+    def _lane(self, adapter: str | None):
+        if not self.fast_lanes:
+            return None
+        if adapter not in self._lanes:
+            self._lanes[adapter] = lane_for(adapter, self.target, self.cfg, self.ctx)
+        return self._lanes[adapter]
 
     def _normalizer(self, adapter: str | None):
         if adapter is None:

@@ -109,17 +109,22 @@ class Record:
     fields: dict[str, Any] = field(default_factory=dict)
     id: str = ""
 
-    def content_key(self) -> bytes:
+    def content(self) -> list:
+        """What identifies the record: its text, not where it came from."""
         context = self.fields.get("context")
         if context is not None and not isinstance(context, str):
             context = str(context)  # any scalar a source gave (orjson refuses big integers)
-        return orjson.dumps([self.system, self.turns, self.text, self.image, self.caption,
-                             context])
+        return [self.system, self.turns, self.text, self.image, self.caption, context]
 
     def with_id(self) -> "Record":
         """Sets a stable id from the content, so splits do not move when files are renamed."""
-        self.id = hashlib.blake2b(self.content_key(), digest_size=10).hexdigest()
+        self.id = content_id(self.content())
         return self
+
+
+def content_id(content: list) -> str:
+    """The record id of Record.content(): a short hex digest."""
+    return hashlib.blake2b(orjson.dumps(content), digest_size=10).hexdigest()
 
 
 def truncate_raw(raw: Any, limit: int = 2048) -> str | None:

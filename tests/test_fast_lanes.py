@@ -1,0 +1,98 @@
+"""transforms/fast_lanes.py: a lane takes only records the general path would accept, and writes
+them byte for byte as the general path does. Checked by running the same batches through
+BatchProcessor with and without lanes and comparing everything it outputs."""
+from __future__ import annotations
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from transforms.batching import Batch
+from transforms.config import RunConfig
+from transforms.fast_lanes import lane_for
+from transforms.process import BatchProcessor
+from transforms.readers import RawItem, read_items
+from transforms.targets import get_target
+
+from tests.conftest import SAMPLES
+
+PAIRS = [(adapter, target) for adapter in ("alpaca", "dolly")
+         for target in ("bedrock-text", "sagemaker-instruction")]
+OPTIONS = [{}, {"validation_split": 0.5}, {"max_tokens": 6, "chars_per_token": 2.0},
+           {"model": "titan-text-lite"}]
+
+texts = st.sampled_from(["", " ", "\n", "Question", "  padded  ", "é ü", "a\u2028b",
+                         "x" * 40]) | st.text(max_size=20)
+field_values = texts | st.none() | st.integers(-5, 5) | st.booleans() | st.lists(texts,
+                                                                                  max_size=2)
+KEYS = ["instruction", "input", "output", "context", "response", "system", "history",
+        "category", "text"]
+# near the plain case (so the lanes take many of them) and anything else
+nearly_plain = st.fixed_dictionaries(
+    {"instruction": texts, "output": texts, "response": texts},
+    optional={"input": texts | st.none() | st.integers(0, 3), "context": texts | st.none(),
+              "system": st.none() | texts, "history": st.none() | st.just([]),
+              "category": field_values})
+records = nearly_plain | st.dictionaries(st.sampled_from(KEYS), field_values, max_size=6) | \
+    st.sampled_from([[], "a string", 3, None])
+
+
+def both_ways(items, adapter, target, **options):
+    cfg = RunConfig(target=target, output="mem://out", **options)
+    batch = Batch(0, 0, "mem://in/a.jsonl", None, adapter, list(items))
+    fast = BatchProcessor(cfg)(batch)
+    general = BatchProcessor(cfg, fast_lanes=False)(batch)
+    return fast, general
+
+
+def same(fast, general):
+    assert fast.lines == general.lines
+    assert fast.sources == general.sources
+    assert fast.stats == general.stats
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(records, min_size=1, max_size=8), pair=st.sampled_from(PAIRS),
+       options=st.sampled_from(OPTIONS))
+def test_with_or_without_lanes_every_output_is_the_same(values, pair, options):
+    items = [RawItem(i + 1, v, raw=orjson.dumps(v)) for i, v in enumerate(values)]
+    same(*both_ways(items, *pair, **options))
+
+
+def plain(i: int, adapter: str) -> dict:
+    context, response = ("input", "output") if adapter == "alpaca" else ("context", "response")
+    return {"instruction": f"Question {i}", context: "" if i % 2 else f"ctx {i}",
+            response: f"Answer {i}"}
+
+
+def test_plain_records_take_the_lane():
+    for adapter, target in PAIRS:
+        cfg = RunConfig(target=target, output="mem://out")
+        t = get_target(target)
+        lane = lane_for(adapter, t, cfg, cfg.target_context())
+        assert lane is not None, (adapter, target)
+        assert all(lane(plain(i, adapter)) is not None for i in range(5))
+        assert lane({"instruction": "q", "system": "be brief", "output": "a",
+                     "response": "a"}) is None   # a system prompt: the general path
+
+
+def test_no_lane_where_options_change_the_rules():
+    t = get_target("sagemaker-instruction")
+    custom = RunConfig(target="sagemaker-instruction", output="o",
+                       template={"prompt": "{instruction}", "completion": "{response}"})
+    assert lane_for("alpaca", t, custom, custom.target_context()) is None
+    mapped = RunConfig(target="bedrock-text", output="o")
+    mapped.adapter.field_map = {"instruction": "question"}
+    assert lane_for("alpaca", get_target("bedrock-text"), mapped,
+                    mapped.target_context()) is None
+    chat = RunConfig(target="bedrock-multi-turn", output="o")
+    assert lane_for("messages", get_target("bedrock-multi-turn"), chat,
+                    chat.target_context()) is None
+
+
+def test_the_sample_corpus_comes_out_the_same():
+    items = list(read_items(str(SAMPLES / "alpaca_sample.jsonl")))
+    for target in ("bedrock-text", "sagemaker-instruction"):
+        fast, general = both_ways(items, "alpaca", target, validation_split=0.1)
+        same(fast, general)
+        assert len(fast.lines["train"]) > 50
