@@ -51,10 +51,33 @@ def same(fast, general):
     assert fast.stats == general.stats
 
 
+roles = st.sampled_from(["user", "assistant", "system", "User", "tool", 3])
+message = st.fixed_dictionaries({"role": roles, "content": texts},
+                                optional={"name": texts}) | st.just(
+    {"role": "user", "content": [{"type": "text", "text": "hi"}]}) | texts
+exchange = st.lists(st.tuples(texts, texts), min_size=1, max_size=3).map(
+    lambda pairs: [{"role": r, "content": c} for u, a in pairs
+                   for r, c in (("user", u or "q"), ("assistant", a or "a"))])
+chats = st.fixed_dictionaries(
+    {"messages": exchange | st.lists(message, max_size=5)},
+    optional={"system": texts | st.none() | st.just([{"text": "sys"}]),
+              "images": st.none() | st.just([]) | st.just(["a.png"]),
+              "context": texts, "category": field_values})
+CHAT_PAIRS = [("messages", "bedrock-multi-turn"), ("messages", "bedrock-single-turn")]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.lists(records, min_size=1, max_size=8), pair=st.sampled_from(PAIRS),
        options=st.sampled_from(OPTIONS))
 def test_with_or_without_lanes_every_output_is_the_same(values, pair, options):
+    items = [RawItem(i + 1, v, raw=orjson.dumps(v)) for i, v in enumerate(values)]
+    same(*both_ways(items, *pair, **options))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(chats, min_size=1, max_size=6), pair=st.sampled_from(CHAT_PAIRS),
+       options=st.sampled_from(OPTIONS[:3] + [{"model": "claude-3-haiku"}]))
+def test_chat_records_come_out_the_same_with_or_without_lanes(values, pair, options):
     items = [RawItem(i + 1, v, raw=orjson.dumps(v)) for i, v in enumerate(values)]
     same(*both_ways(items, *pair, **options))
 
@@ -85,9 +108,18 @@ def test_no_lane_where_options_change_the_rules():
     mapped.adapter.field_map = {"instruction": "question"}
     assert lane_for("alpaca", get_target("bedrock-text"), mapped,
                     mapped.target_context()) is None
-    chat = RunConfig(target="bedrock-multi-turn", output="o")
-    assert lane_for("messages", get_target("bedrock-multi-turn"), chat,
+    chat = RunConfig(target="bedrock-conversation", output="o")
+    assert lane_for("messages", get_target("bedrock-conversation"), chat,
                     chat.target_context()) is None
+
+
+def test_plain_chats_take_the_lane():
+    cfg = RunConfig(target="bedrock-multi-turn", output="mem://out")
+    lane = lane_for("messages", get_target("bedrock-multi-turn"), cfg, cfg.target_context())
+    chat = {"system": "Be brief.", "messages": [{"role": "user", "content": "hi"},
+                                                 {"role": "assistant", "content": "hello"}]}
+    assert lane(chat) is not None
+    assert lane({**chat, "messages": chat["messages"][::-1]}) is None   # assistant first
 
 
 def test_the_sample_corpus_comes_out_the_same():
@@ -96,3 +128,7 @@ def test_the_sample_corpus_comes_out_the_same():
         fast, general = both_ways(items, "alpaca", target, validation_split=0.1)
         same(fast, general)
         assert len(fast.lines["train"]) > 50
+    items = list(read_items(str(SAMPLES / "chat_sample.jsonl")))
+    fast, general = both_ways(items, "messages", "bedrock-multi-turn", validation_split=0.2)
+    same(fast, general)
+    assert fast.lines["train"]

@@ -23,12 +23,18 @@ Lane = Callable[[Any], "tuple[dict, int, list] | None"]
 # the adapters built by adapters.common.instruction_adapter: (context key, response key)
 INSTRUCTION_ADAPTERS = {"alpaca": ("input", "output"), "dolly": ("context", "response")}
 _PLAIN_KEYS = ("system", "history")    # present and not null → the general path
+# Bedrock messaging targets: how many turns they take (None: any even number from 2)
+CHAT_TARGETS = {"bedrock-multi-turn": None, "bedrock-single-turn": 2}
 
 
 def lane_for(adapter: str | None, target, cfg, ctx) -> Lane | None:
     """The lane for this adapter, target and options, or None (the general path for all)."""
-    # (a --model only sets the length limits of these two targets, which the lane checks)
-    if adapter not in INSTRUCTION_ADAPTERS or cfg.adapter.field_map:
+    # (a --model only sets the length limits of these targets, which the lanes check)
+    if cfg.adapter.field_map:
+        return None
+    if adapter == "messages" and target.name in CHAT_TARGETS:
+        return _chat_lane(CHAT_TARGETS[target.name], target, ctx)
+    if adapter not in INSTRUCTION_ADAPTERS:
         return None
     context_key, response_key = INSTRUCTION_ADAPTERS[adapter]
     if target.name == "bedrock-text":
@@ -81,5 +87,44 @@ def _instruction_lane(context_key: str, response_key: str, shape, target, ctx) -
             instruction + "\n\n" + context
         return obj, size, [None, [("user", user), ("assistant", response)], None, None, None,
                            context]
+
+    return lane
+
+
+def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
+    """{"system"?: str, "messages": [{"role": "user"|"assistant", "content": str}, ...]}: user
+    first, alternating, assistant last, every content non-blank → Bedrock messaging."""
+    limits = ctx.max_chars is not None or ctx.min_chars is not None
+
+    def lane(value: Any):
+        if type(value) is not dict:
+            return None
+        messages = value.get("messages")
+        system = value.get("system")
+        if type(messages) is not list or len(messages) < 2 or len(messages) % 2 or (
+                turn_count is not None and len(messages) != turn_count) or not (
+                system is None or type(system) is str) or value.get("images") is not None \
+                or "context" in value:   # a scalar "context" would join the record's id
+            return None
+        turns, out, size = [], [], 0
+        expected = "user"
+        for message in messages:
+            if type(message) is not dict:
+                return None
+            content = message.get("content")
+            if message.get("role") != expected or type(content) is not str or not content \
+                    or content.isspace():
+                return None
+            turns.append((expected, content))
+            out.append({"role": expected, "content": content})
+            size += len(content)
+            expected = "assistant" if expected == "user" else "user"
+        system = system or None              # the adapter keeps a blank system, as None if ""
+        written = system if system is not None and system.strip() else None  # target: no blank
+        obj = {"system": written, "messages": out} if written else {"messages": out}
+        size += len(written) if written else 0
+        if limits and check_limits(target, obj, ctx, size):
+            return None
+        return obj, size, [system, turns, None, None, None, None]
 
     return lane
