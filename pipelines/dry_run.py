@@ -6,7 +6,6 @@ BatchProcessor in this process (no Beam), and the plan is printed: inputs with t
 adapter, target and model limits, the files the run would write, and what the sample gave."""
 from __future__ import annotations
 
-import dataclasses
 import sys
 
 from transforms import claim, storage
@@ -93,7 +92,6 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     processor = BatchProcessor(cfg)
     checks_media = type(processor.target).prepare_media is not Target.prepare_media
     processor.target = no_media = _NoMedia(processor.target)
-    sample_cfg = dataclasses.replace(cfg, batch_size=SAMPLE_RECORDS)
     files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
                                                     for uri in cfg.validation_inputs]
     total = st.new_stats()
@@ -104,7 +102,7 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         if index >= SAMPLE_FILES:
             print(f"  {uri}  (not sampled)", file=out)
             continue
-        batches = iter_batches(ReadTask(index, uri, split), sample_cfg)
+        batches = iter_batches(ReadTask(index, uri, split), cfg, SAMPLE_RECORDS)
         batch = next(batches, None)
         batches.close()
         if batch is None:

@@ -270,3 +270,17 @@ def test_build_with_nothing_accepted_fails_without_success(tmp_path):
     report, _ = check_dataset(out)
     assert report["status"] == "failed" and not (out / "_SUCCESS").exists()
     assert report["dead_letter_records"] == 3 and not (out / "train").exists()
+
+
+def test_batches_of_big_records_hold_fewer_records(tmp_path):
+    """A batch holds about batch_size KiB: records of ~4 KiB come 4 times fewer a batch."""
+    big = write_jsonl(tmp_path / "big.jsonl",
+                      [{"instruction": f"Q {i}", "input": "x" * 4000, "output": "A"}
+                       for i in range(100)])
+    cfg = RunConfig(target="bedrock-text", output="unused", batch_size=40)
+    sizes = [len(b.items) for b in iter_batches(ReadTask(0, big, None), cfg)]
+    assert sizes == [10] * 10
+    small = write_jsonl(tmp_path / "small.jsonl", [alpaca(i) for i in range(1, 101)])
+    assert [len(b.items) for b in iter_batches(ReadTask(0, small, None), cfg)] == [40, 40, 20]
+    assert [len(b.items) for b in iter_batches(ReadTask(0, big, None), cfg, 30)] == [
+        30, 30, 30, 10]                            # an exact size when asked (dry run)

@@ -11,9 +11,14 @@ from dataclasses import dataclass, field
 from itertools import chain, count, islice
 from typing import Iterator
 
+import orjson
+
 from transforms.adapters import DETECT_SAMPLE, detect  # one sample size for detection
 from transforms.readers import RawItem, read_items
 from transforms.splitting import ByteRange, plan_ranges
+
+
+RECORD_BYTES = 1024   # the record size batch_size is meant for
 
 
 @dataclass(slots=True)
@@ -60,19 +65,31 @@ def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTa
             for i, r in enumerate(ranges)]
 
 
+def batch_records(head: list[RawItem], batch_size: int) -> int:
+    """Records per batch: batch_size, or fewer when the first records average over
+    RECORD_BYTES, so a batch holds about batch_size × RECORD_BYTES of input and a worker's
+    memory stays flat whatever the records' size (measured: 1,024 chat records of ~2 kB took
+    ~20 MiB more per worker than 1,024 Alpaca records of ~0.6 kB)."""
+    values = [item.value for item in head if item.error is None]
+    if not values:
+        return batch_size
+    average = sum(len(orjson.dumps(v, default=str)) for v in values) / len(values)
+    return max(1, min(batch_size, int(batch_size * RECORD_BYTES / max(average, 1))))
+
+
 def choose_adapter(head: list[RawItem], cfg) -> str | None:
     return cfg.input_format or detect([i.value for i in head if i.error is None], cfg.adapter)
 
 
-def iter_batches(task: ReadTask, cfg) -> Iterator[Batch]:
+def iter_batches(task: ReadTask, cfg, size: int | None = None) -> Iterator[Batch]:
+    """Batches of `size` records, or by default of batch_records()."""
     items = iter(read_items(task.uri, cfg.read, task.part))
-    adapter = task.adapter
-    if adapter is None:
-        head = list(islice(items, DETECT_SAMPLE))
-        adapter = choose_adapter(head, cfg)
-        items = chain(head, items)  # the items read for detection are the first records too
+    head = list(islice(items, DETECT_SAMPLE))
+    adapter = task.adapter or choose_adapter(head, cfg)
+    size = size or batch_records(head, cfg.batch_size)
+    items = chain(head, items)  # the items read for detection are the first records too
     for batch_index in count():
-        pending = list(islice(items, cfg.batch_size))
+        pending = list(islice(items, size))
         if not pending:
             return
         yield Batch(task.file_index, batch_index, task.uri, task.split, adapter, pending,
