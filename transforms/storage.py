@@ -34,6 +34,7 @@ import io
 import os
 import sys
 import re
+import shutil
 from contextlib import contextmanager
 
 import fsspec
@@ -53,9 +54,21 @@ def join(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
 
 
+def local_path(uri: str) -> str | None:
+    """The path of a local file URI (a plain path or file://...), else None. Local files are
+    opened with Python's own open(): through fsspec an open cost ~0.35 ms, which a run pays
+    for every part file (a few µs a record)."""
+    if uri.startswith("file://"):
+        return uri[len("file://"):]
+    return None if "://" in uri or "::" in uri else uri
+
+
 def open_read(uri: str):
     """A buffered binary reader: reading lines straight from an s3fs file was measured ~500x
     slower than through io.BufferedReader."""
+    path = local_path(uri)
+    if path is not None:
+        return open(path, "rb", buffering=BUFFER)
     f = fsspec.open(uri, "rb").open()
     return f if isinstance(f, io.BufferedReader) else io.BufferedReader(f, BUFFER)
 
@@ -63,15 +76,13 @@ def open_read(uri: str):
 def open_write(uri: str, exclusive: bool = False):
     """A binary writer; local parent folders are made (object stores have none to make).
     exclusive: fail with FileExistsError when the file exists (If-None-Match on S3)."""
+    mode = "xb" if exclusive else "wb"
+    path = local_path(uri)
+    if path is not None:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        return open(path, mode, buffering=BUFFER)
     fs, path = filesystem(uri)
-    if _is_local(fs):
-        fs.makedirs(fs._parent(path), exist_ok=True)
-    return fs.open(path, "xb" if exclusive else "wb")
-
-
-def _is_local(fs) -> bool:
-    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
-    return "file" in protocols or "local" in protocols
+    return fs.open(path, mode)
 
 
 def write_bytes(uri: str, data: bytes) -> None:
@@ -92,6 +103,13 @@ def is_empty_or_missing(uri: str) -> bool:
 
 
 def remove_tree(uri: str) -> None:
+    path = local_path(uri)
+    if path is not None:   # (fsspec's rm walks the tree in Python: ~2 s for 10k part files)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+        return
     fs, path = filesystem(uri)
     if fs.exists(path):
         fs.rm(path, recursive=True)
