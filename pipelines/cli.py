@@ -15,7 +15,7 @@ from pipelines.options import (UsageError, add_run_arguments, build_config, desc
 from pipelines.job_spec import expand_config
 from pipelines.local_workers import check_workers_option, with_local_workers
 from pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
-                                     refuse_beam_options)
+                                     refuse_beam_options, runs_elsewhere)
 from pipelines.worker_logs import workers_log_to_file
 from transforms import claim, progress, storage
 from transforms.targets import get_target
@@ -144,6 +144,8 @@ def _launch(args, beam_args: list[str]) -> int:
     if not claim.claim(cfg.output, cfg.run_id):
         raise UsageError(busy)
     cfg.claimed = True
+    cfg.drop_copied_parts = not runs_elsewhere(beam_args) and \
+        storage.local_path(cfg.output) is not None
 
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions

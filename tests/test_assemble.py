@@ -2,6 +2,7 @@
 
 Pure Python over the local filesystem (tmp_path); the parts are made from real processed batches."""
 import hashlib
+import os
 import random
 
 import orjson
@@ -9,6 +10,7 @@ import pytest
 
 from transforms import models
 from transforms import stats as st
+from transforms import assemble as assemble_module
 from transforms.assemble import assemble, temp_root, write_part
 from transforms.batching import Batch
 from transforms.config import RunConfig
@@ -152,6 +154,44 @@ def test_the_same_parts_give_byte_identical_outputs(tmp_path):
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes()
                         for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
+
+
+def test_dropping_parts_as_they_are_copied_changes_nothing_but_when_they_go(tmp_path):
+    outputs, opened = [], []
+    for drop in (False, True):
+        cfg = make_cfg(tmp_path / str(drop), target="sagemaker-instruction", num_shards=2,
+                       validation_split=0.3, sample_to_quota=True)   # .src files too
+        cfg.drop_copied_parts = drop
+        parts, stats = build_parts(cfg, [(0, i, alpaca_items(10 * i + 1, 10)) for i in range(4)])
+        assert all(os.path.exists(p.uri) for p in parts)
+        real_open_read = assemble_module.open_read
+
+        def spying_open_read(uri, _real=real_open_read):
+            # when a part is opened, every part before it in the same kind is gone already
+            before = [p for p in parts if p.kind == kind_of(uri) and p.key < key_of(uri)]
+            opened.append((drop, all(os.path.exists(p.uri) != drop for p in before)))
+            return _real(uri)
+
+        assemble_module.open_read = spying_open_read
+        try:
+            assemble(cfg, parts, stats, {})
+        finally:
+            assemble_module.open_read = real_open_read
+        out = tmp_path / str(drop) / "out"
+        outputs.append({p.relative_to(out).as_posix(): p.read_bytes()
+                        for p in sorted(out.rglob("*")) if p.is_file() and p.name != "report.html"
+                        and p.name != "manifest.json" and p.name != "report.json"})
+        assert not (out / "_temporary").exists()
+    assert outputs[0] == outputs[1]
+    assert opened and all(ok for _, ok in opened)
+
+
+def kind_of(uri: str) -> str:
+    return uri.split("/")[-2]
+
+
+def key_of(uri: str) -> str:
+    return uri.split("/")[-1].split(".")[0]
 
 
 def test_shards_are_balanced_to_one_line(tmp_path):

@@ -40,6 +40,10 @@ class RunConfig:
                                            # takes those from each machine's environment)
     image_uri_prefix: str | None = None    # s3:// folder that local images are uploaded under
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
+    # delete each part file as soon as assembling has copied it: only where no runner retries
+    # the assembly (the local runner fails the run instead), and only on local disk, where the
+    # parts' unwritten pages otherwise compete with the dataset's own for the disk
+    drop_copied_parts: bool = False
 
     def max_tokens_per_record(self) -> int | None:
         if self.max_tokens is not None:
