@@ -67,21 +67,19 @@ def read_items(uri: str, opts: ReadOptions | None = None,
     opts = opts or ReadOptions()
     if opts.text_unit not in TEXT_UNITS:
         raise ValueError(f"text_unit must be one of {TEXT_UNITS}, not {opts.text_unit!r}")
-    count, last_line = 0, 0
+    item = None   # the last item given (readers give lines in increasing order)
     try:
         for item in (_read_items(uri, opts) if part is None else _read_range(uri, opts, part)):
-            count += 1
-            last_line = max(last_line, item.line)
             yield item
     except Exception as exc:  # unopenable or cut short (EOFError, zlib.error, OSError...)
         storage_failure = failure(exc, uri)
         if storage_failure:  # the store failed (connection, credentials), not the file: stop
             raise StorageError(storage_failure) from exc
         first = part.first_line if part is not None else 0
-        yield read_error(last_line + 1 if count else first, "unreadable_file",
+        yield read_error(item.line + 1 if item is not None else first, "unreadable_file",
                          f"unreadable file: {type(exc).__name__}: {one_line(exc)}")
         return
-    if count == 0 and part is None:
+    if item is None and part is None:
         yield read_error(0, "empty_file", "empty file: no record found")
 
 

@@ -16,12 +16,13 @@ def read_jsonl(stream: BinaryIO, opts: ReadOptions, first_line: int = 1,
     """The lines of `stream` from where it stands; with `length`, only that many bytes (a
     range of a split file, which starts at line `first_line` and ends after a newline)."""
     limit = opts.max_record_bytes
+    # limit + 1 bytes: a line that fills them without its newline is over the limit, and a
+    # huge line never costs more memory than that.
+    readline, most, loads = stream.readline, limit + 1, orjson.loads   # (per line: no lookups)
     line_no = first_line - 1
     consumed = 0
     while length is None or consumed < length:
-        # limit + 1 bytes: a line that fills them without its newline is over the limit, and a
-        # huge line never costs more memory than that.
-        line = stream.readline(limit + 1)
+        line = readline(most)
         if not line:
             return
         consumed += len(line)
@@ -37,7 +38,7 @@ def read_jsonl(stream: BinaryIO, opts: ReadOptions, first_line: int = 1,
         if line.isspace():   # (not strip(): that copies every line)
             continue
         try:   # the common case inline: a function call a line is a visible share of the cost
-            value = orjson.loads(line)
+            value = loads(line)
         except orjson.JSONDecodeError:
             yield parse_line(line, line_no)
             continue
