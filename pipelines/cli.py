@@ -13,7 +13,8 @@ import orjson
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
 from pipelines.job_spec import expand_config
-from pipelines.local_workers import check_workers_option, with_local_workers
+from pipelines.local_workers import (check_workers_option, with_local_workers,
+                                     worker_environment)
 from pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from pipelines.worker_logs import workers_log_to_file
@@ -160,7 +161,8 @@ def _launch(args, beam_args: list[str]) -> int:
     worker_log = None
     try:
         with workers_log_to_file(worker_processes and not args.verbose) as worker_log, \
-                _progress(args, cfg), beam.Pipeline(options=options) as p:
+                worker_environment(worker_processes), _progress(args, cfg), \
+                beam.Pipeline(options=options) as p:
             build(p, cfg, describe(cfg))
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:

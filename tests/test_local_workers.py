@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from pipelines.local_workers import (PARALLEL_MIN_BYTES, check_workers_option, with_local_workers,
-                                     worker_count)
+                                     worker_count, worker_environment)
 from pipelines.options import UsageError
 from transforms import progress
 from transforms.config import RunConfig
@@ -122,3 +122,16 @@ def test_two_worker_processes_write_exactly_what_one_process_writes(tmp_path):
         i for i in range(1, 3001) if (i % 37 == 0) or (i % 43 == 0 and i % 41))
     written = sum(len(read_jsonl(p)) for p in (tmp_path / "two").glob("*/part-*.jsonl"))
     assert written == n_in - bad_json - too_large
+
+
+def test_worker_environment_is_set_for_the_run_only_and_never_over_the_users(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    with worker_environment(True):
+        assert os.environ["MALLOC_ARENA_MAX"] == "2"
+    assert "MALLOC_ARENA_MAX" not in os.environ
+    with worker_environment(False):
+        assert "MALLOC_ARENA_MAX" not in os.environ
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    with worker_environment(True):
+        assert os.environ["MALLOC_ARENA_MAX"] == "8"
+    assert os.environ["MALLOC_ARENA_MAX"] == "8"
