@@ -135,3 +135,35 @@ def test_worker_environment_is_set_for_the_run_only_and_never_over_the_users(mon
     with worker_environment(True):
         assert os.environ["MALLOC_ARENA_MAX"] == "8"
     assert os.environ["MALLOC_ARENA_MAX"] == "8"
+
+
+WORKER_LOG_SCRIPT = """
+import os, sys
+from pipelines.worker_logs import workers_log_to_file
+fail = sys.argv[1] == "fail"
+try:
+    with workers_log_to_file(True) as path:
+        os.write(2, b"INFO:__main__:Logging handler created.\\n")   # what a worker writes
+        print("progress line", file=sys.stderr)                     # what tuneprep writes
+        if fail:
+            raise RuntimeError("boom")
+except RuntimeError:
+    pass
+print("log kept" if os.path.exists(path) else "log removed", open(path).read().strip()
+      if os.path.exists(path) else "")
+if os.path.exists(path):
+    os.remove(path)
+"""
+
+
+@pytest.mark.parametrize("outcome", ["ok", "fail"])
+def test_worker_logging_goes_to_a_file_and_ours_to_the_terminal(outcome):
+    done = subprocess.run([sys.executable, "-c", WORKER_LOG_SCRIPT, outcome], cwd=REPO,
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "progress line\n"
+    if outcome == "ok":
+        assert done.stdout.strip() == "log removed"
+    else:   # kept for the error message, with what the worker wrote
+        assert done.stdout.strip() == "log kept INFO:__main__:Logging handler created."
