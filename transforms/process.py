@@ -1,7 +1,8 @@
 """A batch of raw items → output lines per split, dead-letter lines and statistics. Pure Python.
 
 This is every per-record stage (normalize, split, format, validate) fused into one loop over a
-batch; Beam sees one element per batch (see batching.py for why).
+batch; Beam sees one element per batch (see batching.py for why). Plain records take a fast lane
+(fast_lanes.py) that writes exactly what these stages would.
 """
 from __future__ import annotations
 
