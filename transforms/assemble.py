@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import io
 import math
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,9 +58,20 @@ def write_part(cfg, kind: str, key: str, lines: list[bytes], source_uri: str,
     with open_write(uri) as f:
         f.write(data)
         f.write(b"\n")   # not data + b"\n": copying a batch again was ~3/4 of a part's cost
+        _start_writeback(f)
     if source_lines is not None:
         write_bytes(uri + ".src", orjson.dumps(source_lines))
     return Part(kind, key, uri, len(lines), len(data) + 1, source_uri)
+
+
+def _start_writeback(f) -> None:
+    """Asks the kernel to start writing a local part to disk now. The disk is mostly idle while
+    records are processed; without this the parts' pages were still waiting when the dataset's
+    own file was written, which the kernel then slowed to disk speed (3.2 GB: ~2 s more). The
+    pages stay cached (they are dirty when asked), so assembling still reads them from memory."""
+    if hasattr(os, "posix_fadvise") and isinstance(f, io.BufferedWriter):   # a local file
+        f.flush()
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 class _Out:
