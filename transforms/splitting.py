@@ -3,9 +3,9 @@
 A range starts right after a newline, so no line crosses two ranges, and it knows the number of
 its first line, so every record and dead letter keeps its true source line. Finding the cuts
 takes one sequential pass over the file that only counts newlines (~0.2 s for 400 MB on local
-disk, against ~9 s of one process to process it), so only files large enough to gain from it are cut:
-uncompressed (a compressed stream cannot be entered in the middle) and known to be JSON Lines
-by their extension.
+disk, against ~9 s for one process to process it), so only files large enough to gain from it
+are cut: uncompressed (a compressed stream cannot be entered in the middle) and known to be
+JSON Lines by their extension.
 """
 from __future__ import annotations
 
