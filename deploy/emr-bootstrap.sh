@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # EMR bootstrap action (every node): Docker for Beam's DOCKER environment, the tuneprep worker
 # image from ECR, and tuneprep itself in a Python 3.11 virtual environment (the launcher on
-# the primary node). The instance profile needs ECR read and the S3 access in README.md.
+# the primary node). Shared by deploy/flink (EMR) and deploy/spark-emr; the instance profile
+# needs ECR read and the S3 access their READMEs list.
 set -euo pipefail
 IMAGE=${1:-123456789012.dkr.ecr.us-east-1.amazonaws.com/tuneprep-worker:0.1.0}
 TUNEPREP_SDIST=${2:-s3://my-artifacts-bucket/tuneprep/tuneprep-0.1.0.tar.gz}
