@@ -8,33 +8,28 @@ from __future__ import annotations
 import apache_beam as beam
 
 from transforms import storage
+from transforms.dofns import ConfiguredDoFn
 from transforms.process import BatchProcessor
 from transforms.records import RecordError
 
 
-class _ProcessBatchFn(beam.DoFn):
-    def __init__(self, cfg):
-        self.cfg = cfg
-        self.processor = None
+class _BatchProcessorFn(ConfiguredDoFn):
+    """Builds the BatchProcessor once per worker (targets may read or upload media)."""
+
+    processor = None
 
     def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url)   # targets may read or upload media
+        super().setup()
         self.processor = BatchProcessor(self.cfg)
 
+
+class _ProcessBatchFn(_BatchProcessorFn):
     def process(self, batch):
         yield self.processor(batch)
 
 
-class _FailedBatchFn(beam.DoFn):
+class _FailedBatchFn(_BatchProcessorFn):
     """(batch, exception info) from with_exception_handling → every item a dead letter."""
-
-    def __init__(self, cfg):
-        self.cfg = cfg
-        self.processor = None
-
-    def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url)
-        self.processor = BatchProcessor(self.cfg)
 
     def process(self, failed):
         batch, (exc_type, exc_repr, _traceback) = failed

@@ -5,29 +5,18 @@ import apache_beam as beam
 
 from transforms import progress, storage
 from transforms.batching import iter_batches, plan_reads
+from transforms.dofns import ConfiguredDoFn
 from transforms.process import VALIDATION
 
 
-class _PlanReadsFn(beam.DoFn):
-    def __init__(self, cfg):
-        self.cfg = cfg
-
-    def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url)   # on remote workers too
-
+class _PlanReadsFn(ConfiguredDoFn):
     def process(self, element):
         file_index, uri, split = element
         with storage.translate_failures(uri):
             yield from plan_reads(file_index, uri, split, self.cfg)
 
 
-class _ReadFn(beam.DoFn):
-    def __init__(self, cfg):
-        self.cfg = cfg
-
-    def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url)
-
+class _ReadFn(ConfiguredDoFn):
     def process(self, task):
         # a failure of the store (not of the file) stops the run: see storage.py
         with storage.translate_failures(task.uri):

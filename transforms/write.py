@@ -10,18 +10,13 @@ from transforms import progress
 from transforms import stats as st
 from transforms import storage
 from transforms.assemble import assemble, write_part
+from transforms.dofns import ConfiguredDoFn
 from transforms.process import DEAD_LETTER
 
 STATS = "stats"
 
 
-class _WritePartsFn(beam.DoFn):
-    def __init__(self, cfg):
-        self.cfg = cfg
-
-    def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url)   # on remote workers too
-
+class _WritePartsFn(ConfiguredDoFn):
     def process(self, processed):
         parts = []
         with storage.translate_failures(self.cfg.output):

@@ -1,0 +1,17 @@
+"""Beam: the base of tuneprep's DoFns. Each holds the run's config and configures the store on
+the worker it runs on (setup runs once per DoFn instance, on remote workers too, whose
+environment may not name the S3 endpoint)."""
+from __future__ import annotations
+
+import apache_beam as beam
+
+from transforms import storage
+
+
+class ConfiguredDoFn(beam.DoFn):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+
+    def setup(self):
+        storage.configure(self.cfg.s3_endpoint_url)
