@@ -15,7 +15,7 @@ from typing import Iterator
 from pipelines.options import UsageError
 from pipelines.runner_checks import option_value, runs_elsewhere
 from transforms import storage
-from transforms.splitting import splittable
+from transforms.splitting import range_count
 
 # below this much input, extra processes cost more start-up than they save
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
@@ -40,8 +40,7 @@ def worker_count(inputs: list[str], file_format: str | None, split_bytes: int,
         fs, path = storage.filesystem(uri)
         size = fs.size(path) or 0
         total += size
-        whole = split_bytes <= 0 or size < 2 * split_bytes or not splittable(uri, file_format)
-        pieces += 1 if whole else size // split_bytes
+        pieces += range_count(uri, size, file_format, split_bytes)
         if total >= PARALLEL_MIN_BYTES and pieces >= cpus:   # no need to look further
             break
     return 1 if total < PARALLEL_MIN_BYTES else max(1, min(cpus, pieces))

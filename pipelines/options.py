@@ -170,7 +170,7 @@ def batch_size_for(output: str) -> int:
     and small batches keep each worker's memory low (measured: 4,096 → 1,024 took ~30 MiB off
     each local worker process at no cost in time); on S3 a part is a PUT request of tens of
     milliseconds, so batches stay larger there."""
-    return 4096 if "://" in output and not output.startswith("file://") else 1024
+    return 1024 if storage.local_path(output) is not None else 4096
 
 
 def endpoint_of(args) -> str | None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-import fsspec
-
+from transforms import storage
 from transforms.readers.formats import COMPRESSION_EXTENSIONS, container_format
 
 SPLIT_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
@@ -33,14 +32,21 @@ def splittable(uri: str, file_format: str | None) -> bool:
             and container_format(uri, file_format) == "jsonl")
 
 
+def range_count(uri: str, size: int, file_format: str | None, split_bytes: int) -> int:
+    """About how many ranges a file of `size` bytes is read in; 1 = whole (small, compressed,
+    not JSON Lines, or cutting turned off)."""
+    if split_bytes <= 0 or size < 2 * split_bytes or not splittable(uri, file_format):
+        return 1
+    return size // split_bytes
+
+
 def plan_ranges(uri: str, file_format: str | None = None,
                 split_bytes: int = SPLIT_BYTES) -> list[ByteRange] | None:
-    """The ranges to read `uri` in, or None when it is read whole (small, compressed, not
-    JSON Lines)."""
+    """The ranges to read `uri` in, or None when it is read whole (see range_count)."""
     if split_bytes <= 0 or not splittable(uri, file_format):
-        return None
-    fs, path = fsspec.core.url_to_fs(uri)
-    if fs.size(path) < 2 * split_bytes:
+        return None   # (decided before asking the store for the size)
+    fs, path = storage.filesystem(uri)
+    if range_count(uri, fs.size(path), file_format, split_bytes) == 1:
         return None
     with fs.open(path, "rb") as f:
         cuts = list(find_cuts(iter(lambda: f.read(SCAN_BLOCK), b""), split_bytes))
