@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 import orjson
 
+from pipelines import interrupts, output_guard
 from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
 from pipelines.job_spec import expand_config
@@ -19,6 +21,7 @@ from pipelines.runner_checks import (check_paths_for_runner, executable_path, op
                                      refuse_beam_options, runs_elsewhere)
 from pipelines.worker_logs import workers_log_to_file
 from transforms import claim, progress, storage
+from transforms.storage import join
 from transforms.targets import get_target
 
 log = logging.getLogger("tuneprep")
@@ -103,12 +106,89 @@ def _run(args, beam_args: list[str]) -> int:
     check_workers_option(args.workers, beam_args)
     check_paths_for_runner(args, beam_args)
     storage.configure(endpoint_of(args), fresh=True)
+    state = _RunState()
     try:
-        with storage.translate_failures():
-            return _launch(args, beam_args)
-    except storage.StorageError as e:  # not a usage error: the store failed (exit 1)
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        with interrupts.signals_raise():
+            try:
+                with storage.translate_failures():
+                    return _launch(args, beam_args, state)
+            except storage.StorageError as e:  # not a usage error: the store failed (exit 1)
+                state.failed()
+                print(f"error: {e}", file=sys.stderr)
+                return 1
+    except interrupts.Interrupted as e:
+        with interrupts.ignored():
+            return state.interrupted(e)
+
+
+class _RunState:
+    """What the launcher has done to the output so far, for a run that fails or is stopped."""
+
+    def __init__(self):
+        self.cfg = None           # set once this run holds the output's claim
+        self.created = False      # the output folder did not exist before this run
+        self.started = False      # the job was handed to the runner
+
+    def _nothing_written(self) -> bool:
+        cfg = self.cfg
+        return (storage.is_empty_or_missing(join(cfg.output, "_temporary", cfg.run_id))
+                and not storage.exists(join(cfg.output, "report.json")))
+
+    def failed(self) -> None:
+        """A run that wrote nothing leaves nothing: its claim goes (and the folders it made),
+        so the next run needs no --overwrite."""
+        cfg = self.cfg
+        if cfg is None:
+            return
+        try:
+            marker = claim.holder(cfg.output)
+            if marker is None or marker.get("run_id") != cfg.run_id or not self._nothing_written():
+                return
+            claim.release(cfg.output)
+            path = storage.local_path(cfg.output)
+            if path is not None:   # (only empty folders go; an object store has none)
+                temporary = os.path.join(path, "_temporary")
+                for folder in (os.path.join(temporary, cfg.run_id), temporary,
+                               *([path] if self.created else [])):
+                    _remove_empty_folder(folder)
+        except Exception:   # the store may be what failed: the claim then stays as debris
+            pass
+
+    def interrupted(self, e: interrupts.Interrupted) -> int:
+        if self.started:
+            interrupts.stop_worker_processes()
+        cfg = self.cfg
+        if cfg is None:
+            print(f"interrupted ({e}): nothing was written", file=sys.stderr)
+            return e.exit_code
+        where = storage.redact(cfg.output)
+        try:
+            complete = storage.exists(join(cfg.output, "_SUCCESS"))
+            if not complete:
+                self.failed()
+            untouched = not complete and not storage.exists(join(cfg.output, claim.MARKER))
+        except Exception:
+            complete, untouched = False, False
+        if complete:
+            message = f"the dataset at {where} was already complete (_SUCCESS)"
+        elif untouched:
+            message = f"nothing was written to {where}"
+        else:
+            message = (f"the dataset at {where} is not complete (no _SUCCESS); rerun with "
+                       "--overwrite")
+        print(f"interrupted ({e}): {message}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if self.started:   # the job's threads may still run: leave without waiting for them
+            os._exit(e.exit_code)
+        return e.exit_code
+
+
+def _remove_empty_folder(path: str) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def _preflight(args) -> None:
@@ -125,8 +205,10 @@ def _preflight(args) -> None:
                 raise storage.StorageError(f"{name} {storage.redact(uri)}: {e}") from e
 
 
-def _launch(args, beam_args: list[str]) -> int:
+def _launch(args, beam_args: list[str], state: _RunState) -> int:
     cfg = build_config(args, before_expand=lambda: _preflight(args))
+    output_guard.check_output(cfg.output, args.input + args.validation_input,
+                              cfg.inputs + cfg.validation_inputs, args.image_root)
     problem = get_target(cfg.target).check_environment()
     if problem:  # e.g. Pillow missing for an image target
         print(f"error: {problem}", file=sys.stderr)
@@ -134,17 +216,16 @@ def _launch(args, beam_args: list[str]) -> int:
     if args.dry_run:  # checks and a plan from a sample of each file; nothing is written
         from pipelines.dry_run import dry_run
         return dry_run(cfg, overwrite=args.overwrite)
-    busy = (f"--output {cfg.output}: another run is writing there ({claim.MARKER} exists; "
-            "a killed run leaves it too); wait for it, or add --overwrite to take over")
-    if not storage.is_empty_or_missing(cfg.output):
-        if not args.overwrite:
-            if claim.held(cfg.output):
-                raise UsageError(busy)
-            raise UsageError(f"--output {cfg.output} is not empty; add --overwrite to replace it")
-        storage.remove_tree(cfg.output)
+    plan = output_guard.plan_overwrite(cfg.output, args.overwrite, cfg.image_uri_prefix)
+    state.created = not storage.exists(cfg.output)
+    if plan is not None:
+        output_guard.clear(cfg.output, plan)
     if not claim.claim(cfg.output, cfg.run_id):
-        raise UsageError(busy)
+        marker = claim.holder(cfg.output) or {}
+        raise UsageError(f"--output {cfg.output}: another run is writing there "
+                         f"({claim.describe(marker)}); wait for it to end, or stop it")
     cfg.claimed = True
+    state.cfg = cfg
     cfg.drop_copied_parts = not runs_elsewhere(beam_args) and \
         storage.local_path(cfg.output) is not None
 
@@ -159,14 +240,24 @@ def _launch(args, beam_args: list[str]) -> int:
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.CRITICAL)
     worker_processes = option_value(beam_args, "--direct_running_mode") == "multi_processing"
     worker_log = None
+
+    def job():
+        with beam.Pipeline(options=options) as p:
+            build(p, cfg, describe(cfg))
+
     try:
         with workers_log_to_file(worker_processes and not args.verbose) as worker_log, \
                 worker_environment(worker_processes), _progress(args, cfg), \
-                beam.Pipeline(options=options) as p:
-            build(p, cfg, describe(cfg))
+                claim.Heartbeat(cfg.output, cfg.run_id):
+            state.started = True
+            if runs_elsewhere(beam_args):   # a job server may set its own SIGINT handler,
+                job()                       # which only the main thread can
+            else:
+                interrupts.run_shielded(job)
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
             log.exception("the run failed")
+        state.failed()
         message = storage.failure(e) or f"{type(e).__name__}: {_one_line(e)}"
         print(f"error: the run failed: {storage.redact(message)}; the dataset at "
               f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)"
@@ -175,6 +266,7 @@ def _launch(args, beam_args: list[str]) -> int:
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
+    state.started = False
     if executable_path(beam_args):   # the job was written as a jar, not run
         print(f"job written to {executable_path(beam_args)}; the dataset at {cfg.output} is "
               "complete when that job has run and _SUCCESS exists")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from transforms import claim, storage
+from pipelines.options import UsageError
+from pipelines.output_guard import plan_overwrite
 from transforms import stats as st
 from transforms.batching import ReadTask, iter_batches
 from transforms.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
@@ -141,13 +142,11 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         notes.append("no sampled record was accepted: is --input-format or --target right?")
     for note in notes:
         print(f"note: {note}", file=out)
-    if not storage.is_empty_or_missing(cfg.output):
-        if claim.held(cfg.output) and not overwrite:
-            print(f"error: --output {cfg.output}: another run is writing there", file=sys.stderr)
-            return 2
-        if not overwrite:
-            print(f"error: --output {cfg.output} is not empty; the run needs --overwrite",
-                  file=sys.stderr)
-            return 2
-        print(f"note: --overwrite: the run would replace what is in {cfg.output}", file=out)
+    try:   # the run's own check of its output folder, without clearing anything
+        plan = plan_overwrite(cfg.output, overwrite, cfg.image_uri_prefix)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if plan is not None:
+        print(f"note: --overwrite: the run would replace the dataset in {cfg.output}", file=out)
     return 0

@@ -180,8 +180,11 @@ def test_non_empty_output_needs_overwrite(tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("error: ") and "--overwrite" in err
     assert layout(out) == ["keep.txt"] and (out / "keep.txt").read_text() == "mine"
 
-    ok_run(capsys, out, "--input", ALPACA, "--target", "bedrock-text", "--overwrite")
-    assert layout(out) == sorted(SINGLE)
+    # --overwrite replaces a dataset, never the user's own files
+    code, stdout, err = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text",
+                            "--overwrite")
+    assert code == 2 and err.count("\n") == 1 and "keep.txt" in err
+    assert layout(out) == ["keep.txt"] and (out / "keep.txt").read_text() == "mine"
 
 
 def test_overwrite_replaces_a_previous_dataset(tmp_path, capsys):

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -120,12 +121,29 @@ def test_a_wrong_input_format_is_caught_by_the_ratio(tmp_path, capsys):
 
 def test_a_second_run_into_a_claimed_output_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
-    assert claim.claim(str(out), "other-run")
-    code, stdout, err = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text")
-    assert code == 2
-    assert err.startswith("error: ") and "another run is writing there" in err
-    assert layout(out) == ["_RUNNING"]       # nothing touched
-    assert not claim.claim(str(out), "third-run")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:   # the claim of a live launcher: another process on this host
+        (out).mkdir()
+        (out / "_RUNNING").write_bytes(orjson.dumps(
+            {"run_id": "other-run", "host": socket.gethostname(), "pid": other.pid,
+             "started": time.time()}))
+        for extra in ([], ["--overwrite"]):
+            code, stdout, err = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text",
+                                    *extra)
+            assert code == 2 and err.count("\n") == 1
+            assert err.startswith("error: ") and "another run is writing there" in err
+            assert f"pid {other.pid}" in err
+            assert layout(out) == ["_RUNNING"]       # nothing touched
+        assert not claim.claim(str(out), "third-run")
+    finally:
+        other.kill()
+        other.wait()
+    # its launcher gone, the claim is debris: refused without --overwrite, cleared with it
+    code, _, err = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text")
+    assert code == 2 and "debris" in err and "--overwrite" in err
+    code, _, err = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text", "--overwrite")
+    assert code == 0, err
+    assert (out / "_SUCCESS").exists() and not (out / "_RUNNING").exists()
 
 
 def test_a_run_whose_output_was_taken_over_touches_nothing(tmp_path):

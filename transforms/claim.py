@@ -1,25 +1,45 @@
-"""One run at a time per output folder: a `_RUNNING` marker holding the run id.
+"""One run at a time per output folder: a `_RUNNING` marker naming the run that writes there.
 
 The launcher creates it exclusively (O_EXCL on disk, If-None-Match on S3), so of two runs
-started into one empty folder only one goes on. `--overwrite` clears a folder, marker included
-(that is how a killed run's debris is taken over); a run whose marker was taken over by another
-finds out before it writes anything outside its own temporary folder, and fails."""
+started into one folder only one goes on. The marker holds the run id and the host and process
+id of the launcher, which touches it while the job runs (its modification time is the
+heartbeat; a touch never creates the file, so a beat after the run released its marker cannot
+bring it back). A marker whose launcher is gone (its process no longer exists on this host, or
+it was last touched over STALE_SECONDS ago) is a killed run's debris, which `--overwrite` may
+clear; a live one is never cleared. A run whose marker was taken over anyway finds out before it writes anything outside
+its own temporary folder, and fails."""
 from __future__ import annotations
 
-from transforms.storage import filesystem, join, open_read, open_write
+import os
+import socket
+import threading
+import time
+
+import orjson
+
+from transforms.storage import filesystem, is_s3, join, local_path, open_read, open_write
 
 MARKER = "_RUNNING"
+HEARTBEAT_SECONDS = 20
+# a heartbeat older than this means the launcher is gone: several missed beats, and more than
+# the clock difference of two machines that share a bucket is likely to be
+STALE_SECONDS = 180
 
 
 class OutputTakenOver(RuntimeError):
     pass
 
 
+def _content(run_id: str) -> bytes:
+    return orjson.dumps({"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
+                         "started": round(time.time(), 3)})
+
+
 def claim(output: str, run_id: str) -> bool:
     """True when this run now owns the output folder; False when another run holds it."""
     try:
         with open_write(join(output, MARKER), exclusive=True) as f:
-            f.write(run_id.encode())
+            f.write(_content(run_id))
     except FileExistsError:
         return False
     return True
@@ -30,16 +50,68 @@ def held(output: str) -> bool:
     return fs.exists(path)
 
 
+def holder(output: str) -> dict | None:
+    """What the marker says ({"run_id", "host", "pid", "started"}) and when it was last
+    touched ("heartbeat", seconds since the epoch); None when there is none. A marker of an
+    older tuneprep holds the run id alone."""
+    uri = join(output, MARKER)
+    try:
+        with open_read(uri) as f:
+            data = f.read()
+        fs, path = filesystem(uri)
+        beat = fs.modified(path).timestamp()
+    except FileNotFoundError:
+        return None
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        value = {"run_id": data.decode(errors="replace")}
+    value["heartbeat"] = beat
+    return value
+
+
+def is_live(marker: dict, now: float | None = None) -> bool:
+    """Whether the run a marker names may still be writing."""
+    beat = marker.get("heartbeat")
+    if not isinstance(beat, (int, float)) or (now or time.time()) - beat > STALE_SECONDS:
+        return False
+    if marker.get("host") == socket.gethostname() and isinstance(marker.get("pid"), int):
+        # this very process launches one run at a time: its own marker is an ended run's
+        return marker["pid"] != os.getpid() and _process_exists(marker["pid"])
+    return True
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # someone else's process: it exists
+        return True
+    return True
+
+
+def describe(marker: dict) -> str:
+    """'run 1a2b… (pid 42 on host h, started 2026-12-01 21:40:00 UTC)' for messages."""
+    where = []
+    if marker.get("pid") is not None:
+        where.append(f"pid {marker['pid']}")
+    if marker.get("host"):
+        where.append(f"on host {marker['host']}")
+    if isinstance(marker.get("started"), (int, float)):
+        where.append("started " + time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                                time.gmtime(marker["started"])))
+    return f"run {marker.get('run_id')}" + (f" ({', '.join(where)})" if where else "")
+
+
 def check(output: str, run_id: str) -> None:
     """Raises OutputTakenOver unless this run still holds the output folder."""
-    try:
-        with open_read(join(output, MARKER)) as f:
-            holder = f.read().decode(errors="replace")
-    except FileNotFoundError:
-        holder = None
-    if holder != run_id:
+    marker = holder(output)
+    if marker is None or marker.get("run_id") != run_id:
         raise OutputTakenOver(f"another run took over {output} (its {MARKER} marker is "
-                              f"{'gone' if holder is None else 'run ' + holder}); this run "
+                              f"{'gone' if marker is None else describe(marker)}); this run "
                               f"{run_id} stops without touching the dataset")
 
 
@@ -47,3 +119,53 @@ def release(output: str) -> None:
     if held(output):
         fs, path = filesystem(join(output, MARKER))
         fs.rm(path)
+
+
+def touch(output: str) -> bool:
+    """Sets the marker's modification time to now, never creating it; False when it is gone."""
+    uri = join(output, MARKER)
+    fs, path = filesystem(uri)
+    local = local_path(uri)
+    try:
+        if local is not None:
+            os.utime(local)
+        elif is_s3(uri):   # a copy onto itself: fails with NoSuchKey when there is no marker
+            bucket, _, key = path.partition("/")
+            fs.call_s3("copy_object", Bucket=bucket, Key=key, MetadataDirective="REPLACE",
+                       CopySource={"Bucket": bucket, "Key": key})
+        else:
+            return False
+    except (FileNotFoundError, OSError):
+        return False
+    return True
+
+
+class Heartbeat:
+    """While the block runs, touches this run's marker every HEARTBEAT_SECONDS, so another run
+    can tell a live claim from a killed run's. Stops once the marker is gone or no longer this
+    run's (released at the end, or taken over)."""
+
+    def __init__(self, output: str, run_id: str, every: float = HEARTBEAT_SECONDS):
+        self.output, self.run_id, self.every = output, run_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="tuneprep-heartbeat",
+                                        daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return False
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                marker = holder(self.output)
+                if marker is None or marker.get("run_id") != self.run_id:
+                    return
+                touch(self.output)
+            except Exception:   # a missed beat is no reason to fail the run; the next may pass
+                continue

@@ -1,0 +1,301 @@
+"""Where a run may write, checked before anything is written, and what `--overwrite` may clear.
+
+Always refused (UsageError, exit 2, nothing touched): an --output that is a file or a symbolic
+link; that is `/`, the home folder or one of its ancestors, the current folder or one of its
+ancestors, or a bucket root; that equals, holds or lies inside an input (real paths compared,
+so `a/../a` and symlinks are seen through; s3:// by bucket and key), or that an input glob would
+read back. `--overwrite` clears a folder only when it is empty or recognisably a tuneprep
+dataset (transforms/dataset_folder.py) whose run is not live (transforms/claim.py), and then
+removes only the dataset's own files, never the folder itself.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+import stat
+
+from pipelines.options import UsageError
+from transforms import claim, storage
+from transforms.dataset_folder import (SPLITS, TEMPORARY, foreign_entries, has_marker,
+                                       is_dataset_file)
+
+# the files a run writes, as paths an input glob might match
+_WRITTEN = ("train/train.jsonl", "validation/validation.jsonl", "train/part-00000-of-00001.jsonl",
+            "validation/part-00000-of-00001.jsonl", "train/template.json",
+            "dead_letter/dead_letter.jsonl", "manifest.json", "report.json", "report.html",
+            "_SUCCESS", "_RUNNING")
+
+
+def normalize_output(uri: str) -> str:
+    """The output as every check and every write takes it: `~` expanded and the path
+    normalised on local disk (relative paths stay relative to the current folder), no trailing
+    '/' on an object store."""
+    path = storage.local_path(uri)
+    if path is None:
+        return uri.rstrip("/")
+    if not path.strip():
+        return ""
+    return os.path.normpath(os.path.expanduser(path))
+
+
+def _location(uri: str) -> tuple[str, ...]:
+    """A comparable location: ('', dir, dir, ...) for a real local path, ('s3', bucket, key
+    parts...) for an object store."""
+    path = storage.local_path(uri)
+    if path is not None:
+        real = os.path.realpath(os.path.expanduser(path))
+        return ("",) + tuple(p for p in real.split(os.sep) if p)
+    scheme, _, rest = uri.partition("://")
+    scheme = "s3" if scheme in ("s3", "s3a") else scheme
+    return (scheme,) + tuple(p for p in rest.split("/") if p)
+
+
+def _inside(inner: tuple, outer: tuple) -> bool:
+    """inner lies inside outer (or is it)."""
+    return inner[:len(outer)] == outer
+
+
+def _is_glob(uri: str) -> bool:
+    return any(c in uri for c in "*?[")
+
+
+def _glob_root(uri: str) -> str:
+    """The literal folder a glob starts from: data/*/x.jsonl → data."""
+    parts = uri.split("/")
+    literal = []
+    for part in parts:
+        if _is_glob(part):
+            break
+        literal.append(part)
+    return "/".join(literal) or "."
+
+
+def check_output(output: str, inputs: list[str], input_files: list[str],
+                 image_root: str | None = None) -> None:
+    """UsageError when `output` may never be written, with or without --overwrite.
+
+    inputs: --input and --validation-input as given (files, folders, globs); input_files: the
+    files they expanded to."""
+    name = f"--output {storage.redact(output) or repr(output)}"
+    if not output:
+        raise UsageError("--output is empty: name the folder the dataset is written to")
+    here = _location(output)
+    local = storage.local_path(output)
+    if local is not None:
+        _check_local_output(name, local, here)
+    else:
+        _check_store_output(name, output, here)
+    for given in inputs:
+        if _is_glob(given):
+            root = _location(_glob_root(given))
+            if _inside(here, root) and any(
+                    _glob_matches(_glob_pattern(given), _glob_path(given, output, rel))
+                    for rel in _WRITTEN):
+                raise UsageError(f"{name} lies where --input {given} would read it back as "
+                                 "input on the next run; write the dataset somewhere else")
+            continue
+        where = _location(given)
+        if here == where:
+            raise UsageError(f"{name} is the input {given}; write the dataset somewhere else")
+        if _inside(here, where):
+            raise UsageError(f"{name} lies inside the input {given}: the next run would read "
+                             "the dataset back as input; write it somewhere else")
+        if _inside(where, here):
+            raise UsageError(f"{name} holds the input {given}; write the dataset somewhere else")
+    for uri in input_files:
+        if _inside(_location(uri), here):
+            raise UsageError(f"{name} holds the input file {uri}; write the dataset "
+                             "somewhere else")
+    if image_root and _inside(_location(image_root), here):
+        raise UsageError(f"{name} holds --image-root {image_root}; write the dataset "
+                         "somewhere else")
+
+
+def _glob_path(given: str, output: str, rel: str) -> str:
+    """The path of a dataset file as the glob would see it (both made absolute alike)."""
+    if storage.local_path(given) is not None:
+        return os.path.join(os.path.realpath(os.path.expanduser(output)), rel)
+    return storage.join(output, rel).split("://", 1)[-1]
+
+
+def _glob_matches(pattern: str, path: str) -> bool:
+    """fsspec's glob rule: `*`, `?` and `[...]` match within one path segment, `**` any
+    number of segments."""
+    def match(pat: list[str], parts: list[str]) -> bool:
+        if not pat:
+            return not parts
+        if pat[0] == "**":
+            return any(match(pat[1:], parts[i:]) for i in range(len(parts) + 1))
+        return bool(parts) and fnmatch.fnmatchcase(parts[0], pat[0]) and match(pat[1:], parts[1:])
+    return match(pattern.strip("/").split("/"), path.strip("/").split("/"))
+
+
+def _glob_pattern(given: str) -> str:
+    if storage.local_path(given) is not None:
+        root = _glob_root(given)
+        return os.path.join(os.path.realpath(os.path.expanduser(root)),
+                            given[len(root):].lstrip("/"))
+    return given.split("://", 1)[-1]
+
+
+def _protected() -> dict[tuple, str]:
+    """/, the home folder and the current folder, each with its ancestors, and what each is."""
+    out: dict[tuple, str] = {}
+    for folder, what in ((os.getcwd(), "the current folder"), (os.path.expanduser("~"),
+                                                               "the home folder")):
+        parts = _location(folder)
+        out[parts] = what
+        for i in range(1, len(parts)):
+            out.setdefault(parts[:i], f"a folder above {what}")
+    out[("",)] = "the root folder"
+    return out
+
+
+def _check_local_output(name: str, path: str, here: tuple) -> None:
+    what = _protected().get(here)
+    if what:
+        raise UsageError(f"{name} is {what} ({os.sep + os.sep.join(here[1:])}); name a folder "
+                         "of its own for the dataset")
+    if os.path.islink(path):
+        raise UsageError(f"{name} is a symbolic link (to {os.readlink(path)}); name the real "
+                         "folder")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UsageError(f"{name}: {e.strerror}") from None
+    if not stat.S_ISDIR(mode):
+        raise UsageError(f"{name} is a file, not a folder; name a folder for the dataset")
+
+
+def _check_store_output(name: str, uri: str, here: tuple) -> None:
+    if len(here) <= 2:
+        raise UsageError(f"{name} is a bucket root; name a folder (prefix) in the bucket")
+    fs, path = storage.filesystem(uri)
+    if fs.isfile(path):
+        raise UsageError(f"{name} is an object, not a folder; name a prefix for the dataset")
+
+
+# --- what is in the folder, and clearing it for --overwrite -----------------------------------
+
+def _listing(uri: str) -> tuple[list[tuple[str, bool]], list[str]]:
+    """(top-level entries as (name, is_folder), relative paths inside the split and dead-letter
+    folders). Local symbolic links count as foreign files, so clearing never follows one."""
+    path = storage.local_path(uri)
+    if path is not None:
+        return _local_listing(path)
+    fs, root = storage.filesystem(uri)
+    top, inside = [], []
+    for entry in fs.ls(root, detail=True):
+        entry_name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+        folder = entry["type"] == "directory"
+        top.append((entry_name, folder))
+        if folder and entry_name != TEMPORARY:
+            base = entry["name"].rstrip("/")
+            for found, info in fs.find(base, withdirs=True, detail=True).items():
+                rel = found.rstrip("/")[len(base) + 1:]
+                if rel:
+                    inside.append(f"{entry_name}/{rel}"
+                                  + ("/" if info.get("type") == "directory" else ""))
+    return top, inside
+
+
+def _local_listing(path: str) -> tuple[list[tuple[str, bool]], list[str]]:
+    top, inside = [], []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                top.append((entry.name + " (a symbolic link)", False))
+                continue
+            folder = entry.is_dir(follow_symlinks=False)
+            top.append((entry.name, folder))
+            if folder and entry.name != TEMPORARY:
+                for root, dirs, files in os.walk(entry.path):
+                    rel = os.path.relpath(root, path).replace(os.sep, "/")
+                    inside += [f"{rel}/{n}" + ("/" if n in dirs else "") for n in dirs + files]
+    return top, inside
+
+
+def is_empty(output: str) -> bool:
+    path = storage.local_path(output)
+    if path is not None:
+        if not os.path.isdir(path):
+            return True
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    return storage.is_empty_or_missing(output)
+
+
+def _relative(output: str, uri: str) -> str | None:
+    """`uri` relative to `output` when it lies inside it, else None."""
+    inner, outer = _location(uri), _location(output)
+    if len(inner) > len(outer) and _inside(inner, outer):
+        return inner[len(outer)]
+    return None
+
+
+def plan_overwrite(output: str, overwrite: bool, keep_uri: str | None = None):
+    """What clearing `output` for a run would remove (None: it is empty or missing), or
+    UsageError when the run may not write there; nothing is touched.
+
+    A folder that is not empty needs --overwrite; with it, only a recognisable dataset whose
+    run is not live may be cleared. keep_uri: an --image-uri-prefix, whose top-level folder
+    inside the output holds the run's own uploads (kept, not cleared)."""
+    if is_empty(output):
+        return None
+    name = f"--output {storage.redact(output)}"
+    marker = claim.holder(output)
+    if marker is not None and claim.is_live(marker):
+        raise UsageError(f"{name}: another run is writing there ({claim.describe(marker)}); "
+                         "wait for it to end, or stop it")
+    if not overwrite:
+        if marker is not None:
+            raise UsageError(f"{name} holds an unfinished run's debris ({claim.MARKER}, from "
+                             f"{claim.describe(marker)}, which is gone); add --overwrite to "
+                             "replace it")
+        raise UsageError(f"{name} is not empty; add --overwrite to replace the dataset there")
+    keep = [k for k in [_relative(output, keep_uri) if keep_uri else None] if k]
+    top, inside = _listing(output)
+    foreign = foreign_entries(top, inside, keep)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3
+                                          else "")
+        raise UsageError(f"{name} holds files that are not a tuneprep dataset's ({shown}); "
+                         "--overwrite replaces only a dataset: move them, or write elsewhere")
+    if not has_marker(entry for entry, _ in top):
+        raise UsageError(f"{name} is not a tuneprep dataset (no manifest.json, _SUCCESS, "
+                         f"{claim.MARKER} or {TEMPORARY}/); --overwrite replaces only a dataset")
+    return [n for n, _ in top if n not in keep], inside
+
+
+def clear(output: str, plan) -> None:
+    """Removes what plan_overwrite found: the dataset's files one by one (each checked again
+    against the layout), its runs' _temporary/ whole, then the emptied split folders."""
+    top, inside = plan
+    files = [p for p in inside if not p.endswith("/") and is_dataset_file(p)]
+    files += [n for n in top if n not in (*SPLITS, "dead_letter", TEMPORARY)
+              and is_dataset_file(n)]
+    folders = [n for n in top if n in (*SPLITS, "dead_letter")]
+    path = storage.local_path(output)
+    if path is not None:
+        for rel in files:
+            try:
+                os.remove(os.path.join(path, rel))
+            except FileNotFoundError:
+                pass
+        if TEMPORARY in top:
+            shutil.rmtree(os.path.join(path, TEMPORARY), ignore_errors=True)
+        for folder in folders:
+            try:
+                os.rmdir(os.path.join(path, folder))
+            except OSError:   # a file appeared meanwhile: it stays, and so does its folder
+                pass
+        return
+    fs, root = storage.filesystem(output)
+    keys = [f"{root}/{rel}" for rel in files]
+    if TEMPORARY in top:
+        keys += [p for p in fs.find(f"{root}/{TEMPORARY}")]
+    if keys:
+        fs.rm(keys)
