@@ -21,6 +21,8 @@ limits, and content-addressed uploads. Pure Python over Pillow (the `images` ext
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 
@@ -84,8 +86,12 @@ def read_header(stream, size: int, where: str, taken=tuple(FORMATS)) -> ImageInf
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
             if failure(e):
                 raise StorageError(failure(e, where)) from e
-            _refuse("image_unreadable", f"the image {where} is not a readable image "
-                                        f"({type(e).__name__}: {' '.join(str(e).split())})")
+            # Pillow's "cannot identify image file <…LocalFileOpener object at 0x7f…>" quotes
+            # the stream's repr, a memory address: a fixed text keeps two runs identical
+            detail = ("no image type is recognised in its content"
+                      if isinstance(e, UnidentifiedImageError)
+                      else f"{type(e).__name__}: {' '.join(str(e).split())}")
+            _refuse("image_unreadable", f"the image {where} is not a readable image ({detail})")
     fmt = _ALIASES.get(fmt, fmt)
     if fmt not in taken or fmt not in EXTENSIONS:
         _refuse("unsupported_image_type", f"the image {where} is {fmt}, not {_either(taken)} "
@@ -168,7 +174,9 @@ def upload_local(path: str, prefix: str, model, taken=tuple(FORMATS)) -> tuple[s
     where = repr(path)
     fs, local = filesystem(path)
     try:
-        if fs.isdir(local):
+        if _is_local(fs):
+            _regular_file(local, where)
+        elif fs.isdir(local):
             _refuse("image_unreadable", f"the image {where} is a folder")
         size = fs.size(local)
         check_size(size, model, where)
@@ -194,6 +202,19 @@ def upload_local(path: str, prefix: str, model, taken=tuple(FORMATS)) -> tuple[s
                     for chunk in iter(lambda: src.read(_CHUNK), b""):
                         dst.write(chunk)
     return uri, info
+
+
+def _regular_file(local: str, where: str) -> None:
+    """Refuses a local path that is not a regular file before anything opens it: open() on a
+    FIFO waits for a writer for ever, and a device or socket is no image either."""
+    mode = os.stat(local).st_mode
+    if stat.S_ISDIR(mode):
+        _refuse("image_unreadable", f"the image {where} is a folder")
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special")
+        _refuse("image_unreadable", f"the image {where} is {kind} file, not a regular file; "
+                                    "it is not opened")
 
 
 def place_image(ref: str, prefix: str | None, model,

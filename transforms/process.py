@@ -6,6 +6,7 @@ batch; Beam sees one element per batch (see batching.py for why). Plain records 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from transforms import stats as st
@@ -19,6 +20,7 @@ from transforms.targets import get_target
 from transforms.targets.base import Target
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @dataclass(slots=True)
@@ -28,6 +30,13 @@ class Processed:
     sources: dict[str, list[int]] = field(default_factory=dict)   # split -> source line per line
     uri: str = ""
     stats: dict = field(default_factory=st.new_stats)
+
+
+def stable_message(message: str) -> str:
+    """A dead letter's message without memory addresses ("<… object at 0x7f…>" from an
+    exception's text), which differ from run to run: identical runs write identical dead
+    letters and manifests."""
+    return _ADDRESS.sub("", message) if " at 0x" in message else message
 
 
 def split_of(record_id: str, fraction: float) -> str:
@@ -181,5 +190,5 @@ class BatchProcessor:
         stats["dead_letter_stages"][stage] = stats["dead_letter_stages"].get(stage, 0) + 1
         raw = item.raw if item.raw is not None else item.value
         out.lines.setdefault(DEAD_LETTER, []).append(dumps_line(
-            dead_letter(err.reason, stage, err.message, batch.uri, item.line, raw,
-                        self.cfg.raw_limit)))
+            dead_letter(err.reason, stage, stable_message(err.message), batch.uri, item.line,
+                        raw, self.cfg.raw_limit)))
