@@ -38,6 +38,8 @@ class RunConfig:
     run_id: str = "run"
     s3_endpoint_url: str | None = None     # S3-compatible endpoint; never credentials (botocore
                                            # takes those from each machine's environment)
+    s3_timeout: float | None = None        # s an S3 request waits (TUNEPREP_S3_TIMEOUT on the
+                                           # launcher): remote workers wait as long
     image_uri_prefix: str | None = None    # s3:// folder that local images are uploaded under
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     # delete each part file as soon as assembling has copied it: only where no runner retries

@@ -14,4 +14,4 @@ class ConfiguredDoFn(beam.DoFn):
         self.cfg = cfg
 
     def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url)
+        storage.configure(self.cfg.s3_endpoint_url, timeout=self.cfg.s3_timeout)

@@ -32,7 +32,7 @@ class _WritePartsFn(ConfiguredDoFn):
 
 
 def _assemble(_, parts, stats, cfg, extra):
-    storage.configure(cfg.s3_endpoint_url)   # the worker that assembles may be a remote one
+    storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
     with storage.translate_failures(cfg.output):
         return assemble(cfg, parts, stats, extra)
 
