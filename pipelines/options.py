@@ -4,6 +4,9 @@ Anything the parser does not know is handed to Beam as a pipeline option (--runn
 from __future__ import annotations
 
 import argparse
+import os
+import stat
+import sys
 import uuid
 
 from transforms import storage
@@ -103,25 +106,166 @@ def parse_map(text: str, what: str) -> dict[str, str]:
     return out
 
 
-def expand_inputs(uris: list[str]) -> list[str]:
+def expand_inputs(uris: list[str], flag: str = "--input", warn=None) -> list[str]:
     """Files, folders (recursively; names starting with '.' or '_' are skipped) and globs → a
-    sorted list of file URIs. Raises UsageError for a URI that matches nothing."""
-    found: list[str] = []
-    for uri in uris:
-        fs, path = storage.filesystem(uri)
-        if any(c in path for c in "*?["):
-            paths = [p for p in fs.glob(path) if fs.isfile(p)]
-        elif fs.isdir(path):
-            paths = [p for p in fs.find(path)
-                     if not _hidden(p[len(path):]) and _is_data_file(p)]
-        elif fs.exists(path):
-            paths = [path]
+    list of file URIs, sorted within each URI, each file once. Raises UsageError for a URI that
+    matches nothing or names no regular file. `warn(line)` (default: a `warning:` line on
+    stderr) is told of skipped files and of files reached twice."""
+    warn = warn or _print_warning
+    return _read_once([(flag, uri, _expand_one(flag, uri, warn)) for uri in uris], warn)
+
+
+def expand_splits(args, before_remote=None, warn=None) -> tuple[list[str], list[str]]:
+    """--input and --validation-input → (training files, validation files). Local URIs are
+    listed first, then `before_remote()` runs (the launcher's S3 checks), then the others: a
+    missing local file is never hidden behind an S3 error. A file of both splits is a
+    UsageError: its records would be counted (and trained on) twice."""
+    warn = warn or _print_warning
+    named = [("--input", u) for u in args.input] + [
+        ("--validation-input", u) for u in args.validation_input]
+    listed = {i: _expand_one(flag, uri, warn) for i, (flag, uri) in enumerate(named)
+              if storage.local_path(uri) is not None}
+    if before_remote is not None:
+        before_remote()
+    groups = [(flag, uri, listed[i] if i in listed else _expand_one(flag, uri, warn))
+              for i, (flag, uri) in enumerate(named)]
+    train = [g for g in groups if g[0] == "--input"]
+    validation = [g for g in groups if g[0] != "--input"]
+    first = {key: (flag, uri, path) for flag, uri, files in train for path, key in files}
+    for flag, uri, files in validation:
+        for path, key in files:
+            if key in first:
+                f0, u0, p0 = first[key]
+                also = "" if p0 == path else f" (as {p0})"
+                raise UsageError(f"{flag} {uri}: {path} is also read by {f0} {u0}{also}; "
+                                 "a file cannot be in both splits")
+    return _read_once(train, warn), _read_once(validation, warn)
+
+
+def _print_warning(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def _read_once(groups, warn) -> list[str]:
+    """The URIs of [(flag, uri, [(path, key)])], each file (key) once, in order; one warning
+    per pair of URIs that reach the same files (not one per file: two overlapping folders)."""
+    seen: dict = {}
+    out: list[str] = []
+    for flag, uri, files in groups:
+        again: dict = {}
+        for path, key in files:
+            if key in seen:
+                f0, u0, p0 = seen[key]
+                again.setdefault((f0, u0), []).append((path, p0))
+            else:
+                seen[key] = (flag, uri, path)
+                out.append(path)
+        for (f0, u0), pairs in again.items():
+            path, p0 = pairs[0]
+            same_uri = (f0, u0) == (flag, uri)
+            via = "" if same_uri else f" of {f0} {u0}"
+            if same_uri and path == p0:
+                warn(f"{flag} {uri}: given twice; read once")
+            elif len(pairs) == 1 and path == p0:
+                warn(f"{path}: named by both {f0} {u0} and {flag} {uri}; read once")
+            elif len(pairs) == 1:
+                warn(f"{flag} {uri}: {path} is the same file as {p0}{via}; read once")
+            else:
+                first = path if path == p0 else f"{path} = {p0}"
+                warn(f"{flag} {uri}: {len(pairs)} of its files are files already read{via} "
+                     f"(first: {first}); each is read once")
+    return out
+
+
+def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
+    """One --input URI → [(file URI, identity)], sorted. The identity tells two paths to the
+    same file apart from two files: (device, inode) on local disk, so a link, `a/../a` or a
+    folder given beside a file in it is the same file; the protocol-free path elsewhere."""
+    if not _utf8(uri):
+        raise UsageError(f"{flag} {_shown(uri)}: the name is not valid UTF-8; rename it")
+    fs, path = storage.filesystem(uri)
+    local = storage.local_path(uri) is not None
+    if any(c in path for c in "*?["):
+        if local:
+            candidates = [p for p in fs.glob(path) if not os.path.isdir(p)]
+        else:   # (one listing: isfile() per match would be one HEAD request each)
+            candidates = [p for p, info in fs.glob(path, detail=True).items()
+                          if info.get("type") == "file"]
+    elif local:
+        try:
+            st = os.stat(path)   # (never open(): a FIFO or a device would block the run)
+        except FileNotFoundError:
+            raise UsageError(f"{flag} {uri}: no such file or folder") from None
+        except OSError as e:
+            raise UsageError(f"{flag} {uri}: {e.strerror}") from None
+        if stat.S_ISREG(st.st_mode):
+            return [(_unstrip(fs, uri, path), (st.st_dev, st.st_ino))]
+        if not stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"{flag} {uri}: {_kind(st.st_mode)}, not a regular file; only "
+                             "regular files are read")
+        candidates = [p for p in fs.find(path) if not _hidden(p[len(path):]) and _is_data_file(p)]
+    elif fs.isdir(path):
+        candidates = [p for p in fs.find(path) if not _hidden(p[len(path):]) and _is_data_file(p)]
+    elif fs.exists(path):
+        candidates = [path]
+    else:
+        raise UsageError(f"{flag} {uri}: no such file or folder")
+    files = []
+    for p in sorted(candidates):
+        key = _local_identity(p, flag, uri, warn) if local else (type(fs).__name__, p)
+        if key is not None:
+            files.append((_unstrip(fs, uri, p), key))
+    if not files:
+        skipped = len(candidates)
+        raise UsageError(f"{flag} {uri}: matches no file" +
+                         (f" that can be read ({skipped} skipped, see the warnings)"
+                          if skipped else ""))
+    return files
+
+
+def _local_identity(path: str, flag: str, uri: str, warn) -> tuple | None:
+    """(device, inode) of a listed local file; None, with a warning, when it is skipped: a
+    name that is not UTF-8 (it could not be written to the report), a FIFO, socket or device
+    (reading one blocks or never ends), a broken link."""
+    problem = None
+    if not _utf8(path):
+        problem = "the name is not valid UTF-8 (rename it to read it)"
+    else:
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            problem = ("a broken link" if os.path.islink(path) else
+                       f"cannot be read ({e.strerror})")
         else:
-            raise UsageError(f"--input {uri}: no such file or folder")
-        if not paths:
-            raise UsageError(f"--input {uri}: matches no file")
-        found += sorted(_unstrip(fs, uri, p) for p in paths)
-    return list(dict.fromkeys(found))
+            if stat.S_ISREG(st.st_mode):
+                return st.st_dev, st.st_ino
+            problem = f"{_kind(st.st_mode)}, not a regular file"
+    warn(f"{flag} {uri}: skipped {_shown(path)}: {problem}")
+    return None
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _utf8(text: str) -> bool:
+    """False for a name that was not valid UTF-8 on disk: Python keeps its bytes as lone
+    surrogates, which no UTF-8 text (report, manifest, Beam's coders) can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path: str) -> str:
+    """A name that is not UTF-8, printable: its bad bytes as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _is_data_file(path: str) -> bool:
@@ -157,6 +301,8 @@ def check_uris(args) -> None:
                              "AWS_SECRET_ACCESS_KEY (or an instance/task role)")
     if args.s3_endpoint_url and not args.s3_endpoint_url.startswith(("http://", "https://")):
         raise UsageError(f"--s3-endpoint-url {args.s3_endpoint_url}: not an http(s):// URL")
+    endpoint_of(args)   # the environment's endpoint, checked as the option's
+    s3_timeout_of()
     prefix = args.image_uri_prefix
     if prefix is not None:
         from transforms.targets.bedrock_image import image_ref_problem
@@ -175,13 +321,27 @@ def batch_size_for(output: str) -> int:
 
 def endpoint_of(args) -> str | None:
     """--s3-endpoint-url, else the one in this machine's environment: recorded in the RunConfig
-    so remote workers, whose environment may differ, use the same store."""
-    return args.s3_endpoint_url or storage.endpoint_from_env()
+    so remote workers, whose environment may differ, use the same store. UsageError for an
+    environment's endpoint with credentials in it (as check_uris for the option)."""
+    if args.s3_endpoint_url:
+        return args.s3_endpoint_url
+    try:
+        return storage.endpoint_from_env()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def s3_timeout_of() -> float:
+    """TUNEPREP_S3_TIMEOUT, else the default: recorded in the RunConfig for remote workers."""
+    try:
+        return storage.s3_timeout_from_env()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def build_config(args, before_expand=None) -> RunConfig:
-    """Checks the options (UsageError), calls `before_expand()` (the launcher's storage checks),
-    then expands the inputs into the RunConfig."""
+    """Checks the options (UsageError), expands the inputs into the RunConfig: the local ones,
+    then `before_expand()` (the launcher's storage checks), then the others."""
     check_uris(args)
     target = TARGETS[args.target]
     model = None
@@ -237,11 +397,11 @@ def build_config(args, before_expand=None) -> RunConfig:
             raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
         raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
                          f"bedrock-conversation), not --target {target.name}")
-    if before_expand is not None:
-        before_expand()
+    inputs, validation_inputs = expand_splits(args, before_remote=before_expand)
+    from pipelines.output_guard import normalize_output   # (it imports UsageError from here)
     return RunConfig(
-        target=target.name, output=args.output.rstrip("/"),
-        inputs=expand_inputs(args.input), validation_inputs=expand_inputs(args.validation_input),
+        target=target.name, output=normalize_output(args.output),
+        inputs=inputs, validation_inputs=validation_inputs,
         model=model.name if model else None, input_format=args.input_format,
         read=ReadOptions(file_format=args.file_format, text_unit=args.text_unit,
                          max_record_bytes=args.max_record_bytes),
@@ -256,6 +416,7 @@ def build_config(args, before_expand=None) -> RunConfig:
         split_bytes=args.split_bytes,
         max_dead_letter_ratio=args.max_dead_letter_ratio,
         run_id=uuid.uuid4().hex[:12], s3_endpoint_url=endpoint_of(args),
+        s3_timeout=s3_timeout_of(),
         image_uri_prefix=args.image_uri_prefix.rstrip("/") if args.image_uri_prefix else None)
 
 
