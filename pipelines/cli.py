@@ -155,7 +155,9 @@ class _RunState:
             pass
 
     def interrupted(self, e: interrupts.Interrupted) -> int:
-        if self.started:
+        terminal = None
+        if self.started:   # Beam's threads would report their killed workers on stderr
+            terminal = interrupts.mute_stderr()
             interrupts.stop_worker_processes()
         cfg = self.cfg
         if cfg is None:
@@ -176,9 +178,13 @@ class _RunState:
         else:
             message = (f"the dataset at {where} is not complete (no _SUCCESS); rerun with "
                        "--overwrite")
-        print(f"interrupted ({e}): {message}", file=sys.stderr)
+        line = f"interrupted ({e}): {message}\n"
+        if terminal is None:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        else:
+            os.write(terminal, line.encode(errors="replace"))
         sys.stdout.flush()
-        sys.stderr.flush()
         if self.started:   # the job's threads may still run: leave without waiting for them
             os._exit(e.exit_code)
         return e.exit_code
@@ -253,7 +259,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
             if runs_elsewhere(beam_args):   # a job server may set its own SIGINT handler,
                 job()                       # which only the main thread can
             else:
-                interrupts.run_shielded(job)
+                interrupts.run_on_thread(job)
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
             log.exception("the run failed")

@@ -1,16 +1,21 @@
 """Ctrl-C and SIGTERM end a run with one line, not a screen of tracebacks.
 
-A terminal's Ctrl-C goes to every process of the foreground group: the local runner's SDK
-worker processes printed their own KeyboardInterrupt and gRPC tracebacks. So the job runs on a
-thread started with SIGINT blocked, a mask every thread it starts and every worker process they
-start inherits: only this process's main thread takes the signal. It turns SIGINT and SIGTERM
-into Interrupted; the launcher then stops the worker processes itself and prints one line.
+A terminal's Ctrl-C (and a `kill` of the process group) reaches every process of the group,
+the local runner's SDK worker processes too: they and Beam's threads here printed screens of
+KeyboardInterrupt and gRPC tracebacks. So the job runs on a thread of its own while the main
+thread waits and takes the signals (Python runs signal handlers on the main thread only): they
+become Interrupted, and the launcher kills the worker processes itself (SIGKILL, as Beam does
+when it stops them) and prints one line. The workers' own output goes to their log file
+(pipelines/worker_logs.py); an exception that ends one of Beam's threads while the job runs is
+logged (shown with --verbose), not printed on the terminal.
 """
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -61,9 +66,9 @@ def ignored() -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def run_shielded(fn: Callable[[], None]) -> None:
-    """Runs fn() on a thread whose SIGINT is blocked (so are the threads and processes it
-    starts) and waits for it; its exception is raised here. The wait itself takes signals."""
+def run_on_thread(fn: Callable[[], None]) -> None:
+    """Runs fn() on a thread and waits for it, taking signals meanwhile; fn's exception is
+    raised here."""
     outcome: dict = {}
 
     def target():
@@ -73,21 +78,42 @@ def run_shielded(fn: Callable[[], None]) -> None:
             outcome["error"] = e
 
     thread = threading.Thread(target=target, name="tuneprep-job", daemon=True)
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        thread.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    while thread.is_alive():
+    saved_hook = threading.excepthook
+    threading.excepthook = _log_thread_exception
+    thread.start()
+    while thread.is_alive():   # (Interrupted leaves the hook: Beam's threads go on meanwhile)
         thread.join(0.2)
+    threading.excepthook = saved_hook
     if "error" in outcome:
         raise outcome["error"]
 
 
+def _log_thread_exception(args) -> None:
+    # Beam's threads that end with an error (a worker killed, a stream cut) say so as the job
+    # itself fails; the launcher reports that failure in one line
+    logging.getLogger("apache_beam").info("thread %s ended: %s", getattr(args.thread, "name", "?"),
+                                          args.exc_value, exc_info=(args.exc_type, args.exc_value,
+                                                                    args.exc_traceback))
+
+
+def mute_stderr() -> int | None:
+    """Points file descriptor 2 at /dev/null; returns a copy of the old one (None if none)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return saved
+
+
 def stop_worker_processes() -> None:
-    """Kills this process's child processes (the local runner's SDK workers) and reaps them,
-    so none writes after the launcher has said how the dataset was left."""
-    pids = _children()
+    """Kills this process's descendants (the local runner's SDK workers, started through a
+    shell) and reaps its children, so none writes after the launcher has said how the dataset
+    was left."""
+    pids = _descendants(os.getpid())
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -100,9 +126,19 @@ def stop_worker_processes() -> None:
             pass
 
 
-def _children() -> list[int]:
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo and len(out) < 10_000:
+        for child in _children(todo.pop()):
+            if child not in out:
+                out.append(child)
+                todo.append(child)
+    return out
+
+
+def _children(pid: int) -> list[int]:
     pids = []
-    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):   # Linux
+    for path in glob.glob(f"/proc/{pid}/task/*/children"):   # Linux
         try:
             with open(path) as f:
                 pids += [int(p) for p in f.read().split()]
@@ -114,4 +150,7 @@ def _children() -> list[int]:
         import psutil
     except ImportError:
         return []
-    return [p.pid for p in psutil.Process().children()]
+    try:
+        return [p.pid for p in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []

@@ -83,9 +83,21 @@ def check_output(output: str, inputs: list[str], input_files: list[str],
     here = _location(output)
     local = storage.local_path(output)
     if local is not None:
-        _check_local_output(name, local, here)
+        what = _protected().get(here)
+        if what:
+            raise UsageError(f"{name} is {what} ({os.sep + os.sep.join(here[1:])}); name a "
+                             "folder of its own for the dataset")
+    elif len(here) <= 2:
+        raise UsageError(f"{name} is a bucket root; name a folder (prefix) in the bucket")
+    _check_inputs(name, here, output, inputs, input_files, image_root)
+    if local is not None:
+        _check_local_output(name, local)
     else:
-        _check_store_output(name, output, here)
+        _check_store_output(name, output)
+
+
+def _check_inputs(name: str, here: tuple, output: str, inputs: list[str],
+                  input_files: list[str], image_root: str | None) -> None:
     for given in inputs:
         if _is_glob(given):
             root = _location(_glob_root(given))
@@ -141,22 +153,18 @@ def _glob_pattern(given: str) -> str:
 
 def _protected() -> dict[tuple, str]:
     """/, the home folder and the current folder, each with its ancestors, and what each is."""
+    home, here = _location(os.path.expanduser("~")), _location(os.getcwd())
     out: dict[tuple, str] = {}
-    for folder, what in ((os.getcwd(), "the current folder"), (os.path.expanduser("~"),
-                                                               "the home folder")):
-        parts = _location(folder)
-        out[parts] = what
+    for parts, what in ((here, "the current folder"), (home, "the home folder")):
         for i in range(1, len(parts)):
             out.setdefault(parts[:i], f"a folder above {what}")
+    out[home] = "the home folder"
+    out[here] = "the current folder"
     out[("",)] = "the root folder"
     return out
 
 
-def _check_local_output(name: str, path: str, here: tuple) -> None:
-    what = _protected().get(here)
-    if what:
-        raise UsageError(f"{name} is {what} ({os.sep + os.sep.join(here[1:])}); name a folder "
-                         "of its own for the dataset")
+def _check_local_output(name: str, path: str) -> None:
     if os.path.islink(path):
         raise UsageError(f"{name} is a symbolic link (to {os.readlink(path)}); name the real "
                          "folder")
@@ -170,9 +178,7 @@ def _check_local_output(name: str, path: str, here: tuple) -> None:
         raise UsageError(f"{name} is a file, not a folder; name a folder for the dataset")
 
 
-def _check_store_output(name: str, uri: str, here: tuple) -> None:
-    if len(here) <= 2:
-        raise UsageError(f"{name} is a bucket root; name a folder (prefix) in the bucket")
+def _check_store_output(name: str, uri: str) -> None:
     fs, path = storage.filesystem(uri)
     if fs.isfile(path):
         raise UsageError(f"{name} is an object, not a folder; name a prefix for the dataset")
