@@ -271,3 +271,39 @@ def test_s3_overwrite_removes_only_the_dataset_objects(s3, capsys):
     assert s3.keys("data/") == ["data/corpus.jsonl"]
     report = orjson.loads(s3.get("ds/report.json"))
     assert report["input_records"] == 94
+
+
+# --- the claim's heartbeat ------------------------------------------------------------------------
+
+def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
+    from transforms import claim
+    out = home / "ds"
+    out.mkdir()
+    marker = out / "_RUNNING"
+    marker.write_bytes(orjson.dumps({"run_id": "far", "host": "another-host", "pid": 1,
+                                     "started": time.time()}))
+    code, _, err = cli(capsys, *RUN, "--input", "~/data", "--output", out, "--overwrite")
+    assert code == 2 and "another run is writing there (run far (pid 1, on host another-host" in err
+    old = time.time() - claim.STALE_SECONDS - 5
+    os.utime(marker, (old, old))   # its launcher stopped touching it: a killed run's debris
+    assert not claim.is_live(claim.holder(str(out)))
+    assert claim.touch(str(out)) and claim.is_live(claim.holder(str(out)))
+    os.utime(marker, (old, old))
+    code, _, err = cli(capsys, *RUN, "--input", "~/data", "--output", out, "--overwrite")
+    assert code == 0, err
+    assert not claim.touch(str(out)), "a touch must never bring a released marker back"
+    assert not marker.exists()
+
+
+def test_the_heartbeat_touches_an_s3_marker_and_never_creates_one(s3):
+    from transforms import claim, storage
+    storage.configure(s3.endpoint, fresh=True)
+    out = s3.uri("ds")
+    assert claim.claim(out, "r1") and not claim.claim(out, "r2")
+    first = claim.holder(out)
+    time.sleep(1.1)   # S3 keeps modification times in whole seconds
+    assert claim.touch(out)
+    again = claim.holder(out)
+    assert again["run_id"] == "r1" and again["heartbeat"] > first["heartbeat"]
+    claim.release(out)
+    assert not claim.touch(out) and claim.holder(out) is None and s3.keys("ds") == []
