@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from transforms.adapters.common import MEDIA_KEYS, TOOL_KEYS
 from transforms.targets import check_limits
 
 # (value) -> (object, size, content) or None; content: what Record.content() gives
@@ -22,7 +23,8 @@ Lane = Callable[[Any], "tuple[dict, int, list] | None"]
 
 # the adapters built by adapters.common.instruction_adapter: (context key, response key)
 INSTRUCTION_ADAPTERS = {"alpaca": ("input", "output"), "dolly": ("context", "response")}
-_PLAIN_KEYS = ("system", "history")    # present and not null → the general path
+# present and not null → the general path (which writes them, or refuses the record)
+_PLAIN_KEYS = ("system", "history") + TOOL_KEYS + MEDIA_KEYS
 # Bedrock messaging targets: how many turns they take (None: any even number from 2)
 CHAT_TARGETS = {"bedrock-multi-turn": None, "bedrock-single-turn": 2}
 
@@ -91,6 +93,9 @@ def _instruction_lane(context_key: str, response_key: str, shape, target, ctx) -
     return lane
 
 
+_SIDE_KEYS = MEDIA_KEYS + TOOL_KEYS
+
+
 def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
     """{"system"?: str, "messages": [{"role": "user"|"assistant", "content": str}, ...]}: user
     first, alternating, assistant last, every content non-blank → Bedrock messaging."""
@@ -103,13 +108,15 @@ def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
         system = value.get("system")
         if type(messages) is not list or len(messages) < 2 or len(messages) % 2 or (
                 turn_count is not None and len(messages) != turn_count) or not (
-                system is None or type(system) is str) or value.get("images") is not None \
-                or "context" in value:   # a scalar "context" would join the record's id
-            return None
+                system is None or type(system) is str) or "context" in value:
+            return None   # (a scalar "context" would join the record's id)
+        for key in _SIDE_KEYS:   # media, tools: the general path writes or refuses them
+            if value.get(key) is not None:
+                return None
         turns, out, size = [], [], 0
         expected = "user"
         for message in messages:
-            if type(message) is not dict:
+            if type(message) is not dict or len(message) != 2:   # only role and content
                 return None
             content = message.get("content")
             if message.get("role") != expected or type(content) is not str or not content \

@@ -1,13 +1,29 @@
-"""What the adapters share: the Adapter type, field checks that raise RecordError, and the
-instruction-shaped record builder."""
+"""What the adapters share: the Adapter type, field checks that raise RecordError, the parts
+every conversation adapter reads the same way (system prompt, image, tool definitions) and the
+instruction-shaped record builder.
+
+Content is never dropped here: what an adapter reads lands in the Record, a shape the Record
+cannot carry (more than one image, videos, audio) is refused. Other top-level scalars are
+metadata (ids, category, ...): they are kept in Record.fields for templates to name, and are
+not content a target must write.
+"""
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from typing import Any, Callable
+
+import orjson
 
 from transforms.records import NORMALIZE, Record, RecordError, Source
 
 SCALARS = (str, int, float, bool)
+# Tool definitions (glaive / LLaMA-Factory / OpenAI "tools", OpenAI's older "functions",
+# Converse "toolConfig"): kept in Record.fields under their own name as JSON text, so a target
+# that cannot write them refuses the record (targets/base.py) instead of dropping them.
+TOOL_KEYS = ("tools", "functions", "toolConfig")
+IMAGE_PLACEHOLDER = "<image>"   # LLaMA-Factory's mark for where the image goes
+MEDIA_KEYS = ("images", "videos", "audios")   # LLaMA-Factory's media columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +88,14 @@ def strict_text(value: Any, label: str) -> str:
 
 
 def scalar_extras(record: dict, used: tuple[str, ...] | set[str], fields: dict) -> dict:
-    """Adds the other top-level scalar fields, so a template can name them; never overrides."""
+    """Adds the other top-level scalar fields, so a template can name them; never overrides.
+    Tool definitions given as JSON lists or objects are added as JSON text."""
     for key, value in record.items():
-        if key not in used and key not in fields and isinstance(value, SCALARS):
-            fields[key] = value
+        if key not in used and key not in fields:
+            if isinstance(value, SCALARS):
+                fields[key] = value
+            elif key in TOOL_KEYS and isinstance(value, (list, dict)):
+                fields[key] = orjson.dumps(value).decode()
     return fields
 
 
@@ -90,6 +110,49 @@ def optional_system(record: dict) -> str | None:
     if not isinstance(value, str):
         raise refuse("wrong_type", f'field "system" is {type_name(value)}, not a string')
     return value or None
+
+
+def resolve(path: str, source_uri: str, image_root: str | None) -> str:
+    """Absolute paths and URIs stay; a relative path joins the image root or the source folder.
+    posixpath, not os.path: the base may be an s3:// URI."""
+    path = path.strip()
+    if path.startswith("/") or "://" in path:
+        return path
+    base = image_root if image_root else posixpath.dirname(source_uri)
+    while path.startswith("./"):
+        path = path[2:]
+    return f"{base.rstrip('/')}/{path}" if base else path
+
+
+def the_image(record: dict, source: Source, opts) -> str | None:
+    """LLaMA-Factory's "images" list: None when absent or empty, its one image resolved, and a
+    refusal for more than one, or for any video or audio (the Record carries neither)."""
+    for key in MEDIA_KEYS[1:]:
+        if record.get(key) not in (None, [], ""):
+            raise refuse("not_taken_by_model", f'field "{key}" holds {key[:-1]} media; the '
+                         "canonical record carries one image only, so the record is refused "
+                         "rather than lose them")
+    images = record.get("images")
+    if images is None:
+        return None
+    if not isinstance(images, list):
+        raise refuse("wrong_type", f'field "images" is {type_name(images)}, not a list')
+    if not images:
+        return None
+    if len(images) > 1:
+        raise refuse("too_many_media", f'field "images" holds {len(images)} images; the '
+                     "canonical record carries one image, so the record is refused rather "
+                     "than lose images")
+    path = text_field({"images[0]": images[0]}, "images[0]")
+    return resolve(path, source.uri, getattr(opts, "image_root", None))
+
+
+def without_placeholders(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The user turns without "<image>" marks (and their ends stripped): the target's image block
+    carries the image instead (and Nova reserves the word)."""
+    return [(role, content.replace(IMAGE_PLACEHOLDER, "").strip())
+            if role == "user" and IMAGE_PLACEHOLDER in content else (role, content)
+            for role, content in turns]
 
 
 def history_turns(record: dict) -> list[tuple[str, str]]:
@@ -109,20 +172,24 @@ def history_turns(record: dict) -> list[tuple[str, str]]:
 
 
 def instruction_record(record: dict, source: Source, instruction: str, context: str,
-                       response: str, used: tuple[str, ...]) -> Record:
+                       response: str, used: tuple[str, ...], opts=None) -> Record:
     system = optional_system(record)
     user = instruction if (not context or context.isspace()) else f"{instruction}\n\n{context}"
     fields = {"instruction": instruction, "context": context, "response": response}
     if system is not None:
         fields["system"] = system
-    return Record(source=source,
-                  turns=history_turns(record) + [("user", user), ("assistant", response)],
-                  system=system, fields=scalar_extras(record, used, fields))
+    turns = history_turns(record) + [("user", user), ("assistant", response)]
+    image = the_image(record, source, opts)
+    if image is not None:
+        turns = without_placeholders(turns)
+    return Record(source=source, turns=turns, system=system, image=image,
+                  fields=scalar_extras(record, used + MEDIA_KEYS, fields))
 
 
 def instruction_adapter(name: str, context_key: str, response_key: str) -> Adapter:
-    """An instruction-shaped adapter ({"instruction", context, response, "system"?, "history"?}):
-    Alpaca and Dolly differ only in the names of the context and response fields."""
+    """An instruction-shaped adapter ({"instruction", context, response, "system"?, "history"?,
+    "tools"?, "images"?}): Alpaca and Dolly differ only in the names of the context and response
+    fields."""
     keys = ("instruction", context_key, response_key, "system", "history")
 
     def matches(value: Any) -> bool:
@@ -133,7 +200,8 @@ def instruction_adapter(name: str, context_key: str, response_key: str) -> Adapt
         return instruction_record(record, source,
                                   instruction=text_field(record, "instruction"),
                                   context=text_field(record, context_key, required=False),
-                                  response=text_field(record, response_key), used=keys)
+                                  response=text_field(record, response_key), used=keys,
+                                  opts=opts)
 
     adapter = Adapter(name, keys, matches, normalize)
     return adapter

@@ -1,11 +1,12 @@
-"""Image + caption: {"image" | "image-ref" | ... | "images": [first], "caption" | "text" | "prompt"}.
-Relative image paths are resolved against --image-root, else the caption file's folder."""
+"""Image + caption: {"image" | "image-ref" | ... | "images": [one], "caption" | "text" | "prompt"}.
+Relative image paths are resolved against --image-root, else the caption file's folder. The
+image is the first image key found and the caption the first caption key (in the order of
+IMAGE_KEYS and CAPTION_KEYS); the other fields are metadata."""
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
-from transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
+from transforms.adapters.common import (Adapter, refuse, require_dict, resolve, scalar_extras,
                                         text_field, type_name)
 from transforms.records import Record, Source
 
@@ -42,19 +43,10 @@ def image_of(record: dict, key: str) -> str:
         raise refuse("wrong_type", f'field "images" is {type_name(images)}, not a list')
     if not images:
         raise refuse("empty_field", 'field "images" is empty')
+    if len(images) > 1:   # one caption describes one image: the others are not dropped
+        raise refuse("too_many_media", f'field "images" holds {len(images)} images; an '
+                     "image-caption record takes one")
     return text_field({"images[0]": images[0]}, "images[0]")
-
-
-def resolve(path: str, source_uri: str, image_root: str | None) -> str:
-    """Absolute paths and URIs stay; a relative path joins the image root or the source folder.
-    posixpath, not os.path: the base may be an s3:// URI."""
-    path = path.strip()
-    if path.startswith("/") or "://" in path:
-        return path
-    base = image_root if image_root else posixpath.dirname(source_uri)
-    while path.startswith("./"):
-        path = path[2:]
-    return f"{base.rstrip('/')}/{path}" if base else path
 
 
 ADAPTER = Adapter("image-caption", KEYS, matches, normalize)

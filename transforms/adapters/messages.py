@@ -9,21 +9,29 @@ marks where the image goes with a literal "<image>" placeholder; when the record
 every "<image>" is removed from the user turns (and the turn's ends stripped), since the
 target's image block carries the image instead (bedrock-conversation puts it before the text of
 the first user turn, wherever the placeholder was; Nova reserves the word "<image>"). A record
-without an image keeps its text as it is.
+without an image keeps its text as it is. A "videos" or "audios" list is refused
+(not_taken_by_model), never dropped.
+
+Tools: an assistant message with "tool_calls" (or the older "function_call") is a tool turn, and
+the record's tool definitions ("tools", "functions", Converse "toolConfig") are kept as JSON
+text in Record.fields: a target that cannot write them refuses the record (tool_turn), or
+drops them with --repair drop_tool_turns. Other message keys (name, weight) are not read.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from transforms.adapters.common import (Adapter, optional_system, refuse, require_dict,
-                                        scalar_extras, strict_text, text_field, type_name)
-from transforms.adapters.image_caption import resolve
+import orjson
+
+from transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
+                                        require_dict, scalar_extras, strict_text, the_image,
+                                        type_name, without_placeholders)
 from transforms.records import Record, Source
 
 KEYS = ("messages", "system")
-IMAGE_PLACEHOLDER = "<image>"   # LLaMA-Factory's mark for where the image goes
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",
          "model": "assistant", "tool": "tool", "function": "tool"}
+CALL_KEYS = ("tool_calls", "function_call")   # an assistant message that calls a tool
 
 
 def matches(value: Any) -> bool:
@@ -42,39 +50,23 @@ def normalize(value: Any, source: Source, opts) -> Record:
     turns = [turn(message, i) for i, message in enumerate(messages)]
     image = the_image(record, source, opts)
     if image is not None:
-        turns = [(role, without_placeholders(content)) if role == "user" else (role, content)
-                 for role, content in turns]
+        turns = without_placeholders(turns)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  fields=scalar_extras(record, KEYS + ("images",), {}))
-
-
-def the_image(record: dict, source: Source, opts) -> str | None:
-    """LLaMA-Factory's "images" list: None when absent or empty, its one image resolved, and a
-    refusal for more than one."""
-    images = record.get("images")
-    if images is None:
-        return None
-    if not isinstance(images, list):
-        raise refuse("wrong_type", f'field "images" is {type_name(images)}, not a list')
-    if not images:
-        return None
-    if len(images) > 1:
-        raise refuse("too_many_media", f'field "images" holds {len(images)} images; the '
-                     "canonical record carries one image, so the record is refused rather "
-                     "than lose images")
-    path = text_field({"images[0]": images[0]}, "images[0]")
-    return resolve(path, source.uri, getattr(opts, "image_root", None))
-
-
-def without_placeholders(content: str) -> str:
-    return content.replace(IMAGE_PLACEHOLDER, "").strip() if IMAGE_PLACEHOLDER in content \
-        else content
+                  fields=scalar_extras(record, KEYS + MEDIA_KEYS, {}))
 
 
 def turn(message: Any, index: int) -> tuple[str, str]:
     label = f"messages[{index}]"
     if not isinstance(message, dict):
         raise refuse("wrong_type", f"{label} is {type_name(message)}, not an object")
+    calls = next((message[key] for key in CALL_KEYS if message.get(key)), None)
+    if calls is not None:
+        # a tool call is a tool turn (as ShareGPT's function_call): targets refuse it
+        # (tool_turn) or drop it with --repair drop_tool_turns, never write it without its call
+        content = message.get("content")
+        text = orjson.dumps(calls).decode()
+        return "tool", (f"{content}\n{text}" if isinstance(content, str) and content.strip()
+                        else text)
     for key in ("role", "content"):
         if key not in message:
             raise refuse("missing_field", f"{label}.{key} is missing")

@@ -1,9 +1,11 @@
-"""Prompt/completion pairs: {"prompt", "completion"} (Bedrock text-to-text and similar)."""
+"""Prompt/completion pairs: {"prompt", "completion", "system"?} (Bedrock text-to-text and
+similar); a system prompt is read as the other conversation adapters read it."""
 from __future__ import annotations
 
 from typing import Any
 
-from transforms.adapters.common import Adapter, require_dict, scalar_extras, text_field
+from transforms.adapters.common import (Adapter, optional_system, require_dict, scalar_extras,
+                                        text_field)
 from transforms.records import Record, Source
 
 KEYS = ("prompt", "completion")
@@ -17,9 +19,12 @@ def normalize(value: Any, source: Source, opts) -> Record:
     record = require_dict(value, ADAPTER)
     prompt = text_field(record, "prompt")
     completion = text_field(record, "completion")
+    system = optional_system(record)
     fields = {"instruction": prompt, "context": "", "response": completion}
+    if system is not None:
+        fields["system"] = system
     return Record(source=source, turns=[("user", prompt), ("assistant", completion)],
-                  fields=scalar_extras(record, KEYS, fields))
+                  system=system, fields=scalar_extras(record, KEYS, fields))
 
 
 ADAPTER = Adapter("prompt-completion", KEYS, matches, normalize)

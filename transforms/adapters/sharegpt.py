@@ -1,11 +1,15 @@
-"""ShareGPT: {"conversations": [{"from", "value"}], "system"?}; also under "conversation" or
-"items", and turns given as {"role", "content"}."""
+"""ShareGPT: {"conversations": [{"from", "value"}], "system"?, "tools"?, "images"?}; also under
+"conversation" or "items", and turns given as {"role", "content"}. function_call / observation
+turns are tool turns; "tools" (glaive's JSON text, or a list) is kept as JSON text in
+Record.fields, so a target that cannot write tools refuses the record rather than drop them.
+"images" is read as the messages adapter reads it (one image; "<image>" marks removed)."""
 from __future__ import annotations
 
 from typing import Any
 
-from transforms.adapters.common import (Adapter, optional_system, refuse, require_dict,
-                                        scalar_extras, strict_text, type_name)
+from transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
+                                        require_dict, scalar_extras, strict_text, the_image,
+                                        type_name, without_placeholders)
 from transforms.records import Record, Source
 
 LIST_KEYS = ("conversations", "conversation", "items")
@@ -39,8 +43,11 @@ def normalize(value: Any, source: Source, opts) -> Record:
     if not conversation:
         raise refuse("empty_field", f'field "{key}" is empty')
     turns = [turn(t, f"{key}[{i}]") for i, t in enumerate(conversation)]
-    return Record(source=source, turns=turns, system=optional_system(record),
-                  fields=scalar_extras(record, KEYS, {}))
+    image = the_image(record, source, opts)
+    if image is not None:
+        turns = without_placeholders(turns)
+    return Record(source=source, turns=turns, system=optional_system(record), image=image,
+                  fields=scalar_extras(record, KEYS + MEDIA_KEYS, {}))
 
 
 def turn(item: Any, label: str) -> tuple[str, str]:

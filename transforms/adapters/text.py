@@ -1,4 +1,5 @@
-"""Plain documents: a string, or an object with the text under text/content/input/document/body."""
+"""Plain documents: a string, or an object with the text under text/content/input/document/body
+(the first of these keys the record has; the other fields are metadata)."""
 from __future__ import annotations
 
 from typing import Any

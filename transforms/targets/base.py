@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import orjson
 
+from transforms.adapters.common import TOOL_KEYS
 from transforms.records import FORMAT, RecordError, Record
 
 _BOM = b"\xef\xbb\xbf"
@@ -17,6 +18,8 @@ class Target:
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
+            if record.fields and not record.fields.keys().isdisjoint(TOOL_KEYS):
+                refuse_unwritten_tools(self, record, ctx)
             return self.build(record, ctx)
         except RecordError as error:
             error.stage = FORMAT
@@ -27,6 +30,11 @@ class Target:
 
     def build(self, record: Record, ctx) -> list[dict]:
         raise NotImplementedError
+
+    def writes_field(self, name: str, ctx) -> bool:
+        """Does the target write Record.fields[name] as it is? (sagemaker-instruction: when a
+        template placeholder names it.) Decides whether tool definitions are written."""
+        return False
 
     def prepare_media(self, record: Record, ctx) -> Record:
         """Called before format(): checks the media a record names (images) and puts them where
@@ -120,6 +128,32 @@ def fail(reason: str, message: str):
     raise RecordError(reason, message, FORMAT)
 
 
+def holds_tools(value) -> bool:
+    """Does a tool-definitions field hold any? "", "[]", "{}", "null", [] and {} hold none."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return False
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return True   # text that is not JSON still defines tools
+    return bool(value)
+
+
+def refuse_unwritten_tools(target: Target, record: Record, ctx) -> None:
+    """No target writes tool definitions yet (but a sagemaker-instruction template naming the
+    field): a record that has some is refused (tool_turn) rather than written without them,
+    unless --repair drop_tool_turns drops them with the tool turns."""
+    names = [name for name in TOOL_KEYS if holds_tools(record.fields.get(name))
+             and not target.writes_field(name, ctx)]
+    if names and "drop_tool_turns" not in getattr(ctx, "repair", ()):
+        fail("tool_turn", f'the record defines tools (field "{names[0]}"); tool definitions '
+                          f"are not written by --target {target.name}, so the record is "
+                          "refused rather than lose them (--repair drop_tool_turns drops them "
+                          "with the tool turns)")
+
+
 def join_system(*parts: str | None) -> str | None:
     for part in parts:
         if part is not None and not isinstance(part, str):
@@ -141,8 +175,24 @@ def has_instruction_fields(record: Record) -> bool:
     return not record.fields.keys().isdisjoint(INSTRUCTION_FIELDS)
 
 
+def refuse_history(record: Record, what: str) -> None:
+    """An instruction-shaped record whose turns hold more than its one exchange (an Alpaca
+    "history" of earlier [question, answer] pairs): a target that takes one exchange refuses it
+    rather than write the last exchange alone."""
+    turns = [role for role, _ in record.turns if role != "system"]
+    if len(turns) > 2:
+        fail("not_single_turn", f"{what} takes one exchange; the record has {len(turns)} turns "
+                                f"(a history of earlier exchanges before it)")
+
+
 def instruction_prompt(instruction: str, context: str) -> str:
     return instruction if not context else instruction + "\n\n" + context
+
+
+def with_system(system: str | None, prompt: str) -> str:
+    """A target with no place of its own for the system prompt writes it before the prompt, a
+    blank line between (bedrock-text; sagemaker-instruction without a {system} placeholder)."""
+    return system + "\n\n" + prompt if system else prompt
 
 
 def single_turn(record: Record) -> tuple[str | None, str, str]:

@@ -7,7 +7,8 @@ import string
 
 import orjson
 
-from transforms.targets.base import Target, fail, has_instruction_fields, split_system
+from transforms.targets.base import (Target, fail, has_instruction_fields, join_system,
+                                     refuse_history, split_system, with_system)
 from transforms.targets.conversation import refuse_media
 
 DEFAULT_TEMPLATE = {
@@ -85,26 +86,46 @@ def _derived_fields(record) -> dict:
             "system": system or ""}
 
 
+def _system_before_instruction(obj: dict, placed: dict, system: str) -> None:
+    """A system prompt the template has no {system} for joins the instruction's placeholder."""
+    name = next((name for name, field in placed.items() if field == "instruction"), None)
+    if name is None:
+        fail("template_field", "the record has a system prompt and the template has no "
+                               "{system} placeholder, nor an {instruction} one to write it "
+                               "before; the record is refused rather than lose it")
+    obj[name] = with_system(system, obj[name])
+
+
 class SagemakerInstruction(Target):
+    """Writes the record fields the template's placeholders name (a --template is an explicit
+    choice, recorded in the manifest). Content no placeholder can hold is not dropped: a system
+    prompt without a {system} placeholder goes before the instruction (as bedrock-text writes
+    it), and a history, an image or tool definitions the template does not name refuse the
+    record."""
     name = "sagemaker-instruction"
     kind = "instruction"
     layout = "sharded"
 
     def build(self, record, ctx):
         template = ctx.template or DEFAULT_TEMPLATE
-        derived = {} if has_instruction_fields(record) else _derived_fields(record)
-        document = not derived and not has_instruction_fields(record)
+        instruction_shaped = has_instruction_fields(record)
+        if instruction_shaped:
+            refuse_history(record, self.name)
+        derived = {} if instruction_shaped else _derived_fields(record)
+        document = not derived and not instruction_shaped
         fields = dict(record.fields)
         # the derived system text already holds record.system (joined with a system turn)
+        system = derived.get("system") if derived else join_system(record.system)
         for name, value in (("text", record.text), ("system", None if derived else record.system)):
             if value is not None:
                 fields.setdefault(name, value)
-        obj = {}
+        obj, placed = {}, {}   # placeholder -> the record field it holds
         for name in _placeholders(template["prompt"], template["completion"]):
             field = ctx.placeholder_map.get(name, name)
             canonical = ALIASES.get(field, field)
-            for value in (fields.get(field), derived.get(field),
-                          fields.get(canonical), derived.get(canonical)):
+            for source, value in ((field, fields.get(field)), (field, derived.get(field)),
+                                  (canonical, fields.get(canonical)),
+                                  (canonical, derived.get(canonical))):
                 if isinstance(value, str):
                     break
             else:
@@ -113,10 +134,16 @@ class SagemakerInstruction(Target):
                                                "(a plain document?)")
                 fail("template_field", f"template placeholder {{{name}}} has no string value "
                                        f"in the record")
-            obj[name] = value
-        if derived:   # a conversation's image would be dropped (a caption template keeps it)
-            refuse_media(record, self.name)
+            obj[name], placed[name] = value, source
+        if system and "system" not in placed.values():
+            _system_before_instruction(obj, placed, system)
+        refuse_media(record, self.name)   # no placeholder holds Record.image
         return [obj]
+
+    def writes_field(self, name, ctx):
+        template = ctx.template or DEFAULT_TEMPLATE
+        return any(ctx.placeholder_map.get(p, p) == name
+                   for p in _placeholders(template["prompt"], template["completion"]))
 
     def check(self, obj, ctx):
         if not isinstance(obj, dict):
