@@ -239,9 +239,11 @@ def test_image_caption_paths():
     assert norm({"image-ref": "s3://other/x.png", "caption": "c"}, "image-caption").image == \
         "s3://other/x.png"
     assert norm({"file_name": "/abs/x.png", "text": "c"}, "image-caption").image == "/abs/x.png"
-    rooted = norm({"images": ["./a.jpg", "b.jpg"], "prompt": "c"}, "image-caption",
+    rooted = norm({"images": ["./a.jpg"], "prompt": "c"}, "image-caption",
                   image_root="s3://imgs/root/")
     assert (rooted.image, rooted.caption) == ("s3://imgs/root/a.jpg", "c")
+    assert refused({"images": ["a.jpg", "b.jpg"], "caption": "c"}, "image-caption")[0] == \
+        "too_many_media"   # one caption, one image: the second is not dropped
     local = normalize({"path": "p.png", "caption": "c"}, "image-caption",
                       Source("/data/caps.jsonl", 1), AdapterOptions())
     assert local.image == "/data/p.png"

@@ -27,7 +27,8 @@ Counts were found by running once, then checked against the data:
   message (the cookbook's warning; refused, missing_user_message) and record 5 is the very long
   one (26,026 characters, over --max-tokens 4,096 at 6 chars/token less 10 %: too_long).
 - glaive_toolcall_en_demo.json: 300 ShareGPT records, 153 with function-call/observation turns
-  (tool_turn for openai-chat), 147 accepted.
+  and 38 more that define tools without calling one (tool_turn for openai-chat: it writes no
+  tool definitions), 109 accepted (their "tools" is "[]").
 - rft_train_data.jsonl: 300 one-user-prompt records (+ reference_answer): all accepted as
   distillation prompts for a Llama 3.1 8B student.
 - c4_demo.jsonl: 300 documents, 3 over 20,000 characters and chunked in two: 303 lines in one
@@ -73,7 +74,7 @@ CASES = {
                                ["--max-tokens", "4096"], 0, 5, 3, {"train": 3},
                                {"missing_user_message": 1, "too_long": 1}),
     "glaive-openai-chat": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
-                           "openai-chat", [], 0, 300, 147, {"train": 147}, {"tool_turn": 153}),
+                           "openai-chat", [], 0, 300, 109, {"train": 109}, {"tool_turn": 191}),
     "sharegpt-distill-claude": ("sharegpt_fastchat_dummy/dummy_conversation.json",
                                 "bedrock-distillation", ["--model", "distill-claude-3-haiku"],
                                 0, 500, 167, {"train": 167}, {"not_single_turn": 333}),

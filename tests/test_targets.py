@@ -245,8 +245,9 @@ def test_instruction_default_template():
     target = get_target("sagemaker-instruction")
     assert formatted("sagemaker-instruction", ALPACA) == [
         {"instruction": "Add", "context": "1 and 2", "response": "3"}]
+    # the default template has no {system}: the system prompt goes before the instruction
     assert formatted("sagemaker-instruction", SINGLE) == [
-        {"instruction": "Hi", "context": "", "response": "Hello"}]
+        {"instruction": "Be brief.\n\nHi", "context": "", "response": "Hello"}]
     assert orjson.loads(target.side_files(CTX)["template.json"]) == DEFAULT_TEMPLATE
 
 
