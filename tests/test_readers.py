@@ -148,11 +148,18 @@ def test_json_data_wrapper(tmp_path):
     assert values(items) == [(1, {"text": "x"}), (2, {"text": "y"})]
 
 
-def test_invalid_json_document_is_one_error_at_line_0(tmp_path):
+def test_invalid_json_document_gives_the_elements_before_the_fault_then_one_error(tmp_path):
     items = read(write(tmp_path / "d.json", b'[{"a": 1},\n {"a": 2'))
+    assert values(items) == [(1, {"a": 1})]
+    assert errors(items) == [(2, "invalid_json")]
+    assert items[1].error.message.startswith("invalid JSON: ")
+    assert "\n" not in items[1].error.message
+
+
+def test_invalid_json_object_is_one_error_at_line_0(tmp_path):
+    items = read(write(tmp_path / "d.json", b'{"a": 1,\n "b": '))
     assert errors(items) == [(0, "invalid_json")]
     assert items[0].error.message.startswith("invalid JSON: ")
-    assert "\n" not in items[0].error.message
 
 
 def test_json_extension_holding_json_lines_is_read_as_lines(tmp_path):

@@ -19,6 +19,7 @@ from transforms.splitting import ByteRange, plan_ranges
 
 
 RECORD_BYTES = 1024   # the record size batch_size is meant for
+HEAD_BYTES = 16 << 20   # at most about this much input is held for detection
 
 
 @dataclass(slots=True)
@@ -58,22 +59,43 @@ def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTa
         return whole
     if not ranges:
         return whole
-    adapter = choose_adapter(list(islice(read_items(uri, cfg.read), DETECT_SAMPLE)), cfg)
+    adapter = choose_adapter(read_head(iter(read_items(uri, cfg.read)))[0], cfg)
     if adapter is None:   # nothing to share; every range would refuse its records alike
         return whole
     return [ReadTask(file_index, uri, split, i, r, adapter, i == len(ranges) - 1)
             for i, r in enumerate(ranges)]
 
 
-def batch_records(head: list[RawItem], batch_size: int) -> int:
+def read_head(items: Iterator[RawItem]) -> tuple[list[RawItem], list[int]]:
+    """The first items, for adapter detection and batch sizing, and the encoded size of each
+    good one: DETECT_SAMPLE items, or fewer once they pass HEAD_BYTES (20 records at the
+    16 MiB limit would take gigabytes as Python objects). Takes no item beyond those."""
+    head, sizes = [], []
+    for item in items:
+        head.append(item)
+        if item.error is None and (size := encoded_size(item.value)) is not None:
+            sizes.append(size)
+        if len(head) >= DETECT_SAMPLE or sum(sizes) >= HEAD_BYTES:
+            break
+    return head, sizes
+
+
+def encoded_size(value) -> int | None:
+    """The value's size as JSON; None when orjson cannot write it (nested over 254 levels)."""
+    try:
+        return len(orjson.dumps(value, default=str))
+    except TypeError:   # (orjson.JSONEncodeError is one)
+        return None
+
+
+def batch_records(sizes: list[int], batch_size: int) -> int:
     """Records per batch: batch_size, or fewer when the first records average over
     RECORD_BYTES, so a batch holds about batch_size × RECORD_BYTES of input and a worker's
     memory stays flat whatever the records' size (measured: 1,024 chat records of ~2 kB took
     ~20 MiB more per worker than 1,024 Alpaca records of ~0.6 kB)."""
-    values = [item.value for item in head if item.error is None]
-    if not values:
+    if not sizes:
         return batch_size
-    average = sum(len(orjson.dumps(v, default=str)) for v in values) / len(values)
+    average = sum(sizes) / len(sizes)
     return max(1, min(batch_size, int(batch_size * RECORD_BYTES / max(average, 1))))
 
 
@@ -84,9 +106,9 @@ def choose_adapter(head: list[RawItem], cfg) -> str | None:
 def iter_batches(task: ReadTask, cfg, size: int | None = None) -> Iterator[Batch]:
     """Batches of `size` records, or by default of batch_records()."""
     items = iter(read_items(task.uri, cfg.read, task.part))
-    head = list(islice(items, DETECT_SAMPLE))
+    head, sizes = read_head(items)
     adapter = task.adapter or choose_adapter(head, cfg)
-    size = size or batch_records(head, cfg.batch_size)
+    size = size or batch_records(sizes, cfg.batch_size)
     items = chain(head, items)  # the items read for detection are the first records too
     for batch_index in count():
         pending = list(islice(items, size))

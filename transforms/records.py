@@ -62,6 +62,7 @@ REASONS: dict[str, str] = {
     "image_too_large": "the image file is larger than the model takes",
     "image_dimensions": "the image's width, height or pixel count is outside the model's limits",
     "image_aspect": "the image's aspect ratio is outside the model's limits",
+    "too_deep": "the record nests lists and objects over 254 levels deep",
 }
 
 
@@ -136,9 +137,26 @@ def truncate_raw(raw: Any, limit: int = 2048) -> str | None:
     elif not isinstance(raw, str):
         try:
             raw = orjson.dumps(raw, default=str).decode()
-        except (TypeError, orjson.JSONEncodeError):
-            raw = repr(raw)
+        except TypeError:   # (orjson.JSONEncodeError is one) nested over the 254 levels orjson
+            # writes, or a key that is not a string: show the top levels, repr() if need be
+            raw = _shallow(raw, RAW_DEPTH)
+            try:
+                raw = orjson.dumps(raw, default=str).decode()
+            except TypeError:
+                raw = repr(raw)
     return raw if len(raw) <= limit else raw[:limit] + "…"
+
+
+RAW_DEPTH = 32   # levels of a value kept in a dead letter when the whole cannot be written
+
+
+def _shallow(value: Any, depth: int) -> Any:
+    """A copy of a JSON-like value with what nests below `depth` levels replaced by "…"."""
+    if isinstance(value, dict):
+        return {k: _shallow(v, depth - 1) for k, v in value.items()} if depth > 0 else "…"
+    if isinstance(value, (list, tuple)):
+        return [_shallow(v, depth - 1) for v in value] if depth > 0 else "…"
+    return value
 
 
 def dead_letter(reason: str, stage: str, message: str, uri: str, line: int, raw: Any = None,

@@ -12,6 +12,12 @@ Contract (used by the Beam read transform in transforms/read.py):
   (.jsonl/.ndjson, .json, .csv, .tsv, .parquet, .txt/.text/.md) or opts.file_format, sniffed from
   the first bytes when the extension says nothing.
 - A UTF-8 BOM and CRLF line ends are accepted.
+- Memory stays about opts.max_record_bytes a file whatever its size once decompressed: a line,
+  row, text unit or JSON document element over it is one "record_too_large" item, read past
+  without being held (a JSON document over it is streamed, json_stream.py). A JSON value nested
+  over 254 levels (nesting.MAX_DEPTH) is one "too_deep" item: orjson cannot write it again, and
+  no value a reader gives is deeper. In a JSON document, reading goes on with the element after
+  either; invalid JSON gives the elements before it, then one error item.
 """
 
 from __future__ import annotations

@@ -8,12 +8,15 @@ from typing import BinaryIO, Iterator
 from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
 from transforms.readers.opening import one_line
 
+SKIP_CHARS = 1 << 20
+
 
 def read_csv(stream: BinaryIO, opts: ReadOptions, delimiter: str = ",") -> Iterator[RawItem]:
     # surrogateescape keeps reading past bad bytes; rows holding them are refused one by one.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     csv.field_size_limit(max(opts.max_record_bytes, 1))
-    reader = csv.reader(text, delimiter=opts.csv_delimiter or delimiter)
+    lines = BoundedLines(text, opts.max_record_bytes)
+    reader = csv.reader(lines, delimiter=opts.csv_delimiter or delimiter)
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -22,7 +25,13 @@ def read_csv(stream: BinaryIO, opts: ReadOptions, delimiter: str = ",") -> Itera
         except StopIteration:
             return
         except csv.Error as exc:
+            lines.too_long = False
             yield csv_error(start, exc, opts)
+            continue
+        if lines.too_long:   # the row held a line over the limit, read as a blank one
+            lines.too_long = False
+            yield read_error(start, "record_too_large", f"record too large: a line of the row "
+                             f"is over {opts.max_record_bytes} characters (--max-record-bytes)")
             continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
@@ -38,6 +47,32 @@ def read_csv(stream: BinaryIO, opts: ReadOptions, delimiter: str = ",") -> Itera
                              f"the header has {len(header)}", joined(row, delimiter))
             continue
         yield RawItem(start, dict(zip(header, row)))
+
+
+class BoundedLines:
+    """The text's lines for csv.reader, none over `limit` characters: reading a line whole
+    would hold a newline-free file in memory. A longer line is skipped to its end and given
+    as a blank line, with too_long set, so the row holding it is refused and line numbers
+    stay right."""
+
+    def __init__(self, text: io.TextIOBase, limit: int):
+        self.readline = text.readline
+        self.limit = limit
+        self.too_long = False
+
+    def __iter__(self) -> "BoundedLines":
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline(self.limit + 1)
+        if not line:
+            raise StopIteration
+        if len(line) > self.limit and line[-1] not in "\r\n":
+            while (rest := self.readline(SKIP_CHARS)) and rest[-1] not in "\r\n":
+                pass
+            self.too_long = True
+            return "\n"
+        return line
 
 
 def csv_error(line: int, exc: csv.Error, opts: ReadOptions) -> RawItem:
