@@ -184,13 +184,12 @@ def _s3_config_kwargs(timeout: float) -> dict:
     return kwargs
 
 
-def _bound_s3fs_retries() -> None:
-    """S3FileSystem.retries is a class attribute (no option sets it). s3fs is imported only
-    when a run first touches s3:// (0.26 s), so until then fsspec is pointed at this module's
-    S3FileSystem name (see __getattr__), which sets it on first use."""
+def _bound_s3fs() -> None:
+    """s3fs is imported only when a run first touches s3:// (0.26 s), so until then fsspec is
+    pointed at this module's S3FileSystem name (see __getattr__), which tunes it on first use."""
     s3fs = sys.modules.get("s3fs")
     if s3fs is not None:
-        s3fs.S3FileSystem.retries = S3FS_TRIES
+        _tune(s3fs.S3FileSystem)
         return
     for protocol in ("s3", "s3a"):
         if protocol not in fsspec.registry:
@@ -199,11 +198,26 @@ def _bound_s3fs_retries() -> None:
 
 
 def __getattr__(name: str):
-    if name == "S3FileSystem":   # fsspec's first use of s3:// (see _bound_s3fs_retries)
+    if name == "S3FileSystem":   # fsspec's first use of s3:// (see _bound_s3fs)
         from s3fs import S3FileSystem
-        S3FileSystem.retries = S3FS_TRIES
-        return S3FileSystem
+        return _tune(S3FileSystem)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _tune(cls):
+    """S3FileSystem.retries is a class attribute (no option sets it).
+
+    And no "Expect: 100-continue" on uploads: botocore puts it on every PUT with a body, and
+    aiohttp waits for the server's "100 Continue" before sending the body with no timeout at
+    all (read_timeout is armed only once the body is sent), so a part written to a frozen
+    endpoint waited forever. Without it a refused upload sends its body in vain: a part or one
+    block of a multipart upload, worth less than a hung run. Removed before s3fs makes its first
+    botocore session, which copies botocore's handler list."""
+    cls.retries = S3FS_TRIES
+    from botocore import handlers
+    handlers.BUILTIN_HANDLERS[:] = [spec for spec in handlers.BUILTIN_HANDLERS
+                                    if spec[1] is not handlers.add_expect_header]
+    return cls
 
 
 def configure(endpoint_url: str | None = None, fresh: bool = False,
@@ -239,7 +253,7 @@ def _bound_s3(timeout: float) -> None:
     ours = ("connect_timeout", "read_timeout", "retries")
     kept = {k: v for k, v in (conf.get("config_kwargs") or {}).items() if k not in ours}
     conf["config_kwargs"] = {**kept, **_s3_config_kwargs(timeout)}
-    _bound_s3fs_retries()
+    _bound_s3fs()
 
 
 try:   # bounded waits for every command that touches S3 (inspect, validate), not only a run
