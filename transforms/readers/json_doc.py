@@ -13,8 +13,8 @@ from typing import Any, BinaryIO, Iterator
 import orjson
 
 from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
-from transforms.readers.json_stream import (ARRAY, CHUNK, MAP, VALUE, JSONError, ijson,
-                                            stream_elements, wrapper)
+from transforms.readers.json_stream import (ARRAY, CHUNK, MAP, VALUE, JSONError, Layout,
+                                            ijson, stream_elements, wrapper)
 from transforms.readers.nesting import MAX_DEPTH, too_deep
 from transforms.readers.opening import one_line, strip_bom
 
@@ -33,17 +33,20 @@ def read_json_doc(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
         if not (chunk := stream.read(CHUNK)):
             return
         head = chunk.lstrip()
+    layout = layout_of(head)
+    if layout is None:
+        yield read_error(1, "record_too_large", "record too large: the JSON document is one "
+                         f"record over {limit} bytes (--max-record-bytes)", head[:RAW_PREFIX_BYTES])
+        return
+    yield from stream_elements(head, stream, limit, layout)
+
+
+def layout_of(head: bytes) -> Layout | None:
+    """Where the records of a document are, from its first bytes; None for one record."""
     if head.startswith(b"{"):
         shape, key = object_shape(head)
-        if shape == "record":
-            yield read_error(1, "record_too_large", "record too large: the JSON document is one "
-                             f"record over {limit} bytes (--max-record-bytes)",
-                             head[:RAW_PREFIX_BYTES])
-            return
-        layout = MAP if shape == "map" else wrapper(key)
-    else:   # an array; else one string or number, or not JSON at all
-        layout = ARRAY if head.startswith(b"[") else VALUE
-    yield from stream_elements(head, stream, limit, layout)
+        return None if shape == "record" else MAP if shape == "map" else wrapper(key)
+    return ARRAY if head.startswith(b"[") else VALUE   # else one string or number, or not JSON
 
 
 def read_whole(data: bytes) -> Iterator[RawItem]:
@@ -53,8 +56,9 @@ def read_whole(data: bytes) -> Iterator[RawItem]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        if data.lstrip().startswith(b"["):   # the elements before the fault are good
-            yield from stream_elements(data, io.BytesIO(), len(data), ARRAY)
+        layout = layout_of(data.lstrip())
+        if layout not in (None, VALUE):   # the elements before the fault are good: stream them
+            yield from stream_elements(data, io.BytesIO(), len(data), layout)
             return
         try:
             data.decode("utf-8")
