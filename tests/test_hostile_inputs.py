@@ -145,6 +145,12 @@ def test_json_lines_nested_too_deep_are_dead_letters_and_reading_goes_on(tmp_pat
     assert items[2].raw.startswith(b'{"instruction": [[[')
 
 
+def test_a_file_sniffed_as_json_lines_despite_a_first_line_too_deep(tmp_path):
+    path = tmp_path / "data"   # no extension: the format is sniffed from the first line
+    path.write_bytes(b'{"a": ' + nested(1100) + b"}\n" + alpaca(1) + b"\n")
+    assert outcome(read(path)) == [(1, "too_deep"), (2, orjson.loads(alpaca(1)))]
+
+
 def test_json_document_elements_nested_too_deep_are_dead_letters(tmp_path):
     for depth in (300, 2000):   # what orjson parses, and past it (the document then streams)
         elements = b",".join([alpaca(0), nested(depth), alpaca(1)])

@@ -50,8 +50,8 @@ def sniff_format(uri: str, guess: str = "unknown") -> str:
             return "jsonl" if window_full and guess != "json" else "json"
         try:
             is_object = isinstance(orjson.loads(first), dict)
-        except orjson.JSONDecodeError:
-            is_object = False
+        except orjson.JSONDecodeError as exc:   # a record too deep is still a line of its own
+            is_object = exc.msg.startswith("depth limit")
         return "jsonl" if is_object and rest.strip() else "json"
     return guess if guess == "json" else "text"
 
