@@ -62,7 +62,7 @@ def test_the_sdist_holds_the_code_and_its_dependencies(venv, tmp_path):
     probe = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
          "import transforms, pipelines.cli, apache_beam, pyarrow, fsspec, s3fs, orjson, "
-         "zstandard; print(transforms.__file__); print(pipelines.cli.__file__)"],
+         "zstandard, ijson; print(transforms.__file__); print(pipelines.cli.__file__)"],
         cwd=where, env=clean_env(venv), capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     for path in probe.stdout.split():
