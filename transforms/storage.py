@@ -19,8 +19,9 @@ Why fsspec (with s3fs for s3://) and not Beam's FileSystems / `apache-beam[aws]`
   Here botocore takes credentials from each machine's own environment (AWS_PROFILE,
   AWS_ACCESS_KEY_ID..., instance or task roles); only the endpoint URL, which is not a secret,
   travels in the RunConfig.
-- The same code runs on remote workers: every DoFn calls `configure(cfg.s3_endpoint_url)` in its
-  setup(), since fsspec's defaults set on the launching machine do not travel with the job.
+- The same code runs on remote workers: every DoFn calls `configure(cfg.s3_endpoint_url,
+  timeout=cfg.s3_timeout)` in its setup(), since fsspec's defaults set on the launching machine
+  do not travel with the job.
 - Reading lines straight from an s3fs file object was measured ~500x slower (31.7 MB in 76 s)
   than through io.BufferedReader (0.13 s), so every reader here goes through a local buffer.
 
@@ -146,7 +147,8 @@ def endpoint_from_env() -> str | None:
 # A frozen endpoint (it accepts connections, then never answers) was waited for 6.5 minutes a
 # call: botocore tries a request 5 times (legacy mode) and s3fs retries each call 5 times more
 # (S3FileSystem.retries), each try waiting s3fs's 15 s read timeout. Here one call waits at most
-# S3FS_TRIES x S3_ATTEMPTS x the timeout (+ a few seconds of backoff): 90 s by default.
+# S3FS_TRIES x S3_ATTEMPTS x the timeout (+ a few seconds of backoff): 90 s by default; and
+# an upload no longer waits for a "100 Continue" that never comes (see _tune).
 
 S3_TIMEOUT_ENV = "TUNEPREP_S3_TIMEOUT"
 DEFAULT_S3_TIMEOUT = 15.0   # s (s3fs's own read timeout): to connect, and for each read
@@ -215,8 +217,9 @@ def _tune(cls):
     botocore session, which copies botocore's handler list."""
     cls.retries = S3FS_TRIES
     from botocore import handlers
-    handlers.BUILTIN_HANDLERS[:] = [spec for spec in handlers.BUILTIN_HANDLERS
-                                    if spec[1] is not handlers.add_expect_header]
+    kept = [spec for spec in handlers.BUILTIN_HANDLERS if spec[1] is not handlers.add_expect_header]
+    if len(kept) != len(handlers.BUILTIN_HANDLERS):
+        handlers.BUILTIN_HANDLERS[:] = kept
     return cls
 
 
