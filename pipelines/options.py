@@ -112,7 +112,8 @@ def expand_inputs(uris: list[str], flag: str = "--input", warn=None) -> list[str
     matches nothing or names no regular file. `warn(line)` (default: a `warning:` line on
     stderr) is told of skipped files and of files reached twice."""
     warn = warn or _print_warning
-    return _read_once([(flag, uri, _expand_one(flag, uri, warn)) for uri in uris], warn)
+    expand = _expander(warn)
+    return _read_once([(flag, uri, expand(flag, uri)) for uri in uris], warn)
 
 
 def expand_splits(args, before_remote=None, warn=None) -> tuple[list[str], list[str]]:
@@ -123,12 +124,13 @@ def expand_splits(args, before_remote=None, warn=None) -> tuple[list[str], list[
     warn = warn or _print_warning
     named = [("--input", u) for u in args.input] + [
         ("--validation-input", u) for u in args.validation_input]
-    listed = {i: _expand_one(flag, uri, warn) for i, (flag, uri) in enumerate(named)
-              if storage.local_path(uri) is not None}
+    expand = _expander(warn)
+    for flag, uri in named:
+        if storage.local_path(uri) is not None:
+            expand(flag, uri)
     if before_remote is not None:
         before_remote()
-    groups = [(flag, uri, listed[i] if i in listed else _expand_one(flag, uri, warn))
-              for i, (flag, uri) in enumerate(named)]
+    groups = [(flag, uri, expand(flag, uri)) for flag, uri in named]
     train = [g for g in groups if g[0] == "--input"]
     validation = [g for g in groups if g[0] != "--input"]
     first = {key: (flag, uri, path) for flag, uri, files in train for path, key in files}
@@ -144,6 +146,17 @@ def expand_splits(args, before_remote=None, warn=None) -> tuple[list[str], list[
 
 def _print_warning(line: str) -> None:
     print(f"warning: {line}", file=sys.stderr)
+
+
+def _expander(warn):
+    """_expand_one, listing a URI given twice once (and warning of its skipped files once)."""
+    done: dict[str, list] = {}
+
+    def expand(flag: str, uri: str) -> list:
+        if uri not in done:
+            done[uri] = _expand_one(flag, uri, warn)
+        return done[uri]
+    return expand
 
 
 def _read_once(groups, warn) -> list[str]:
@@ -180,7 +193,7 @@ def _read_once(groups, warn) -> list[str]:
 def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
     """One --input URI → [(file URI, identity)], sorted. The identity tells two paths to the
     same file apart from two files: (device, inode) on local disk, so a link, `a/../a` or a
-    folder given beside a file in it is the same file; the protocol-free path elsewhere."""
+    folder given beside a file in it is the same file; the filesystem and path elsewhere."""
     if not _utf8(uri):
         raise UsageError(f"{flag} {_shown(uri)}: the name is not valid UTF-8; rename it")
     fs, path = storage.filesystem(uri)
