@@ -53,12 +53,14 @@ def test_the_command_line_wins(capsys, tmp_path):
         "input": [str(ALPACA), str(ALPACA)], "target": "bedrock-text", "validation_split": 0.5,
         "output": str(tmp_path / "never"), "beam": {"runner": "NoSuchRunner"}})
     out = tmp_path / "out"
+    held_out = tmp_path / "held_out.jsonl"   # (one file cannot be in both splits)
+    held_out.write_bytes(CHAT.read_bytes())
     code, stdout, err = cli(capsys, "run", "--config", spec, "--input", CHAT, "--target",
-                            "bedrock-multi-turn", "--validation-input", CHAT, "--output", out,
-                            "--runner", "DirectRunner")
+                            "bedrock-multi-turn", "--validation-input", held_out, "--output",
+                            out, "--runner", "DirectRunner")
     assert code == 0, err
     report = read_json(out / "report.json")
-    assert sorted(report["files"]) == [str(CHAT)]   # the spec's inputs were replaced
+    assert sorted(report["files"]) == sorted([str(CHAT), str(held_out)])   # the spec's were replaced
     assert read_json(out / "manifest.json")["options"]["target"] == "bedrock-multi-turn"
     assert not (tmp_path / "never").exists()
 
