@@ -303,7 +303,8 @@ def _summarize(cfg) -> int:
     print(f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
           f"written: {splits}; dead letters: {report['dead_letter_records']:,}"
           + (f" ({reasons})" if reasons else ""))
-    for warning in report.get("warnings", []):
+    for warning in [w for w in report.get("warnings", [])
+                    if w not in cfg.input_warnings]:   # (those were printed at launch)
         print(f"warning: {warning}", file=sys.stderr)
     ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
     if ok:

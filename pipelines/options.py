@@ -410,7 +410,12 @@ def build_config(args, before_expand=None) -> RunConfig:
             raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
         raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
                          f"bedrock-conversation), not --target {target.name}")
-    inputs, validation_inputs = expand_splits(args, before_remote=before_expand)
+    warnings: list[str] = []   # printed at once, and kept for the report
+
+    def warn(line: str) -> None:
+        warnings.append(line)
+        _print_warning(line)
+    inputs, validation_inputs = expand_splits(args, before_remote=before_expand, warn=warn)
     from pipelines.output_guard import normalize_output   # (it imports UsageError from here)
     return RunConfig(
         target=target.name, output=normalize_output(args.output),
@@ -429,7 +434,7 @@ def build_config(args, before_expand=None) -> RunConfig:
         split_bytes=args.split_bytes,
         max_dead_letter_ratio=args.max_dead_letter_ratio,
         run_id=uuid.uuid4().hex[:12], s3_endpoint_url=endpoint_of(args),
-        s3_timeout=s3_timeout_of(),
+        s3_timeout=s3_timeout_of(), input_warnings=warnings,
         image_uri_prefix=args.image_uri_prefix.rstrip("/") if args.image_uri_prefix else None)
 
 

@@ -140,6 +140,9 @@ def test_a_folder_takes_only_regular_files(tmp_path):
     report = read_json(out / "report.json")
     assert list(report["files"]) == [str(data / "good.jsonl")]
     assert report["input_records"] == report["accepted_records"] == 3
+    # the skipped files are named in the report as well (and once on stderr, not twice)
+    assert ["warning: " + w for w in report["warnings"]] == warnings_of(err)
+    assert "skipped" in (out / "report.html").read_text()
 
 
 def test_a_glob_takes_only_regular_files(tmp_path):

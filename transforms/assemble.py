@@ -341,7 +341,10 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
                 remove_tree(join(cfg.output, split))
     files.insert(0, dead_out.close())
 
-    report = redact_all(_with_media_warnings(cfg, _report(stats, sampled, sampled_files, errors)))
+    report = _report(stats, sampled, sampled_files, errors)
+    if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
+        report["warnings"] = list(cfg.input_warnings)
+    report = redact_all(_with_media_warnings(cfg, report))
     write_bytes(join(cfg.output, "report.json"), orjson.dumps(report, option=orjson.OPT_INDENT_2))
     page = report_html.render(report, dead_out.examples, cfg.max_tokens_per_record()).encode()
     write_bytes(join(cfg.output, "report.html"), page)

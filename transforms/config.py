@@ -41,6 +41,7 @@ class RunConfig:
     s3_timeout: float | None = None        # s an S3 request waits (TUNEPREP_S3_TIMEOUT on the
                                            # launcher): remote workers wait as long
     image_uri_prefix: str | None = None    # s3:// folder that local images are uploaded under
+    input_warnings: list[str] = field(default_factory=list)   # what the input listing skipped
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     # delete each part file as soon as assembling has copied it: only where no runner retries
     # the assembly (the local runner fails the run instead), and only on local disk, where the

@@ -44,6 +44,7 @@ td.path{word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace;f
 pre{white-space:pre-wrap;word-break:break-all;background:#f0f4f8;border-radius:4px;padding:6px 8px;
 margin:4px 0 10px;font-size:12px;max-height:160px;overflow:auto}
 .errors{background:#fdecea;border:1px solid #f5b7b1;border-radius:8px;padding:10px 16px}
+.warnings{background:#fef9e7;border:1px solid #f9e79f;border-radius:8px;padding:10px 16px}
 .muted{color:#7b8794}
 .grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:12px}
 td.n{white-space:nowrap}
@@ -221,6 +222,9 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     if report.get("errors"):
         items = "".join(f"<li>{e(err)}</li>" for err in report["errors"])
         body.append(f'<div class="errors"><b>The run failed:</b><ul>{items}</ul></div>')
+    if report.get("warnings"):
+        items = "".join(f"<li>{e(text)}</li>" for text in report["warnings"])
+        body.append(f'<div class="warnings"><b>Warnings:</b><ul>{items}</ul></div>')
 
     tiles = [("records in", f"{n_in:,}"), ("accepted", f"{accepted:,}")]
     tiles += [(f"written: {split}", f"{count:,}") for split, count in outputs.items()]
