@@ -4,7 +4,7 @@
         [--target bedrock-text|sagemaker-instruction|bedrock-multi-turn] [--workdir DIR]
         [--repeat R] [--beam-args "..."] [--append-results benchmarks/results.md] [--json FILE]
 
-Both run as child processes (`python -m benchmarks.baseline`, `python -m pipelines.cli run`),
+Both run as child processes (`python -m benchmarks.baseline`, `python -m tuneprep.pipelines.cli run`),
 alternating when --repeat > 1. For each: wall time (whole process, interpreter start and imports
 included), records/s and MB/s of input, peak RSS of the child (GNU time's %M, i.e. wait4's
 ru_maxrss: the largest single process of the tree) and the peak of the summed RSS of the whole
@@ -65,7 +65,7 @@ def _code_version() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                               capture_output=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "transforms"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tuneprep", "pipelines", "transforms"],
                                cwd=ROOT, text=True, capture_output=True, timeout=10).stdout.strip()
         return (head or "unknown") + (" + uncommitted product edits" if dirty else "")
     except (OSError, subprocess.SubprocessError):
@@ -183,7 +183,7 @@ def commands(tool: str, inputs: list[str], target: str, out: str, beam_args: lis
     if tool == "baseline":
         return [sys.executable, "-m", "benchmarks.baseline", *ins, "--target", target,
                 "--output", out]
-    return [sys.executable, "-m", "pipelines.cli", "run", *ins, "--target", target,
+    return [sys.executable, "-m", "tuneprep.pipelines.cli", "run", *ins, "--target", target,
             "--output", out, "--overwrite", *beam_args]
 
 

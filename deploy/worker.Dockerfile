@@ -7,10 +7,11 @@ FROM apache/beam_python3.11_sdk:${BEAM_VERSION}
 ARG BEAM_VERSION
 WORKDIR /opt/tuneprep
 COPY setup.py pyproject.toml README.md /opt/tuneprep/
+COPY tuneprep /opt/tuneprep/tuneprep
 COPY pipelines /opt/tuneprep/pipelines
 COPY transforms /opt/tuneprep/transforms
 RUN pip install --no-cache-dir "apache-beam==${BEAM_VERSION}" /opt/tuneprep \
-    && python -c "import pipelines.cli, transforms.process"
+    && python -c "import tuneprep.pipelines.cli, tuneprep.transforms.core.process"
 # /opt/apache/beam/boot: `--worker_pool` makes it the EXTERNAL worker pool (port 50000);
 # without it, a DOCKER-environment worker. The launcher image can be this one too:
 #   docker run --entrypoint tuneprep tuneprep-worker:0.1.0 run --config /jobs/job.yaml

@@ -11,18 +11,19 @@ import sys
 
 import orjson
 
-from pipelines import interrupts, output_guard
-from pipelines.options import (UsageError, add_run_arguments, build_config, describe,
+from tuneprep.pipelines import interrupts, output_guard
+from tuneprep.pipelines.options import (UsageError, add_run_arguments, build_config, describe,
                                endpoint_of)
-from pipelines.job_spec import expand_config
-from pipelines.local_workers import (check_workers_option, with_local_workers,
+from tuneprep.pipelines.job_spec import expand_config
+from tuneprep.pipelines.local_workers import (check_workers_option, with_local_workers,
                                      worker_environment)
-from pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
+from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
-from pipelines.worker_logs import workers_log_to_file
-from transforms import claim, progress, storage
-from transforms.storage import join
-from transforms.targets import get_target
+from tuneprep.pipelines.worker_logs import workers_log_to_file
+from tuneprep.transforms.io import claim, storage
+from tuneprep.transforms.core import progress
+from tuneprep.transforms.io.storage import join
+from tuneprep.transforms.targets import get_target
 
 log = logging.getLogger("tuneprep")
 
@@ -33,6 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tuneprep", description=__doc__.split("\n\n")[0])
+    from tuneprep import version
+    parser.add_argument("--version", action="version", version=f"tuneprep {version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="build a dataset", description=(
         "Build a training-ready dataset. Options not listed here are Apache Beam pipeline "
@@ -49,7 +52,7 @@ def make_parser() -> argparse.ArgumentParser:
                      help="per-record token limit (overrides the model's; openai-chat has none)")
     val.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_parser("targets", help="list targets, models and their limits")
-    from pipelines.inspect_cmd import add_inspect_arguments
+    from tuneprep.pipelines.inspect_cmd import add_inspect_arguments
     add_inspect_arguments(sub.add_parser(
         "inspect", help="show how files are read and what the target would write",
         description="For each file: the container format and input adapter detected, the "
@@ -89,12 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args, beam_args)
         if args.command == "inspect":
-            from pipelines.inspect_cmd import inspect_main
+            from tuneprep.pipelines.inspect_cmd import inspect_main
             return inspect_main(args)
         if args.command == "validate":
-            from pipelines.validate_cmd import validate_main
+            from tuneprep.pipelines.validate_cmd import validate_main
             return validate_main(args)
-        from pipelines.targets_cmd import targets_main
+        from tuneprep.pipelines.targets_cmd import targets_main
         return targets_main()
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -220,7 +223,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     if args.dry_run:  # checks and a plan from a sample of each file; nothing is written
-        from pipelines.dry_run import dry_run
+        from tuneprep.pipelines.dry_run import dry_run
         return dry_run(cfg, overwrite=args.overwrite)
     plan = output_guard.plan_overwrite(cfg.output, args.overwrite, cfg.image_uri_prefix)
     state.created = not storage.exists(cfg.output)
@@ -237,7 +240,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
 
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
-    from pipelines.build import build
+    from tuneprep.transforms.beam.pipeline import build
 
     beam_args = with_local_workers(beam_args, args.workers, cfg)
     options = PipelineOptions(beam_args)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sys
 
-from pipelines.options import UsageError
-from pipelines.output_guard import plan_overwrite
-from transforms import stats as st
-from transforms.batching import ReadTask, iter_batches
-from transforms.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
-from transforms.readers import container_format, sniff_format
-from transforms.targets import get_target
-from transforms.targets.base import Target
+from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.output_guard import plan_overwrite
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.core.batching import ReadTask, iter_batches
+from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.io.readers import container_format, sniff_format
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.base import Target
 
 SAMPLE_RECORDS = 100     # per file
 SAMPLE_FILES = 100       # files sampled; the others are listed only

@@ -13,14 +13,14 @@ from itertools import islice
 
 import orjson
 
-from pipelines.options import UsageError, expand_inputs, parse_map
-from transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize, safe_match
-from transforms.adapters import apply_field_map
-from transforms.batching import DETECT_SAMPLE
-from transforms.config import RunConfig
-from transforms.readers import ReadOptions, container_format, read_items, sniff_format
-from transforms.records import RecordError, Source
-from transforms.targets import TARGETS
+from tuneprep.pipelines.options import UsageError, expand_inputs, parse_map
+from tuneprep.transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize, safe_match
+from tuneprep.transforms.adapters import apply_field_map
+from tuneprep.transforms.core.batching import DETECT_SAMPLE
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.io.readers import ReadOptions, container_format, read_items, sniff_format
+from tuneprep.transforms.core.records import RecordError, Source
+from tuneprep.transforms.targets import TARGETS
 
 SHOW_CHARS = 300     # strings longer than this are cut in the display (--full shows them whole)
 
@@ -52,7 +52,7 @@ def _config(args) -> RunConfig:
                     placeholder_map=parse_map(args.placeholder_map, "--placeholder-map"),
                     repair=tuple(r.strip() for r in args.repair.split(",") if r.strip()))
     if args.model:
-        from transforms.models import get_model
+        from tuneprep.transforms.targets.models import get_model
         try:
             spec = get_model(args.model)
         except KeyError as e:
@@ -61,7 +61,7 @@ def _config(args) -> RunConfig:
             raise UsageError(f"--model {spec.name} does not take --target {args.target}")
         cfg.model = spec.name
     if args.template:
-        from transforms.targets.sagemaker_instruction import parse_template
+        from tuneprep.transforms.targets.sagemaker_instruction import parse_template
         try:
             with open(args.template, encoding="utf-8") as f:
                 cfg.template = parse_template(f.read())

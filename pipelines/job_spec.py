@@ -27,7 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from pipelines.options import UsageError, add_run_arguments
+from tuneprep.pipelines.options import UsageError, add_run_arguments
 
 CONFIG = "--config"
 BEAM_KEY = "beam"
@@ -134,7 +134,7 @@ def _beam_tokens(source: str, beam) -> list[str]:
 
 
 def _check_beam_keys(source: str, beam: dict, tokens: list[str]) -> None:
-    from pipelines.runner_checks import load_runner
+    from tuneprep.pipelines.runner_checks import load_runner
     load_runner(tokens)   # DaskRunner's own options are known once its module is imported
     from apache_beam.options import pipeline_options as po
     parser = po._BeamArgumentParser(allow_abbrev=False)
@@ -204,8 +204,8 @@ def validate(path: str) -> list[str]:
     """Every check that needs no input, output or cluster: the file, its keys and values, the
     `tuneprep run` parser, the Beam options and the runner's path rules. Returns the arguments
     the run would get; raises UsageError."""
-    from pipelines import cli
-    from pipelines.runner_checks import check_paths_for_runner, refuse_beam_options
+    from tuneprep.pipelines import cli
+    from tuneprep.pipelines.runner_checks import check_paths_for_runner, refuse_beam_options
     argv = expand_config(["run", CONFIG, path])
     args, beam_args = cli.make_parser().parse_known_args(argv)
     refuse_beam_options(beam_args)

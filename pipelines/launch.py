@@ -9,7 +9,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines.cli import main as cli_main
+    from tuneprep.pipelines.cli import main as cli_main
     return cli_main(["run", *(sys.argv[1:] if argv is None else argv)])
 
 

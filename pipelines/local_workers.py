@@ -3,7 +3,7 @@
 One process runs everything in-process: the quickest start (~1.5 s), right for small inputs.
 For a large input, tuneprep runs the local runner with one SDK worker process per CPU
 (`--direct_num_workers N --direct_running_mode multi_processing`), and the reading, rules and
-part writing of separate files or byte ranges (transforms/splitting.py) run side by side. Each
+part writing of separate files or byte ranges (transforms/io/byte_ranges.py) run side by side. Each
 worker costs ~1 s to start and ~130 MiB (Beam's own import), so it is only worth it when there
 are enough megabytes and pieces of work to share. Beam's options given explicitly win."""
 from __future__ import annotations
@@ -12,10 +12,10 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
-from pipelines.options import UsageError
-from pipelines.runner_checks import option_value, runs_elsewhere
-from transforms import storage
-from transforms.splitting import range_count
+from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.runner_checks import option_value, runs_elsewhere
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.byte_ranges import range_count
 
 # below this much input, extra processes cost more start-up than they save
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024

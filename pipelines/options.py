@@ -9,17 +9,17 @@ import stat
 import sys
 import uuid
 
-from transforms import storage
-from transforms.adapters import ADAPTERS, AdapterOptions
-from transforms.config import RunConfig
-from transforms.readers import ReadOptions
-from transforms.readers.formats import COMPRESSION_EXTENSIONS
-from transforms.splitting import SPLIT_BYTES
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.adapters import ADAPTERS, AdapterOptions
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.io.readers import ReadOptions
+from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS
+from tuneprep.transforms.io.byte_ranges import SPLIT_BYTES
 
 FOLDER_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines", ".json", ".csv", ".tsv", ".parquet",
                      ".pq", ".txt", ".text")
-from transforms.targets import TARGETS
-from transforms.targets.context import REPAIRS
+from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets.context import REPAIRS
 
 
 class UsageError(Exception):
@@ -318,7 +318,7 @@ def check_uris(args) -> None:
     s3_timeout_of()
     prefix = args.image_uri_prefix
     if prefix is not None:
-        from transforms.targets.bedrock_image import image_ref_problem
+        from tuneprep.transforms.targets.bedrock_image import image_ref_problem
         if not prefix.startswith("s3://") or image_ref_problem(
                 prefix.rstrip("/") + "/x.png") is not None:
             raise UsageError(f"--image-uri-prefix {prefix}: not an s3://bucket/folder URI")
@@ -359,7 +359,7 @@ def build_config(args, before_expand=None) -> RunConfig:
     target = TARGETS[args.target]
     model = None
     if args.model:
-        from transforms.models import get_model
+        from tuneprep.transforms.targets.models import get_model
         try:
             model = get_model(args.model)
         except KeyError as e:
@@ -397,7 +397,7 @@ def build_config(args, before_expand=None) -> RunConfig:
     if args.template:
         if args.target != "sagemaker-instruction":
             raise UsageError("--template is for --target sagemaker-instruction")
-        from transforms.targets.sagemaker_instruction import parse_template
+        from tuneprep.transforms.targets.sagemaker_instruction import parse_template
         try:
             with open(args.template, encoding="utf-8") as f:
                 template = parse_template(f.read())
@@ -416,7 +416,7 @@ def build_config(args, before_expand=None) -> RunConfig:
         warnings.append(line)
         _print_warning(line)
     inputs, validation_inputs = expand_splits(args, before_remote=before_expand, warn=warn)
-    from pipelines.output_guard import normalize_output   # (it imports UsageError from here)
+    from tuneprep.pipelines.output_guard import normalize_output   # (it imports UsageError from here)
     return RunConfig(
         target=target.name, output=normalize_output(args.output),
         inputs=inputs, validation_inputs=validation_inputs,

@@ -5,7 +5,7 @@ link; that is `/`, the home folder or one of its ancestors, the current folder o
 ancestors, or a bucket root; that equals, holds or lies inside an input (real paths compared,
 so `a/../a` and symlinks are seen through; s3:// by bucket and key), or that an input glob would
 read back. `--overwrite` clears a folder only when it is empty or recognisably a tuneprep
-dataset (transforms/dataset_folder.py) whose run is not live (transforms/claim.py), and then
+dataset (transforms/io/dataset_folder.py) whose run is not live (transforms/io/claim.py), and then
 removes only the dataset's own files, never the folder itself.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ import os
 import shutil
 import stat
 
-from pipelines.options import UsageError
-from transforms import claim, storage
-from transforms.dataset_folder import (SPLITS, TEMPORARY, foreign_entries, has_marker,
+from tuneprep.pipelines.options import UsageError
+from tuneprep.transforms.io import claim, storage
+from tuneprep.transforms.io.dataset_folder import (SPLITS, TEMPORARY, foreign_entries, has_marker,
                                        is_dataset_file)
 
 # the files a run writes, as paths an input glob might match

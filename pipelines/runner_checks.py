@@ -9,7 +9,7 @@ the workers: it is refused before anything is written. (A local path of any kind
 when every worker sees the same filesystem: one machine, or a shared mount.)"""
 from __future__ import annotations
 
-from pipelines.options import UsageError
+from tuneprep.pipelines.options import UsageError
 
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
 # runners that execute every DoFn in this process (or in children started in this folder)

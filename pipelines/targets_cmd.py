@@ -1,8 +1,8 @@
 """`tuneprep targets`: the targets, the models that take each, and the models' limits."""
 from __future__ import annotations
 
-from transforms.models import MODELS
-from transforms.targets import TARGETS
+from tuneprep.transforms.targets.models import MODELS
+from tuneprep.transforms.targets import TARGETS
 
 
 def _n(value) -> str:

@@ -7,10 +7,10 @@ import sys
 
 import orjson
 
-from pipelines.options import UsageError
-from transforms import storage
-from transforms.targets import TARGETS
-from transforms.targets.context import TargetContext
+from tuneprep.pipelines.options import UsageError
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets.context import TargetContext
 
 
 def _files(paths: list[str]) -> list[str]:
@@ -41,7 +41,7 @@ def validate_main(args) -> int:
     model = None
     ctx = TargetContext()
     if args.model:
-        from transforms.models import get_model
+        from tuneprep.transforms.targets.models import get_model
         try:
             model = get_model(args.model)
         except KeyError as e:

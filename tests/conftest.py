@@ -68,7 +68,7 @@ def check_run(out, report, stdout, n_in, n_accepted, written, reasons) -> list:
 def check_written_lines(out, target: str, ctx, written) -> None:
     """Every line a run wrote passes the target's own check (validate_line with ctx), and the
     manifest counts them: per file, and in all as the expected output records per split."""
-    from transforms.targets import TARGETS
+    from tuneprep.transforms.targets import TARGETS
     out = Path(out)
     manifest = read_json(out / "manifest.json")
     lines = 0

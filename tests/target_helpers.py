@@ -4,9 +4,9 @@ breaks. CTX (an empty TargetContext) is the default context; pass ctx for a mode
 import orjson
 import pytest
 
-from transforms.records import FORMAT, Record, RecordError, Source
-from transforms.targets import get_target
-from transforms.targets.context import TargetContext
+from tuneprep.transforms.core.records import FORMAT, Record, RecordError, Source
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.context import TargetContext
 
 CTX = TargetContext()
 

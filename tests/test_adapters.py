@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize
-from transforms.readers import ReadOptions, read_items
-from transforms.records import Record, RecordError, Source
+from tuneprep.transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize
+from tuneprep.transforms.io.readers import ReadOptions, read_items
+from tuneprep.transforms.core.records import Record, RecordError, Source
 
 SRC = Source("s3://bucket/data/train.jsonl", 7)
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"

@@ -1,4 +1,4 @@
-"""transforms/assemble.py: per-batch part files → the dataset layout of DESIGN.md §4.
+"""transforms/io/assemble.py: per-batch part files → the dataset layout of DESIGN.md §4.
 
 Pure Python over the local filesystem (tmp_path); the parts are made from real processed batches."""
 import hashlib
@@ -8,15 +8,15 @@ import random
 import orjson
 import pytest
 
-from transforms import models
-from transforms import stats as st
-from transforms import assemble as assemble_module
-from transforms.assemble import assemble, temp_root, write_part
-from transforms.batching import Batch
-from transforms.config import RunConfig
-from transforms.models import ModelSpec
-from transforms.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
-from transforms.readers import RawItem, read_error
+from tuneprep.transforms.targets import models
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.io import assemble as assemble_module
+from tuneprep.transforms.io.assemble import assemble, temp_root, write_part
+from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.targets.models import ModelSpec
+from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.io.readers import RawItem, read_error
 
 
 def make_cfg(tmp_path, **kw):

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from transforms.targets.chunking import chunk_text
+from tuneprep.transforms.targets.chunking import chunk_text
 
 
 def squash(text):

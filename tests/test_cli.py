@@ -1,6 +1,6 @@
 """End-to-end tests of the `tuneprep` command line: real runs on Beam's DirectRunner, no mocks.
 
-`pipelines.cli.main` is called in-process (fast); one test runs `python -m pipelines.cli` as a
+`tuneprep.pipelines.cli.main` is called in-process (fast); one test runs `python -m tuneprep.pipelines.cli` as a
 subprocess to prove the entry point works. Only the bundled samples/ and files made in tmp_path
 are used (the shared corpora are in test_corpora_e2e.py)."""
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.cli import main
-from transforms.records import REASONS
-from transforms.targets import TARGETS
-from transforms.targets.context import TargetContext
-from transforms.targets.sagemaker_instruction import parse_template, placeholders
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.core.records import REASONS
+from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.sagemaker_instruction import parse_template, placeholders
 
 from tests.conftest import REPO, SAMPLES, layout, read_json, read_jsonl, write_jsonl
 
@@ -681,7 +681,7 @@ def test_validate_checks_the_model_quota(tmp_path, capsys):
 
 
 def test_targets_lists_every_target_and_model(capsys):
-    from transforms.models import MODELS
+    from tuneprep.transforms.targets.models import MODELS
     code, stdout, err = cli(capsys, "targets")
     assert code == 0 and err == ""
     words = set(stdout.replace(",", " ").split())
@@ -693,10 +693,10 @@ def test_targets_lists_every_target_and_model(capsys):
 
 def test_entry_point_subprocess(tmp_path):
     pyproject = (REPO / "pyproject.toml").read_text()
-    assert 'tuneprep = "pipelines.cli:main"' in pyproject
+    assert 'tuneprep = "tuneprep.pipelines.cli:main"' in pyproject
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--input", str(ALPACA),
+    done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--input", str(ALPACA),
                            "--target", "bedrock-text", "--output", str(out)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -704,7 +704,7 @@ def test_entry_point_subprocess(tmp_path):
                                            "dead letters: 3 (empty_field 1, invalid_json 1, "
                                            "wrong_type 1)")
     assert layout(out) == sorted(SINGLE)
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--input", str(ALPACA),
+    done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--input", str(ALPACA),
                            "--target", "bedrock-text", "--output", str(out)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--overwrite" in done.stderr

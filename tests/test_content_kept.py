@@ -22,17 +22,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.cli import main
-from transforms import images
-from transforms.adapters import ADAPTERS
-from transforms.adapters.image_caption import CAPTION_KEYS, IMAGE_KEYS
-from transforms.adapters.text import KEYS as TEXT_KEYS
-from transforms.batching import Batch
-from transforms.config import RunConfig
-from transforms.process import DEAD_LETTER, BatchProcessor, stable_message
-from transforms.readers import RawItem
-from transforms.records import REASONS
-from transforms.targets import TARGETS
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.io import images
+from tuneprep.transforms.adapters import ADAPTERS
+from tuneprep.transforms.adapters.image_caption import CAPTION_KEYS, IMAGE_KEYS
+from tuneprep.transforms.adapters.text import KEYS as TEXT_KEYS
+from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.core.process import DEAD_LETTER, BatchProcessor, stable_message
+from tuneprep.transforms.io.readers import RawItem
+from tuneprep.transforms.core.records import REASONS
+from tuneprep.transforms.targets import TARGETS
 
 from tests.conftest import read_json, read_jsonl, write_jsonl
 
@@ -372,8 +372,8 @@ def test_images_of_any_conversation_format_are_kept_or_refused():
 
 
 def test_records_the_lanes_would_drop_content_of_take_the_general_path():
-    from transforms.fast_lanes import lane_for
-    from transforms.targets import get_target
+    from tuneprep.transforms.core.fast_lanes import lane_for
+    from tuneprep.transforms.targets import get_target
     plain = {"instruction": "q", "output": "a"}
     for target in ("bedrock-text", "sagemaker-instruction"):
         cfg = RunConfig(target=target, output="mem://out")

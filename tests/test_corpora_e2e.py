@@ -29,10 +29,10 @@ from collections import Counter
 import orjson
 import pytest
 
-from pipelines.cli import main
-from transforms.models import get_model
-from transforms.targets.context import TargetContext
-from transforms.targets.sagemaker_instruction import parse_template
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.targets.models import get_model
+from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.sagemaker_instruction import parse_template
 
 from tests.conftest import check_run, check_written_lines, layout, read_json, read_jsonl
 

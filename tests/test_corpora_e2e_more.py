@@ -41,10 +41,10 @@ from collections import Counter
 import orjson
 import pytest
 
-from pipelines.cli import main
-from transforms.models import get_model
-from transforms.targets import TARGETS
-from transforms.targets.context import TargetContext
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.targets.models import get_model
+from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets.context import TargetContext
 
 from tests.conftest import check_run, check_written_lines, layout, read_json, read_jsonl
 

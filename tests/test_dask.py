@@ -21,7 +21,7 @@ distributed = pytest.importorskip(
 import apache_beam as beam  # noqa: E402
 from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
 
-from pipelines.cli import main  # noqa: E402
+from tuneprep.pipelines.cli import main  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
 from tests.test_portable import assert_same_dataset  # noqa: E402
 

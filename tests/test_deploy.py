@@ -14,7 +14,7 @@ import apache_beam
 import pytest
 import yaml
 
-from pipelines import job_spec
+from tuneprep.pipelines import job_spec
 from tests.conftest import REPO
 
 DEPLOY = REPO / "deploy"
@@ -189,6 +189,6 @@ def test_systemd_units_and_crontab():
 
 
 def test_launch_py_is_tuneprep_run(capsys, tmp_path):
-    from pipelines.launch import main
+    from tuneprep.pipelines.launch import main
     assert main([f"--config={tmp_path / 'missing.yaml'}"]) == 2
     assert "missing.yaml: No such file or directory" in capsys.readouterr().err

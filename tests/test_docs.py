@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.conftest import REPO
-from transforms.records import REASONS
-from transforms.targets import TARGETS
+from tuneprep.transforms.core.records import REASONS
+from tuneprep.transforms.targets import TARGETS
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

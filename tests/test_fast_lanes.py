@@ -1,4 +1,4 @@
-"""transforms/fast_lanes.py: a lane takes only records the general path would accept, and writes
+"""transforms/core/fast_lanes.py: a lane takes only records the general path would accept, and writes
 them byte for byte as the general path does. Checked by running the same batches through
 BatchProcessor with and without lanes and comparing everything it outputs."""
 from __future__ import annotations
@@ -7,12 +7,12 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.batching import Batch
-from transforms.config import RunConfig
-from transforms.fast_lanes import lane_for
-from transforms.process import BatchProcessor
-from transforms.readers import RawItem, read_items
-from transforms.targets import get_target
+from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.core.fast_lanes import lane_for
+from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.io.readers import RawItem, read_items
+from tuneprep.transforms.targets import get_target
 
 from tests.conftest import SAMPLES
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import read_json, read_jsonl
-from transforms.records import REASONS
+from tuneprep.transforms.core.records import REASONS
 
 # keys the adapters look for, so random records reach every adapter's rules, not only
 # unknown_format

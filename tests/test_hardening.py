@@ -15,9 +15,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import REPO, SAMPLES, layout, read_json, read_jsonl, write_jsonl
-from transforms import claim
+from tuneprep.transforms.io import claim
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
 
@@ -147,8 +147,8 @@ def test_a_second_run_into_a_claimed_output_is_refused(tmp_path, capsys):
 
 
 def test_a_run_whose_output_was_taken_over_touches_nothing(tmp_path):
-    from transforms.assemble import assemble
-    from transforms.config import RunConfig
+    from tuneprep.transforms.io.assemble import assemble
+    from tuneprep.transforms.core.config import RunConfig
     out = tmp_path / "out"
     cfg = RunConfig(target="bedrock-text", output=str(out), run_id="a", claimed=True)
     assert claim.claim(str(out), "b")        # as if run b took over with --overwrite
@@ -164,7 +164,7 @@ def _big_corpus(path: Path, n: int) -> Path:
 def test_a_killed_run_leaves_no_success_and_a_rerun_matches_a_clean_run(tmp_path):
     corpus = _big_corpus(tmp_path / "big.jsonl", 120_000)
     out, clean = tmp_path / "out", tmp_path / "clean"
-    cmd = [sys.executable, "-m", "pipelines.cli", "run", "--input", str(corpus),
+    cmd = [sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--input", str(corpus),
            "--target", "bedrock-text", "--batch-size", "500"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(cmd + ["--output", str(out)], cwd=REPO, env=env,

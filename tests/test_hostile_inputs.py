@@ -16,11 +16,11 @@ import sys
 import orjson
 import pytest
 
-from pipelines.cli import main
-from transforms.batching import HEAD_BYTES, batch_records, encoded_size, read_head
-from transforms.readers import RawItem, ReadOptions, read_items
-from transforms.readers.nesting import MAX_DEPTH, DepthGauge, too_deep
-from transforms.records import REASONS, dead_letter, truncate_raw
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.core.batching import HEAD_BYTES, batch_records, encoded_size, read_head
+from tuneprep.transforms.io.readers import RawItem, ReadOptions, read_items
+from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, DepthGauge, too_deep
+from tuneprep.transforms.core.records import REASONS, dead_letter, truncate_raw
 
 from tests.conftest import REPO, check_run, read_json, read_jsonl
 
@@ -249,7 +249,7 @@ def test_streamed_document_invalid_partway_gives_the_elements_before(tmp_path):
 
 READ_ALL = """
 import json, resource, sys
-from transforms.readers import ReadOptions, read_items
+from tuneprep.transforms.io.readers import ReadOptions, read_items
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 out = {}
 for path in sys.argv[2:]:
@@ -333,7 +333,7 @@ sys.exit(done.returncode)
 def run_measured(tmp_path, *args) -> tuple[int, str, str, int]:
     """`tuneprep run` in a subprocess: (exit code, stdout, stderr, peak RSS in bytes of the
     run and the workers it waited for)."""
-    command = [sys.executable, "-m", "pipelines.cli", "run", "--target", "bedrock-text",
+    command = [sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target", "bedrock-text",
                *map(str, args)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], cwd=tmp_path, env=env,

@@ -1,4 +1,4 @@
-"""transforms/images.py: image type from the content (Pillow), the models' limits, names."""
+"""transforms/io/images.py: image type from the content (Pillow), the models' limits, names."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from transforms import images
-from transforms.models import get_model
-from transforms.records import RecordError
+from tuneprep.transforms.io import images
+from tuneprep.transforms.targets.models import get_model
+from tuneprep.transforms.core.records import RecordError
 
 GENERATOR = get_model("titan-image-generator")
 EMBEDDINGS = get_model("titan-multimodal-embeddings")

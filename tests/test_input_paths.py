@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import REPO, read_json, read_jsonl, write_jsonl
 
 
@@ -30,7 +30,7 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 def cli_subprocess(cwd: Path, *args, timeout: float = 120) -> tuple[int, str, str]:
     """The CLI in its own process: a run that hangs fails the test instead of the test run."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--target",
+    done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target",
                            "bedrock-text", *[str(a) for a in args]], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
     return done.returncode, done.stdout, done.stderr

@@ -1,10 +1,10 @@
 """`tuneprep inspect` and `tuneprep run --dry-run`: what a long run would do, from the first
-records, with nothing written. In-process calls of pipelines.cli.main, as in test_cli.py."""
+records, with nothing written. In-process calls of tuneprep.pipelines.cli.main, as in test_cli.py."""
 from __future__ import annotations
 
 import orjson
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 
 from tests.conftest import SAMPLES, write_jsonl
 

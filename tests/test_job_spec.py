@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipelines import job_spec
-from pipelines.cli import main, make_parser
-from pipelines.options import UsageError
+from tuneprep.pipelines import job_spec
+from tuneprep.pipelines.cli import main, make_parser
+from tuneprep.pipelines.options import UsageError
 from tests.conftest import SAMPLES, layout, read_json
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"

@@ -11,11 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.local_workers import (PARALLEL_MIN_BYTES, check_workers_option, with_local_workers,
+from tuneprep.pipelines.local_workers import (PARALLEL_MIN_BYTES, check_workers_option, with_local_workers,
                                      worker_count, worker_environment)
-from pipelines.options import UsageError
-from transforms import progress
-from transforms.config import RunConfig
+from tuneprep.pipelines.options import UsageError
+from tuneprep.transforms.core import progress
+from tuneprep.transforms.core.config import RunConfig
 
 from tests.conftest import REPO, check_run, read_jsonl
 from tests.test_splitting import alpaca_lines
@@ -87,7 +87,7 @@ def test_worker_counts_reach_the_launcher_through_the_relay_folder(tmp_path, mon
 # ---------------------------------------------------------------- real runs
 
 def run_cli(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "run", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
 
@@ -139,7 +139,7 @@ def test_worker_environment_is_set_for_the_run_only_and_never_over_the_users(mon
 
 WORKER_LOG_SCRIPT = """
 import os, sys
-from pipelines.worker_logs import workers_log_to_file
+from tuneprep.pipelines.worker_logs import workers_log_to_file
 fail = sys.argv[1] == "fail"
 try:
     with workers_log_to_file(True) as path:

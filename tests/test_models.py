@@ -1,7 +1,7 @@
 import pytest
 
-from transforms.models import KINDS, MODELS, get_model, models_for_kind
-from transforms.targets import TARGETS
+from tuneprep.transforms.targets.models import KINDS, MODELS, get_model, models_for_kind
+from tuneprep.transforms.targets import TARGETS
 
 
 def test_every_model_kind_has_a_target():

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import REPO, SAMPLES, layout, write_jsonl
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
@@ -161,7 +161,7 @@ def _corpus(path: Path, n: int) -> Path:
 
 def _start(cmd: list[str], **kw) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *cmd], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "tuneprep.pipelines.cli", *cmd], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -192,7 +192,7 @@ def test_a_second_overwrite_refuses_a_live_run_which_then_completes(tmp_path):
 
 
 def _descendants(pid: int) -> list[int]:
-    from pipelines.interrupts import _descendants as found
+    from tuneprep.pipelines.interrupts import _descendants as found
     return found(pid)
 
 
@@ -226,8 +226,8 @@ def test_an_interrupted_run_ends_with_one_line_and_no_success(sig, code, tmp_pat
 
 
 def test_an_interrupt_after_the_dataset_is_complete_says_so(tmp_path, capsys, monkeypatch):
-    import pipelines.cli as cli_module
-    from pipelines.interrupts import Interrupted
+    import tuneprep.pipelines.cli as cli_module
+    from tuneprep.pipelines.interrupts import Interrupted
 
     def interrupted_while_summarizing(cfg):
         raise Interrupted(signal.SIGINT)
@@ -276,7 +276,7 @@ def test_s3_overwrite_removes_only_the_dataset_objects(s3, capsys):
 # --- the claim's heartbeat ------------------------------------------------------------------------
 
 def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
-    from transforms import claim
+    from tuneprep.transforms.io import claim
     out = home / "ds"
     out.mkdir()
     marker = out / "_RUNNING"
@@ -296,7 +296,7 @@ def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
 
 
 def test_the_heartbeat_touches_an_s3_marker_and_never_creates_one(s3):
-    from transforms import claim, storage
+    from tuneprep.transforms.io import claim, storage
     storage.configure(s3.endpoint, fresh=True)
     out = s3.uri("ds")
     assert claim.claim(out, "r1") and not claim.claim(out, "r2")

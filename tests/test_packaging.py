@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import REPO, SAMPLES, layout, read_json
 from tests.test_portable import Service, assert_same_dataset, portable_args
 
-PROJECT_FILES = ("setup.py", "pyproject.toml", "README.md", "pipelines", "transforms")
+PROJECT_FILES = ("setup.py", "pyproject.toml", "README.md", "tuneprep", "pipelines",
+                 "transforms")
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +62,31 @@ def test_the_sdist_holds_the_code_and_its_dependencies(venv, tmp_path):
     where.mkdir()
     probe = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
-         "import transforms, pipelines.cli, apache_beam, pyarrow, fsspec, s3fs, orjson, "
-         "zstandard, ijson; print(transforms.__file__); print(pipelines.cli.__file__)"],
+         "import tuneprep.transforms, tuneprep.pipelines.cli, apache_beam, pyarrow, fsspec, s3fs, "
+         "orjson, zstandard, ijson; print(tuneprep.transforms.__file__); "
+         "print(tuneprep.pipelines.cli.__file__)"],
         cwd=where, env=clean_env(venv), capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
     for path in probe.stdout.split():
         assert Path(path).is_relative_to(venv), path
         assert not Path(path).is_relative_to(REPO), path
+
+
+def test_tuneprep_is_the_only_installed_top_level_name(venv):
+    """`pipelines` and `transforms` are common folder names and PyPI distributions: installed,
+    they live under `tuneprep`, and `python -m tuneprep` and `--version` work."""
+    listing = subprocess.run([str(venv / "bin" / "pip"), "show", "-f", "tuneprep"],
+                             env=clean_env(venv), capture_output=True, text=True, check=True)
+    files = [line.strip() for line in listing.stdout.split("Files:", 1)[1].splitlines()
+             if line.strip()]
+    top = {f.split("/", 1)[0] for f in files if "/" in f and not f.split("/", 1)[0].endswith(
+        (".dist-info", ".egg-info")) and not f.startswith("../")}
+    assert top == {"tuneprep"}, sorted(top)
+    for cmd in ([str(venv / "bin" / "python"), "-m", "tuneprep", "--version"],
+                [str(venv / "bin" / "tuneprep"), "--version"]):
+        shown = subprocess.run(cmd, env=clean_env(venv), capture_output=True, text=True,
+                               cwd=venv)
+        assert shown.returncode == 0 and shown.stdout.strip() == "tuneprep 0.1.0", shown
 
 
 def test_installed_cli_writes_the_same_bytes(venv, tmp_path, capsys):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import REPO, SAMPLES, layout, read_json
 
 DATA_DIRS = ("train", "validation", "dead_letter")
@@ -195,7 +195,7 @@ def test_workers_without_the_package_fail_loudly(services, capsys, tmp_path):
     finally:
         bare.stop()
     assert code == 1
-    assert "No module named 'transforms'" in err or "No module named 'pipelines'" in err, err
+    assert "No module named 'tuneprep'" in err, err
     assert not (tmp_path / "out" / "_SUCCESS").exists()
 
 

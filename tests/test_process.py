@@ -1,18 +1,18 @@
-"""transforms/process.py: a batch of raw items → lines per split, dead letters and statistics.
+"""transforms/core/process.py: a batch of raw items → lines per split, dead letters and statistics.
 
 Pure Python: hand-built Batch/RawItem lists, no Beam."""
 import orjson
 import pytest
 
-from transforms import targets as targets_registry
-from transforms.batching import Batch
-from transforms.config import RunConfig
-from transforms.process import (DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor, Processed,
+from tuneprep.transforms import targets as targets_registry
+from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.core.process import (DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor, Processed,
                                 split_of)
-from transforms.readers import RawItem, read_error
-from transforms.adapters import normalize
-from transforms.records import REASONS, RecordError, Source
-from transforms.targets.bedrock_text import BedrockText
+from tuneprep.transforms.io.readers import RawItem, read_error
+from tuneprep.transforms.adapters import normalize
+from tuneprep.transforms.core.records import REASONS, RecordError, Source
+from tuneprep.transforms.targets.bedrock_text import BedrockText
 
 URI = "mem://in/a.jsonl"
 

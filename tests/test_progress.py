@@ -1,4 +1,4 @@
-"""transforms/progress.py and the progress line of `tuneprep run`: the formatting, the
+"""transforms/core/progress.py and the progress line of `tuneprep run`: the formatting, the
 terminal/--quiet switch, and a real run on a pseudo-terminal (and none when stderr is a pipe)."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 
-from transforms import progress
-from transforms.progress import (CLEAR_LINE, Counters, StatusLine, compact, format_elapsed,
+from tuneprep.transforms.core import progress
+from tuneprep.transforms.core.progress import (CLEAR_LINE, Counters, StatusLine, compact, format_elapsed,
                                  format_status, should_show)
 
 from tests.conftest import REPO, SAMPLES
@@ -83,7 +83,7 @@ def test_disabled_status_line_writes_nothing_and_counts_nothing():
 def _run_on_pty(args: list[str], cwd) -> tuple[int, bytes]:
     """Runs the CLI with stderr on a pseudo-terminal; returns (exit code, terminal bytes)."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd,
+    proc = subprocess.Popen([sys.executable, "-m", "tuneprep.pipelines.cli", *args], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=slave,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     os.close(slave)
@@ -118,7 +118,7 @@ def test_run_draws_progress_on_a_terminal_and_not_under_quiet(tmp_path):
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--input",
+    done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--input",
                            str(SAMPLES / "alpaca_sample.jsonl"), "--target", "bedrock-text",
                            "--output", str(tmp_path / "out")], cwd=REPO, capture_output=True,
                           text=True, timeout=120)

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from transforms.readers import ReadOptions, container_format, read_items
+from tuneprep.transforms.io.readers import ReadOptions, container_format, read_items
 
 
 def read(path, **opts):

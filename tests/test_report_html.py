@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
-from transforms import stats as st
-from transforms.process import TRAIN, BatchProcessor
-from transforms.report_html import CSP, render
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.core.process import TRAIN, BatchProcessor
+from tuneprep.transforms.report.html import CSP, render
 
 from tests.conftest import CORPORA, REPO, SAMPLES, read_json, write_jsonl
 
@@ -98,9 +98,9 @@ def test_near_limit_is_counted_in_the_same_pass():
 
 
 def test_processing_counts_records_near_the_model_limit(tmp_path):
-    from transforms.batching import Batch
-    from transforms.config import RunConfig
-    from transforms.readers import RawItem
+    from tuneprep.transforms.core.batching import Batch
+    from tuneprep.transforms.core.config import RunConfig
+    from tuneprep.transforms.io.readers import RawItem
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path), max_tokens=100,
                     token_margin=0.0)         # 600 characters
     items = [RawItem(i, {"instruction": "q", "input": "", "output": "a" * n})

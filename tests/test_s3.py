@@ -12,10 +12,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import SAMPLES, S3Bucket, S3Server, aws_test_env, read_json, read_jsonl
 from tests.test_cli import check_counts, check_manifest
-from transforms.targets import TARGETS
+from tuneprep.transforms.targets import TARGETS
 
 # inputs (sample files) and options per target; a target not listed takes the chat and Alpaca
 # samples with no option
@@ -256,8 +256,8 @@ def test_no_secret_in_outputs_logs_or_job_graph(s3, tmp_path, capsys, monkeypatc
     import apache_beam as beam
     from apache_beam.portability.api import beam_runner_api_pb2
 
-    from pipelines.build import build
-    from pipelines.options import add_run_arguments, build_config, describe
+    from tuneprep.transforms.beam.pipeline import build
+    from tuneprep.pipelines.options import add_run_arguments, build_config, describe
     import argparse
 
     canary = "canary-secret-5d1f0b2e9a"
@@ -443,8 +443,8 @@ def test_conversation_images_uploaded_once_and_referenced(model, s3, tmp_path, c
     exists, the "<image>" placeholders are gone (Nova reserves the word), and every line passes
     validate_line with the model's rules (Nova: media in the dataset's bucket). A rerun uploads
     nothing."""
-    from transforms.models import get_model
-    from transforms.targets.context import TargetContext
+    from tuneprep.transforms.targets.models import get_model
+    from tuneprep.transforms.targets.context import TargetContext
     corpus = tmp_path / "corpus"
     colors = [(200, 80, 40), (20, 200, 20), (10, 120, 200), (240, 240, 0)]
     rows = []

@@ -21,9 +21,9 @@ import boto3
 import orjson
 import pytest
 
-from pipelines.cli import main
+from tuneprep.pipelines.cli import main
 from tests.conftest import AWS_TEST_ENV, REPO
-from transforms import storage
+from tuneprep.transforms.io import storage
 
 TIMEOUT = 1   # s a try, in these tests (TUNEPREP_S3_TIMEOUT)
 BOUND = 45    # s a run may take to fail: one call is 2 s3fs tries x 3 botocore tries x 1 s,
@@ -50,7 +50,7 @@ def clean_env(tmp_path: Path, **extra) -> dict:
 
 def run_cli(tmp_path: Path, env: dict, *args, timeout: float = 240) -> tuple[int, str, str, float]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--target",
+    done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target",
                            "bedrock-text", *map(str, args)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=timeout)
     return done.returncode, done.stdout, done.stderr, time.monotonic() - started
@@ -201,8 +201,8 @@ def test_an_endpoint_that_freezes_in_the_middle_of_a_run(tmp_path):
 def test_the_timeout_travels_to_the_workers_in_the_run_config(tmp_path, monkeypatch):
     import argparse
 
-    from pipelines.options import add_run_arguments, build_config
-    from transforms.dofns import ConfiguredDoFn
+    from tuneprep.pipelines.options import add_run_arguments, build_config
+    from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 
     monkeypatch.setenv("TUNEPREP_S3_TIMEOUT", "2.5")
     monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)

@@ -1,4 +1,4 @@
-"""transforms/splitting.py and range reading: a big JSON Lines file read in byte ranges gives
+"""transforms/io/byte_ranges.py and range reading: a big JSON Lines file read in byte ranges gives
 exactly the items, line numbers and errors of reading it whole."""
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from transforms.batching import ReadTask, iter_batches, plan_reads
-from transforms.config import RunConfig
-from transforms.readers import ReadOptions, read_items
-from transforms.splitting import ByteRange, find_cuts, plan_ranges
+from tuneprep.transforms.core.batching import ReadTask, iter_batches, plan_reads
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.io.readers import ReadOptions, read_items
+from tuneprep.transforms.io.byte_ranges import ByteRange, find_cuts, plan_ranges
 
 
 def brute_cuts(data: bytes, split_bytes: int) -> list[tuple[int, int]]:

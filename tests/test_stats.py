@@ -1,7 +1,7 @@
-"""transforms/stats.py: mergeable run statistics."""
+"""transforms/core/stats.py: mergeable run statistics."""
 import copy
 
-from transforms import stats as st
+from tuneprep.transforms.core import stats as st
 
 
 def sample(input_records=3, accepted=2, dead=1, chars=(5, 40)):

@@ -1,4 +1,4 @@
-"""transforms/storage.py and redaction.py: endpoint configuration, failures of the store,
+"""transforms/io/storage.py and redaction.py: endpoint configuration, failures of the store,
 credentials kept out of text."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import fsspec.config
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from transforms import storage
-from transforms.redaction import has_credentials, redact, redact_all
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.redaction import has_credentials, redact, redact_all
 
 
 @pytest.mark.parametrize("text, expected", [

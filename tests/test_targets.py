@@ -3,11 +3,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from transforms.models import get_model
-from transforms.records import FORMAT, Record, RecordError, Source
-from transforms.targets import TARGETS, check_limits, get_target
-from transforms.targets.context import TargetContext
-from transforms.targets.sagemaker_instruction import (DEFAULT_TEMPLATE, parse_template,
+from tuneprep.transforms.targets.models import get_model
+from tuneprep.transforms.core.records import FORMAT, Record, RecordError, Source
+from tuneprep.transforms.targets import TARGETS, check_limits, get_target
+from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.sagemaker_instruction import (DEFAULT_TEMPLATE, parse_template,
                                                       placeholders)
 
 from tests.target_helpers import CTX, formatted, reason, reasons

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from transforms.models import get_model
-from transforms.records import RecordError
-from transforms.targets import get_target
-from transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.models import get_model
+from tuneprep.transforms.core.records import RecordError
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.context import TargetContext
 
 from tests.target_helpers import CTX, ROLE_ORDER_CASES, formatted, reason, reasons, rec
 
@@ -281,7 +281,7 @@ def test_media_uris_hook():
 def store(s3):
     """A fresh bucket on the S3 test server, with fsspec pointed at it (as a run's --s3-endpoint-url
     does) for the test only."""
-    from transforms import storage
+    from tuneprep.transforms.io import storage
     storage.configure(s3.endpoint, fresh=True)
     yield s3
     storage.configure(None, fresh=True)

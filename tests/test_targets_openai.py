@@ -4,9 +4,9 @@ from functools import partial
 
 import pytest
 
-from transforms.records import Record, Source
-from transforms.targets import get_target
-from transforms.targets.context import TargetContext
+from tuneprep.transforms.core.records import Record, Source
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.context import TargetContext
 
 from tests import target_helpers
 from tests.target_helpers import CTX

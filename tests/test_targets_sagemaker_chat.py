@@ -2,9 +2,9 @@
 channel)."""
 import pytest
 
-from transforms.models import get_model, models_for_kind
-from transforms.targets import get_target
-from transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.models import get_model, models_for_kind
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.context import TargetContext
 
 from tests.target_helpers import ROLE_ORDER_CASES, formatted, reason, reasons, rec
 

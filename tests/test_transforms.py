@@ -1,5 +1,5 @@
 """The Beam shell: ReadBatches, PrepareRecords (with its safety net) and WriteDataset through
-pipelines.build.build, on test_pipeline.TestPipeline (the DirectRunner)."""
+tuneprep.transforms.beam.pipeline.build, on test_pipeline.TestPipeline (the DirectRunner)."""
 import hashlib
 
 import apache_beam as beam
@@ -7,15 +7,15 @@ import orjson
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from pipelines.build import build
-from transforms import models
-from transforms.batching import DETECT_SAMPLE, Batch, ReadTask, iter_batches
-from transforms.config import RunConfig
-from transforms.models import ModelSpec
-from transforms.prepare import PrepareRecords
-from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
-from transforms.read import ReadBatches
-from transforms.readers import RawItem, read_error
+from tuneprep.transforms.beam.pipeline import build
+from tuneprep.transforms.targets import models
+from tuneprep.transforms.core.batching import DETECT_SAMPLE, Batch, ReadTask, iter_batches
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.targets.models import ModelSpec
+from tuneprep.transforms.beam.prepare import PrepareRecords
+from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
+from tuneprep.transforms.beam.read import ReadBatches
+from tuneprep.transforms.io.readers import RawItem, read_error
 
 
 def alpaca(i):

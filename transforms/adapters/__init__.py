@@ -1,6 +1,6 @@
-"""Input adapters: one raw item's value → the canonical Record (transforms/records.py). Pure Python.
+"""Input adapters: one raw item's value → the canonical Record (transforms/core/records.py). Pure Python.
 
-Contract (used by transforms/process.py):
+Contract (used by transforms/core/process.py):
 
     ADAPTERS: dict[str, Adapter]            every adapter by its --input-format name
     detect(values: list) -> str | None       the adapter name for a file, from its first values
@@ -22,10 +22,10 @@ class AdapterOptions:
 # The adapter modules come after AdapterOptions; the order below breaks detection ties.
 from typing import Any, Callable  # noqa: E402
 
-from transforms.adapters import (alpaca, dolly, image_caption, messages,  # noqa: E402
+from tuneprep.transforms.adapters import (alpaca, dolly, image_caption, messages,  # noqa: E402
                                  prompt_completion, sharegpt, text)
-from transforms.adapters.common import Adapter, refuse  # noqa: E402
-from transforms.records import NORMALIZE, Record, RecordError, Source  # noqa: E402
+from tuneprep.transforms.adapters.common import Adapter, refuse  # noqa: E402
+from tuneprep.transforms.core.records import NORMALIZE, Record, RecordError, Source  # noqa: E402
 
 ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in (
     messages, sharegpt, alpaca, dolly, prompt_completion, image_caption, text)}

@@ -1,4 +1,4 @@
 """Alpaca: {"instruction", "input", "output", "system"?, "history"? [[q, a], ...]}."""
-from transforms.adapters.common import instruction_adapter
+from tuneprep.transforms.adapters.common import instruction_adapter
 
 ADAPTER = instruction_adapter("alpaca", context_key="input", response_key="output")

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import orjson
 
-from transforms.records import NORMALIZE, Record, RecordError, Source
+from tuneprep.transforms.core.records import NORMALIZE, Record, RecordError, Source
 
 SCALARS = (str, int, float, bool)
 # Tool definitions (glaive / LLaMA-Factory / OpenAI "tools", OpenAI's older "functions",

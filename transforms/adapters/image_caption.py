@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.adapters.common import (Adapter, refuse, require_dict, resolve, scalar_extras,
+from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, resolve, scalar_extras,
                                         text_field, type_name)
-from transforms.records import Record, Source
+from tuneprep.transforms.core.records import Record, Source
 
 IMAGE_KEYS = ("image", "image-ref", "image_ref", "image_path", "file_name", "path", "images")
 CAPTION_KEYS = ("caption", "text", "prompt")

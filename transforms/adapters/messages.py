@@ -23,10 +23,10 @@ from typing import Any
 
 import orjson
 
-from transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
+from tuneprep.transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
                                         require_dict, scalar_extras, strict_text, the_image,
                                         type_name, without_placeholders)
-from transforms.records import Record, Source
+from tuneprep.transforms.core.records import Record, Source
 
 KEYS = ("messages", "system")
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",

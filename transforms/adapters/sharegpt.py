@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
+from tuneprep.transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
                                         require_dict, scalar_extras, strict_text, the_image,
                                         type_name, without_placeholders)
-from transforms.records import Record, Source
+from tuneprep.transforms.core.records import Record, Source
 
 LIST_KEYS = ("conversations", "conversation", "items")
 KEYS = LIST_KEYS + ("system",)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
+from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
                                         text_field)
-from transforms.records import Record, Source
+from tuneprep.transforms.core.records import Record, Source
 
 KEYS = ("text", "content", "input", "document", "body")
 

@@ -1,6 +1,6 @@
 """Targets: the canonical Record → the training service's JSON object, and that object's rules.
 
-Contract (used by transforms/process.py, the CLI and `tuneprep validate`):
+Contract (used by transforms/core/process.py, the CLI and `tuneprep validate`):
 
     TARGETS: dict[str, Target]               the registry; adding a target = a module + an entry
     class Target:
@@ -26,17 +26,17 @@ from __future__ import annotations
 
 import math
 
-from transforms.targets.base import Target
-from transforms.targets.bedrock_conversation import BedrockConversation
-from transforms.targets.bedrock_distillation import BedrockDistillation
-from transforms.targets.bedrock_image import BedrockImage
-from transforms.targets.bedrock_messages import BedrockMessages
-from transforms.targets.bedrock_pretrain import BedrockPretrain
-from transforms.targets.bedrock_text import BedrockText
-from transforms.targets.openai_chat import OpenAIChat
-from transforms.targets.sagemaker_chat import SagemakerChat
-from transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
-from transforms.targets.sagemaker_instruction import SagemakerInstruction
+from tuneprep.transforms.targets.base import Target
+from tuneprep.transforms.targets.bedrock_conversation import BedrockConversation
+from tuneprep.transforms.targets.bedrock_distillation import BedrockDistillation
+from tuneprep.transforms.targets.bedrock_image import BedrockImage
+from tuneprep.transforms.targets.bedrock_messages import BedrockMessages
+from tuneprep.transforms.targets.bedrock_pretrain import BedrockPretrain
+from tuneprep.transforms.targets.bedrock_text import BedrockText
+from tuneprep.transforms.targets.openai_chat import OpenAIChat
+from tuneprep.transforms.targets.sagemaker_chat import SagemakerChat
+from tuneprep.transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
+from tuneprep.transforms.targets.sagemaker_instruction import SagemakerInstruction
 
 CHARS_PER_TOKEN = 6   # AWS's planning rule: a per-record character limit is tokens x 6
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import orjson
 
-from transforms.adapters.common import TOOL_KEYS
-from transforms.records import FORMAT, RecordError, Record
+from tuneprep.transforms.adapters.common import TOOL_KEYS
+from tuneprep.transforms.core.records import FORMAT, RecordError, Record
 
 _BOM = b"\xef\xbb\xbf"
 INSTRUCTION_FIELDS = ("instruction", "response")
@@ -40,7 +40,7 @@ class Target:
         """Called before format(): checks the media a record names (images) and puts them where
         the service can read them (uploads local files, rewrites the reference), returning the
         record. A no-op for text targets. Raises RecordError for a bad medium (stage format),
-        transforms.storage.StorageError when the store itself fails (the run stops)."""
+        tuneprep.transforms.io.storage.StorageError when the store itself fails (the run stops)."""
         return record
 
     def uploads_images(self, model) -> bool:
@@ -106,7 +106,7 @@ def _check_limits():
     # the registry module imports this one, so its check_limits is looked up at first use
     global _CHECK_LIMITS
     if _CHECK_LIMITS is None:
-        from transforms.targets import check_limits
+        from tuneprep.transforms.targets import check_limits
         _CHECK_LIMITS = check_limits
     return _CHECK_LIMITS
 

@@ -8,7 +8,7 @@ formats, media counts, reserved words, media in the dataset's bucket, record and
 The record's image (an s3:// URI) goes before the text of the first user turn.
 
 Images (where the model takes them; any Converse image without --model) go through the
-bedrock-image code path (transforms/images.py place_image): checked by their content against the
+bedrock-image code path (transforms/io/images.py place_image): checked by their content against the
 model's image formats, byte and pixel limits; an s3:// image where it is, a local one then
 uploaded under --image-uri-prefix by content, the record pointing at the upload. A video is left
 to the Converse rules.
@@ -19,9 +19,9 @@ the dataset_facets/dataset_problems hooks: a run whose records mix them fails (n
 """
 from __future__ import annotations
 
-from transforms.targets.base import Target, fail
-from transforms.targets.conversation import clean_turns
-from transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, check_converse,
+from tuneprep.transforms.targets.base import Target, fail
+from tuneprep.transforms.targets.conversation import clean_turns
+from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, check_converse,
                                          converse_length, converse_object, extension_of,
                                          image_types, media_block, media_kind, media_kinds,
                                          media_uris, mixed_media_problems, s3_problem)
@@ -47,7 +47,7 @@ class BedrockConversation(Target):
         remote = ref.startswith("s3://")
         if kind == "video" or (remote and (kind is None or s3_problem(ref))):
             return record
-        from transforms import images
+        from tuneprep.transforms.io import images
         uri, info = images.place_image(ref, getattr(ctx, "image_uri_prefix", None), model,
                                        image_types(model))
         named = IMAGE_FORMATS.get(extension_of(ref))

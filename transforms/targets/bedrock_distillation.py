@@ -9,9 +9,9 @@ distill-* ids) to apply its rule. Source: service-formats.md §1.6.
 """
 from __future__ import annotations
 
-from transforms.targets.base import Target
-from transforms.targets.conversation import clean_turns, refuse_media
-from transforms.targets.converse import check_converse, converse_length, converse_object
+from tuneprep.transforms.targets.base import Target
+from tuneprep.transforms.targets.conversation import clean_turns, refuse_media
+from tuneprep.transforms.targets.converse import check_converse, converse_length, converse_object
 
 
 class BedrockDistillation(Target):

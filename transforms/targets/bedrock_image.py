@@ -1,8 +1,8 @@
 """bedrock-image: Titan image fine-tuning, {"image-ref": "s3://…", "caption"}."""
 from __future__ import annotations
 
-from transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
-from transforms.targets.references import s3_reference_problem
+from tuneprep.transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
+from tuneprep.transforms.targets.references import s3_reference_problem
 
 _EXTENSIONS = (".jpg", ".jpeg", ".png")
 
@@ -38,14 +38,14 @@ class BedrockImage(Target):
         return True
 
     def check_environment(self):
-        from transforms.images import pillow_problem
+        from tuneprep.transforms.io.images import pillow_problem
         return pillow_problem()
 
     def prepare_media(self, record, ctx):
         """An s3:// image is checked where it is (size + header); a local one is checked, then
         uploaded under --image-uri-prefix by content, and the record points at the upload.
-        The model's image limits apply when a model is given (transforms/images.py)."""
-        from transforms import images
+        The model's image limits apply when a model is given (transforms/io/images.py)."""
+        from tuneprep.transforms.io import images
         ref = record.image
         if not isinstance(ref, str) or not ref.strip():
             return record   # build() refuses it with no_image / wrong_type / empty_field

@@ -2,8 +2,8 @@
 {"system"?, "messages": [{"role", "content"}, …]}."""
 from __future__ import annotations
 
-from transforms.targets.base import Target, exact_keys, fail
-from transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
+from tuneprep.transforms.targets.base import Target, exact_keys, fail
+from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
                                              role_problem, string_content_problem)
 
 

@@ -4,8 +4,8 @@ DocumentTarget is the shape shared with sagemaker-domain-adaptation: one object 
 under one key."""
 from __future__ import annotations
 
-from transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
-from transforms.targets.chunking import chunk_text
+from tuneprep.transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
+from tuneprep.transforms.targets.chunking import chunk_text
 
 
 class DocumentTarget(Target):

@@ -6,10 +6,10 @@ is refused (not_single_turn). The format has no system field: a system prompt (a
 input format."""
 from __future__ import annotations
 
-from transforms.targets.base import (Target, exact_keys, has_instruction_fields,
+from tuneprep.transforms.targets.base import (Target, exact_keys, has_instruction_fields,
                                      instruction_prompt, join_system, non_empty_string,
                                      refuse_history, require_string, single_turn, with_system)
-from transforms.targets.conversation import refuse_media
+from tuneprep.transforms.targets.conversation import refuse_media
 
 
 class BedrockText(Target):

@@ -16,7 +16,7 @@ REPAIRS = {
 
 @dataclass
 class TargetContext:
-    model: Any = None                    # transforms.models.ModelSpec or None
+    model: Any = None                    # tuneprep.transforms.targets.models.ModelSpec or None
     max_chars: int | None = None         # per-record limit in characters (tokens x chars/token x (1 - margin))
     min_chars: int | None = None
     chunk_chars: int = 20_000            # pre-training documents are chunked to at most this many chars

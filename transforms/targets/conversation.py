@@ -3,7 +3,7 @@ distillation, SageMaker chat): the canonical turns → a clean user/assistant ex
 --repair fixes, and the same rules checked on a written object's roles."""
 from __future__ import annotations
 
-from transforms.targets.base import fail, has_instruction_fields, instruction_prompt, split_system
+from tuneprep.transforms.targets.base import fail, has_instruction_fields, instruction_prompt, split_system
 
 ROLES = ("user", "assistant")
 KNOWN_ROLES = ("system", "user", "assistant", "tool")

@@ -13,9 +13,9 @@ same with "video". Sources: service-formats.md §1.5-1.6, §2.2.
 """
 from __future__ import annotations
 
-from transforms.targets.base import fail
-from transforms.targets.conversation import order_problems, role_problem
-from transforms.targets.references import s3_reference_problem
+from tuneprep.transforms.targets.base import fail
+from tuneprep.transforms.targets.conversation import order_problems, role_problem
+from tuneprep.transforms.targets.references import s3_reference_problem
 
 SCHEMA_VERSION = "bedrock-conversation-2024"
 IMAGE_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".webp": "webp"}
@@ -47,7 +47,7 @@ def media_kind(uri: str) -> str | None:
     return "image" if ext in IMAGE_FORMATS else "video" if ext in VIDEO_FORMATS else None
 
 
-# Converse image formats ↔ the type names Pillow reads from the content (transforms/images.py)
+# Converse image formats ↔ the type names Pillow reads from the content (transforms/io/images.py)
 PILLOW_TYPES = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}
 
 

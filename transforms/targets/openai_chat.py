@@ -23,8 +23,8 @@ where the source put them; tool turns are refused (tool_turn; --repair drop_tool
 """
 from __future__ import annotations
 
-from transforms.targets.base import Target, fail
-from transforms.targets.conversation import known_turns, refuse_media
+from tuneprep.transforms.targets.base import Target, fail
+from tuneprep.transforms.targets.conversation import known_turns, refuse_media
 
 ROLES = ("system", "user", "assistant")
 COOKBOOK_ROLES = ROLES + ("function",)

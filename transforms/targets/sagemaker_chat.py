@@ -4,8 +4,8 @@ an optional leading system turn, then user/assistant turns that alternate, start
 end with assistant. Source: service-formats.md §3.4 ([3rd]; the Llama chat convention)."""
 from __future__ import annotations
 
-from transforms.targets.base import Target, exact_keys
-from transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
+from tuneprep.transforms.targets.base import Target, exact_keys
+from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
                                              role_problem, string_content_problem)
 
 

@@ -5,7 +5,7 @@ train/train.jsonl (+ validation/validation.jsonl). Long documents are chunked as
 bedrock-pretrain (--chunk-chars). Source: service-formats.md §3.2-3.3."""
 from __future__ import annotations
 
-from transforms.targets.bedrock_pretrain import DocumentTarget
+from tuneprep.transforms.targets.bedrock_pretrain import DocumentTarget
 
 
 class SagemakerDomainAdaptation(DocumentTarget):

@@ -7,9 +7,9 @@ import string
 
 import orjson
 
-from transforms.targets.base import (Target, fail, has_instruction_fields, join_system,
+from tuneprep.transforms.targets.base import (Target, fail, has_instruction_fields, join_system,
                                      refuse_history, split_system, with_system)
-from transforms.targets.conversation import refuse_media
+from tuneprep.transforms.targets.conversation import refuse_media
 
 DEFAULT_TEMPLATE = {
     "prompt": "Below is an instruction that describes a task, paired with an input that provides "

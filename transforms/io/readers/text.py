@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
-from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
-from transforms.readers.jsonl import skip_rest_of_line
-from transforms.readers.opening import one_line, strip_bom
+from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers.jsonl import skip_rest_of_line
+from tuneprep.transforms.io.readers.opening import one_line, strip_bom
 
 TEXT_UNITS = ("file", "line", "paragraph")
 

@@ -18,9 +18,9 @@ except ImportError:   # ijson's best other backend
     import ijson
 from ijson.common import JSONError
 
-from transforms.readers import RawItem, read_error
-from transforms.readers.nesting import MAX_DEPTH, DepthGauge
-from transforms.readers.opening import one_line
+from tuneprep.transforms.io.readers import RawItem, read_error
+from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, DepthGauge
+from tuneprep.transforms.io.readers.opening import one_line
 
 CHUNK = 1 << 16      # what ijson reads at a time, at most
 

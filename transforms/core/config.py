@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from transforms.adapters import AdapterOptions
-from transforms.readers import ReadOptions
-from transforms.splitting import SPLIT_BYTES
-from transforms.targets.context import TargetContext
+from tuneprep.transforms.adapters import AdapterOptions
+from tuneprep.transforms.io.readers import ReadOptions
+from tuneprep.transforms.io.byte_ranges import SPLIT_BYTES
+from tuneprep.transforms.targets.context import TargetContext
 
 DEFAULT_CHUNK_CHARS = 20_000
 
@@ -57,7 +57,7 @@ class RunConfig:
     def model_spec(self):
         if self.model is None:
             return None
-        from transforms.models import get_model
+        from tuneprep.transforms.targets.models import get_model
         return get_model(self.model)
 
     def max_chars(self) -> int | None:

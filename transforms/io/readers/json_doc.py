@@ -12,11 +12,11 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
-from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
-from transforms.readers.json_stream import (ARRAY, CHUNK, MAP, VALUE, JSONError, Layout,
+from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers.json_stream import (ARRAY, CHUNK, MAP, VALUE, JSONError, Layout,
                                             ijson, stream_elements, wrapper)
-from transforms.readers.nesting import MAX_DEPTH, too_deep
-from transforms.readers.opening import one_line, strip_bom
+from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, too_deep
+from tuneprep.transforms.io.readers.opening import one_line, strip_bom
 
 TURN_KEYS = ("role", "from")
 TURN_SAMPLE = 20     # list items looked at to tell a {"data": [...]} wrapper from a record's turns

@@ -5,9 +5,9 @@ from typing import BinaryIO, Iterator
 
 import orjson
 
-from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
-from transforms.readers.nesting import MAX_DEPTH
-from transforms.readers.opening import one_line, strip_bom
+from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers.nesting import MAX_DEPTH
+from tuneprep.transforms.io.readers.opening import one_line, strip_bom
 
 SKIP_CHUNK = 1 << 20
 DEEP_LINE = 2 * MAX_DEPTH + 1   # nesting over MAX_DEPTH levels takes more bytes than this

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms import storage
+from tuneprep.transforms.io import storage
 
 
 class ConfiguredDoFn(beam.DoFn):

@@ -17,7 +17,7 @@ import time
 
 import orjson
 
-from transforms.storage import filesystem, is_s3, join, local_path, open_read, open_write
+from tuneprep.transforms.io.storage import filesystem, is_s3, join, local_path, open_read, open_write
 
 MARKER = "_RUNNING"
 HEARTBEAT_SECONDS = 20

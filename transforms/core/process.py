@@ -9,15 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from transforms import stats as st
-from transforms.adapters import normalizer
-from transforms.jsonl import dumps_line
-from transforms.fast_lanes import lane_for
-from transforms.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.adapters import normalizer
+from tuneprep.transforms.core.jsonl import dumps_line
+from tuneprep.transforms.core.fast_lanes import lane_for
+from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
                                 content_id, dead_letter)
-from transforms.storage import StorageError, bucket_of
-from transforms.targets import get_target
-from transforms.targets.base import Target
+from tuneprep.transforms.io.storage import StorageError, bucket_of
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.base import Target
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from transforms.adapters.common import MEDIA_KEYS, TOOL_KEYS
-from transforms.targets import check_limits
+from tuneprep.transforms.adapters.common import MEDIA_KEYS, TOOL_KEYS
+from tuneprep.transforms.targets import check_limits
 
 # (value) -> (object, size, content) or None; content: what Record.content() gives
 Lane = Callable[[Any], "tuple[dict, int, list] | None"]

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 
 import orjson
 
-from transforms import claim
-from transforms import report_html
-from transforms import stats as st
-from transforms.jsonl import dumps_line
-from transforms.records import SAMPLE, dead_letter
-from transforms.storage import (bucket_of, is_s3, join, open_read, open_write,
+from tuneprep.transforms.io import claim
+from tuneprep.transforms.report import html as report_html
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.core.jsonl import dumps_line
+from tuneprep.transforms.core.records import SAMPLE, dead_letter
+from tuneprep.transforms.io.storage import (bucket_of, is_s3, join, open_read, open_write,
                                 redact_all, remove_tree, write_bytes)
-from transforms.targets import get_target
-from transforms.process import DEAD_LETTER, TRAIN, VALIDATION
+from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
 
 AUTO_SHARD_BYTES = 256 * 1024 * 1024
 BLOCK = 1 << 20

@@ -5,8 +5,8 @@ import csv
 import io
 from typing import BinaryIO, Iterator
 
-from transforms.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
-from transforms.readers.opening import one_line
+from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers.opening import one_line
 
 SKIP_CHARS = 1 << 20
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from transforms.redaction import redact
+from tuneprep.transforms.io.redaction import redact
 
 # Stage names used in dead letters (DESIGN.md §4).
 READ, NORMALIZE, CLEAN, FORMAT, VALIDATE, SAMPLE = (

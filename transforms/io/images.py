@@ -5,7 +5,7 @@ limits, and content-addressed uploads. Pure Python over Pillow (the `images` ext
   that holds a GIF is refused, a JPEG called `photo` is taken. Only the header is read to check
   an image; a local image is read whole once more to hash it. JPEG and PNG are taken unless the
   caller names other types (`taken`: the Converse models also take GIF and WebP).
-- Limits are the model's (transforms/models.py: image_max_bytes, image_min_px / image_max_px a
+- Limits are the model's (transforms/targets/models.py: image_max_bytes, image_min_px / image_max_px a
   side, image_max_pixels, image_min_aspect / image_max_aspect as width / height); with no
   model only the type is checked.
 - A local image is uploaded as PREFIX/<sha256[:32]>.jpg|.png (|.gif|.webp). The name is the content, so the
@@ -26,8 +26,8 @@ import stat
 import warnings
 from dataclasses import dataclass
 
-from transforms.records import FORMAT, RecordError
-from transforms.storage import StorageError, error_code, failure, filesystem, join, \
+from tuneprep.transforms.core.records import FORMAT, RecordError
+from tuneprep.transforms.io.storage import StorageError, error_code, failure, filesystem, join, \
     translate_failures
 
 FORMATS = {"JPEG": ".jpg", "PNG": ".png"}         # taken unless the caller names others

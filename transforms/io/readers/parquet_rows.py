@@ -5,8 +5,8 @@ from typing import Iterator
 
 import pyarrow.parquet as pq
 
-from transforms.readers import RawItem, ReadOptions
-from transforms.readers.opening import open_seekable
+from tuneprep.transforms.io.readers import RawItem, ReadOptions
+from tuneprep.transforms.io.readers.opening import open_seekable
 
 BATCH_ROWS = 4096
 

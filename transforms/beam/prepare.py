@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms import storage
-from transforms.dofns import ConfiguredDoFn
-from transforms.process import BatchProcessor
-from transforms.records import RecordError
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.beam.dofns import ConfiguredDoFn
+from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.core.records import RecordError
 
 
 class _BatchProcessorFn(ConfiguredDoFn):

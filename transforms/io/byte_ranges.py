@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from transforms import storage
-from transforms.readers.formats import COMPRESSION_EXTENSIONS, container_format
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS, container_format
 
 SPLIT_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
 SCAN_BLOCK = 8 * 1024 * 1024

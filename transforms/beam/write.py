@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms import progress
-from transforms import stats as st
-from transforms import storage
-from transforms.assemble import assemble, write_part
-from transforms.dofns import ConfiguredDoFn
-from transforms.process import DEAD_LETTER
+from tuneprep.transforms.core import progress
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.assemble import assemble, write_part
+from tuneprep.transforms.beam.dofns import ConfiguredDoFn
+from tuneprep.transforms.core.process import DEAD_LETTER
 
 STATS = "stats"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import posixpath
 import orjson
 
-from transforms.readers.opening import open_stream, strip_bom
+from tuneprep.transforms.io.readers.opening import open_stream, strip_bom
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
 EXTENSIONS = {

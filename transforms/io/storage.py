@@ -41,7 +41,7 @@ from contextlib import contextmanager
 import fsspec
 import fsspec.config
 
-from transforms.redaction import REDACTED, has_credentials, redact, redact_all  # noqa: F401
+from tuneprep.transforms.io.redaction import REDACTED, has_credentials, redact, redact_all  # noqa: F401
 
 BUFFER = 1 << 20
 

@@ -1,6 +1,6 @@
 """Readers: one input file → a stream of raw items with provenance. Pure Python over fsspec.
 
-Contract (used by the Beam read transform in transforms/read.py):
+Contract (used by the Beam read transform in transforms/beam/read.py):
 
     read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]
 
@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
-from transforms.records import READ, RecordError
-from transforms.storage import StorageError, failure
+from tuneprep.transforms.core.records import READ, RecordError
+from tuneprep.transforms.io.storage import StorageError, failure
 
 if TYPE_CHECKING:
-    from transforms.splitting import ByteRange
+    from tuneprep.transforms.io.byte_ranges import ByteRange
 
 RAW_PREFIX_BYTES = 4096   # raw bytes kept in an error item: a 40 MB bad line must stay cheap
 
@@ -55,13 +55,13 @@ def read_error(line: int, reason: str, message: str, raw: Any = None) -> RawItem
 
 
 # The format modules import RawItem and read_error from here, so they come after them.
-from transforms.readers.formats import container_format, sniff_format  # noqa: E402
-from transforms.readers.csv_rows import read_csv  # noqa: E402
-from transforms.readers.json_doc import read_json_doc  # noqa: E402
-from transforms.readers.jsonl import read_jsonl  # noqa: E402
-from transforms.readers.opening import one_line, open_stream  # noqa: E402
-from transforms.readers.parquet_rows import read_parquet  # noqa: E402
-from transforms.readers.text import TEXT_UNITS, read_text  # noqa: E402
+from tuneprep.transforms.io.readers.formats import container_format, sniff_format  # noqa: E402
+from tuneprep.transforms.io.readers.csv_rows import read_csv  # noqa: E402
+from tuneprep.transforms.io.readers.json_doc import read_json_doc  # noqa: E402
+from tuneprep.transforms.io.readers.jsonl import read_jsonl  # noqa: E402
+from tuneprep.transforms.io.readers.opening import one_line, open_stream  # noqa: E402
+from tuneprep.transforms.io.readers.parquet_rows import read_parquet  # noqa: E402
+from tuneprep.transforms.io.readers.text import TEXT_UNITS, read_text  # noqa: E402
 
 __all__ = ["RawItem", "ReadOptions", "read_items", "container_format", "sniff_format"]
 
@@ -69,7 +69,7 @@ __all__ = ["RawItem", "ReadOptions", "read_items", "container_format", "sniff_fo
 def read_items(uri: str, opts: ReadOptions | None = None,
                part: ByteRange | None = None) -> Iterator[RawItem]:
     """The items of `uri`, or of one byte range of it (a JSON Lines file cut by
-    transforms/splitting.py; an empty range is not an empty file)."""
+    transforms/io/byte_ranges.py; an empty range is not an empty file)."""
     opts = opts or ReadOptions()
     if opts.text_unit not in TEXT_UNITS:
         raise ValueError(f"text_unit must be one of {TEXT_UNITS}, not {opts.text_unit!r}")

@@ -13,9 +13,9 @@ from typing import Iterator
 
 import orjson
 
-from transforms.adapters import DETECT_SAMPLE, detect  # one sample size for detection
-from transforms.readers import RawItem, read_items
-from transforms.splitting import ByteRange, plan_ranges
+from tuneprep.transforms.adapters import DETECT_SAMPLE, detect  # one sample size for detection
+from tuneprep.transforms.io.readers import RawItem, read_items
+from tuneprep.transforms.io.byte_ranges import ByteRange, plan_ranges
 
 
 RECORD_BYTES = 1024   # the record size batch_size is meant for
@@ -30,7 +30,7 @@ class Batch:
     split: str | None      # forced split ("validation" for --validation-input files) or None
     adapter: str | None    # None when no adapter recognises the file
     items: list[RawItem] = field(default_factory=list)
-    part_index: int = 0    # byte range of a split file (transforms/splitting.py), else 0
+    part_index: int = 0    # byte range of a split file (transforms/io/byte_ranges.py), else 0
 
     @property
     def key(self) -> str:

@@ -1,12 +1,14 @@
-"""Beam: input files → batches of raw items (transforms/batching.py does the work)."""
+"""Beam: input files → batches of raw items (transforms/core/batching.py does the work)."""
 from __future__ import annotations
 
 import apache_beam as beam
 
-from transforms import progress, storage
-from transforms.batching import iter_batches, plan_reads
-from transforms.dofns import ConfiguredDoFn
-from transforms.process import VALIDATION
+from tuneprep.transforms.core import progress
+
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.core.batching import iter_batches, plan_reads
+from tuneprep.transforms.beam.dofns import ConfiguredDoFn
+from tuneprep.transforms.core.process import VALIDATION
 
 
 class _PlanReadsFn(ConfiguredDoFn):
@@ -27,7 +29,7 @@ class _ReadFn(ConfiguredDoFn):
 
 class ReadBatches(beam.PTransform):
     """Lists the (already expanded) input files, cuts big JSON Lines files into byte ranges
-    (transforms/splitting.py), and reads each file or range into batches.
+    (transforms/io/byte_ranges.py), and reads each file or range into batches.
 
     The Reshuffles move only file names and ranges: they let the runner spread the reading
     over its workers (both local processes with --workers 2, or a cluster's machines)."""

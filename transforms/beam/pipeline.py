@@ -6,16 +6,16 @@ import platform
 
 import apache_beam as beam
 
-from transforms.config import RunConfig
-from transforms.prepare import PrepareRecords
-from transforms.read import ReadBatches
-from transforms.write import WriteDataset
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.beam.prepare import PrepareRecords
+from tuneprep.transforms.beam.read import ReadBatches
+from tuneprep.transforms.beam.write import WriteDataset
 
-VERSION = "0.1.0"
 
 
 def versions() -> dict:
-    return {"tuneprep": VERSION, "apache_beam": beam.__version__,
+    from tuneprep import version
+    return {"tuneprep": version(), "apache_beam": beam.__version__,
             "python": platform.python_version()}
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 import math
 
-from transforms.progress import compact
-from transforms.records import REASONS
-from transforms.stats import NEAR_LIMIT, TOKEN_BUCKETS
+from tuneprep.transforms.core.progress import compact
+from tuneprep.transforms.core.records import REASONS
+from tuneprep.transforms.core.stats import NEAR_LIMIT, TOKEN_BUCKETS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 EXAMPLE_RAW_CHARS = 600        # raw text shown per example (the dead-letter file has more)
