@@ -13,3 +13,17 @@ def version() -> str:
         return installed("tuneprep")
     except PackageNotFoundError:   # a source tree that was never installed
         return "0+unknown"
+
+
+def _source_checkout_parts() -> None:
+    """In a source checkout that was never installed (`python pipelines/launch.py`, a
+    PYTHONPATH pointing at the repository), pipelines/ and transforms/ sit beside this folder,
+    not inside it: find them there. An installed tuneprep has them inside."""
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if all(os.path.exists(os.path.join(root, name)) for name in
+           ("setup.py", "pipelines/__init__.py", "transforms/__init__.py")):
+        __path__.append(root)
+
+
+_source_checkout_parts()

@@ -1,1 +1,1 @@
-"""report"""
+"""The report a run leaves beside its dataset (report.json is built in io/assemble.py)."""
