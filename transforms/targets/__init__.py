@@ -39,6 +39,7 @@ from tuneprep.transforms.targets.sagemaker_domain import SagemakerDomainAdaptati
 from tuneprep.transforms.targets.sagemaker_instruction import SagemakerInstruction
 
 CHARS_PER_TOKEN = 6   # AWS's planning rule: a per-record character limit is tokens x 6
+                      # (the default; a context's own chars_per_token, when set, is the one used)
 
 TARGETS: dict[str, Target] = {target.name: target for target in (
     SagemakerInstruction(),
@@ -69,9 +70,10 @@ def check_limits(target: Target, obj, ctx, size: int | None = None) -> list[tupl
     if size is None:
         size = target.measure(obj)
     if ctx.max_chars is not None and size > ctx.max_chars:
-        tokens = math.ceil(size / CHARS_PER_TOKEN)
+        per_token = getattr(ctx, "chars_per_token", None) or CHARS_PER_TOKEN
+        tokens = math.ceil(size / per_token)
         return [("too_long", f"record has {size:,} characters (about {tokens:,} tokens at "
-                             f"{CHARS_PER_TOKEN} chars/token); the limit is "
+                             f"{per_token:g} chars/token); the limit is "
                              f"{ctx.max_chars:,} characters")]
     if ctx.min_chars is not None and size < ctx.min_chars:
         return [("too_short", f"record has {size:,} characters; the minimum is "
