@@ -97,8 +97,13 @@ class Record:
     system: a system prompt given apart from the turns (e.g. a top-level "system" field).
     text: document text, for pre-training style targets.
     image / caption: an image path or URI and its caption.
-    fields: instruction-shaped named fields (instruction, context, response) when the source had
-        them, plus any other scalar source fields, so templates can name them.
+    context: the context an instruction-shaped source gives apart from its instruction
+        (Alpaca "input", Dolly "context"; "" when it has none, and for prompt/completion pairs),
+        None for conversations and documents. It is a part of the last user turn, not a copy:
+        that turn is instruction + "\n\n" + context when the context is not blank, else the
+        instruction alone; a target that writes the context apart splits it off that turn.
+    fields: the other top-level scalars of the source (ids, category, tool definitions as JSON
+        text, ...): extra values templates can name, never the conversation itself.
     """
 
     source: Source
@@ -107,12 +112,13 @@ class Record:
     text: str | None = None
     image: str | None = None
     caption: str | None = None
+    context: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     id: str = ""
 
     def content(self) -> list:
         """What identifies the record: its text, not where it came from."""
-        context = self.fields.get("context")
+        context = self.context if self.context is not None else self.fields.get("context")
         if context is not None and not isinstance(context, str):
             context = str(context)  # any scalar a source gave (orjson refuses big integers)
         return [self.system, self.turns, self.text, self.image, self.caption, context]
