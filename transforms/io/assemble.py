@@ -22,8 +22,9 @@ from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.core.records import SAMPLE, dead_letter
+from tuneprep.transforms.io.redaction import redact_all
 from tuneprep.transforms.io.storage import (bucket_of, is_s3, join, open_read, open_write,
-                                redact_all, remove_tree, write_bytes)
+                                            remove_tree, write_bytes)
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
 

@@ -27,8 +27,8 @@ import warnings
 from dataclasses import dataclass
 
 from tuneprep.transforms.core.records import FORMAT, RecordError
-from tuneprep.transforms.io.storage import StorageError, error_code, failure, filesystem, join, \
-    translate_failures
+from tuneprep.transforms.io.storage import DENIED_CODES, StorageError, error_code, failure, \
+    filesystem, join, translate_failures
 
 FORMATS = {"JPEG": ".jpg", "PNG": ".png"}         # taken unless the caller names others
 EXTENSIONS = {**FORMATS, "GIF": ".gif", "WEBP": ".webp"}   # every type an upload may have
@@ -36,7 +36,6 @@ EXTENSIONS = {**FORMATS, "GIF": ".gif", "WEBP": ".webp"}   # every type an uploa
 _ALIASES = {"MPO": "JPEG"}
 _CHUNK = 1 << 20
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound"}
-_DENIED_CODES = {"AccessDenied", "403", "Forbidden", "AllAccessDisabled"}
 PILLOW_MISSING = ("checking images needs Pillow, which is not installed: "
                   "pip install 'tuneprep[images]'")
 
@@ -138,7 +137,7 @@ def _missing_or_denied(e: BaseException, where: str):
     code = error_code(e)
     if isinstance(e, FileNotFoundError) or code in _MISSING_CODES:
         _refuse("image_missing", f"the image {where} does not exist")
-    if isinstance(e, (PermissionError, IsADirectoryError)) or code in _DENIED_CODES:
+    if isinstance(e, (PermissionError, IsADirectoryError)) or code in DENIED_CODES:
         _refuse("image_unreadable", f"the image {where} cannot be read "
                                     f"({code or type(e).__name__})")
     message = failure(e, where)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tuneprep.transforms.core.records import READ, RecordError
-from tuneprep.transforms.io.storage import StorageError, failure
+from tuneprep.transforms.io.storage import StorageError, failure, open_read
 
 if TYPE_CHECKING:
     from tuneprep.transforms.io.byte_ranges import ByteRange
@@ -47,19 +47,25 @@ class ReadOptions:
     file_format: str | None = None      # force jsonl|json|csv|tsv|parquet|text
     text_unit: str = "file"             # plain text: one record per "file", "line" or "paragraph"
     max_record_bytes: int = 16 * 1024 * 1024
-    csv_delimiter: str | None = None    # default "," (and "\t" for .tsv)
 
 
 def read_error(line: int, reason: str, message: str, raw: Any = None) -> RawItem:
+    """An error item; RecordError puts the message on one line, whatever text it quotes."""
     return RawItem(line, error=RecordError(reason, message, READ), raw=raw)
 
 
-# The format modules import RawItem and read_error from here, so they come after them.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def strip_bom(data: bytes) -> bytes:
+    return data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+
+
+# The format modules import RawItem, read_error and strip_bom from here, so they come after them.
 from tuneprep.transforms.io.readers.formats import container_format, sniff_format  # noqa: E402
 from tuneprep.transforms.io.readers.csv_rows import read_csv  # noqa: E402
 from tuneprep.transforms.io.readers.json_doc import read_json_doc  # noqa: E402
 from tuneprep.transforms.io.readers.jsonl import read_jsonl  # noqa: E402
-from tuneprep.transforms.io.readers.opening import one_line, open_stream  # noqa: E402
 from tuneprep.transforms.io.readers.parquet_rows import read_parquet  # noqa: E402
 from tuneprep.transforms.io.readers.text import TEXT_UNITS, read_text  # noqa: E402
 
@@ -83,7 +89,7 @@ def read_items(uri: str, opts: ReadOptions | None = None,
             raise StorageError(storage_failure) from exc
         first = part.first_line if part is not None else 0
         yield read_error(item.line + 1 if item is not None else first, "unreadable_file",
-                         f"unreadable file: {type(exc).__name__}: {one_line(exc)}")
+                         f"unreadable file: {type(exc).__name__}: {exc}")
         return
     if item is None and part is None:
         yield read_error(0, "empty_file", "empty file: no record found")
@@ -91,7 +97,7 @@ def read_items(uri: str, opts: ReadOptions | None = None,
 
 def _read_range(uri: str, opts: ReadOptions, part: ByteRange) -> Iterator[RawItem]:
     length = None if part.end is None else part.end - part.start
-    with open_stream(uri, part.start) as stream:
+    with open_read(uri, part.start) as stream:
         yield from read_jsonl(stream, opts, part.first_line, length)
 
 
@@ -102,7 +108,7 @@ def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
         return
     if fmt in ("unknown", "json"):
         fmt = sniff_format(uri, fmt)
-    with open_stream(uri) as stream:
+    with open_read(uri, decompress=True) as stream:
         if fmt == "jsonl":
             yield from read_jsonl(stream, opts)
         elif fmt == "json":

@@ -6,7 +6,6 @@ import io
 from typing import BinaryIO, Iterator
 
 from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
-from tuneprep.transforms.io.readers.opening import one_line
 
 SKIP_CHARS = 1 << 20
 
@@ -16,7 +15,7 @@ def read_csv(stream: BinaryIO, opts: ReadOptions, delimiter: str = ",") -> Itera
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     csv.field_size_limit(max(opts.max_record_bytes, 1))
     lines = BoundedLines(text, opts.max_record_bytes)
-    reader = csv.reader(lines, delimiter=opts.csv_delimiter or delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     header: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -79,7 +78,7 @@ def csv_error(line: int, exc: csv.Error, opts: ReadOptions) -> RawItem:
     if "field larger than field limit" in str(exc):
         return read_error(line, "record_too_large", f"record too large: a CSV field is over "
                           f"{opts.max_record_bytes} bytes (--max-record-bytes)")
-    return read_error(line, "invalid_csv", f"invalid CSV: {one_line(exc)}")
+    return read_error(line, "invalid_csv", f"invalid CSV: {exc}")
 
 
 def is_utf8(row: list[str]) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import posixpath
 import orjson
 
-from tuneprep.transforms.io.readers.opening import open_stream, strip_bom
+from tuneprep.transforms.io.readers import strip_bom
+from tuneprep.transforms.io.storage import open_read
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
 EXTENSIONS = {
@@ -61,7 +62,7 @@ def read_head(uri: str) -> bytes:
     reader proper then reports it)."""
     chunks, size = [], 0
     try:
-        with open_stream(uri) as f:
+        with open_read(uri, decompress=True) as f:
             while size < SNIFF_BYTES and (chunk := f.read(min(1 << 16, SNIFF_BYTES - size))):
                 chunks.append(chunk)
                 size += len(chunk)

@@ -12,11 +12,11 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
-from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers import (RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error,
+                                            strip_bom)
 from tuneprep.transforms.io.readers.json_stream import (ARRAY, CHUNK, MAP, VALUE, JSONError, Layout,
                                             ijson, stream_elements, wrapper)
 from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, too_deep
-from tuneprep.transforms.io.readers.opening import one_line, strip_bom
 
 TURN_KEYS = ("role", "from")
 TURN_SAMPLE = 20     # list items looked at to tell a {"data": [...]} wrapper from a record's turns
@@ -63,14 +63,14 @@ def read_whole(data: bytes) -> Iterator[RawItem]:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as bad:
-            yield read_error(0, "invalid_utf8", f"invalid UTF-8: {one_line(bad)}",
+            yield read_error(0, "invalid_utf8", f"invalid UTF-8: {bad}",
                              data[:RAW_PREFIX_BYTES])
             return
         if exc.msg.startswith("depth limit"):   # (orjson parses 1024 levels)
             yield read_error(0, "too_deep", f"too deep: the JSON document nests over {MAX_DEPTH} "
                              "levels", data[:RAW_PREFIX_BYTES])
             return
-        yield read_error(0, "invalid_json", f"invalid JSON: {one_line(exc)}",
+        yield read_error(0, "invalid_json", f"invalid JSON: {exc}",
                          data[:RAW_PREFIX_BYTES])
         return
     deep = too_deep(doc)   # one write of the whole settles the common case

@@ -20,7 +20,6 @@ from ijson.common import JSONError
 
 from tuneprep.transforms.io.readers import RawItem, read_error
 from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, DepthGauge
-from tuneprep.transforms.io.readers.opening import one_line
 
 CHUNK = 1 << 16      # what ijson reads at a time, at most
 
@@ -138,7 +137,7 @@ def parse_error(line: int, exc: Exception) -> RawItem:
     message = exc.args[0] if exc.args else exc
     if isinstance(message, bytes):   # (yajl quotes the bad bytes)
         message = message.decode("utf-8", "backslashreplace")
-    message = one_line(str(message).strip().split("\n")[0])   # yajl adds the text and a caret
+    message = str(message).strip().split("\n")[0]   # yajl adds the text and a caret
     where = line + 1 if line else 0
     if isinstance(exc, UnicodeDecodeError) or "UTF8" in message:
         return read_error(where, "invalid_utf8", f"invalid UTF-8: {message}")

@@ -5,9 +5,9 @@ from typing import BinaryIO, Iterator
 
 import orjson
 
-from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers import (RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error,
+                                            strip_bom)
 from tuneprep.transforms.io.readers.nesting import MAX_DEPTH
-from tuneprep.transforms.io.readers.opening import one_line, strip_bom
 
 SKIP_CHUNK = 1 << 20
 DEEP_LINE = 2 * MAX_DEPTH + 1   # nesting over MAX_DEPTH levels takes more bytes than this
@@ -16,7 +16,7 @@ DEEP_LINE = 2 * MAX_DEPTH + 1   # nesting over MAX_DEPTH levels takes more bytes
 def read_jsonl(stream: BinaryIO, opts: ReadOptions, first_line: int = 1,
                length: int | None = None) -> Iterator[RawItem]:
     """The lines of `stream` from where it stands; with `length`, only that many bytes (a
-    range of a split file, which starts at line `first_line` and ends after a newline)."""
+    byte range of a big file, byte_ranges.py, which starts at line `first_line` and ends after a newline)."""
     limit = opts.max_record_bytes
     # limit + 1 bytes: a line that fills them without its newline is over the limit, and a
     # huge line never costs more memory than that.
@@ -66,7 +66,7 @@ def parse_line(line: bytes, line_no: int) -> RawItem:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return read_error(line_no, "invalid_utf8", f"invalid UTF-8: {one_line(bad)}",
+            return read_error(line_no, "invalid_utf8", f"invalid UTF-8: {bad}",
                               line.rstrip(b"\r\n"))
         # the position within the line; the file line is the item's own
         text = text.rstrip("\r\n")
@@ -74,7 +74,7 @@ def parse_line(line: bytes, line_no: int) -> RawItem:
             return too_deep_line(line, line_no)
         column = exc.pos + 1 if exc.pos <= len(text) else len(text) + 1
         return read_error(line_no, "invalid_json",
-                          f"invalid JSON at column {column}: {one_line(exc.msg)}", text)
+                          f"invalid JSON at column {column}: {exc.msg}", text)
 
 
 def skip_rest_of_line(stream: BinaryIO) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator
 
-from tuneprep.transforms.io.readers import RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error
+from tuneprep.transforms.io.readers import (RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error,
+                                            strip_bom)
 from tuneprep.transforms.io.readers.jsonl import skip_rest_of_line
-from tuneprep.transforms.io.readers.opening import one_line, strip_bom
 
 TEXT_UNITS = ("file", "line", "paragraph")
 
@@ -82,7 +82,7 @@ def decoded(line: int, data: bytes) -> RawItem:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as bad:
-        return read_error(line, "invalid_utf8", f"invalid UTF-8: {one_line(bad)}",
+        return read_error(line, "invalid_utf8", f"invalid UTF-8: {bad}",
                           data[:RAW_PREFIX_BYTES])
     return RawItem(line, text.replace("\r\n", "\n"))
 
