@@ -1,5 +1,6 @@
 """transforms/io/byte_ranges.py and range reading: a big JSON Lines file read in byte ranges gives
-exactly the items, line numbers and errors of reading it whole."""
+exactly the items, line numbers and errors of reading it whole. (RunConfig.split_bytes and
+--split-bytes keep their names: they belong to the command line.)"""
 from __future__ import annotations
 
 import orjson
@@ -12,13 +13,13 @@ from tuneprep.transforms.io.readers import ReadOptions, read_items
 from tuneprep.transforms.io.byte_ranges import ByteRange, find_cuts, plan_ranges
 
 
-def brute_cuts(data: bytes, split_bytes: int) -> list[tuple[int, int]]:
-    """The same rule, one byte at a time: the first line start at or after split_bytes past
+def brute_cuts(data: bytes, range_bytes: int) -> list[tuple[int, int]]:
+    """The same rule, one byte at a time: the first line start at or after range_bytes past
     the previous cut, not at the very end."""
     starts = [0] + [i + 1 for i, b in enumerate(data) if b == 0x0A]
     cuts, last = [], 0
     for line_no, start in enumerate(starts, 1):
-        if start >= last + split_bytes and start < len(data):
+        if start >= last + range_bytes and start < len(data):
             cuts.append((start, line_no))
             last = start
     return cuts
@@ -30,10 +31,11 @@ def blocks_of(data: bytes, size: int):
 
 @settings(max_examples=300, deadline=None)
 @given(lines=hs.lists(hs.binary(max_size=12).map(lambda b: b.replace(b"\n", b"x")), max_size=40),
-       trailing=hs.booleans(), split=hs.integers(1, 30), block=hs.integers(1, 50))
-def test_cuts_match_a_byte_by_byte_scan_whatever_the_block_size(lines, trailing, split, block):
+       trailing=hs.booleans(), range_bytes=hs.integers(1, 30), block=hs.integers(1, 50))
+def test_cuts_match_a_byte_by_byte_scan_whatever_the_block_size(lines, trailing, range_bytes,
+                                                                 block):
     data = b"\n".join(lines) + (b"\n" if trailing and lines else b"")
-    assert list(find_cuts(blocks_of(data, block), split)) == brute_cuts(data, split)
+    assert list(find_cuts(blocks_of(data, block), range_bytes)) == brute_cuts(data, range_bytes)
 
 
 def alpaca_lines(n: int) -> list[bytes]:
@@ -60,7 +62,7 @@ def test_reading_every_range_gives_what_reading_the_whole_file_gives(tmp_path):
     path = tmp_path / "big.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(alpaca_lines(500)) + b"\r\n")
     opts = ReadOptions(max_record_bytes=200)
-    ranges = plan_ranges(str(path), split_bytes=2000)
+    ranges = plan_ranges(str(path), range_bytes=2000)
     assert ranges is not None and len(ranges) > 10
     assert ranges[0].start == 0 and ranges[0].first_line == 1 and ranges[-1].end is None
     assert all(a.end == b.start for a, b in zip(ranges, ranges[1:]))
@@ -73,12 +75,12 @@ def test_reading_every_range_gives_what_reading_the_whole_file_gives(tmp_path):
 def test_small_compressed_or_other_files_are_not_cut(tmp_path):
     small = tmp_path / "small.jsonl"
     small.write_bytes(b"\n".join(alpaca_lines(20)) + b"\n")
-    assert plan_ranges(str(small), split_bytes=10_000) is None         # under twice the size
+    assert plan_ranges(str(small), range_bytes=10_000) is None         # under twice the size
     for name in ("big.jsonl.gz", "big.csv", "big.json", "big.txt"):
         other = tmp_path / name
         other.write_bytes(b"x\n" * 5000)
-        assert plan_ranges(str(other), split_bytes=100) is None, name
-    assert plan_ranges(str(small), split_bytes=0) is None               # 0 turns cutting off
+        assert plan_ranges(str(other), range_bytes=100) is None, name
+    assert plan_ranges(str(small), range_bytes=0) is None               # 0 turns cutting off
 
 
 def test_an_empty_range_is_not_an_empty_file(tmp_path):
@@ -89,7 +91,7 @@ def test_an_empty_range_is_not_an_empty_file(tmp_path):
             if i.error] == []
 
 
-def test_a_split_file_is_detected_once_and_batched_in_input_order(tmp_path):
+def test_a_file_read_in_ranges_is_detected_once_and_batched_in_input_order(tmp_path):
     path = tmp_path / "big.jsonl"
     path.write_bytes(b"\n".join(alpaca_lines(300)) + b"\n")
     cfg = RunConfig(target="bedrock-text", output="unused", batch_size=16, split_bytes=3000)

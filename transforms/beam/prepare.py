@@ -10,7 +10,7 @@ import apache_beam as beam
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.core.process import BatchProcessor
-from tuneprep.transforms.core.records import RecordError
+from tuneprep.transforms.core.records import NORMALIZE, RecordError
 
 
 class _BatchProcessorFn(ConfiguredDoFn):
@@ -37,7 +37,7 @@ class _FailedBatchFn(_BatchProcessorFn):
             # the store failed, not the records: stop the run (StorageError's repr is its message)
             raise storage.StorageError(exc_repr)
         name = getattr(exc_type, "__name__", str(exc_type))
-        error = RecordError("internal_error", f"the batch failed: {name}: {exc_repr}", "normalize")
+        error = RecordError("internal_error", f"the batch failed: {name}: {exc_repr}", NORMALIZE)
         yield self.processor.refuse_all(batch, error)
 
 

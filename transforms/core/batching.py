@@ -30,7 +30,7 @@ class Batch:
     split: str | None      # forced split ("validation" for --validation-input files) or None
     adapter: str | None    # None when no adapter recognises the file
     items: list[RawItem] = field(default_factory=list)
-    part_index: int = 0    # byte range of a split file (transforms/io/byte_ranges.py), else 0
+    part_index: int = 0    # byte range of a file read in ranges (io/byte_ranges.py), else 0
 
     @property
     def key(self) -> str:
@@ -45,7 +45,8 @@ class ReadTask:
     split: str | None
     part_index: int = 0
     part: ByteRange | None = None
-    adapter: str | None = None    # chosen once from the head of a split file; else at reading
+    adapter: str | None = None    # chosen once from the head of a file read in ranges; else
+                                  # at reading
     last: bool = True             # the file's last range (the progress line counts files)
 
 

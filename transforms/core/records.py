@@ -12,9 +12,8 @@ import orjson
 
 from tuneprep.transforms.io.redaction import redact
 
-# Stage names used in dead letters (DESIGN.md §4).
-READ, NORMALIZE, CLEAN, FORMAT, VALIDATE, SAMPLE = (
-    "read", "normalize", "clean", "format", "validate", "sample")
+# The stage a dead letter was refused at (docs/design.md §3).
+READ, NORMALIZE, FORMAT, VALIDATE, SAMPLE = "read", "normalize", "format", "validate", "sample"
 
 # Stable reason codes. Add new ones at the end; never rename one (users filter on them).
 REASONS: dict[str, str] = {
@@ -167,8 +166,8 @@ def _shallow(value: Any, depth: int) -> Any:
 
 def dead_letter(reason: str, stage: str, message: str, uri: str, line: int, raw: Any = None,
                 raw_limit: int = 2048) -> dict:
-    """A dead-letter line (DESIGN.md §4). The source URI and the message are redacted (no
-    credentials); the raw text is the input's own and is kept as it was."""
+    """A dead-letter line (docs/design.md §3). The source URI and the message are redacted
+    (no credentials); the raw text is the input's own and is kept as it was."""
     full = raw if isinstance(raw, (str, bytes)) else None
     out = {"reason": reason, "stage": stage, "message": redact(message),
            "source": {"uri": redact(uri), "line": line}, "raw": truncate_raw(raw, raw_limit)}

@@ -28,8 +28,8 @@ def file_stats(stats: dict, uri: str, adapter: str | None = None) -> dict:
 
 
 def token_bucket(tokens: int) -> str:
-    i = bisect_left(TOKEN_BUCKETS, tokens)
-    return BUCKET_NAMES[i]
+    """The histogram bucket of an estimated token count: "<=64" ... ">65536"."""
+    return BUCKET_NAMES[bisect_left(TOKEN_BUCKETS, tokens)]
 
 
 BUCKET_NAMES = [f"<={bound}" for bound in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
@@ -52,7 +52,7 @@ def add_lengths(stats: dict, lengths: list[int], chars_per_token: float,
     c["max"] = high if c["max"] is None else max(c["max"], high)
     histogram = stats["tokens_histogram"]
     for n in lengths:
-        bucket = BUCKET_NAMES[bisect_left(TOKEN_BUCKETS, math.ceil(n / chars_per_token))]
+        bucket = token_bucket(math.ceil(n / chars_per_token))
         histogram[bucket] = histogram.get(bucket, 0) + 1
 
 

@@ -15,7 +15,8 @@ from typing import Iterator
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS, container_format
 
-SPLIT_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
+RANGE_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
+SPLIT_BYTES = RANGE_BYTES   # old name, still imported by core/config.py and pipelines/options.py
 SCAN_BLOCK = 8 * 1024 * 1024
 
 
@@ -26,30 +27,30 @@ class ByteRange:
     first_line: int       # 1-based line number of its first line
 
 
-def splittable(uri: str, file_format: str | None) -> bool:
+def can_be_cut(uri: str, file_format: str | None) -> bool:
     name = uri.lower()
     return (not name.endswith(COMPRESSION_EXTENSIONS)
             and container_format(uri, file_format) == "jsonl")
 
 
-def range_count(uri: str, size: int, file_format: str | None, split_bytes: int) -> int:
+def range_count(uri: str, size: int, file_format: str | None, range_bytes: int) -> int:
     """About how many ranges a file of `size` bytes is read in; 1 = whole (small, compressed,
     not JSON Lines, or cutting turned off)."""
-    if split_bytes <= 0 or size < 2 * split_bytes or not splittable(uri, file_format):
+    if range_bytes <= 0 or size < 2 * range_bytes or not can_be_cut(uri, file_format):
         return 1
-    return size // split_bytes
+    return size // range_bytes
 
 
 def plan_ranges(uri: str, file_format: str | None = None,
-                split_bytes: int = SPLIT_BYTES) -> list[ByteRange] | None:
+                range_bytes: int = RANGE_BYTES) -> list[ByteRange] | None:
     """The ranges to read `uri` in, or None when it is read whole (see range_count)."""
-    if split_bytes <= 0 or not splittable(uri, file_format):
+    if range_bytes <= 0 or not can_be_cut(uri, file_format):
         return None   # (decided before asking the store for the size)
     fs, path = storage.filesystem(uri)
-    if range_count(uri, fs.size(path), file_format, split_bytes) == 1:
+    if range_count(uri, fs.size(path), file_format, range_bytes) == 1:
         return None
-    with fs.open(path, "rb") as f:
-        cuts = list(find_cuts(iter(lambda: f.read(SCAN_BLOCK), b""), split_bytes))
+    with storage.open_read(uri) as f:
+        cuts = list(find_cuts(iter(lambda: f.read(SCAN_BLOCK), b""), range_bytes))
     if not cuts:
         return None
     starts = [(0, 1), *cuts]
@@ -57,10 +58,10 @@ def plan_ranges(uri: str, file_format: str | None = None,
             for i, (start, line) in enumerate(starts)]
 
 
-def find_cuts(blocks: Iterator[bytes], split_bytes: int) -> Iterator[tuple[int, int]]:
+def find_cuts(blocks: Iterator[bytes], range_bytes: int) -> Iterator[tuple[int, int]]:
     """(offset, line number) of each cut: the first line start at or after every
-    `split_bytes` from the previous cut. A cut at the very end of the data is not made."""
-    pos, lines, next_cut = 0, 0, split_bytes
+    `range_bytes` from the previous cut. A cut at the very end of the data is not made."""
+    pos, lines, next_cut = 0, 0, range_bytes
     pending: tuple[int, int] | None = None    # a cut found; made only if data follows it
     for block in blocks:
         if pending is not None:
@@ -78,6 +79,6 @@ def find_cuts(blocks: Iterator[bytes], split_bytes: int) -> Iterator[tuple[int, 
             else:
                 pending = (cut, line)
             offset = newline + 1
-            next_cut = cut + split_bytes
+            next_cut = cut + range_bytes
         lines += block.count(b"\n")
         pos += len(block)

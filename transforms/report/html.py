@@ -105,7 +105,7 @@ def vbar_chart(rows: list[tuple[str, int, str]], width: int = 520, height: int =
     bar = step * 0.78
     out = [_svg_open(width, height),
            f'<line x1="{left}" y1="{head + plot_h}" x2="{width - left}" y2="{head + plot_h}" '
-           f'stroke="#9aa5b1"/>']
+           f'stroke="{GREY}"/>']
     for i, (label, value, colour) in enumerate(rows):
         x = left + i * step + (step - bar) / 2
         h = plot_h * value / top if value else 0
