@@ -1,4 +1,4 @@
-"""transforms/io/assemble.py: per-batch part files → the dataset layout of DESIGN.md §4.
+"""transforms/io/assemble.py: per-batch part files → the dataset layout (docs/design.md §5-6).
 
 Pure Python over the local filesystem (tmp_path); the parts are made from real processed batches."""
 import hashlib

@@ -1,5 +1,5 @@
-"""Turn the per-batch part files into the dataset layout of DESIGN.md §4, then the manifest,
-the report and `_SUCCESS` (last). Pure Python over fsspec; runs once, after every part exists.
+"""Turn the per-batch part files into the dataset layout (docs/design.md §5-6), then the
+manifest, the report and `_SUCCESS` (last). Pure Python over fsspec; runs once, after every part exists.
 
 Parts are written per batch under OUT/_temporary/RUN/ and named by (file index, batch index),
 so sorting their names gives input order: the dataset is byte-identical whatever the runner,
