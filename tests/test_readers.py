@@ -42,7 +42,8 @@ def test_jsonl_values_and_line_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("ext,compress", [("gz", gzip.compress), ("bz2", bz2.compress),
-                                          ("zst", zstandard.compress)])
+                                          ("zst", zstandard.compress),
+                                          ("zstd", zstandard.compress)])
 def test_jsonl_compressed(tmp_path, ext, compress):
     items = read(write(tmp_path / f"d.jsonl.{ext}", compress(JSONL)))
     assert values(items) == [(1, {"a": 1}), (2, {"a": 2}), (3, {"a": 3})]

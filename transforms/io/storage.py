@@ -78,7 +78,7 @@ def open_read(uri: str, start: int = 0, decompress: bool = False) -> Iterator[io
     of its own. GzipFile and BZ2File buffer already: wrapping them again would lose up to a whole
     buffer of good lines before the point where a truncated file breaks."""
     path = local_path(uri)
-    compression = fsspec.utils.infer_compression(uri) if decompress else None
+    compression = compression_of(uri) if decompress else None
     if path is not None and compression is None:
         with open(path, "rb", buffering=BUFFER) as f:
             if start:
@@ -89,6 +89,14 @@ def open_read(uri: str, start: int = 0, decompress: bool = False) -> Iterator[io
         if start:
             f.seek(start)
         yield f if isinstance(f, io.BufferedIOBase) else io.BufferedReader(f, BUFFER)
+
+
+def compression_of(uri: str) -> str | None:
+    """fsspec's compression name for the file's extension; ".zstd" too, which fsspec does not
+    know (the readers take it: readers/formats.py)."""
+    if uri.lower().endswith(".zstd"):
+        return "zstd"
+    return fsspec.utils.infer_compression(uri)
 
 
 @contextmanager
