@@ -32,8 +32,8 @@ def test_alpaca_with_input_system_history_and_extras():
     assert rec.turns == [("user", "hi"), ("assistant", "hello"),
                          ("user", "Translate\n\nchat"), ("assistant", "cat")]
     assert rec.system == "Be brief"
-    assert rec.fields == {"instruction": "Translate", "context": "chat", "response": "cat",
-                          "system": "Be brief", "lang": "fr", "score": 3}
+    assert rec.context == "chat"   # a part of the last user turn, not a copy
+    assert rec.fields == {"lang": "fr", "score": 3}   # only the other scalars
     assert rec.source == SRC and rec.id == ""
 
 
@@ -49,7 +49,7 @@ def test_alpaca_empty_or_missing_input_is_the_instruction_alone():
 def test_alpaca_numbers_become_text():
     rec = norm({"instruction": "2+2?", "input": 0, "output": 4}, "alpaca")
     assert rec.turns == [("user", "2+2?\n\n0"), ("assistant", "4")]
-    assert rec.fields["response"] == "4"
+    assert rec.context == "0"
 
 
 @pytest.mark.parametrize("value,reason,message", [
@@ -78,8 +78,8 @@ def test_dolly():
     rec = norm({"instruction": "Who?", "context": "Ann met Bob.", "response": "Ann",
                 "category": "closed_qa"}, "dolly")
     assert rec.turns == [("user", "Who?\n\nAnn met Bob."), ("assistant", "Ann")]
-    assert rec.fields == {"instruction": "Who?", "context": "Ann met Bob.", "response": "Ann",
-                          "category": "closed_qa"}
+    assert rec.context == "Ann met Bob."
+    assert rec.fields == {"category": "closed_qa"}
     assert refused({"instruction": "Who?", "context": ""}, "dolly") == (
         "missing_field", 'field "response" is missing')
 
@@ -87,7 +87,7 @@ def test_dolly():
 def test_prompt_completion():
     rec = norm({"prompt": "Q", "completion": "A", "id": 9}, "prompt-completion")
     assert rec.turns == [("user", "Q"), ("assistant", "A")]
-    assert rec.fields == {"instruction": "Q", "context": "", "response": "A", "id": 9}
+    assert (rec.context, rec.fields) == ("", {"id": 9})
     assert norm({"prompt": "Q", "completion": "A"}, "prompt_completion").turns[1] == (
         "assistant", "A")
     assert refused({"prompt": "Q", "completion": ""}, "prompt-completion") == (
@@ -382,7 +382,7 @@ def test_corpus_record_contents():
     assert share.turns[0] == ("user", "Who are you?")
     alpaca = first("alpaca_demo_1k/alpaca_en_demo.json", "alpaca")
     assert alpaca.turns[0] == ("user", "Describe a process of making crepes.")
-    assert alpaca.fields["context"] == ""
+    assert alpaca.context == "" and "context" not in alpaca.fields
     nova = first("bedrock_samples/nova_tooluse_formatted_test_ft.jsonl", "messages")
     assert nova.system == "You are a bot that can handle different requests with tools."
     assert nova.fields == {"schemaVersion": "tooluse-dataset-2024"}

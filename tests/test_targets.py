@@ -3,6 +3,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tuneprep.transforms.adapters import normalize
 from tuneprep.transforms.targets.models import get_model
 from tuneprep.transforms.core.records import FORMAT, Record, RecordError, Source
 from tuneprep.transforms.targets import TARGETS, check_limits, get_target
@@ -23,7 +24,13 @@ def chat(*roles_and_contents, **kwargs):
     return rec(list(roles_and_contents), **kwargs)
 
 
-ALPACA = rec(fields={"instruction": "Add", "context": "1 and 2", "response": "3"})
+def alpaca(instruction, given_input, response, /, **extra):
+    """An instruction record as the Alpaca adapter reads it (Record.context: its "input")."""
+    return normalize({"instruction": instruction, "input": given_input, "output": response,
+                      **extra}, "alpaca", Source("mem://test.jsonl", 1))
+
+
+ALPACA = alpaca("Add", "1 and 2", "3")
 SINGLE = chat(("system", "Be brief."), ("user", "Hi"), ("assistant", "Hello"))
 MULTI = chat(("user", "a"), ("assistant", "b"), ("user", "c"), ("assistant", "d"))
 DOCUMENT = rec(text="Some document text.")
@@ -53,10 +60,13 @@ def test_text_targets_refuse_a_conversation_with_an_image(name):
 
 # --- bedrock-text -------------------------------------------------------------------------
 
-def test_text_from_fields():
+def test_text_from_an_instruction_record():
     assert formatted("bedrock-text", ALPACA) == [{"prompt": "Add\n\n1 and 2", "completion": "3"}]
-    no_context = rec(fields={"instruction": "Add", "context": "", "response": "3"})
-    assert formatted("bedrock-text", no_context) == [{"prompt": "Add", "completion": "3"}]
+    assert formatted("bedrock-text", alpaca("Add", "", "3")) == [{"prompt": "Add",
+                                                                  "completion": "3"}]
+    # a blank context is not in the user turn; bedrock-text writes it as it is
+    assert formatted("bedrock-text", alpaca("Add", " ", "3")) == [{"prompt": "Add\n\n ",
+                                                                   "completion": "3"}]
 
 
 def test_text_from_single_turn():
@@ -70,9 +80,8 @@ def test_text_refusals():
     assert reason("bedrock-text", MULTI) == "not_single_turn"
     assert reason("bedrock-text", DOCUMENT) == "not_a_conversation"
     assert reason("bedrock-text", chat(("user", "  "), ("assistant", "x"))) == "empty_field"
-    assert reason("bedrock-text", rec(fields={"instruction": "a", "response": ""})) == "empty_field"
-    assert reason("bedrock-text", rec(fields={"instruction": "a"})) == "missing_field"
-    assert reason("bedrock-text", rec(fields={"instruction": "a", "response": 2})) == "wrong_type"
+    history = alpaca("a", "", "b", history=[["q", "r"]])
+    assert reason("bedrock-text", history) == "not_single_turn"
 
 
 def test_text_validate():
@@ -258,9 +267,9 @@ def test_instruction_custom_template_aliases_and_map():
         {"system_prompt": "Be brief.", "question": "Hi", "answer": "Hello"}]
     ctx = TargetContext(template={"prompt": "{q}", "completion": "{a}"},
                         placeholder_map={"q": "title", "a": "body"})
-    record = rec(fields={"instruction": "i", "response": "r", "title": "T", "body": "B"})
+    record = alpaca("i", "", "r", title="T", body="B")
     assert formatted("sagemaker-instruction", record, ctx) == [{"q": "T", "a": "B"}]
-    with_system = rec(fields={"instruction": "i", "response": "r"}, system="S")
+    with_system = alpaca("i", "", "r", system="S")
     ctx_system = TargetContext(template={"prompt": "{system}{instruction}", "completion": "{output}"})
     assert formatted("sagemaker-instruction", with_system, ctx_system) == [
         {"system": "S", "instruction": "i", "output": "r"}]
@@ -278,8 +287,9 @@ def test_instruction_refusals():
             ALPACA, TargetContext(template={"prompt": "{question}", "completion": "{nope}"}))
     assert error.value.reason == "template_field"
     assert "{nope}" in error.value.message
-    number = rec(fields={"instruction": "i", "context": 3, "response": "r"})
-    assert reason("sagemaker-instruction", number) == "template_field"
+    number = alpaca("i", "", "r", score=3)   # a field that is no string
+    assert reason("sagemaker-instruction", number, TargetContext(
+        template={"prompt": "{instruction}", "completion": "{score}"})) == "template_field"
 
 
 def test_instruction_validate():
@@ -361,3 +371,66 @@ def test_format_raises_only_record_errors(name):
         except RecordError as error:
             assert error.stage == FORMAT
             assert error.reason != "invalid_record", (record, error.message)  # no hidden bug
+
+
+# --- one truth per record (issue 13) ------------------------------------------------------
+
+def _messages(extra):
+    return normalize({"messages": [{"role": "user", "content": "Hi"},
+                                   {"role": "assistant", "content": "Hello"}], **extra},
+                     "messages", Source("mem://test.jsonl", 1))
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("bedrock-text", [{"prompt": "Hi", "completion": "Hello"}]),
+    ("sagemaker-instruction", [{"instruction": "Hi", "context": "", "response": "Hello"}]),
+])
+def test_stray_instruction_keys_of_a_conversation_do_not_replace_its_turns(name, expected):
+    """A messages record with top-level "instruction"/"response" scalars is its turns; the
+    scalars are metadata (Record.fields) and no longer written instead of the turns."""
+    record = _messages({"instruction": "stray", "response": "stray", "context": "stray"})
+    assert record.fields == {"instruction": "stray", "response": "stray", "context": "stray"}
+    assert formatted(name, record) == expected
+
+
+def test_a_stray_context_key_is_kept_and_never_replaces_the_input():
+    record = alpaca("Add", "1 and 2", "3", context="stray")
+    assert (record.context, record.fields) == ("1 and 2", {"context": "stray"})
+    assert formatted("sagemaker-instruction", record) == [
+        {"instruction": "Add", "context": "1 and 2", "response": "3"}]
+    assert formatted("bedrock-text", record)[0]["prompt"] == "Add\n\n1 and 2"
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_every_target_declares_its_capabilities(name):
+    target = get_target(name)
+    assert target.reads in ("exchange", "conversation", "document", "image")
+    assert target.layout in ("single", "sharded")
+    for capability in ("takes_validation", "takes_image", "handles_media", "writes_tools"):
+        assert isinstance(getattr(target, capability), bool)
+    # a target whose media hooks do something says so (the pipeline skips them otherwise)
+    from tuneprep.transforms.targets.base import Target
+    overrides = any(getattr(type(target), hook) is not getattr(Target, hook)
+                    for hook in ("prepare_media", "media_uris", "dataset_facets"))
+    assert overrides == target.handles_media
+
+
+def test_the_same_exchange_from_every_input_format():
+    """alpaca, dolly, prompt-completion, messages and sharegpt give one exchange: the single-
+    exchange targets write it the same, whichever format it came in."""
+    src = Source("mem://test.jsonl", 1)
+    records = [
+        normalize({"instruction": "Q", "input": "", "output": "A", "system": "S"}, "alpaca", src),
+        normalize({"instruction": "Q", "context": "", "response": "A", "system": "S"}, "dolly",
+                  src),
+        normalize({"prompt": "Q", "completion": "A", "system": "S"}, "prompt-completion", src),
+        normalize({"system": "S", "messages": [{"role": "user", "content": "Q"},
+                                               {"role": "assistant", "content": "A"}]},
+                  "messages", src),
+        normalize({"system": "S", "conversations": [{"from": "human", "value": "Q"},
+                                                    {"from": "gpt", "value": "A"}]},
+                  "sharegpt", src),
+    ]
+    for name in ("bedrock-text", "sagemaker-instruction", "bedrock-single-turn"):
+        outputs = {orjson.dumps(formatted(name, record)) for record in records}
+        assert len(outputs) == 1, (name, outputs)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tuneprep.transforms.adapters import normalize
+from tuneprep.transforms.core.records import Source
 from tuneprep.transforms.targets.models import get_model
 from tuneprep.transforms.core.records import RecordError
 from tuneprep.transforms.targets import get_target
@@ -53,8 +55,9 @@ def test_conversation_format():
     assert "system" not in formatted(CONV, rec([("user", "Hi"), ("assistant", "Hello")]))[0]
 
 
-def test_instruction_fields_become_an_exchange():
-    record = rec(fields={"instruction": "Add", "context": "1 and 2", "response": "3"})
+def test_an_instruction_record_is_its_exchange():
+    record = normalize({"instruction": "Add", "input": "1 and 2", "output": "3"}, "alpaca",
+                       Source("mem://t.jsonl", 1))
     assert formatted(CONV, record)[0]["messages"] == [msg("user", {"text": "Add\n\n1 and 2"}),
                                                       msg("assistant", {"text": "3"})]
 

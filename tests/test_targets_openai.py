@@ -4,6 +4,7 @@ from functools import partial
 
 import pytest
 
+from tuneprep.transforms.adapters import normalize
 from tuneprep.transforms.core.records import Record, Source
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.targets.context import TargetContext
@@ -33,7 +34,8 @@ def test_format():
     assert formatted(record) == [{"messages": [
         m("system", "Be kind."), m("user", "Hi"), m("assistant", "Hello"), m("user", "Bye"),
         m("assistant", "Bye!")]}]
-    alpaca = rec(fields={"instruction": "Add", "context": "1 and 2", "response": "3"})
+    alpaca = normalize({"instruction": "Add", "input": "1 and 2", "output": "3"}, "alpaca",
+                       Source("mem://t.jsonl", 1))
     assert formatted(alpaca) == [{"messages": [m("user", "Add\n\n1 and 2"), m("assistant", "3")]}]
 
 

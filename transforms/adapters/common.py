@@ -87,11 +87,12 @@ def strict_text(value: Any, label: str) -> str:
     return value
 
 
-def scalar_extras(record: dict, used: tuple[str, ...] | set[str], fields: dict) -> dict:
-    """Adds the other top-level scalar fields, so a template can name them; never overrides.
-    Tool definitions given as JSON lists or objects are added as JSON text."""
+def scalar_extras(record: dict, used: tuple[str, ...]) -> dict:
+    """The top-level scalar fields the adapter did not read (Record.fields), so a template can
+    name them. Tool definitions given as JSON lists or objects are kept as JSON text."""
+    fields = {}
     for key, value in record.items():
-        if key not in used and key not in fields:
+        if key not in used:
             if isinstance(value, SCALARS):
                 fields[key] = value
             elif key in TOOL_KEYS and isinstance(value, (list, dict)):
@@ -171,19 +172,25 @@ def history_turns(record: dict) -> list[tuple[str, str]]:
     return turns
 
 
+def user_prompt(instruction: str, context: str) -> str:
+    """The user turn of an instruction and its context: the context joins it, a blank line
+    between, when it is not blank (Record.context keeps it, so a target can split it off)."""
+    return instruction if (not context or context.isspace()) else f"{instruction}\n\n{context}"
+
+
 def instruction_record(record: dict, source: Source, instruction: str, context: str,
                        response: str, used: tuple[str, ...], opts=None) -> Record:
-    system = optional_system(record)
-    user = instruction if (not context or context.isspace()) else f"{instruction}\n\n{context}"
-    fields = {"instruction": instruction, "context": context, "response": response}
-    if system is not None:
-        fields["system"] = system
-    turns = history_turns(record) + [("user", user), ("assistant", response)]
+    """The one truth of an instruction record: its history and exchange are the turns, its
+    context Record.context (a part of the last user turn); Record.fields holds only the other
+    top-level scalars, so a stray key named like a part ("context" in an Alpaca record,
+    "instruction" in a conversation) is metadata and never replaces a part."""
+    turns = history_turns(record) + [("user", user_prompt(instruction, context)),
+                                     ("assistant", response)]
     image = the_image(record, source, opts)
     if image is not None:
         turns = without_placeholders(turns)
-    return Record(source=source, turns=turns, system=system, image=image,
-                  fields=scalar_extras(record, used + MEDIA_KEYS, fields))
+    return Record(source=source, turns=turns, system=optional_system(record), image=image,
+                  context=context, fields=scalar_extras(record, used + MEDIA_KEYS))
 
 
 def instruction_adapter(name: str, context_key: str, response_key: str) -> Adapter:

@@ -32,7 +32,7 @@ def normalize(value: Any, source: Source, opts) -> Record:
     caption = text_field(record, caption_key)
     used = (image_key, caption_key)
     return Record(source=source, image=image, caption=caption,
-                  fields=scalar_extras(record, used, {}))
+                  fields=scalar_extras(record, used))
 
 
 def image_of(record: dict, key: str) -> str:

@@ -52,7 +52,7 @@ def normalize(value: Any, source: Source, opts) -> Record:
     if image is not None:
         turns = without_placeholders(turns)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  fields=scalar_extras(record, KEYS + MEDIA_KEYS, {}))
+                  fields=scalar_extras(record, KEYS + MEDIA_KEYS))
 
 
 def turn(message: Any, index: int) -> tuple[str, str]:

@@ -19,12 +19,10 @@ def normalize(value: Any, source: Source, opts) -> Record:
     record = require_dict(value, ADAPTER)
     prompt = text_field(record, "prompt")
     completion = text_field(record, "completion")
-    system = optional_system(record)
-    fields = {"instruction": prompt, "context": "", "response": completion}
-    if system is not None:
-        fields["system"] = system
+    # an instruction-shaped pair whose context is "" (Record.context; the id counts it)
     return Record(source=source, turns=[("user", prompt), ("assistant", completion)],
-                  system=system, fields=scalar_extras(record, KEYS, fields))
+                  system=optional_system(record), context="",
+                  fields=scalar_extras(record, KEYS + ("system",)))
 
 
 ADAPTER = Adapter("prompt-completion", KEYS, matches, normalize)

@@ -47,7 +47,7 @@ def normalize(value: Any, source: Source, opts) -> Record:
     if image is not None:
         turns = without_placeholders(turns)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  fields=scalar_extras(record, KEYS + MEDIA_KEYS, {}))
+                  fields=scalar_extras(record, KEYS + MEDIA_KEYS))
 
 
 def turn(item: Any, label: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ def normalize(value: Any, source: Source, opts) -> Record:
     record = require_dict(value, ADAPTER)
     key = next(k for k in KEYS if k in record)
     text = text_field(record, key)
-    return Record(source=source, text=text, fields=scalar_extras(record, (key,), {}))
+    return Record(source=source, text=text, fields=scalar_extras(record, (key,)))
 
 
 ADAPTER = Adapter("text", KEYS, matches, normalize)

@@ -17,7 +17,6 @@ from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE,
                                 content_id, dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.base import Target
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -55,9 +54,7 @@ class BatchProcessor:
         self.target = get_target(cfg.target)
         self.ctx = cfg.target_context()
         # the media hooks are no-ops on text targets: skip three calls a record there
-        kind = type(self.target)
-        self.has_media = any(getattr(kind, hook) is not getattr(Target, hook) for hook in (
-            "prepare_media", "media_uris", "dataset_facets"))
+        self.has_media = self.target.handles_media
         self._normalizers: dict[str, object] = {}
         self._lanes: dict[str | None, object] = {}
 

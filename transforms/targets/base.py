@@ -1,4 +1,6 @@
-"""The base every target builds on: error wrapping, measuring, line validation, shared helpers."""
+"""The Target base class: the contract every target implements, its declared capabilities, and
+the helpers targets share (error wrapping, measuring, line validation, the one exchange of a
+record)."""
 from __future__ import annotations
 
 import orjson
@@ -7,20 +9,104 @@ from tuneprep.transforms.adapters.common import TOOL_KEYS
 from tuneprep.transforms.core.records import FORMAT, RecordError, Record
 
 _BOM = b"\xef\xbb\xbf"
-INSTRUCTION_FIELDS = ("instruction", "response")
 
 
 class Target:
+    """A training service's format: the canonical Record → its JSON object(s), and that object's
+    rules. A target is a subclass that declares its capabilities and implements build() and
+    check(); the other hooks have defaults that suit a text target. One instance serves a whole
+    run (and `tuneprep validate`): targets hold no per-record state.
+
+    What a target reads of the Record (transforms/core/records.py) is one truth: the
+    conversation is Record.turns (+ Record.system); an instruction-shaped source's context is
+    Record.context, a part of the last user turn; documents are Record.text, images
+    Record.image (+ caption). Record.fields holds only the other source scalars (ids, category,
+    tool definitions): extra values a template may name, never the conversation.
+
+    Declared capabilities (class attributes; the launcher, the pipeline and `tuneprep targets`
+    read them):
+
+        name             the --target name
+        kind             what models.py matches a ModelSpec's kinds on ("text-to-text",
+                         "pretrain", "image", "single-turn", "multi-turn", "instruction",
+                         "conversation", "distillation", "chat", "domain-adaptation",
+                         "openai-chat")
+        reads            the part of the Record built from: "exchange" (one user/assistant
+                         exchange: bedrock-text, sagemaker-instruction), "conversation" (the
+                         turns), "document" (Record.text) or "image" (image + caption)
+        layout           "single" (one <split>.jsonl a split) or "sharded"
+                         (part-NNNNN-of-MMMMM.jsonl)
+        takes_validation can the dataset have a validation split?
+        takes_image      does the output carry Record.image? When not, format() refuses a
+                         record with an image (not_taken_by_model) once build() has taken the
+                         rest of it, rather than drop the image
+        handles_media    do prepare_media / media_uris / dataset_facets do anything? (False:
+                         the pipeline skips the three calls a record)
+        writes_tools     does the output carry tool definitions (Record.fields "tools",
+                         "functions", "toolConfig")? When not, and writes_field() does not name
+                         the field, format() refuses a record that defines tools (tool_turn)
+                         unless --repair drop_tool_turns
+
+    Hooks, each documented once here (ctx: targets/context.py TargetContext):
+
+        build(record, ctx) -> list[dict]        REQUIRED. The output object, or several (a
+                                                chunked document). Raises RecordError via
+                                                fail() for a record it cannot write.
+        check(obj, ctx) -> [(reason, message)]  REQUIRED. Schema problems of one written
+                                                object; [] when it is fine.
+        format(record, ctx) -> list[dict]       Do not override: the tools and image checks
+                                                above around build(); any error becomes a
+                                                RecordError of stage "format" (a bug becomes
+                                                internal_error, a dead letter, never a crash).
+        validate(obj, ctx, size=None)           Do not override: check(), then, for an object
+                                                with the schema, the per-record length limits
+                                                (ctx.max_chars / ctx.min_chars, measured by
+                                                measure(); too_long / too_short).
+        measure(obj) -> int                     The characters that count toward the model's
+                                                token limit (default: every string but roles).
+        validate_line(line, ctx)                Do not override: one JSONL line of an existing
+                                                file (`tuneprep validate`) → validate().
+        side_files(ctx) -> {name: bytes}        Files beside the data in each split folder
+                                                (template.json); {} by default.
+        writes_field(name, ctx) -> bool         Does the output carry Record.fields[name] as it
+                                                is (a sagemaker-instruction placeholder naming
+                                                it)? Decides whether tool definitions are
+                                                written.
+        prepare_media(record, ctx) -> Record    Before format(): checks the media the record
+                                                names and puts them where the service reads
+                                                them (uploads, rewrites the reference). Raises
+                                                RecordError for a bad medium, StorageError when
+                                                the store fails (the run stops).
+        uploads_images(model) -> bool           Does prepare_media check and upload images for
+                                                this model (None: no --model)? The launcher
+                                                takes --image-uri-prefix only then.
+        check_environment() -> str | None       What this machine lacks for the target (Pillow),
+                                                checked before the run; None when all is there.
+        media_uris(obj) -> [str]                The s3:// URIs an output object references (the
+                                                report's bucket check).
+        dataset_facets(obj) -> set[str]         What an object contributes to rules over the
+                                                whole dataset (its media kinds).
+        dataset_problems(facets, ctx)           (reason, message) for each dataset rule the
+                                                gathered facets break; [] by default.
+    """
     name = ""
     kind = ""
+    reads = "conversation"
     layout = "single"
     takes_validation = True
+    takes_image = False
+    handles_media = False
+    writes_tools = False
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
             if record.fields and not record.fields.keys().isdisjoint(TOOL_KEYS):
                 refuse_unwritten_tools(self, record, ctx)
-            return self.build(record, ctx)
+            objs = self.build(record, ctx)
+            if record.image is not None and not self.takes_image:
+                fail("not_taken_by_model", f"{self.name} takes text only; the record has an "
+                                           "image")
+            return objs
         except RecordError as error:
             error.stage = FORMAT
             raise
@@ -31,49 +117,12 @@ class Target:
     def build(self, record: Record, ctx) -> list[dict]:
         raise NotImplementedError
 
-    def writes_field(self, name: str, ctx) -> bool:
-        """Does the target write Record.fields[name] as it is? (sagemaker-instruction: when a
-        template placeholder names it.) Decides whether tool definitions are written."""
-        return False
-
-    def prepare_media(self, record: Record, ctx) -> Record:
-        """Called before format(): checks the media a record names (images) and puts them where
-        the service can read them (uploads local files, rewrites the reference), returning the
-        record. A no-op for text targets. Raises RecordError for a bad medium (stage format),
-        tuneprep.transforms.io.storage.StorageError when the store itself fails (the run stops)."""
-        return record
-
-    def uploads_images(self, model) -> bool:
-        """Does prepare_media check and upload images for this model (None: no --model)? The
-        launcher takes --image-uri-prefix only then."""
-        return False
-
-    def check_environment(self) -> str | None:
-        """A one-line problem when this machine lacks something the target needs (Pillow for
-        images); None when all is there. Checked by the launcher before the run."""
-        return None
-
-    def media_uris(self, obj) -> list[str]:
-        """The s3:// URIs an output object references, for the report's bucket check."""
-        return []
-
-    def dataset_facets(self, obj) -> set[str]:
-        """What an output object contributes to rules over the whole dataset (e.g. its media
-        kinds); gathered in the same pass by the pipeline and by `tuneprep validate`."""
-        return set()
-
-    def dataset_problems(self, facets: set, ctx) -> list[tuple[str, str]]:
-        """(reason, message) for each rule the dataset's facets break; [] for most targets."""
-        return []
-
-    def validate(self, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
-        """Schema problems first; the length limits only for an object that has the schema.
-        size: measure(obj), when the caller has it already."""
-        problems = self.check(obj, ctx)
-        return problems or _check_limits()(self, obj, ctx, size)
-
     def check(self, obj, ctx) -> list[tuple[str, str]]:
         raise NotImplementedError
+
+    def validate(self, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
+        problems = self.check(obj, ctx)
+        return problems or _check_limits()(self, obj, ctx, size)
 
     def measure(self, obj) -> int:
         total = 0
@@ -83,9 +132,6 @@ class Target:
             if key != "role":
                 total += len(value)
         return total
-
-    def side_files(self, ctx) -> dict[str, bytes]:
-        return {}
 
     def validate_line(self, line: bytes, ctx) -> list[tuple[str, str]]:
         if line.startswith(_BOM):
@@ -100,6 +146,30 @@ class Target:
             return [("invalid_record",
                      f"the line holds a JSON {type(obj).__name__}, not an object")]
         return self.validate(obj, ctx)
+
+    def side_files(self, ctx) -> dict[str, bytes]:
+        return {}
+
+    def writes_field(self, name: str, ctx) -> bool:
+        return self.writes_tools and name in TOOL_KEYS
+
+    def prepare_media(self, record: Record, ctx) -> Record:
+        return record
+
+    def uploads_images(self, model) -> bool:
+        return False
+
+    def check_environment(self) -> str | None:
+        return None
+
+    def media_uris(self, obj) -> list[str]:
+        return []
+
+    def dataset_facets(self, obj) -> set[str]:
+        return set()
+
+    def dataset_problems(self, facets: set, ctx) -> list[tuple[str, str]]:
+        return []
 
 
 def _check_limits():
@@ -171,10 +241,6 @@ def split_system(record: Record) -> tuple[str | None, list[tuple[str, str]]]:
     return join_system(record.system, leading), turns
 
 
-def has_instruction_fields(record: Record) -> bool:
-    return not record.fields.keys().isdisjoint(INSTRUCTION_FIELDS)
-
-
 def refuse_history(record: Record, what: str) -> None:
     """An instruction-shaped record whose turns hold more than its one exchange (an Alpaca
     "history" of earlier [question, answer] pairs): a target that takes one exchange refuses it
@@ -195,16 +261,43 @@ def with_system(system: str | None, prompt: str) -> str:
     return system + "\n\n" + prompt if system else prompt
 
 
-def single_turn(record: Record) -> tuple[str | None, str, str]:
+def single_turn(record: Record, who: str = "the target") -> tuple[str | None, str, str]:
     """(system, user, assistant) of a one-exchange conversation, or a RecordError."""
     system, turns = split_system(record)
     if not turns:
         fail("not_a_conversation", "the record has no user/assistant turns")
     roles = [str(role) for role, _ in turns]
     if roles != ["user", "assistant"]:
-        fail("not_single_turn", f"the target takes one user turn then one assistant turn; "
+        fail("not_single_turn", f"{who} takes one user turn then one assistant turn; "
                                 f"the record has {'/'.join(roles)}")
     return system, turns[0][1], turns[1][1]
+
+
+def split_context(user, context: str | None) -> tuple[str, str]:
+    """(instruction, context) of an exchange's user turn: an instruction record's context
+    (Record.context) is split off the end of the turn that holds it; a blank context is not
+    in the turn and is given as it is; a conversation's turn is all instruction."""
+    if not context:
+        return user, ""
+    if context.isspace():
+        return user, context
+    tail = "\n\n" + context
+    if isinstance(user, str) and user.endswith(tail):
+        return user[:-len(tail)], context
+    return user, ""   # the turn no longer holds it (an edited turn): the turn is the truth
+
+
+def exchange(record: Record, what: str, who: str = "the target"
+             ) -> tuple[str | None, str, str, str]:
+    """(system, instruction, context, response) of a record's one exchange, read from its
+    turns, the same for every input format: the system text is record.system and/or a leading
+    system turn; an instruction record with a history is refused (not_single_turn), as is a
+    conversation of more than one exchange."""
+    if record.context is not None:
+        refuse_history(record, what)
+    system, user, assistant = single_turn(record, who)
+    instruction, context = split_context(user, record.context)
+    return system, instruction, context, assistant
 
 
 def require_string(value, name: str) -> str:

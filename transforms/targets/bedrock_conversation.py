@@ -30,6 +30,8 @@ from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, c
 class BedrockConversation(Target):
     name = "bedrock-conversation"
     kind = "conversation"
+    takes_image = True
+    handles_media = True
 
     def uploads_images(self, model) -> bool:
         return model is None or "image" in model.media_kinds

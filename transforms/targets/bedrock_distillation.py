@@ -10,7 +10,7 @@ distill-* ids) to apply its rule. Source: service-formats.md §1.6.
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target
-from tuneprep.transforms.targets.conversation import clean_turns, refuse_media
+from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import check_converse, converse_length, converse_object
 
 
@@ -19,7 +19,6 @@ class BedrockDistillation(Target):
     kind = "distillation"
 
     def build(self, record, ctx):
-        refuse_media(record, "bedrock-distillation")
         system, turns = clean_turns(record, ctx, ends_with_assistant=False)
         return [converse_object(system, turns, None)]
 

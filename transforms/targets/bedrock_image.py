@@ -32,7 +32,10 @@ def caption_problem(caption: str, model) -> tuple[str, str] | None:
 class BedrockImage(Target):
     name = "bedrock-image"
     kind = "image"
+    reads = "image"
     takes_validation = False
+    takes_image = True
+    handles_media = True
 
     def uploads_images(self, model) -> bool:
         return True

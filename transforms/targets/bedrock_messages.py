@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, exact_keys, fail
-from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
-                                             role_problem, string_content_problem)
+from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, role_problem,
+                                                      string_content_problem)
 
 
 class BedrockMessages(Target):
@@ -16,7 +16,6 @@ class BedrockMessages(Target):
         if self.kind == "single-turn" and len(turns) != 2:
             fail("not_single_turn", f"the target takes one user turn and one assistant turn; "
                                     f"the record has {len(turns)} turns")
-        refuse_media(record, self.name)
         obj = {"system": system} if system else {}
         obj["messages"] = [{"role": role, "content": content} for role, content in turns]
         return [obj]

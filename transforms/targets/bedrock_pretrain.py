@@ -9,6 +9,7 @@ from tuneprep.transforms.targets.chunking import chunk_text
 
 
 class DocumentTarget(Target):
+    reads = "document"
     key = "input"
 
     def build(self, record, ctx):

@@ -6,32 +6,20 @@ is refused (not_single_turn). The format has no system field: a system prompt (a
 input format."""
 from __future__ import annotations
 
-from tuneprep.transforms.targets.base import (Target, exact_keys, has_instruction_fields,
-                                     instruction_prompt, join_system, non_empty_string,
-                                     refuse_history, require_string, single_turn, with_system)
-from tuneprep.transforms.targets.conversation import refuse_media
+from tuneprep.transforms.targets.base import (Target, exact_keys, exchange, instruction_prompt,
+                                              non_empty_string, require_string, with_system)
 
 
 class BedrockText(Target):
     name = "bedrock-text"
     kind = "text-to-text"
+    reads = "exchange"
 
     def build(self, record, ctx):
-        if has_instruction_fields(record):
-            refuse_history(record, self.name)
-            fields = record.fields
-            instruction = require_string(fields.get("instruction"), "instruction")
-            context = fields.get("context") or ""
-            if not isinstance(context, str):
-                require_string(context, "context")
-            prompt = instruction_prompt(instruction, context)
-            system = join_system(record.system)
-            completion = require_string(fields.get("response"), "response")
-        else:
-            system, user, assistant = single_turn(record)
-            prompt = require_string(user, "the user turn")
-            completion = require_string(assistant, "the assistant turn")
-        refuse_media(record, self.name)
+        system, instruction, context, response = exchange(record, self.name)
+        # the user turn; a blank context, which the turn leaves out, joins it here
+        prompt = require_string(instruction_prompt(instruction, context), "the user turn")
+        completion = require_string(response, "the assistant turn")
         return [{"prompt": with_system(system, prompt), "completion": completion}]
 
     def check(self, obj, ctx):

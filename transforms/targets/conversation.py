@@ -3,17 +3,10 @@ distillation, SageMaker chat): the canonical turns → a clean user/assistant ex
 --repair fixes, and the same rules checked on a written object's roles."""
 from __future__ import annotations
 
-from tuneprep.transforms.targets.base import fail, has_instruction_fields, instruction_prompt, split_system
+from tuneprep.transforms.targets.base import fail, split_system
 
 ROLES = ("user", "assistant")
 KNOWN_ROLES = ("system", "user", "assistant", "tool")
-
-
-def turns_from_fields(fields: dict) -> list[tuple[str, str]]:
-    instruction, context = fields.get("instruction"), fields.get("context") or ""
-    if isinstance(instruction, str) and isinstance(context, str):
-        instruction = instruction_prompt(instruction, context)
-    return [("user", instruction), ("assistant", fields.get("response"))]
 
 
 def _drop(turns, role: str, repair: str, reason: str, ctx, message: str):
@@ -38,11 +31,9 @@ def _merge_consecutive(turns, ctx):
 
 
 def known_turns(record) -> tuple[str | None, list[tuple[str, str]]]:
-    """(system, turns) with every turn of a known role and string content; instruction-shaped
-    records become one exchange. Nothing is dropped or reordered yet."""
+    """(system, turns) with every turn of a known role and string content (an instruction
+    record's turns hold its context already). Nothing is dropped or reordered yet."""
     system, turns = split_system(record)
-    if not turns and has_instruction_fields(record):
-        turns = turns_from_fields(record.fields)
     if not turns:
         fail("not_a_conversation", "the record has no user/assistant turns")
     for role, content in turns:
@@ -82,12 +73,6 @@ def clean_turns(record, ctx, *, ends_with_assistant: bool = True
     if not turns:
         fail("not_a_conversation", "no user/assistant exchange is left after the repairs")
     return system, turns
-
-
-def refuse_media(record, what: str) -> None:
-    """Text-only targets refuse a record with an image rather than drop the image silently."""
-    if record.image is not None:
-        fail("not_taken_by_model", f"{what} takes text only; the record has an image")
 
 
 def order_problems(roles: list, ends_with_assistant: bool = True) -> list[tuple[str, str]]:

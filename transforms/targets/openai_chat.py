@@ -24,7 +24,7 @@ where the source put them; tool turns are refused (tool_turn; --repair drop_tool
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, fail
-from tuneprep.transforms.targets.conversation import known_turns, refuse_media
+from tuneprep.transforms.targets.conversation import known_turns
 
 ROLES = ("system", "user", "assistant")
 COOKBOOK_ROLES = ROLES + ("function",)
@@ -36,7 +36,6 @@ class OpenAIChat(Target):
     kind = "openai-chat"
 
     def build(self, record, ctx):
-        refuse_media(record, "openai-chat")
         system, turns = known_turns(record)
         if any(role == "tool" for role, _ in turns):
             if "drop_tool_turns" not in ctx.repair:

@@ -5,8 +5,8 @@ end with assistant. Source: service-formats.md §3.4 ([3rd]; the Llama chat conv
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, exact_keys
-from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, refuse_media,
-                                             role_problem, string_content_problem)
+from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, role_problem,
+                                                      string_content_problem)
 
 
 class SagemakerChat(Target):
@@ -14,7 +14,6 @@ class SagemakerChat(Target):
     kind = "chat"
 
     def build(self, record, ctx):
-        refuse_media(record, "sagemaker-chat")
         system, turns = clean_turns(record, ctx)
         dialog = [{"role": "system", "content": system}] if system else []
         dialog += [{"role": role, "content": content} for role, content in turns]

@@ -7,9 +7,7 @@ import string
 
 import orjson
 
-from tuneprep.transforms.targets.base import (Target, fail, has_instruction_fields, join_system,
-                                     refuse_history, split_system, with_system)
-from tuneprep.transforms.targets.conversation import refuse_media
+from tuneprep.transforms.targets.base import Target, exchange, fail, with_system
 
 DEFAULT_TEMPLATE = {
     "prompt": "Below is an instruction that describes a task, paired with an input that provides "
@@ -73,17 +71,17 @@ def _placeholders_of(text: str, key: str) -> list[str]:
     return names
 
 
-def _derived_fields(record) -> dict:
-    """instruction/context/response/system from a one-exchange conversation; {} without turns."""
-    system, turns = split_system(record)
-    if not turns:
-        return {}
-    roles = [str(role) for role, _ in turns]
-    if roles != ["user", "assistant"]:
-        fail("not_single_turn", f"instruction tuning takes one user turn then one assistant "
-                                f"turn; the record has {'/'.join(roles)}")
-    return {"instruction": turns[0][1], "context": "", "response": turns[1][1],
-            "system": system or ""}
+def _conversation(record) -> dict:
+    """instruction/context/response/system of the record's one exchange (read from its turns,
+    as bedrock-text reads it), and its document text; {} for a record with neither."""
+    values = {} if record.text is None else {"text": record.text}
+    if not record.turns:
+        return values
+    system, instruction, context, response = exchange(record, SagemakerInstruction.name,
+                                                      "instruction tuning")
+    values.update(instruction=instruction, context=context, response=response,
+                  system=system or "")
+    return values
 
 
 def _system_before_instruction(obj: dict, placed: dict, system: str) -> None:
@@ -104,40 +102,33 @@ class SagemakerInstruction(Target):
     record."""
     name = "sagemaker-instruction"
     kind = "instruction"
+    reads = "exchange"
     layout = "sharded"
 
     def build(self, record, ctx):
         template = ctx.template or DEFAULT_TEMPLATE
-        instruction_shaped = has_instruction_fields(record)
-        if instruction_shaped:
-            refuse_history(record, self.name)
-        derived = {} if instruction_shaped else _derived_fields(record)
-        document = not derived and not instruction_shaped
-        fields = dict(record.fields)
-        # the derived system text already holds record.system (joined with a system turn)
-        system = derived.get("system") if derived else join_system(record.system)
-        for name, value in (("text", record.text), ("system", None if derived else record.system)):
-            if value is not None:
-                fields.setdefault(name, value)
-        obj, placed = {}, {}   # placeholder -> the record field it holds
+        conversation = _conversation(record)
+        fields = record.fields
+        obj, placed = {}, {}   # placeholder -> the record part or field it holds
         for name in _placeholders(template["prompt"], template["completion"]):
             field = ctx.placeholder_map.get(name, name)
             canonical = ALIASES.get(field, field)
-            for source, value in ((field, fields.get(field)), (field, derived.get(field)),
-                                  (canonical, fields.get(canonical)),
-                                  (canonical, derived.get(canonical))):
+            # a part of the conversation by its name; a source field by its own name (one the
+            # adapter did not read, e.g. a stray "input" in a Dolly record); a part by an alias
+            for source, value in ((field, conversation.get(field)), (field, fields.get(field)),
+                                  (canonical, conversation.get(canonical))):
                 if isinstance(value, str):
                     break
             else:
-                if document:
+                if "instruction" not in conversation:
                     fail("not_a_conversation", "the record has no instruction fields or turns "
                                                "(a plain document?)")
                 fail("template_field", f"template placeholder {{{name}}} has no string value "
                                        f"in the record")
             obj[name], placed[name] = value, source
+        system = conversation.get("system")
         if system and "system" not in placed.values():
             _system_before_instruction(obj, placed, system)
-        refuse_media(record, self.name)   # no placeholder holds Record.image
         return [obj]
 
     def writes_field(self, name, ctx):
