@@ -12,8 +12,10 @@ import sys
 import orjson
 
 from tuneprep.pipelines import interrupts, output_guard
-from tuneprep.pipelines.options import (UsageError, add_run_arguments, build_config, describe,
-                               endpoint_of)
+from tuneprep.pipelines.options import (UsageError, add_inspect_arguments, add_run_arguments,
+                                         add_validate_arguments)
+from tuneprep.pipelines.settings import build_config, describe
+from tuneprep.pipelines.storage_options import endpoint_of
 from tuneprep.pipelines.job_spec import expand_config
 from tuneprep.pipelines.local_workers import (check_workers_option, with_local_workers,
                                      worker_environment)
@@ -43,16 +45,11 @@ def make_parser() -> argparse.ArgumentParser:
     add_run_arguments(run)
     run.add_argument("--config", metavar="FILE", help="a job spec (YAML): the options of "
                      "this command and `beam:` pipeline options; the command line wins")
-    val = sub.add_parser("validate", help="check JSONL files someone already made")
-    val.add_argument("--target", required=True)
-    val.add_argument("--model")
-    val.add_argument("--chars-per-token", type=float, default=6.0)
-    val.add_argument("--token-margin", type=float, default=0.0)
-    val.add_argument("--max-tokens", type=int,
-                     help="per-record token limit (overrides the model's; openai-chat has none)")
-    val.add_argument("paths", nargs="+", metavar="PATH")
+    add_validate_arguments(sub.add_parser(
+        "validate", help="check JSONL files someone already made",
+        description="Check JSONL files (or dataset folders) against a target's rules, with the "
+        "settings `run` would use for the same --model, --template and token options."))
     sub.add_parser("targets", help="list targets, models and their limits")
-    from tuneprep.pipelines.inspect_cmd import add_inspect_arguments
     add_inspect_arguments(sub.add_parser(
         "inspect", help="show how files are read and what the target would write",
         description="For each file: the container format and input adapter detected, the "

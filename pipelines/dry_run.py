@@ -1,7 +1,7 @@
 """`tuneprep run … --dry-run`: the checks of a run and its plan, from a sample; writes nothing.
 
-The options were already checked by build_config (target, model and limits, template, inputs
-expanded). Here the first SAMPLE_RECORDS records of each file go through the run's own
+The options were already checked by settings.build_config (target, model and limits, template,
+inputs expanded). Here the first SAMPLE_RECORDS records of each file go through the run's own
 BatchProcessor in this process (no Beam), and the plan is printed: inputs with their format and
 adapter, target and model limits, the files the run would write, and what the sample gave."""
 from __future__ import annotations

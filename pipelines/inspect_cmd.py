@@ -6,70 +6,31 @@ writes them (or the dead-letter reason it would give). Uses the same readers, ad
 targets as the run."""
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 from itertools import islice
 
 import orjson
 
-from tuneprep.pipelines.options import UsageError, expand_inputs, parse_map
-from tuneprep.transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize, safe_match
+from tuneprep.pipelines.input_paths import expand_inputs
+from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.settings import settings
+from tuneprep.transforms.adapters import ADAPTERS, detect, normalize, safe_match
 from tuneprep.transforms.adapters import apply_field_map
 from tuneprep.transforms.core.batching import DETECT_SAMPLE
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io.readers import ReadOptions, container_format, read_items, sniff_format
+from tuneprep.transforms.io.readers import container_format, read_items, sniff_format
 from tuneprep.transforms.core.records import RecordError, Source
 from tuneprep.transforms.targets import TARGETS
 
 SHOW_CHARS = 300     # strings longer than this are cut in the display (--full shows them whole)
 
 
-def add_inspect_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("uris", nargs="+", metavar="URI", help="files, folders or globs")
-    p.add_argument("--target", choices=sorted(TARGETS),
-                   help="also show each record as this target writes it")
-    p.add_argument("--model", help="apply this model's rules and limits to the target records")
-    p.add_argument("--input-format", choices=sorted(ADAPTERS), help="force an input adapter")
-    p.add_argument("--file-format", choices=["jsonl", "json", "csv", "tsv", "parquet", "text"])
-    p.add_argument("--field-map", default="", metavar="A=B,...")
-    p.add_argument("--text-unit", choices=["file", "line", "paragraph"], default="file")
-    p.add_argument("--template", metavar="FILE", help="sagemaker-instruction: template.json")
-    p.add_argument("--placeholder-map", default="", metavar="P=F,...")
-    p.add_argument("--repair", default="", metavar="NAME,...")
-    p.add_argument("--image-root", help="base folder for relative image paths")
-    p.add_argument("--records", type=int, default=3, metavar="N",
-                   help="records shown per file (default 3)")
-    p.add_argument("--full", action="store_true", help="do not shorten long strings")
-
-
 def _config(args) -> RunConfig:
-    cfg = RunConfig(target=args.target or "bedrock-text", output="",
-                    input_format=args.input_format,
-                    read=ReadOptions(file_format=args.file_format, text_unit=args.text_unit),
-                    adapter=AdapterOptions(field_map=parse_map(args.field_map, "--field-map"),
-                                           image_root=args.image_root),
-                    placeholder_map=parse_map(args.placeholder_map, "--placeholder-map"),
-                    repair=tuple(r.strip() for r in args.repair.split(",") if r.strip()))
-    if args.model:
-        from tuneprep.transforms.targets.models import get_model
-        try:
-            spec = get_model(args.model)
-        except KeyError as e:
-            raise UsageError(str(e.args[0]) if e.args else str(e)) from None
-        if args.target and TARGETS[args.target].kind not in spec.kinds:
-            raise UsageError(f"--model {spec.name} does not take --target {args.target}")
-        cfg.model = spec.name
-    if args.template:
-        from tuneprep.transforms.targets.sagemaker_instruction import parse_template
-        try:
-            with open(args.template, encoding="utf-8") as f:
-                cfg.template = parse_template(f.read())
-        except (OSError, ValueError) as e:
-            raise UsageError(f"--template {args.template}: {e}") from None
+    """The run's settings for these options (settings.settings: the same checks as `run`)."""
     if args.records < 1:
         raise UsageError("--records must be at least 1")
-    return cfg
+    return settings(args)
 
 
 def shorten(value, limit: int | None = SHOW_CHARS):

@@ -1,6 +1,8 @@
 """`tuneprep validate`: check JSONL files someone already made against a target's rules.
 
-One line per problem, `file:line: reason: message`; exit 1 when there is any."""
+One line per problem, `file:line: reason: message`; exit 1 when there is any. The options are
+`run`'s (--model, --template, --placeholder-map, --max-tokens, --chars-per-token,
+--token-margin), checked and turned into settings the same way."""
 from __future__ import annotations
 
 import sys
@@ -8,12 +10,16 @@ import sys
 import orjson
 
 from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import TargetContext
+
+TEMPLATE_FILE = "template.json"    # beside the data of a sagemaker-instruction split
 
 
-def _files(paths: list[str]) -> list[str]:
+def _files(paths: list[str]) -> list[tuple[str, str | None]]:
+    """[(file URI, the template.json beside it or None)]: a folder's .jsonl files but the dead
+    letters."""
     files = []
     for path in paths:
         fs, p = storage.filesystem(path)
@@ -24,10 +30,17 @@ def _files(paths: list[str]) -> list[str]:
                            and "/dead_letter/" not in f[len(p):])
             if not found:
                 raise UsageError(f"{path}: no .jsonl file in the folder")
-            files += [_with_protocol(path, f) for f in found]
+            files += [(_with_protocol(path, f), _beside(fs, path, f)) for f in found]
         else:
-            files.append(path)
+            files.append((path, _beside(fs, path, p)))
     return files
+
+
+def _beside(fs, uri: str, path: str) -> str | None:
+    """The template.json in the folder of a data file, if there is one (as SageMaker reads a
+    channel: its JSONL files and the template.json beside them)."""
+    beside = path.rsplit("/", 1)[0] + "/" + TEMPLATE_FILE if "/" in path else TEMPLATE_FILE
+    return _with_protocol(uri, beside) if fs.isfile(beside) else None
 
 
 def _with_protocol(uri: str, path: str) -> str:
@@ -35,29 +48,33 @@ def _with_protocol(uri: str, path: str) -> str:
 
 
 def validate_main(args) -> int:
-    target = TARGETS.get(args.target)
-    if target is None:
-        raise UsageError(f"--target {args.target}: unknown; known: {', '.join(TARGETS)}")
-    model = None
-    ctx = TargetContext()
-    if args.model:
-        from tuneprep.transforms.targets.models import get_model
-        try:
-            model = get_model(args.model)
-        except KeyError as e:
-            raise UsageError(str(e.args[0])) from None
-        ctx.model = model
-    max_tokens = getattr(args, "max_tokens", None)
-    if max_tokens is not None and max_tokens <= 0:
-        raise UsageError("--max-tokens must be positive")
-    if max_tokens is None and model is not None:
-        max_tokens = model.max_tokens
-    if max_tokens:
-        ctx.max_chars = int(max_tokens * args.chars_per_token * (1 - args.token_margin))
+    """The settings are those `run` makes of the same options (settings.settings: model and
+    target, template, placeholder map, token limits); without --template, a sagemaker-instruction
+    file (given, or found in a dataset or split folder) is checked against the template.json
+    beside it, as the run wrote it."""
+    target = TARGETS[args.target]
+    try:
+        files, missing = _files(args.paths), None
+    except UsageError as e:   # told after the options, as `run` checks them before its inputs
+        files, missing = [], e
+    uses_template = target.name == TEMPLATE_TARGET and not args.template
+    beside = [t for _, t in files if t is not None] if uses_template else []
+    cfg = settings(args, template_file=beside[0] if beside else None)
+    if missing is not None:
+        raise missing
+    model = cfg.model_spec()
+    templates = {}   # template.json path -> its template
     problems = 0
-    for uri in _files(args.paths):
+    for uri, template_file in files:
         records = 0
+        ctx = cfg.target_context()
         ctx.dataset_uri = uri
+        if uses_template and template_file is not None:
+            if template_file not in templates:
+                templates[template_file] = read_template(template_file, what="")
+            ctx.template = templates[template_file]
+        elif uses_template:
+            ctx.template = None   # the default template, as a run without --template writes
         facets: set = set()
         with storage.open_read(uri) as f:
             for number, line in enumerate(f, 1):

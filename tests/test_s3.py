@@ -257,7 +257,8 @@ def test_no_secret_in_outputs_logs_or_job_graph(s3, tmp_path, capsys, monkeypatc
     from apache_beam.portability.api import beam_runner_api_pb2
 
     from tuneprep.transforms.beam.pipeline import build
-    from tuneprep.pipelines.options import add_run_arguments, build_config, describe
+    from tuneprep.pipelines.options import add_run_arguments
+    from tuneprep.pipelines.settings import build_config, describe
     import argparse
 
     canary = "canary-secret-5d1f0b2e9a"

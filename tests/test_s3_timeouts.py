@@ -201,7 +201,8 @@ def test_an_endpoint_that_freezes_in_the_middle_of_a_run(tmp_path):
 def test_the_timeout_travels_to_the_workers_in_the_run_config(tmp_path, monkeypatch):
     import argparse
 
-    from tuneprep.pipelines.options import add_run_arguments, build_config
+    from tuneprep.pipelines.options import add_run_arguments
+    from tuneprep.pipelines.settings import build_config
     from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 
     monkeypatch.setenv("TUNEPREP_S3_TIMEOUT", "2.5")

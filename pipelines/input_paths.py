@@ -1,0 +1,208 @@
+"""Input discovery: the files that --input and --validation-input name (files, folders, globs;
+local or s3://), each file once, with warnings for what is skipped or reached twice."""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from tuneprep.pipelines.options import UsageError
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS
+
+# in a folder, only files with these extensions (optionally compressed) are inputs
+FOLDER_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines", ".json", ".csv", ".tsv", ".parquet",
+                     ".pq", ".txt", ".text")
+
+
+def expand_inputs(uris: list[str], flag: str = "--input", warn=None) -> list[str]:
+    """Files, folders (recursively; names starting with '.' or '_' are skipped) and globs → a
+    list of file URIs, sorted within each URI, each file once. Raises UsageError for a URI that
+    matches nothing or names no regular file. `warn(line)` (default: a `warning:` line on
+    stderr) is told of skipped files and of files reached twice."""
+    warn = warn or print_warning
+    expand = _expander(warn)
+    return _read_once([(flag, uri, expand(flag, uri)) for uri in uris], warn)
+
+
+def expand_splits(args, before_remote=None, warn=None) -> tuple[list[str], list[str]]:
+    """--input and --validation-input → (training files, validation files). Local URIs are
+    listed first, then `before_remote()` runs (the launcher's S3 checks), then the others: a
+    missing local file is never hidden behind an S3 error. A file of both splits is a
+    UsageError: its records would be counted (and trained on) twice."""
+    warn = warn or print_warning
+    named = [("--input", u) for u in args.input] + [
+        ("--validation-input", u) for u in args.validation_input]
+    expand = _expander(warn)
+    for flag, uri in named:
+        if storage.local_path(uri) is not None:
+            expand(flag, uri)
+    if before_remote is not None:
+        before_remote()
+    groups = [(flag, uri, expand(flag, uri)) for flag, uri in named]
+    train = [g for g in groups if g[0] == "--input"]
+    validation = [g for g in groups if g[0] != "--input"]
+    first = {key: (flag, uri, path) for flag, uri, files in train for path, key in files}
+    for flag, uri, files in validation:
+        for path, key in files:
+            if key in first:
+                f0, u0, p0 = first[key]
+                also = "" if p0 == path else f" (as {p0})"
+                raise UsageError(f"{flag} {uri}: {path} is also read by {f0} {u0}{also}; "
+                                 "a file cannot be in both splits")
+    return _read_once(train, warn), _read_once(validation, warn)
+
+
+def print_warning(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def _expander(warn):
+    """_expand_one, listing a URI given twice once (and warning of its skipped files once)."""
+    done: dict[str, list] = {}
+
+    def expand(flag: str, uri: str) -> list:
+        if uri not in done:
+            done[uri] = _expand_one(flag, uri, warn)
+        return done[uri]
+    return expand
+
+
+def _read_once(groups, warn) -> list[str]:
+    """The URIs of [(flag, uri, [(path, key)])], each file (key) once, in order; one warning
+    per pair of URIs that reach the same files (not one per file: two overlapping folders)."""
+    seen: dict = {}
+    out: list[str] = []
+    for flag, uri, files in groups:
+        again: dict = {}
+        for path, key in files:
+            if key in seen:
+                f0, u0, p0 = seen[key]
+                again.setdefault((f0, u0), []).append((path, p0))
+            else:
+                seen[key] = (flag, uri, path)
+                out.append(path)
+        for (f0, u0), pairs in again.items():
+            path, p0 = pairs[0]
+            same_uri = (f0, u0) == (flag, uri)
+            via = "" if same_uri else f" of {f0} {u0}"
+            if same_uri and path == p0:
+                warn(f"{flag} {uri}: given twice; read once")
+            elif len(pairs) == 1 and path == p0:
+                warn(f"{path}: named by both {f0} {u0} and {flag} {uri}; read once")
+            elif len(pairs) == 1:
+                warn(f"{flag} {uri}: {path} is the same file as {p0}{via}; read once")
+            else:
+                first = path if path == p0 else f"{path} = {p0}"
+                warn(f"{flag} {uri}: {len(pairs)} of its files are files already read{via} "
+                     f"(first: {first}); each is read once")
+    return out
+
+
+def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
+    """One --input URI → [(file URI, identity)], sorted. The identity tells two paths to the
+    same file apart from two files: (device, inode) on local disk, so a link, `a/../a` or a
+    folder given beside a file in it is the same file; the filesystem and path elsewhere."""
+    if not _utf8(uri):
+        raise UsageError(f"{flag} {_shown(uri)}: the name is not valid UTF-8; rename it")
+    fs, path = storage.filesystem(uri)
+    local = storage.local_path(uri) is not None
+    if any(c in path for c in "*?["):
+        if local:
+            candidates = [p for p in fs.glob(path) if not os.path.isdir(p)]
+        else:   # (one listing: isfile() per match would be one HEAD request each)
+            candidates = [p for p, info in fs.glob(path, detail=True).items()
+                          if info.get("type") == "file"]
+    elif local:
+        try:
+            st = os.stat(path)   # (never open(): a FIFO or a device would block the run)
+        except FileNotFoundError:
+            raise UsageError(f"{flag} {uri}: no such file or folder") from None
+        except OSError as e:
+            raise UsageError(f"{flag} {uri}: {e.strerror}") from None
+        if stat.S_ISREG(st.st_mode):
+            return [(_unstrip(fs, uri, path), (st.st_dev, st.st_ino))]
+        if not stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"{flag} {uri}: {_kind(st.st_mode)}, not a regular file; only "
+                             "regular files are read")
+        candidates = [p for p in fs.find(path) if not _hidden(p[len(path):]) and _is_data_file(p)]
+    elif fs.isdir(path):
+        candidates = [p for p in fs.find(path) if not _hidden(p[len(path):]) and _is_data_file(p)]
+    elif fs.exists(path):
+        candidates = [path]
+    else:
+        raise UsageError(f"{flag} {uri}: no such file or folder")
+    files = []
+    for p in sorted(candidates):
+        key = _local_identity(p, flag, uri, warn) if local else (type(fs).__name__, p)
+        if key is not None:
+            files.append((_unstrip(fs, uri, p), key))
+    if not files:
+        skipped = len(candidates)
+        raise UsageError(f"{flag} {uri}: matches no file" +
+                         (f" that can be read ({skipped} skipped, see the warnings)"
+                          if skipped else ""))
+    return files
+
+
+def _local_identity(path: str, flag: str, uri: str, warn) -> tuple | None:
+    """(device, inode) of a listed local file; None, with a warning, when it is skipped: a
+    name that is not UTF-8 (it could not be written to the report), a FIFO, socket or device
+    (reading one blocks or never ends), a broken link."""
+    problem = None
+    if not _utf8(path):
+        problem = "the name is not valid UTF-8 (rename it to read it)"
+    else:
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            problem = ("a broken link" if os.path.islink(path) else
+                       f"cannot be read ({e.strerror})")
+        else:
+            if stat.S_ISREG(st.st_mode):
+                return st.st_dev, st.st_ino
+            problem = f"{_kind(st.st_mode)}, not a regular file"
+    warn(f"{flag} {uri}: skipped {_shown(path)}: {problem}")
+    return None
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _utf8(text: str) -> bool:
+    """False for a name that was not valid UTF-8 on disk: Python keeps its bytes as lone
+    surrogates, which no UTF-8 text (report, manifest, Beam's coders) can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path: str) -> str:
+    """A name that is not UTF-8, printable: its bad bytes as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _is_data_file(path: str) -> bool:
+    """In a folder, only files with a data extension are inputs, so a README or SOURCE.md
+    beside the data is not read as a document (name such a file explicitly to read it)."""
+    return path.lower().endswith(FOLDER_EXTENSIONS) or any(
+        path.lower().endswith(ext + comp) for ext in FOLDER_EXTENSIONS
+        for comp in COMPRESSION_EXTENSIONS)
+
+
+def _hidden(relpath: str) -> bool:
+    return any(part.startswith((".", "_")) for part in relpath.split("/") if part)
+
+
+def _unstrip(fs, uri: str, path: str) -> str:
+    """fsspec paths lose their protocol; give it back so workers open the same file."""
+    protocol = uri.split("://", 1)[0] if "://" in uri else None
+    return f"{protocol}://{path}" if protocol and protocol != "file" else path

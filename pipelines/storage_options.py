@@ -1,0 +1,51 @@
+"""The options that name storage: no credentials in a URI, the S3 endpoint and timeout that
+the RunConfig records for remote workers."""
+from __future__ import annotations
+
+from tuneprep.pipelines.options import UsageError
+from tuneprep.transforms.io import storage
+
+
+def check_uris(args) -> None:
+    """Credentials never travel in a URI (they would land in the job graph, the manifest and
+    the report): refuse such a URI; botocore takes credentials from the environment."""
+    named = [("--input", u) for u in args.input] + [
+        ("--validation-input", u) for u in args.validation_input] + [
+        ("--output", args.output), ("--image-root", args.image_root),
+        ("--image-uri-prefix", args.image_uri_prefix),
+        ("--s3-endpoint-url", args.s3_endpoint_url)]
+    for name, uri in named:
+        if uri and storage.has_credentials(uri):
+            raise UsageError(f"{name} {storage.redact(uri)}: credentials in a URI are not "
+                             "accepted; use AWS_PROFILE or AWS_ACCESS_KEY_ID / "
+                             "AWS_SECRET_ACCESS_KEY (or an instance/task role)")
+    if args.s3_endpoint_url and not args.s3_endpoint_url.startswith(("http://", "https://")):
+        raise UsageError(f"--s3-endpoint-url {args.s3_endpoint_url}: not an http(s):// URL")
+    endpoint_of(args)   # the environment's endpoint, checked as the option's
+    s3_timeout_of()
+    prefix = args.image_uri_prefix
+    if prefix is not None:
+        from tuneprep.transforms.targets.bedrock_image import image_ref_problem
+        if not prefix.startswith("s3://") or image_ref_problem(
+                prefix.rstrip("/") + "/x.png") is not None:
+            raise UsageError(f"--image-uri-prefix {prefix}: not an s3://bucket/folder URI")
+
+
+def endpoint_of(args) -> str | None:
+    """--s3-endpoint-url, else the one in this machine's environment: recorded in the RunConfig
+    so remote workers, whose environment may differ, use the same store. UsageError for an
+    environment's endpoint with credentials in it (as check_uris for the option)."""
+    if args.s3_endpoint_url:
+        return args.s3_endpoint_url
+    try:
+        return storage.endpoint_from_env()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def s3_timeout_of() -> float:
+    """TUNEPREP_S3_TIMEOUT, else the default: recorded in the RunConfig for remote workers."""
+    try:
+        return storage.s3_timeout_from_env()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
