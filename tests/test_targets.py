@@ -345,8 +345,6 @@ def test_check_limits():
         "record has 30,123 characters (about 5,021 tokens at 6 chars/token); "
         "the limit is 24,576 characters"))]
     assert target.validate(obj, ctx)[0][0] == "too_long"
-    assert check_limits(target, {"prompt": "a", "completion": "b"},
-                        TargetContext(min_chars=3))[0][0] == "too_short"
     assert check_limits(target, {"prompt": "a", "completion": "b"}, ctx) == []
 
 

@@ -18,7 +18,8 @@ from typing import Any, Callable
 from tuneprep.transforms.adapters.common import MEDIA_KEYS, TOOL_KEYS
 from tuneprep.transforms.targets import check_limits
 
-# (value) -> (object, size, content) or None; content: what Record.content() gives
+# (value) -> (object, size, content) or None; content: what Record.content() gives, the same
+# list the general path hashes for the record id (so the train/validation split is the same)
 Lane = Callable[[Any], "tuple[dict, int, list] | None"]
 
 # the adapters built by adapters.common.instruction_adapter: (context key, response key)
@@ -61,7 +62,7 @@ def _default_template(instruction: str, context: str, response: str) -> dict:
 
 
 def _instruction_lane(context_key: str, response_key: str, shape, target, ctx) -> Lane:
-    limits = ctx.max_chars is not None or ctx.min_chars is not None
+    limits = ctx.max_chars is not None
 
     def lane(value: Any):
         if type(value) is not dict:
@@ -84,7 +85,8 @@ def _instruction_lane(context_key: str, response_key: str, shape, target, ctx) -
             size += len(text)
         if limits and check_limits(target, obj, ctx, size):
             return None
-        # the canonical record's user turn: the context only when it is not blank
+        # the canonical record (adapters.common.instruction_record): the user turn holds the
+        # context when it is not blank; Record.context is the last item of Record.content()
         user = instruction if (not context or context.isspace()) else \
             instruction + "\n\n" + context
         return obj, size, [None, [("user", user), ("assistant", response)], None, None, None,
@@ -99,7 +101,7 @@ _SIDE_KEYS = MEDIA_KEYS + TOOL_KEYS
 def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
     """{"system"?: str, "messages": [{"role": "user"|"assistant", "content": str}, ...]}: user
     first, alternating, assistant last, every content non-blank → Bedrock messaging."""
-    limits = ctx.max_chars is not None or ctx.min_chars is not None
+    limits = ctx.max_chars is not None
 
     def lane(value: Any):
         if type(value) is not dict:

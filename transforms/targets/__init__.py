@@ -65,17 +65,14 @@ def get_target(name: str) -> Target:
 
 def check_limits(target: Target, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
     """The per-record length limits of ctx, measured the target's way (size: if measured)."""
-    if ctx is None or (ctx.max_chars is None and ctx.min_chars is None):
+    if ctx is None or ctx.max_chars is None:
         return []
     if size is None:
         size = target.measure(obj)
-    if ctx.max_chars is not None and size > ctx.max_chars:
+    if size > ctx.max_chars:
         per_token = getattr(ctx, "chars_per_token", None) or CHARS_PER_TOKEN
         tokens = math.ceil(size / per_token)
         return [("too_long", f"record has {size:,} characters (about {tokens:,} tokens at "
                              f"{per_token:g} chars/token); the limit is "
                              f"{ctx.max_chars:,} characters")]
-    if ctx.min_chars is not None and size < ctx.min_chars:
-        return [("too_short", f"record has {size:,} characters; the minimum is "
-                              f"{ctx.min_chars:,} characters")]
     return []

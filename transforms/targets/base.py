@@ -60,8 +60,8 @@ class Target:
                                                 internal_error, a dead letter, never a crash).
         validate(obj, ctx, size=None)           Do not override: check(), then, for an object
                                                 with the schema, the per-record length limits
-                                                (ctx.max_chars / ctx.min_chars, measured by
-                                                measure(); too_long / too_short).
+                                                (ctx.max_chars, measured by measure();
+                                                too_long).
         measure(obj) -> int                     The characters that count toward the model's
                                                 token limit (default: every string but roles).
         validate_line(line, ctx)                Do not override: one JSONL line of an existing

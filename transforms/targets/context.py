@@ -18,7 +18,6 @@ REPAIRS = {
 class TargetContext:
     model: Any = None                    # tuneprep.transforms.targets.models.ModelSpec or None
     max_chars: int | None = None         # per-record limit in characters (tokens x chars/token x (1 - margin))
-    min_chars: int | None = None
     chunk_chars: int = 20_000            # pre-training documents are chunked to at most this many chars
     template: dict | None = None         # sagemaker-instruction: {"prompt": ..., "completion": ...}
     placeholder_map: dict[str, str] = field(default_factory=dict)   # placeholder -> record field
