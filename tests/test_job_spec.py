@@ -154,3 +154,28 @@ def test_validate_applies_the_runner_path_rules(tmp_path):
         "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
         "beam": {"runner": "DataflowRunner", "project": "p", "region": "r"}})
     assert job_spec.validate(str(spec))[:3] == ["run", "--input", "s3://b/corpus/"]
+
+
+def test_validate_makes_the_runs_settings(tmp_path):
+    """A spec's settings are checked as `run` checks them (settings.settings), and the spec
+    gives the settings its command line gives."""
+    from tuneprep.pipelines.settings import settings
+    spec = write_spec(tmp_path / "job.yaml", {
+        "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
+        "model": "nova-lite"})
+    with pytest.raises(UsageError, match="--model nova-lite does not take --target bedrock-text"):
+        job_spec.validate(str(spec))
+    spec = write_spec(tmp_path / "job2.yaml", {
+        "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
+        "token_margin": 1.5})
+    with pytest.raises(UsageError, match="--token-margin must be at least 0 and below 1"):
+        job_spec.validate(str(spec))
+    spec = write_spec(tmp_path / "job3.yaml", {
+        "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
+        "model": "titan-text-lite", "chars_per_token": 4, "token_margin": 0.2})
+    argv = job_spec.validate(str(spec))
+    from_spec = settings(make_parser().parse_known_args(argv)[0])
+    from_args = settings(make_parser().parse_args([
+        "run", "--input", "s3://b/corpus/", "--target", "bedrock-text", "--output", "s3://b/out",
+        "--model", "titan-text-lite", "--chars-per-token", "4", "--token-margin", "0.2"]))
+    assert from_spec == from_args and from_spec.max_chars() == int(4096 * 4 * 0.8)
