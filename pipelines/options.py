@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from tuneprep.transforms.adapters import ADAPTERS
-from tuneprep.transforms.io.byte_ranges import SPLIT_BYTES
+from tuneprep.transforms.io.byte_ranges import RANGE_BYTES
 from tuneprep.transforms.targets import TARGETS
 from tuneprep.transforms.targets.context import REPAIRS
 
@@ -90,7 +90,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
                    help="larger raw records are dead letters (default 16 MiB)")
     p.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)   # default: batch_size_for()
-    p.add_argument("--split-bytes", type=int, default=SPLIT_BYTES, help=argparse.SUPPRESS)
+    p.add_argument("--split-bytes", type=int, default=RANGE_BYTES, help=argparse.SUPPRESS)
     p.add_argument("--workers", type=int, metavar="N",
                    help="local runner only: worker processes (default: one per CPU when the "
                    "input is large enough to gain from it, else 1); with a --runner of a "

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.io.readers import ReadOptions
-from tuneprep.transforms.io.byte_ranges import SPLIT_BYTES
+from tuneprep.transforms.io.byte_ranges import RANGE_BYTES
 from tuneprep.transforms.targets.context import TargetContext
 
 DEFAULT_CHUNK_CHARS = 20_000
@@ -40,7 +40,7 @@ class RunConfig:
     sample_to_quota: bool = False
     max_dead_letter_ratio: float | None = None   # fail the run when more records are refused
     batch_size: int = 4096
-    split_bytes: int = SPLIT_BYTES         # JSON Lines files over twice this are read in ranges
+    split_bytes: int = RANGE_BYTES         # JSON Lines files over twice this are read in ranges
     raw_limit: int = 2048                  # bytes of raw text kept in a dead letter
     run_id: str = "run"
     s3_endpoint_url: str | None = None     # S3-compatible endpoint; never credentials (botocore
