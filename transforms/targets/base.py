@@ -293,9 +293,15 @@ def exchange(record: Record, what: str, who: str = "the target"
     turns, the same for every input format: the system text is record.system and/or a leading
     system turn; an instruction record with a history is refused (not_single_turn), as is a
     conversation of more than one exchange."""
-    if record.context is not None:
-        refuse_history(record, what)
-    system, user, assistant = single_turn(record, who)
+    turns = record.turns
+    if len(turns) == 2 and turns[0][0] == "user" and turns[1][0] == "assistant":
+        # the common case, as the general rules below give it, without copying the turns
+        system = None if record.system is None else join_system(record.system)
+        user, assistant = turns[0][1], turns[1][1]
+    else:
+        if record.context is not None:
+            refuse_history(record, what)
+        system, user, assistant = single_turn(record, who)
     instruction, context = split_context(user, record.context)
     return system, instruction, context, assistant
 
