@@ -15,7 +15,6 @@ from tuneprep.transforms.core.batching import ReadTask, iter_batches
 from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
 from tuneprep.transforms.io.readers import container_format, sniff_format
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.base import Target
 
 SAMPLE_RECORDS = 100     # per file
 SAMPLE_FILES = 100       # files sampled; the others are listed only
@@ -91,7 +90,7 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     out = out or sys.stdout
     target = get_target(cfg.target)
     processor = BatchProcessor(cfg)
-    checks_media = type(processor.target).prepare_media is not Target.prepare_media
+    checks_media = processor.target.handles_media
     processor.target = no_media = _NoMedia(processor.target)
     files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
                                                     for uri in cfg.validation_inputs]

@@ -12,13 +12,6 @@ DEFAULT_CHUNK_CHARS = 20_000
 
 
 @dataclass
-class RunTargetContext(TargetContext):
-    """The target context of a run: also the chars/token its max_chars was computed with, so
-    a too_long message states the estimate the limit used (check_limits reads it)."""
-    chars_per_token: float = 6.0
-
-
-@dataclass
 class RunConfig:
     target: str
     output: str
@@ -77,7 +70,7 @@ class RunConfig:
         max_chars = self.max_chars()
         chunk = self.chunk_chars or (min(max_chars, DEFAULT_CHUNK_CHARS) if max_chars
                                      else DEFAULT_CHUNK_CHARS)
-        return RunTargetContext(
+        return TargetContext(
             model=self.model_spec(), max_chars=max_chars, chunk_chars=chunk,
             template=self.template, placeholder_map=dict(self.placeholder_map),
             repair=frozenset(self.repair), dataset_uri=self.output,

@@ -16,7 +16,6 @@ from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS, container_format
 
 RANGE_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
-SPLIT_BYTES = RANGE_BYTES   # old name, still imported by core/config.py and pipelines/options.py
 SCAN_BLOCK = 8 * 1024 * 1024
 
 

@@ -38,9 +38,6 @@ from tuneprep.transforms.targets.sagemaker_chat import SagemakerChat
 from tuneprep.transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
 from tuneprep.transforms.targets.sagemaker_instruction import SagemakerInstruction
 
-CHARS_PER_TOKEN = 6   # AWS's planning rule: a per-record character limit is tokens x 6
-                      # (the default; a context's own chars_per_token, when set, is the one used)
-
 TARGETS: dict[str, Target] = {target.name: target for target in (
     SagemakerInstruction(),
     BedrockText(),
@@ -70,7 +67,7 @@ def check_limits(target: Target, obj, ctx, size: int | None = None) -> list[tupl
     if size is None:
         size = target.measure(obj)
     if size > ctx.max_chars:
-        per_token = getattr(ctx, "chars_per_token", None) or CHARS_PER_TOKEN
+        per_token = ctx.chars_per_token
         tokens = math.ceil(size / per_token)
         return [("too_long", f"record has {size:,} characters (about {tokens:,} tokens at "
                              f"{per_token:g} chars/token); the limit is "

@@ -5,7 +5,7 @@ students take a single user prompt (one user turn, optionally one assistant answ
 students take multi-turn prompts (ModelSpec.single_turn_prompts). Text only.
 
 Without --model the multi-turn form is accepted; name the student (`tuneprep targets` lists the
-distill-* ids) to apply its rule. Source: service-formats.md §1.6.
+distill-* ids) to apply its rule. Source: docs/sources/service-formats.md §1.6.
 """
 from __future__ import annotations
 

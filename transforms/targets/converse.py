@@ -9,13 +9,14 @@ formats, media counts, reserved words, the dataset's bucket, system blocks, reas
                    "content": [{"text": ...} | {"image": {...}} | {"video": {...}}, ...]}]}
 
 Media blocks: {"image": {"format": "jpeg", "source": {"s3Location": {"uri": "s3://..."}}}}, the
-same with "video". Sources: service-formats.md §1.5-1.6, §2.2.
+same with "video". Sources: docs/sources/service-formats.md §1.5-1.6, §2.2.
 """
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import fail
 from tuneprep.transforms.targets.conversation import order_problems, role_problem
 from tuneprep.transforms.targets.references import s3_reference_problem
+from tuneprep.transforms.io.storage import bucket_of
 
 SCHEMA_VERSION = "bedrock-conversation-2024"
 IMAGE_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".webp": "webp"}
@@ -29,10 +30,6 @@ def s3_problem(uri) -> tuple[str, str] | None:
     """bad_image_ref when uri is not an s3://bucket/key URI (a local image is uploaded before,
     by bedrock-conversation's prepare_media; a local video is refused here)."""
     return s3_reference_problem(uri, "media")
-
-
-def bucket_of(uri: str) -> str:
-    return uri[len("s3://"):].partition("/")[0]
 
 
 def extension_of(uri: str) -> str:

@@ -1,7 +1,9 @@
 """The model catalogue: which target kinds each model takes and its published limits.
 
-Pure Python. Numbers come from DESIGN.md §3 and the research notes in
-shared/reference/service-formats.md §2; each row cites its sources. None means "not published".
+Pure Python. Numbers come from the research notes in docs/sources/service-formats.md (§2:
+Bedrock quotas, §3: SageMaker JumpStart), which give the public page of each, and
+docs/sources/formats-2026.md for the newer formats; each row cites its sources. None means
+"not published".
 Sizes are decimal (1 GB = 10**9 bytes), the stricter reading of the AWS pages.
 """
 from __future__ import annotations

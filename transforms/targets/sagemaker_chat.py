@@ -1,7 +1,7 @@
 """sagemaker-chat: SageMaker JumpStart chat fine-tuning (chat_dataset="True"),
 {"dialog": [{"role": "system"?, ...}, {"role": "user", "content"}, {"role": "assistant", ...}]}:
 an optional leading system turn, then user/assistant turns that alternate, start with user and
-end with assistant. Source: service-formats.md §3.4 ([3rd]; the Llama chat convention)."""
+end with assistant. Source: docs/sources/service-formats.md §3.4 ([3rd]; the Llama chat convention)."""
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, exact_keys
