@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 PARTS = {"transforms": "tuneprep.transforms", "pipelines": "tuneprep.pipelines"}
 

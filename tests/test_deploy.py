@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tuneprep.pipelines import job_spec
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 DEPLOY = REPO / "deploy"
 ENGINES = ("dataflow", "flink", "spark-emr", "airflow", "kubernetes", "cron", "dask")

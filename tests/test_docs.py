@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 from tuneprep.transforms.core.records import REASONS
 from tuneprep.transforms.targets import TARGETS
 

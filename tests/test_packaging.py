@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tests.conftest import REPO, SAMPLES, layout, read_json
-from tests.test_portable import Service, assert_same_dataset, portable_args
+from tests.helpers import (
+    REPO, SAMPLES, Service, assert_same_dataset, layout, portable_args, read_json)
+
+pytestmark = pytest.mark.slow   # (`pytest -m "not slow"` is the quick loop)
 
 PROJECT_FILES = ("setup.py", "pyproject.toml", "README.md", "tuneprep", "pipelines",
                  "transforms")

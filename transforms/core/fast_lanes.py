@@ -7,7 +7,7 @@ value and returns what the general path would give for it, or None when the reco
 plain case (a field missing, empty or not a string, a system prompt, a history, over a length
 limit, an option the lane does not model...). None sends the record down the general path, which
 then decides, with its reasons, messages and dead letters. So a lane never refuses a record and
-never decides anything the general path would decide differently: tests/test_fast_lanes.py
+never decides anything the general path would decide differently: tests/transforms/core/test_fast_lanes.py
 checks, for generated and real records, that every record a lane takes comes out byte for byte
 as the general path writes it.
 """

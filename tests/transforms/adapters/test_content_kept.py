@@ -1,0 +1,397 @@
+"""Deterministic, and no content dropped without a reason (issue 12 §4): a record's content is
+written, or the record is a dead letter with a reason, or an explicit option drops it.
+
+- Every adapter x every target (a property test through the pure core, BatchProcessor): each
+  field an adapter reads (README "Inputs") reaches the output line, or the record is a dead
+  letter with a reason. Keys an adapter does not read are metadata (ids, category, ...).
+- The drop cases found and what each now does (history, system, tools, tool calls, images).
+- Dead letters hold no per-run text (memory addresses): two identical runs write identical
+  dead letters and manifests.
+- An image path that is a FIFO (or socket, device) is a dead letter, never opened (open() on a
+  FIFO would wait for a writer for ever).
+"""
+from __future__ import annotations
+
+import os
+import string
+import threading
+from unittest import mock
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.io import images
+from tuneprep.transforms.adapters import ADAPTERS
+from tuneprep.transforms.adapters.image_caption import CAPTION_KEYS, IMAGE_KEYS
+from tuneprep.transforms.adapters.text import KEYS as TEXT_KEYS
+from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.core.process import DEAD_LETTER, BatchProcessor, stable_message
+from tuneprep.transforms.io.readers import RawItem
+from tuneprep.transforms.core.records import REASONS
+from tuneprep.transforms.targets import TARGETS
+
+from tests.helpers import read_json, read_jsonl, write_jsonl
+
+
+@pytest.fixture
+def unblocked():
+    """Should a run open a FIFO after all, a writer turns up at once (each time), so the test
+    fails on its assertions instead of hanging; a non-blocking open finds no reader otherwise."""
+    stop = threading.Event()
+
+    def start(fifo):
+        def write():
+            while not stop.wait(0.2):
+                try:
+                    fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:   # ENXIO: nobody is reading it
+                    continue
+                os.write(fd, b"late")
+                os.close(fd)
+        threading.Thread(target=write, daemon=True).start()
+
+    yield start
+    stop.set()
+
+
+def test_fifo_image_is_a_dead_letter_and_runs_are_identical(s3, unblocked, tmp_path, capsys):
+    from PIL import Image
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    os.mkfifo(corpus / "pipe.jpg")
+    unblocked(corpus / "pipe.jpg")
+    (corpus / "notes.jpg").write_bytes(b"not an image at all")   # Pillow: "<… at 0x7f…>"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(corpus / "red.jpg", "JPEG")
+    captions = write_jsonl(corpus / "captions.jsonl", [
+        {"image": "pipe.jpg", "caption": "A pipe."},
+        {"image": "notes.jpg", "caption": "Some notes."},
+        {"image": "red.jpg", "caption": "A red picture."}])
+    runs = []
+    for name in ("one", "two"):
+        out = tmp_path / name
+        code = main(["run", "--target", "bedrock-image", "--input", str(captions),
+                     "--image-uri-prefix", s3.uri("images"), "--output", str(out),
+                     "--s3-endpoint-url", s3.endpoint])
+        _, err = capsys.readouterr()
+        assert code == 0, err
+        runs.append(out)
+    dead = read_jsonl(runs[0] / "dead_letter/dead_letter.jsonl")
+    assert [(d["reason"], d["source"]["line"]) for d in dead] == [
+        ("image_unreadable", 1), ("image_unreadable", 2)]
+    assert "is a FIFO file, not a regular file; it is not opened" in dead[0]["message"]
+    assert "no image type is recognised in its content" in dead[1]["message"]
+    assert all(" at 0x" not in d["message"] for d in dead)
+    assert [r["caption"] for r in read_jsonl(runs[0] / "train/train.jsonl")] == [
+        "A red picture."]
+    for path in ("dead_letter/dead_letter.jsonl", "train/train.jsonl"):
+        assert (runs[0] / path).read_bytes() == (runs[1] / path).read_bytes(), path
+    files = [read_json(out / "manifest.json")["files"] for out in runs]
+    assert files[0] == files[1]
+
+
+# --- every adapter x every target: content is written or the record is refused -------------------
+
+_ALPHABET = string.ascii_letters + string.digits + " .,?!é"
+_words = st.text(_ALPHABET, min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+def _text(label: str):
+    """A random non-empty text, marked with its field so no other field's text contains it."""
+    return _words.map(lambda w: f"[{label}] {w}")
+
+
+# metadata: keys no adapter reads (README "Inputs"): kept for templates, not content
+_extras = st.dictionaries(st.sampled_from(["id", "category", "source", "lang", "note"]),
+                          _text("meta") | st.integers(0, 9), max_size=2)
+_image = _words.map(lambda w: "s3://bucket-a/pics/" + w.replace(" ", "_") + ".jpg")
+
+
+def _tools(label: str):
+    """Tool definitions, as glaive's JSON text or as a list."""
+    return _text(label).flatmap(lambda name: st.sampled_from([
+        orjson.dumps([{"name": name}]).decode(), [{"name": name}]]))
+
+
+def _with_extras(content: st.SearchStrategy) -> st.SearchStrategy:
+    return st.tuples(content, _extras).map(lambda pair: {**pair[1], **pair[0]})
+
+
+def _instruction(context_key: str, response_key: str) -> st.SearchStrategy:
+    history = st.lists(st.tuples(_text("history-q"), _text("history-a")).map(list),
+                       min_size=1, max_size=2)
+    return _with_extras(st.fixed_dictionaries(
+        {"instruction": _text("instruction"), response_key: _text("response")},
+        optional={context_key: _text("context"), "system": _text("system"), "history": history,
+                  "tools": _tools("tools"), "images": _image.map(lambda uri: [uri])}))
+
+
+def _exchanges(user: str, assistant: str, count: int):
+    return [(role, f"[turn {i}] {text}") for i, (role, text) in enumerate(
+        (r, t) for _ in range(count) for r, t in (("u", user), ("a", assistant)))]
+
+
+@st.composite
+def _messages(draw):
+    count = draw(st.integers(1, 3))
+    turns = [{"role": "user" if role == "u" else "assistant", "content": text}
+             for role, text in _exchanges(draw(_words), draw(_words), count)]
+    if draw(st.booleans()):   # an assistant tool call and its result before the last answer
+        turns[-1:-1] = [{"role": "assistant", "content": None, "tool_calls": [
+            {"type": "function", "function": {"name": draw(_text("call"))}}]},
+            {"role": "tool", "content": draw(_text("result"))}]
+    value = {"messages": turns}
+    for key, strategy in (("system", _text("system")), ("tools", _tools("tools")),
+                          ("functions", _tools("functions")),
+                          ("toolConfig", _tools("toolConfig").map(lambda t: {"tools": t})),
+                          ("images", _image.map(lambda uri: [uri]))):
+        if draw(st.integers(0, 3)) == 0:
+            value[key] = draw(strategy)
+    return {**draw(_extras), **value}
+
+
+@st.composite
+def _sharegpt(draw):
+    count = draw(st.integers(1, 3))
+    turns = [{"from": "human" if role == "u" else "gpt", "value": text}
+             for role, text in _exchanges(draw(_words), draw(_words), count)]
+    if draw(st.booleans()):
+        turns[-1:-1] = [{"from": "function_call", "value": draw(_text("call"))},
+                        {"from": "observation", "value": draw(_text("result"))}]
+    value = {"conversations": turns}
+    for key, strategy in (("system", _text("system")), ("tools", _tools("tools")),
+                          ("images", _image.map(lambda uri: [uri]))):
+        if draw(st.booleans()):
+            value[key] = draw(strategy)
+    return {**draw(_extras), **value}
+
+
+# the fields each adapter reads (README "Inputs"); text and image-caption read the first of
+# their alternative keys, so a record here has one of them
+RECORDS = {
+    "alpaca": _instruction("input", "output"),
+    "dolly": _instruction("context", "response"),
+    "prompt-completion": _with_extras(st.fixed_dictionaries(
+        {"prompt": _text("prompt"), "completion": _text("completion")},
+        optional={"system": _text("system")})),
+    "messages": _messages(),
+    "sharegpt": _sharegpt(),
+    "text": _text("document") | _with_extras(st.builds(
+        lambda key, text: {key: text}, st.sampled_from(TEXT_KEYS), _text("document"))),
+    "image-caption": _with_extras(st.builds(
+        lambda image_key, image, caption_key, caption: {
+            image_key: [image] if image_key == "images" else image, caption_key: caption},
+        st.sampled_from(IMAGE_KEYS), _image, st.sampled_from(CAPTION_KEYS), _text("caption"))),
+}
+assert set(RECORDS) == set(ADAPTERS)
+_METADATA = {"id", "category", "source", "lang", "note"}
+_STRUCTURE = {"role", "from", "type"}   # a turn's role and a part's kind: form, not text
+
+
+def content_texts(value) -> list[str]:
+    """Every text of the record's content: the leaves of every field but the metadata."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() if key not in _METADATA | _STRUCTURE
+                for text in content_texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in content_texts(item)]
+    return []
+
+
+def output_texts(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in output_texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in output_texts(item)]
+    return []
+
+
+def _placed(ref, prefix, model, taken=tuple(images.FORMATS)):
+    """place_image without the store: the S3 image is taken where it is, as a small JPEG."""
+    return ref, images.ImageInfo("JPEG", 512, 512, 1000)
+
+
+_PROCESSORS = {name: BatchProcessor(RunConfig(target=name, output="mem://out"))
+               for name in TARGETS}
+
+
+def run_one(adapter: str, target: str, value) -> tuple[list[dict], list[dict]]:
+    """(output objects, dead letters) of one record through the pure core."""
+    batch = Batch(0, 0, "mem://in/a.jsonl", None, adapter,
+                  [RawItem(1, value, raw=orjson.dumps(value))])
+    with mock.patch.object(images, "place_image", _placed):
+        out = _PROCESSORS[target](batch)
+    written = [orjson.loads(line) for split, lines in out.lines.items()
+               if split != DEAD_LETTER for line in lines]
+    return written, [orjson.loads(line) for line in out.lines.get(DEAD_LETTER, [])]
+
+
+@pytest.mark.parametrize("adapter", sorted(RECORDS))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), target=st.sampled_from(sorted(TARGETS)))
+def test_every_field_read_is_written_or_the_record_refused(adapter, data, target):
+    value = data.draw(RECORDS[adapter], label="record")
+    written, dead = run_one(adapter, target, value)
+    if dead:
+        assert not written and len(dead) == 1 and dead[0]["reason"] in REASONS
+        return
+    assert written
+    out = output_texts(written)
+    for text in content_texts(value):
+        assert any(text in piece for piece in out), (
+            f"{adapter} -> {target}: {text!r} is not written and the record is not refused")
+
+
+# --- each drop case, and what it does now ----------------------------------------------------------
+
+def one(adapter: str, target: str, value, **options) -> tuple[list[dict], list[dict]]:
+    """(written objects, dead letters) of one record, with these RunConfig options."""
+    cfg = RunConfig(target=target, output="mem://out", **options)
+    batch = Batch(0, 0, "mem://in/a.jsonl", None, adapter,
+                  [RawItem(1, value, raw=orjson.dumps(value))])
+    out = BatchProcessor(cfg)(batch)
+    return ([orjson.loads(line) for line in out.lines.get("train", [])],
+            [orjson.loads(line) for line in out.lines.get(DEAD_LETTER, [])])
+
+
+def reason_of(adapter, target, value, **options) -> str:
+    written, dead = one(adapter, target, value, **options)
+    assert not written and len(dead) == 1, (written, dead)
+    return dead[0]["reason"]
+
+
+ALPACA_HISTORY = {"instruction": "And 3+3?", "input": "", "output": "6",
+                  "history": [["2+2?", "4"]]}
+
+
+@pytest.mark.parametrize("target", ["bedrock-text", "sagemaker-instruction"])
+def test_a_history_is_refused_by_single_exchange_targets(target):
+    assert reason_of("alpaca", target, ALPACA_HISTORY) == "not_single_turn"
+    written, _ = one("alpaca", target, {**ALPACA_HISTORY, "history": []})  # an empty one: none
+    assert len(written) == 1
+
+
+def test_a_history_is_written_by_conversation_targets():
+    written, _ = one("alpaca", "bedrock-multi-turn", ALPACA_HISTORY)
+    assert [m["content"] for m in written[0]["messages"]] == ["2+2?", "4", "And 3+3?", "6"]
+
+
+def test_a_system_prompt_takes_one_path_whatever_the_input_format():
+    """bedrock-text has no system field: the system prompt goes before the prompt, for an
+    Alpaca or prompt-completion record as for a messages record."""
+    chat = {"system": "Be brief.", "messages": [{"role": "user", "content": "Add\n\n1 and 2"},
+                                                 {"role": "assistant", "content": "3"}]}
+    alpaca = {"system": "Be brief.", "instruction": "Add", "input": "1 and 2", "output": "3"}
+    pair = {"system": "Be brief.", "prompt": "Add\n\n1 and 2", "completion": "3"}
+    expected = [{"prompt": "Be brief.\n\nAdd\n\n1 and 2", "completion": "3"}]
+    for adapter, value in (("messages", chat), ("alpaca", alpaca), ("prompt-completion", pair)):
+        assert one(adapter, "bedrock-text", value) == (expected, []), adapter
+    # sagemaker-instruction: before the instruction, unless the template has a {system}
+    assert one("alpaca", "sagemaker-instruction", alpaca)[0] == [
+        {"instruction": "Be brief.\n\nAdd", "context": "1 and 2", "response": "3"}]
+    template = {"prompt": "{system} {instruction} {context}", "completion": "{response}"}
+    assert one("alpaca", "sagemaker-instruction", alpaca, template=template)[0] == [
+        {"system": "Be brief.", "instruction": "Add", "context": "1 and 2", "response": "3"}]
+    nowhere = {"prompt": "{question_text}", "completion": "{response}"}
+    assert reason_of("alpaca", "sagemaker-instruction", {**alpaca, "question_text": "Q"},
+                     template=nowhere) == "template_field"
+
+
+GLAIVE = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}],
+          "tools": '[{"name": "get_weather", "parameters": {}}]'}
+
+
+@pytest.mark.parametrize("target", sorted(set(TARGETS) - {"bedrock-image", "bedrock-pretrain",
+                                                        "sagemaker-domain-adaptation"}))
+def test_tool_definitions_are_refused_not_dropped(target):
+    written, dead = one("sharegpt", target, GLAIVE)
+    assert not written and [d["reason"] for d in dead] == ["tool_turn"]
+    assert f"tool definitions are not written by --target {target}" in dead[0]["message"]
+    for empty in ("[]", "", [], None):   # no tool defined: nothing to lose
+        assert one("sharegpt", target, {**GLAIVE, "tools": empty})[0], (target, empty)
+
+
+def test_tool_definitions_are_dropped_only_by_the_repair_or_written_by_a_template():
+    written, dead = one("sharegpt", "openai-chat", GLAIVE, repair=("drop_tool_turns",))
+    assert not dead and written == [{"messages": [{"role": "user", "content": "Hi"},
+                                                  {"role": "assistant", "content": "Hello"}]}]
+    template = {"prompt": "{tools}\n{instruction}", "completion": "{response}"}
+    written, dead = one("sharegpt", "sagemaker-instruction", GLAIVE, template=template)
+    assert not dead and written[0]["tools"] == GLAIVE["tools"]
+    # as a list (OpenAI) or under OpenAI's older name or Converse's: the same
+    chat = {"messages": [{"role": "user", "content": "Hi"},
+                         {"role": "assistant", "content": "Hello"}]}
+    for key, tools in (("tools", [{"type": "function", "function": {"name": "f"}}]),
+                       ("functions", [{"name": "f"}]), ("toolConfig", {"tools": [{}]})):
+        assert reason_of("messages", "bedrock-multi-turn", {**chat, key: tools}) == "tool_turn"
+
+
+def test_a_tool_call_is_a_tool_turn():
+    """An OpenAI assistant message with tool_calls was dropped with its call (content text) or
+    refused as null content; it is a tool turn now, as ShareGPT's function_call."""
+    chat = {"messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": "Let me look.", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "18 C"},
+        {"role": "assistant", "content": "It is 18 C."}]}
+    for target in ("openai-chat", "bedrock-multi-turn", "sagemaker-chat"):
+        assert reason_of("messages", target, chat) == "tool_turn"
+        written, _ = one("messages", target, chat, repair=("drop_tool_turns",))
+        assert "Let me look." not in orjson.dumps(written).decode()
+        assert "It is 18 C." in orjson.dumps(written).decode()
+    chat["messages"][1]["content"] = None
+    assert reason_of("messages", "openai-chat", chat) == "tool_turn"
+
+
+def test_images_of_any_conversation_format_are_kept_or_refused():
+    alpaca = {"instruction": "<image>What is this?", "output": "A dog.", "images": ["dog.jpg"]}
+    assert reason_of("alpaca", "bedrock-text", alpaca) == "not_taken_by_model"
+    assert reason_of("alpaca", "sagemaker-instruction", alpaca) == "not_taken_by_model"
+    share = {"conversations": [{"from": "human", "value": "<image>What is this?"},
+                               {"from": "gpt", "value": "A dog."}],
+             "images": ["s3://bucket-a/dog.jpg"]}
+    with mock.patch.object(images, "place_image", _placed):
+        written, dead = one("sharegpt", "bedrock-conversation", share)
+    assert not dead
+    assert written[0]["messages"][0]["content"] == [
+        {"image": {"format": "jpeg", "source": {"s3Location": {"uri": "s3://bucket-a/dog.jpg"}}}},
+        {"text": "What is this?"}]
+    for key in ("videos", "audios"):
+        assert reason_of("sharegpt", "bedrock-conversation",
+                         {**share, key: ["clip"]}) == "not_taken_by_model"
+    two = {"images": ["s3://bucket-a/a.jpg", "s3://bucket-a/b.jpg"], "caption": "Two dogs."}
+    assert reason_of("image-caption", "bedrock-image", two) == "too_many_media"
+
+
+def test_records_the_lanes_would_drop_content_of_take_the_general_path():
+    from tuneprep.transforms.core.fast_lanes import lane_for
+    from tuneprep.transforms.targets import get_target
+    plain = {"instruction": "q", "output": "a"}
+    for target in ("bedrock-text", "sagemaker-instruction"):
+        cfg = RunConfig(target=target, output="mem://out")
+        lane = lane_for("alpaca", get_target(target), cfg, cfg.target_context())
+        assert lane(plain) is not None
+        for key, value in (("tools", "[]"), ("functions", []), ("images", ["a.jpg"]),
+                           ("videos", ["v.mp4"]), ("history", [["q0", "a0"]])):
+            assert lane({**plain, key: value}) is None, (target, key)
+    cfg = RunConfig(target="bedrock-multi-turn", output="mem://out")
+    lane = lane_for("messages", get_target("bedrock-multi-turn"), cfg, cfg.target_context())
+    chat = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    assert lane(chat) is not None
+    assert lane({**chat, "tools": [{"name": "f"}]}) is None
+    call = {"role": "assistant", "content": "a", "tool_calls": [{"id": "c"}]}
+    assert lane({"messages": [chat["messages"][0], call]}) is None
+
+
+def test_dead_letter_messages_hold_no_memory_address():
+    assert stable_message("bad <fsspec.LocalFileOpener object at 0x7ff8a1b2c3d0> here") == \
+        "bad <fsspec.LocalFileOpener object> here"
+    assert stable_message("field \"x\" is missing") == "field \"x\" is missing"
