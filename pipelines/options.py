@@ -96,7 +96,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    "input is large enough to gain from it, else 1); with a --runner of a "
                    "cluster, size the cluster instead")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace a non-empty output folder")
+                   help="replace the tuneprep dataset already in --output (only its own "
+                   "files; a folder holding anything else is refused)")
     p.add_argument("--quiet", action="store_true",
                    help="no progress line on stderr (it is shown only on a terminal anyway)")
     p.add_argument("--dry-run", action="store_true",
