@@ -46,7 +46,8 @@ REASONS: dict[str, str] = {
     "not_taken_by_model": "the model does not take this kind of record",
     "sampled_out": "left out by the deterministic down-sample to the model's record quota",
     "internal_error": "an unexpected error while handling the record (a bug: please report it)",
-    "reserved_word": "a prompt holds a word the model reserves (Nova: User:, Bot:, <image>, ...)",
+    "reserved_word": "a text block holds a word the model reserves (Nova: User:, USER:, Thought:, "
+                     "<image>, ...)",
     "media_in_assistant_turn": "an image or video is in an assistant turn; only user turns take media",
     "mixed_media": "the record mixes images and videos; a dataset holds one kind of media",
     "too_many_media": "more images or videos than the model takes in one message or record",

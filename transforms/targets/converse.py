@@ -200,7 +200,7 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
     return problems
 
 
-def _text_problems(block, label: str, model, prompt: bool) -> list[tuple[str, str]]:
+def _text_problems(block, label: str, model) -> list[tuple[str, str]]:
     if not isinstance(block, dict):
         return [("invalid_record", f"{label} is not an object")]
     if set(block) != {"text"}:
@@ -211,7 +211,7 @@ def _text_problems(block, label: str, model, prompt: bool) -> list[tuple[str, st
         return [("invalid_record", f"{label}.text is a {type(text).__name__}, not a string")]
     if not text or text.isspace():
         return [("empty_field", f"{label}.text is empty")]
-    return _reserved(text, label, model) if prompt else []
+    return _reserved(text, label, model)
 
 
 def _reserved(text: str, label: str, model) -> list[tuple[str, str]]:
@@ -229,7 +229,7 @@ def _system_problems(system, model) -> list[tuple[str, str]]:
                                    f"{{\"text\": ...}} blocks")]
     problems = []
     for index, block in enumerate(system):
-        problems += _text_problems(block, f"system[{index}]", model, prompt=True)
+        problems += _text_problems(block, f"system[{index}]", model)
     limit = getattr(model, "max_system_blocks", None)
     if limit is not None and len(system) > limit:
         problems.append(("invalid_record", f"system holds {len(system)} blocks; "
@@ -274,7 +274,7 @@ def _message_problems(message, position: int, model, media: _Media) -> list[tupl
         elif kind == "reasoningContent":
             problems += _reasoning_problems(block[kind], label, role, model)
         else:
-            problems += _text_problems(block, label, model, prompt=role == "user")
+            problems += _text_problems(block, label, model)
     limit = getattr(model, "max_images_per_message", None)
     if limit is not None and images > limit:
         problems.append(("too_many_media", f"message {position} holds {images} images; "
@@ -321,7 +321,7 @@ def _reasoning_problems(value, label: str, role, model) -> list[tuple[str, str]]
     if not isinstance(text, dict) or not isinstance(text.get("text"), str):
         return [("invalid_record", f"{label} must be {{\"reasoningContent\": "
                                    f"{{\"reasoningText\": {{\"text\": ...}}}}}}")]
-    return []
+    return _reserved(text["text"], label, model)
 
 
 def _media_rules(media: _Media, ctx, model, media_allowed: bool) -> list[tuple[str, str]]:

@@ -53,7 +53,12 @@ _DISTILL = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
 _DISTILL_NOTE = ("students: Anthropic and Meta Llama take single-turn prompts only, Nova "
                  "multi-turn (service-formats.md §1.6); the student list is Bedrock's "
                  "distillation model list [verify]")
-NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+# Nova's reserved words, refused in every text block (system, user, assistant, reasoning). The
+# prose docs name 7 mixed-case words in prompts only; AWS's own validator (the Nova Forge SDK's
+# dataset_validator, which the Nova docs point to) checks these 13 in every block, so the
+# stricter list is the default (docs/sources/formats-2026.md, "Reserved words").
+NOVA_RESERVED = ("System:", "SYSTEM:", "User:", "USER:", "Bot:", "BOT:", "Assistant:",
+                 "ASSISTANT:", "Thought:", "[EOS]", "<image>", "<video>", "<unk>")
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ class ModelSpec:
     max_images_per_message: int | None = None
     max_videos_per_record: int | None = None
     media_in_dataset_bucket: bool = False    # media must be in the dataset's S3 bucket
-    reserved_words: tuple[str, ...] = ()     # refused anywhere in a system or user prompt
+    reserved_words: tuple[str, ...] = ()     # refused anywhere in any text block
     any_schema_version: bool = False         # takes any schemaVersion string (Nova)
     max_system_blocks: int | None = None
     reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks

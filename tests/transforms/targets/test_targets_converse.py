@@ -140,8 +140,9 @@ def test_measure_counts_text_only():
 
 # --- model rules (ModelSpec fields) -------------------------------------------------------
 
-@pytest.mark.parametrize("word", ["User:", "Bot:", "Assistant:", "System:", "<image>", "<video>",
-                                  "[EOS]"])
+@pytest.mark.parametrize("word", ["System:", "SYSTEM:", "User:", "USER:", "Bot:", "BOT:",
+                                  "Assistant:", "ASSISTANT:", "Thought:", "[EOS]", "<image>",
+                                  "<video>", "<unk>"])
 def test_nova_reserved_words(word):
     nova = ctx_for("nova-lite")
     in_user = converse(msg("user", {"text": f"say {word} now"}), EXCHANGE[1])
@@ -155,9 +156,14 @@ def test_nova_reserved_words(word):
     assert reasons(CONV, obj, nova) == ["reserved_word"]
 
 
-def test_reserved_words_only_in_prompts():
-    answer = converse(EXCHANGE[0], msg("assistant", {"text": "User: fine"}))
-    assert reasons(CONV, answer, ctx_for("nova-pro")) == []
+def test_reserved_words_in_every_text_block():
+    """AWS's Nova validator checks assistant text (and reasoning) too, not only prompts."""
+    nova = ctx_for("nova-pro")
+    answer = converse(EXCHANGE[0], msg("assistant", {"text": "Assistant: 4"}))
+    assert reasons(CONV, answer, nova) == ["reserved_word"]
+    assert reasons(CONV, answer, ctx_for("llama3-1-8b-instruct")) == []   # not Llama's rule
+    plain = converse(EXCHANGE[0], msg("assistant", {"text": "The user said fine."}))
+    assert reasons(CONV, plain, nova) == []   # the words, with their colon, only
 
 
 def test_media_kinds_per_model():
@@ -210,6 +216,9 @@ def test_reasoning_content_only_for_nova_2():
         "reasoningText": {"text": "think"}}}, {"text": "b"}))
     assert reasons(CONV, obj, ctx_for("nova-2-lite")) == []
     assert reasons(CONV, obj, ctx_for("nova-lite")) == ["not_taken_by_model"]
+    thought = converse(EXCHANGE[0], msg("assistant", {"reasoningContent": {
+        "reasoningText": {"text": "Thought: it is 4"}}}, {"text": "b"}))
+    assert reasons(CONV, thought, ctx_for("nova-2-lite")) == ["reserved_word"]
 
 
 def test_dataset_facets_hook():
