@@ -13,6 +13,8 @@ same with "video". Sources: docs/sources/service-formats.md §1.5-1.6, §2.2.
 """
 from __future__ import annotations
 
+import re
+
 from tuneprep.transforms.targets.base import fail
 from tuneprep.transforms.targets.conversation import order_problems, role_problem
 from tuneprep.transforms.targets.references import s3_reference_problem
@@ -30,6 +32,18 @@ def s3_problem(uri) -> tuple[str, str] | None:
     """bad_image_ref when uri is not an s3://bucket/key URI (a local image is uploaded before,
     by bedrock-conversation's prepare_media; a local video is refused here)."""
     return s3_reference_problem(uri, "media")
+
+
+_WORD_KEY = re.compile(r"[\w\-/.]+")
+
+
+def _key_problem(uri: str, model) -> tuple[str, str] | None:
+    """Nova's rule for media object keys (ModelSpec.word_media_keys)."""
+    key = uri[len("s3://"):].partition("/")[2]
+    if getattr(model, "word_media_keys", False) and not _WORD_KEY.fullmatch(key):
+        return ("bad_image_ref", f"the media key {key!r} holds characters {model.display} "
+                                 "refuses; keys take letters, digits and _ - / . only")
+    return None
 
 
 def extension_of(uri: str) -> str:
@@ -296,7 +310,7 @@ def _media_block_problems(value, kind: str, label: str, model, media: _Media):
     media.kinds.add(kind)
     media.videos += kind == "video"
     problems = []
-    problem = s3_problem(location["uri"])
+    problem = s3_problem(location["uri"]) or _key_problem(location["uri"], model)
     if problem:
         problems.append((problem[0], f"{label}: {problem[1]}"))
     else:

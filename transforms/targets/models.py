@@ -95,6 +95,9 @@ class ModelSpec:
     any_schema_version: bool = False         # takes any schemaVersion string (Nova)
     max_system_blocks: int | None = None
     reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks
+    # media object keys only of word characters and _ - / . (the three Nova validators check
+    # `^[\w\-/\.]+$`; the docs say the same of file names): docs/sources/formats-2026.md
+    word_media_keys: bool = False
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
     sources: tuple[str, ...] = ()
 
@@ -133,6 +136,7 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
         image_formats=_NOVA_IMAGES if media else (), video_formats=_NOVA_VIDEOS if media else (),
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
         reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
+        word_media_keys=True,
         sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
 
 

@@ -166,6 +166,17 @@ def test_reserved_words_in_every_text_block():
     assert reasons(CONV, plain, nova) == []   # the words, with their colon, only
 
 
+def test_nova_media_keys_take_word_characters_only():
+    """All three Nova validators refuse `s3://b/my images/cat 1.jpg`; Llama takes it."""
+    spaced = converse(msg("user", image("s3://data-bkt/my images/cat 1.png"), {"text": "a"}),
+                      EXCHANGE[1])
+    assert reasons(CONV, spaced, ctx_for("nova-lite")) == ["bad_image_ref"]
+    assert reasons(CONV, spaced, ctx_for("llama3-2-11b-vision-instruct")) == []
+    plain = converse(msg("user", image("s3://data-bkt/my_images/cat-1.v2.png"), {"text": "a"}),
+                     EXCHANGE[1])
+    assert reasons(CONV, plain, ctx_for("nova-lite")) == []
+
+
 def test_media_kinds_per_model():
     with_image = converse(msg("user", image(), {"text": "a"}), EXCHANGE[1])
     with_video = converse(msg("user", video(), {"text": "a"}), EXCHANGE[1])
