@@ -47,7 +47,8 @@ def _converse_rules(m) -> str:
     if m.media_in_dataset_bucket and m.media_kinds:
         rules.append("media in the dataset's bucket")
     if m.reserved_words:
-        rules.append("reserved: " + " ".join(m.reserved_words))
+        rules.append("reserved: " + " ".join(w.encode("unicode_escape").decode()   # (\n shown)
+                                             for w in m.reserved_words))
     if m.single_turn_prompts:
         rules.append("single-turn prompts only")
     return "; ".join(rules)

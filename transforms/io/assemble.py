@@ -171,6 +171,10 @@ def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
     if spec.max_total_records is not None and total > spec.max_total_records:
         problems.append(f"train and validation hold {total:,} records together; {spec.name} "
                         f"takes at most {spec.max_total_records:,}{hint}")
+    held_out = counts.get(VALIDATION, 0) - sampled.get(VALIDATION, 0)
+    if spec.min_validation_records is not None and 0 < held_out < spec.min_validation_records:
+        problems.append(f"validation has {held_out:,} records; {spec.name} needs at least "
+                        f"{spec.min_validation_records:,} when a validation set is given")
     if spec.min_records is not None and counts.get(TRAIN, 0) - sampled.get(TRAIN, 0) < spec.min_records:
         problems.append(f"train has {counts.get(TRAIN, 0) - sampled.get(TRAIN, 0):,} records; "
                         f"{spec.name} needs at least {spec.min_records:,}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, exact_keys, fail
-from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, role_problem,
+from tuneprep.transforms.targets.conversation import (clean_turns, order_problems,
+                                                      reserved_word_problems, role_problem,
                                                       string_content_problem)
 
 
@@ -24,8 +25,11 @@ class BedrockMessages(Target):
         problems = exact_keys(obj, {"messages"}, optional={"system"})
         if problems:
             return problems
+        model = getattr(ctx, "model", None)
         if "system" in obj and not isinstance(obj["system"], str):
             problems.append(("invalid_record", "system is not a string"))
+        elif "system" in obj:
+            problems += reserved_word_problems(obj["system"], "system", model)
         messages = obj["messages"]
         if not isinstance(messages, list):
             return problems + [("invalid_record", "messages is not a list")]
@@ -37,8 +41,10 @@ class BedrockMessages(Target):
                                                 f"single-turn takes exactly 2"))
         roles = []
         for position, message in enumerate(messages, 1):
-            message_problems = _message_problems(message, position)
-            problems += message_problems
+            problems += _message_problems(message, position)
+            if isinstance(message, dict) and isinstance(message.get("content"), str):
+                problems += reserved_word_problems(message["content"], f"message {position}",
+                                                   model)
             roles.append(message.get("role") if isinstance(message, dict) else None)
         return problems + order_problems(roles)
 

@@ -111,3 +111,15 @@ def string_content_problem(turn: dict, label: str) -> tuple[str, str] | None:
     if not content or content.isspace():
         return ("empty_field", f"{label}'s content is empty")
     return None
+
+
+def reserved_word_problems(text: str, label: str, model) -> list[tuple[str, str]]:
+    """reserved_word when a text block holds a word the model reserves (ModelSpec.
+    reserved_words: Nova's role words, Claude 3 Haiku's turn markers)."""
+    words = getattr(model, "reserved_words", ()) or ()
+    found = [word for word in words if word in text]
+    if not found:
+        return []
+    shown = ", ".join(word.encode("unicode_escape").decode() for word in found)   # (\n shown)
+    return [("reserved_word", f"{label} holds {shown}, which {model.display} reserves; "
+                              "reword it")]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 
 from tuneprep.transforms.targets.base import fail
-from tuneprep.transforms.targets.conversation import order_problems, role_problem
+from tuneprep.transforms.targets.conversation import (order_problems, reserved_word_problems,
+                                                      role_problem)
 from tuneprep.transforms.targets.references import s3_reference_problem
 from tuneprep.transforms.io.storage import bucket_of
 
@@ -225,16 +226,7 @@ def _text_problems(block, label: str, model) -> list[tuple[str, str]]:
         return [("invalid_record", f"{label}.text is a {type(text).__name__}, not a string")]
     if not text or text.isspace():
         return [("empty_field", f"{label}.text is empty")]
-    return _reserved(text, label, model)
-
-
-def _reserved(text: str, label: str, model) -> list[tuple[str, str]]:
-    words = getattr(model, "reserved_words", ()) or ()
-    found = [word for word in words if word in text]
-    if not found:
-        return []
-    return [("reserved_word", f"{label} holds {', '.join(found)}, which {model.display} "
-                              f"reserves; reword it")]
+    return reserved_word_problems(text, label, model)
 
 
 def _system_problems(system, model) -> list[tuple[str, str]]:
@@ -335,7 +327,7 @@ def _reasoning_problems(value, label: str, role, model) -> list[tuple[str, str]]
     if not isinstance(text, dict) or not isinstance(text.get("text"), str):
         return [("invalid_record", f"{label} must be {{\"reasoningContent\": "
                                    f"{{\"reasoningText\": {{\"text\": ...}}}}}}")]
-    return _reserved(text["text"], label, model)
+    return reserved_word_problems(text["text"], label, model)
 
 
 def _media_rules(media: _Media, ctx, model, media_allowed: bool) -> list[tuple[str, str]]:

@@ -69,6 +69,7 @@ class ModelSpec:
     kinds: tuple[str, ...]
     max_tokens: int | None = None       # input + output tokens per record, at batch size 1
     min_records: int | None = None
+    min_validation_records: int | None = None    # when a validation set is given
     max_train_records: int | None = None
     max_validation_records: int | None = None
     max_total_records: int | None = None
@@ -180,10 +181,13 @@ _BEDROCK = [
               image_max_bytes=5 * MB, image_min_px=128, image_max_px=4096,
               image_max_pixels=12_528_912, image_min_aspect=0.25, image_max_aspect=4.0,
               sources=(_REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
+    # The Haiku validator refuses the old prompt format's turn markers inside any content and a
+    # validation set outside 32-1,000 records (docs/sources/formats-2026.md)
     ModelSpec("claude-3-haiku", "Anthropic Claude 3 Haiku", "bedrock",
               ("single-turn", "multi-turn"), max_tokens=32_000, min_records=32,
-              max_train_records=10_000, max_validation_records=1000, max_total_records=10_000,
-              max_train_bytes=10 * GB, max_validation_bytes=1 * GB,
+              max_train_records=10_000, min_validation_records=32, max_validation_records=1000,
+              max_total_records=10_000, max_train_bytes=10 * GB, max_validation_bytes=1 * GB,
+              reserved_words=("\nHuman:", "\nAssistant:"),
               sources=(_HAIKU_NOTE, _HAIKU_COOKBOOK, _HAIKU_HP, _CUSTOMIZE)),
     ModelSpec("cohere-command", "Cohere Command", "bedrock", ("text-to-text",),
               max_tokens=4096, min_records=32, sources=(_COHERE, _COHERE_HP, _TEXT)),

@@ -1,0 +1,46 @@
+"""Rules AWS's own dataset validators enforce beyond the prose docs (issue 14), each checked
+where tuneprep writes or validates the record (docs/sources/formats-2026.md gives the source of
+each)."""
+from __future__ import annotations
+
+from tuneprep.pipelines.cli import main
+from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.models import get_model
+from tests.helpers import read_json, reasons, write_jsonl
+
+HAIKU = TargetContext(model=get_model("claude-3-haiku"))
+
+
+def chat(user: str, answer: str, system: str | None = None) -> dict:
+    obj = {"system": system} if system else {}
+    obj["messages"] = [{"role": "user", "content": user},
+                       {"role": "assistant", "content": answer}]
+    return obj
+
+
+def test_haiku_refuses_old_turn_markers_inside_any_content():
+    for obj in (chat("Hi\nHuman: more", "ok"), chat("Hi", "sure\nAssistant: again"),
+                chat("Hi", "ok", system="Be brief.\nHuman: x")):
+        assert reasons("bedrock-multi-turn", obj, HAIKU) == ["reserved_word"], obj
+        assert reasons("bedrock-multi-turn", obj) == []   # no model: not the rule
+    # the words themselves, not after a line break, are fine
+    assert reasons("bedrock-multi-turn", chat("Human: who wrote it?", "ok"), HAIKU) == []
+
+
+def test_a_haiku_validation_set_holds_at_least_32_records(tmp_path, capsys):
+    rows = [{"messages": [{"role": "user", "content": f"question {i}"},
+                          {"role": "assistant", "content": f"answer {i}"}]} for i in range(60)]
+    train = write_jsonl(tmp_path / "train.jsonl", rows[:40])
+    held_out = write_jsonl(tmp_path / "held_out.jsonl", rows[40:])   # 20: too few
+    out = tmp_path / "out"
+    code = main(["run", "--input", str(train), "--validation-input", str(held_out),
+                 "--target", "bedrock-multi-turn", "--model", "claude-3-haiku",
+                 "--output", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "validation has 20 records; claude-3-haiku needs at least 32" in err
+    assert read_json(out / "report.json")["status"] == "failed"
+    assert not (out / "_SUCCESS").exists()
+    code = main(["run", "--input", str(train), "--target", "bedrock-multi-turn",
+                 "--model", "claude-3-haiku", "--output", str(tmp_path / "no_validation")])
+    assert code == 0, capsys.readouterr().err   # without a validation set, no minimum
