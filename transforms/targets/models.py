@@ -131,7 +131,8 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
     not listed on its page; the Nova 2.0 lists (the stricter reading) are used for both."""
     return ModelSpec(
         name, display, "bedrock", ("conversation",),
-        min_records=200 if nova2 else 8, max_train_records=20_000,
+        # train + validation at most 20,000 together, as the Forge SDK checks (formats-2026.md)
+        min_records=200 if nova2 else 8, max_train_records=20_000, max_total_records=20_000,
         takes_validation=not nova2,
         media_kinds=("image", "video") if media else (),
         image_formats=_NOVA_IMAGES if media else (), video_formats=_NOVA_VIDEOS if media else (),
