@@ -142,11 +142,16 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
         sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
 
 
-def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = False) -> ModelSpec:
+def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = False,
+            prompt_completion: bool = False) -> ModelSpec:
     """Meta Llama 3.1 / 3.2 on Bedrock, Converse format. "16K" is read as 16,000 tokens (the
-    stricter reading); the limit is on input tokens, checked here on the whole record."""
+    stricter reading); the limit is on input tokens, checked here on the whole record.
+    prompt_completion: the model takes {"prompt", "completion"} too (Bedrock's table lists
+    Llama 3.1 8B and 70B Instruct as non-conversational as well, and AWS's Llama validator
+    checks that format for them: docs/sources/formats-2026.md)."""
+    kinds = ("conversation", "text-to-text") if prompt_completion else ("conversation",)
     return ModelSpec(
-        name, display, "bedrock", ("conversation",), max_tokens=max_tokens,
+        name, display, "bedrock", kinds, max_tokens=max_tokens,
         max_train_records=10_000, max_validation_records=1000,
         media_kinds=("image",) if vision else (), image_formats=_LLAMA_IMAGES if vision else (),
         image_max_bytes=10 * MB if vision else None, image_max_px=8192 if vision else None,
@@ -202,8 +207,8 @@ _BEDROCK = [
     _nova("nova-lite", "Amazon Nova Lite", media=True),
     _nova("nova-pro", "Amazon Nova Pro", media=True),
     _nova("nova-2-lite", "Amazon Nova 2.0 Lite", media=True, nova2=True),
-    _llama3("llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct"),
-    _llama3("llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct"),
+    _llama3("llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct", prompt_completion=True),
+    _llama3("llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct", prompt_completion=True),
     _llama3("llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct"),
     _llama3("llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct"),
     _llama3("llama3-2-11b-vision-instruct", "Meta Llama 3.2 11B Vision Instruct", vision=True),

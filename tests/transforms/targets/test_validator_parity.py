@@ -6,7 +6,7 @@ from __future__ import annotations
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.targets.context import TargetContext
 from tuneprep.transforms.targets.models import get_model
-from tests.helpers import read_json, reasons, write_jsonl
+from tests.helpers import SAMPLES, read_json, reasons, write_jsonl
 
 HAIKU = TargetContext(model=get_model("claude-3-haiku"))
 
@@ -57,3 +57,20 @@ def test_nova_takes_at_most_20000_records_train_and_validation_together():
                         "most 20,000 (use --sample-to-quota to down-sample deterministically)"]
     assert _quota_problems(cfg, {"train": 18_000, "validation": 2_000}, {}) == []
     assert get_model("nova-2-lite").min_records == 200
+
+
+def test_llama_3_1_takes_prompt_completion_on_bedrock(tmp_path, capsys):
+    for name in ("llama3-1-8b-instruct", "llama3-1-70b-instruct"):
+        out = tmp_path / name
+        code = main(["run", "--input", str(SAMPLES / "alpaca_sample.jsonl"), "--target",
+                     "bedrock-text", "--model", name, "--output", str(out)])
+        assert code == 0, capsys.readouterr().err
+        first = read_json(out / "manifest.json")["options"]
+        assert first["model"] == name and (out / "train/train.jsonl").read_bytes().startswith(
+            b'{"prompt":')
+    capsys.readouterr()
+    # Llama 3.2 is listed with the Converse format only
+    code = main(["run", "--input", str(SAMPLES / "alpaca_sample.jsonl"), "--target",
+                 "bedrock-text", "--model", "llama3-2-1b-instruct", "--output",
+                 str(tmp_path / "l32")])
+    assert code == 2 and "does not take --target bedrock-text" in capsys.readouterr().err
