@@ -113,8 +113,10 @@ def check_limits(info: ImageInfo, model, where: str) -> None:
     w, h = info.width, info.height
     low, high = getattr(model, "image_min_px", None), getattr(model, "image_max_px", None)
     if (low is not None and min(w, h) < low) or (high is not None and max(w, h) > high):
+        takes = (f"{low}-{high}" if low is not None and high is not None else
+                 f"at least {low}" if low is not None else f"1-{high}")
         _refuse("image_dimensions", f"the image {where} is {w}x{h} pixels; {model.display} takes "
-                f"{low or 1}-{high or 'any'} pixels a side")
+                f"{takes} pixels a side")
     most = getattr(model, "image_max_pixels", None)
     if most is not None and w * h > most:
         _refuse("image_dimensions", f"the image {where} has {w * h:,} pixels ({w}x{h}); "

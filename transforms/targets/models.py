@@ -127,15 +127,19 @@ _LLAMA_IMAGES = ("gif", "jpeg", "png", "webp")  # Llama 3.2 Vision
 
 
 def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpec:
-    """Amazon Nova understanding models, Converse format. Nova 1.0's image/video formats are
-    not listed on its page; the Nova 2.0 lists (the stricter reading) are used for both."""
+    """Amazon Nova understanding models, Converse format. Media limits as AWS's Nova validators
+    check them (docs/sources/formats-2026.md): an image of at most 10 MB and at least 25 px a
+    side; Nova 2.0 takes the formats its page lists, Nova 1.0 also webp images and webm videos
+    (its own page lists none; the validators take them)."""
     return ModelSpec(
         name, display, "bedrock", ("conversation",),
         # train + validation at most 20,000 together, as the Forge SDK checks (formats-2026.md)
         min_records=200 if nova2 else 8, max_train_records=20_000, max_total_records=20_000,
         takes_validation=not nova2,
         media_kinds=("image", "video") if media else (),
-        image_formats=_NOVA_IMAGES if media else (), video_formats=_NOVA_VIDEOS if media else (),
+        image_formats=(_NOVA_IMAGES + (() if nova2 else ("webp",))) if media else (),
+        video_formats=(_NOVA_VIDEOS + (() if nova2 else ("webm",))) if media else (),
+        image_max_bytes=10 * MB if media else None, image_min_px=25 if media else None,
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
         reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
         word_media_keys=True,

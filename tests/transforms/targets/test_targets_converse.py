@@ -189,7 +189,8 @@ def test_media_kinds_per_model():
     assert reasons(CONV, with_image, ctx_for("llama3-1-8b-instruct")) == ["not_taken_by_model"]
     webp = converse(msg("user", image(fmt="webp"), {"text": "a"}), EXCHANGE[1])
     assert reasons(CONV, webp, ctx_for("llama3-2-90b-vision-instruct")) == []
-    assert reasons(CONV, webp, ctx_for("nova-lite")) == ["unsupported_image_type"]
+    assert reasons(CONV, webp, ctx_for("nova-lite")) == []          # Nova 1 takes webp...
+    assert reasons(CONV, webp, ctx_for("nova-2-lite")) == ["unsupported_image_type"]   # 2 not
 
 
 def test_media_counts():
@@ -364,13 +365,16 @@ def test_local_image_uploaded_by_content(store, tmp_path):
 
 
 @pytest.mark.parametrize("model, fmt, size, expected", [
-    ("nova-lite", "WEBP", (64, 48), ("unsupported_image_type", "is WEBP, not PNG, JPEG or GIF")),
+    ("nova-lite", "WEBP", (64, 48), None),       # Nova 1 takes WebP (its validators do)
+    ("nova-2-lite", "WEBP", (64, 48), ("unsupported_image_type", "is WEBP, not PNG, JPEG or GIF")),
     ("llama3-2-11b-vision-instruct", "WEBP", (64, 48), None),          # Llama takes WebP
     ("llama3-2-11b-vision-instruct", "BMP", (64, 48),
      ("unsupported_image_type", "is BMP, not GIF, JPEG, PNG or WEBP")),
     ("llama3-2-11b-vision-instruct", "PNG", (8193, 1),
      ("image_dimensions", "Meta Llama 3.2 11B Vision Instruct takes 1-8192 pixels a side")),
-    ("nova-lite", "PNG", (8193, 1), None),       # no pixel limit in Nova's ModelSpec
+    ("nova-lite", "PNG", (8193, 25), None),      # no upper pixel limit for Nova...
+    ("nova-lite", "PNG", (20, 20),                # ...but at least 25 a side (its validators)
+     ("image_dimensions", "Amazon Nova Lite takes at least 25 pixels a side")),
     (None, "WEBP", (64, 48), None),              # no model: every Converse image format
 ])
 def test_local_image_checked_against_the_model(store, tmp_path, model, fmt, size, expected):

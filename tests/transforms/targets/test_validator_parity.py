@@ -74,3 +74,19 @@ def test_llama_3_1_takes_prompt_completion_on_bedrock(tmp_path, capsys):
                  "bedrock-text", "--model", "llama3-2-1b-instruct", "--output",
                  str(tmp_path / "l32")])
     assert code == 2 and "does not take --target bedrock-text" in capsys.readouterr().err
+
+
+def test_nova_image_limits_as_the_validators_check_them():
+    import pytest
+    from tuneprep.transforms.io.images import ImageInfo, check_limits
+    from tuneprep.transforms.core.records import RecordError
+    lite = get_model("nova-lite")
+    assert lite.image_max_bytes == 10_000_000 and lite.image_min_px == 25
+    check_limits(ImageInfo("PNG", 25, 400, 1_000), lite, "ok.png")   # at the limits: taken
+    for info, reason in ((ImageInfo("PNG", 20, 20, 500), "image_dimensions"),
+                         (ImageInfo("PNG", 800, 600, 12_000_000), "image_too_large")):
+        with pytest.raises(RecordError) as refused:
+            check_limits(info, lite, "x.png")
+        assert refused.value.reason == reason
+    assert "webp" in lite.image_formats and "webp" not in get_model("nova-2-lite").image_formats
+    assert not get_model("nova-micro").image_formats   # Micro takes no media
