@@ -27,6 +27,13 @@ class BedrockDistillation(Target):
                                   media_allowed=False)
         model = getattr(ctx, "model", None)
         messages = obj.get("messages") if isinstance(obj, dict) else None
+        # AWS's distillation validator: one content block a message (text only here)
+        for position, message in enumerate(messages if isinstance(messages, list) else [], 1):
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, list) and len(content) > 1:
+                problems.append(("invalid_record", f"message {position} holds {len(content)} "
+                                                   "content blocks; a distillation prompt "
+                                                   "takes one a message"))
         if getattr(model, "single_turn_prompts", False) and isinstance(messages, list):
             roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
             if roles not in (["user"], ["user", "assistant"]):

@@ -166,9 +166,12 @@ def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = Fa
 
 def _student(name: str, display: str, single_turn: bool) -> ModelSpec:
     """A Bedrock Model Distillation student: prompt files in the Converse format. The
-    fine-tuning limits of the same model do not apply to distillation prompts."""
-    return ModelSpec(name, display, "bedrock", ("distillation",),
-                     single_turn_prompts=single_turn, sources=(_DISTILL, _DISTILL_NOTE))
+    fine-tuning limits of the same model do not apply to distillation prompts; AWS's
+    distillation validator asks for at least 100 prompts and one system block at most
+    (docs/sources/formats-2026.md)."""
+    return ModelSpec(name, display, "bedrock", ("distillation",), min_records=100,
+                     max_system_blocks=1, single_turn_prompts=single_turn,
+                     sources=(_DISTILL, _DISTILL_NOTE))
 
 
 _BEDROCK = [

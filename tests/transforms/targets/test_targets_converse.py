@@ -267,8 +267,8 @@ def test_claude_and_llama_students_take_one_prompt(student):
 def test_distillation_refusals():
     assert reason(DISTILL, rec([("assistant", "a"), ("user", "b")])) == "starts_with_assistant"
     assert reason(DISTILL, rec([("user", "a")], image="s3://b-1/x.png")) == "not_taken_by_model"
-    with_media = converse(msg("user", image(), {"text": "a"}))
-    assert reasons(DISTILL, with_media) == ["not_taken_by_model"]
+    with_media = converse(msg("user", image(), {"text": "a"}))   # (also two content blocks)
+    assert reasons(DISTILL, with_media) == ["not_taken_by_model", "invalid_record"]
     assert reasons(DISTILL, {"schemaVersion": "bedrock-conversion-2024",
                              "messages": [msg("user", {"text": "a"})]}) == ["invalid_record"]
     assert reasons(DISTILL, converse()) == ["invalid_record"]

@@ -90,3 +90,21 @@ def test_nova_image_limits_as_the_validators_check_them():
         assert refused.value.reason == reason
     assert "webp" in lite.image_formats and "webp" not in get_model("nova-2-lite").image_formats
     assert not get_model("nova-micro").image_formats   # Micro takes no media
+
+
+def test_distillation_prompts_as_the_distillation_validator_checks_them():
+    from tuneprep.transforms.targets.converse import SCHEMA_VERSION
+    student = TargetContext(model=get_model("distill-nova-lite"))
+    two_blocks = {"schemaVersion": SCHEMA_VERSION, "messages": [
+        {"role": "user", "content": [{"text": "a"}, {"text": "b"}]}]}
+    assert reasons("bedrock-distillation", two_blocks, student) == ["invalid_record"]
+    assert reasons("bedrock-distillation", two_blocks) == ["invalid_record"]   # any student
+    one_block = {"schemaVersion": SCHEMA_VERSION, "system": [{"text": "s"}, {"text": "t"}],
+                 "messages": [{"role": "user", "content": [{"text": "a"}]}]}
+    assert reasons("bedrock-distillation", one_block, student) == ["invalid_record"]   # 2 system
+    one_block["system"] = [{"text": "s"}]
+    assert reasons("bedrock-distillation", one_block, student) == []
+    wrong = {**one_block, "schemaVersion": "bedrock-conversation-2025"}
+    assert reasons("bedrock-distillation", wrong, student) != []   # the exact version only
+    for name in ("distill-nova-lite", "distill-claude-3-haiku", "distill-llama3-1-8b-instruct"):
+        assert get_model(name).min_records == 100, name
