@@ -75,7 +75,7 @@ def validate_main(args) -> int:
             ctx.template = templates[template_file]
         elif uses_template:
             ctx.template = None   # the default template, as a run without --template writes
-        facets: set = set()
+        facets: dict[str, int] = {}   # facet -> records holding it (rules over the file)
         with storage.open_read(uri) as f:
             for number, line in enumerate(f, 1):
                 line = line.rstrip(b"\r\n") if line.endswith(b"\n") else line
@@ -85,10 +85,11 @@ def validate_main(args) -> int:
                     problems += 1
                     print(f"{uri}:{number}: {reason}: {message}")
                 try:  # rules over the whole file (e.g. one media kind per dataset)
-                    facets |= target.dataset_facets(orjson.loads(line))
+                    for facet in target.dataset_facets(orjson.loads(line)):
+                        facets[facet] = facets.get(facet, 0) + 1
                 except (orjson.JSONDecodeError, TypeError, AttributeError):
                     pass  # a line that is no object was reported by validate_line
-        for reason, message in target.dataset_problems(facets, ctx):
+        for reason, message in target.dataset_problems(facets, ctx, records):
             problems += 1
             print(f"{uri}: {reason}: {message}")
         if model is not None:

@@ -61,7 +61,9 @@ class BatchProcessor:
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
-        accepted, lengths, turn_counts, media, facets = 0, [], [], [], set()
+        accepted, lengths, turn_counts, media = 0, [], [], []
+        facets: dict[str, int] = {}   # facet -> records holding it (dataset-level rules)
+        faceted = 0
         normalize = self._normalizer(batch.adapter)
         lane = self._lane(batch.adapter)
         fraction = self.cfg.validation_split
@@ -92,7 +94,10 @@ class BatchProcessor:
             lengths += sizes
             turn_counts.append(turns)
             media += uris
-            facets |= record_facets
+            if self.has_media:
+                faceted += 1
+                for facet in record_facets:
+                    facets[facet] = facets.get(facet, 0) + 1
         # counted once per batch: per-record dict updates cost more than the records' own work
         fstats = st.file_stats(stats, batch.uri, batch.adapter)
         for counts in (stats, fstats):
@@ -103,8 +108,9 @@ class BatchProcessor:
                 stats["output_records"][split] = len(lines)
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
-        if facets:  # for the target's rules over the whole dataset (checked when assembling)
-            stats["dataset_facets"] = {facet: 1 for facet in facets}
+        if faceted:  # for the target's rules over the whole dataset (checked when assembling)
+            stats["dataset_facets"] = facets
+            stats["faceted_records"] = faceted
         for uri in media:  # which buckets the referenced media live in (report warning)
             buckets = stats.setdefault("media_buckets", {})
             buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1

@@ -322,7 +322,7 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
             sampled_files[uri] = sampled_files.get(uri, 0) + n
     errors = _quota_problems(cfg, counts, sampled) + _dead_letter_ratio_problems(cfg, stats)
     errors += [f"{reason}: {message}" for reason, message in target.dataset_problems(
-        set(stats.get("dataset_facets", {})), cfg.target_context())]
+        stats.get("dataset_facets", {}), cfg.target_context(), stats.get("faceted_records", 0))]
     if not counts.get(TRAIN):
         errors.append("no record was accepted into train; see dead_letter/ and report.json")
 

@@ -85,9 +85,10 @@ class Target:
         media_uris(obj) -> [str]                The s3:// URIs an output object references (the
                                                 report's bucket check).
         dataset_facets(obj) -> set[str]         What an object contributes to rules over the
-                                                whole dataset (its media kinds).
-        dataset_problems(facets, ctx)           (reason, message) for each dataset rule the
-                                                gathered facets break; [] by default.
+                                                whole dataset (its media kinds, optional fields).
+        dataset_problems(facets, ctx, records)  (reason, message) for each dataset rule broken:
+                                                facets maps each facet to the records holding
+                                                it, of `records` written; [] by default.
     """
     name = ""
     kind = ""
@@ -168,7 +169,7 @@ class Target:
     def dataset_facets(self, obj) -> set[str]:
         return set()
 
-    def dataset_problems(self, facets: set, ctx) -> list[tuple[str, str]]:
+    def dataset_problems(self, facets: dict, ctx, records: int = 0) -> list[tuple[str, str]]:
         return []
 
 

@@ -23,8 +23,9 @@ from tuneprep.transforms.targets.base import Target, fail
 from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, check_converse,
                                          converse_length, converse_object, extension_of,
-                                         image_types, media_block, media_kind, media_kinds,
-                                         media_uris, mixed_media_problems, s3_problem)
+                                         image_types, inconsistent_field_problems,
+                                         media_block, media_kind, media_kinds, media_uris,
+                                         mixed_media_problems, optional_fields, s3_problem)
 
 
 class BedrockConversation(Target):
@@ -75,9 +76,11 @@ class BedrockConversation(Target):
     def media_uris(self, obj) -> list[str]:
         return media_uris(obj)
 
-    # the dataset-level rule: the media kinds of each record, then one kind over the union
+    # the dataset-level rules: one media kind over the union; for Nova, each optional field in
+    # every record or in none
     def dataset_facets(self, obj) -> set[str]:
-        return media_kinds(obj)
+        return media_kinds(obj) | optional_fields(obj)
 
-    def dataset_problems(self, facets: set, ctx) -> list[tuple[str, str]]:
-        return mixed_media_problems(facets)
+    def dataset_problems(self, facets: dict, ctx, records: int = 0) -> list[tuple[str, str]]:
+        return mixed_media_problems({f for f, n in facets.items() if n}) + \
+            inconsistent_field_problems(facets, records, getattr(ctx, "model", None))

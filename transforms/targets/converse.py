@@ -165,6 +165,37 @@ def mixed_media_problems(kinds: set) -> list[tuple[str, str]]:
     return []
 
 
+# the optional fields a Nova dataset holds in every record or in none (what AWS's Nova Forge
+# validator checks; tool use joins them with the tool-use issue)
+OPTIONAL_FIELDS = {"system": "a system prompt", "image": "an image", "video": "a video",
+                   "reasoning": "reasoning content"}
+
+
+def optional_fields(obj) -> set[str]:
+    """The optional fields besides media a written record holds: "system", "reasoning"."""
+    fields = {"system"} if isinstance(obj, dict) and obj.get("system") else set()
+    messages = obj.get("messages") if isinstance(obj, dict) else None
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        if any(isinstance(b, dict) and "reasoningContent" in b
+               for b in (content if isinstance(content, list) else ())):
+            fields.add("reasoning")
+    return fields
+
+
+def inconsistent_field_problems(facets: dict, records: int, model) -> list[tuple[str, str]]:
+    """inconsistent_fields for a model that takes a dataset only when each optional field is
+    in every record or in none (ModelSpec.consistent_optional_fields: Nova)."""
+    if not getattr(model, "consistent_optional_fields", False) or not records:
+        return []
+    some = [f"{facets[f]:,} of {records:,} records hold {what}"
+            for f, what in OPTIONAL_FIELDS.items() if 0 < facets.get(f, 0) < records]
+    if not some:
+        return []
+    return [("inconsistent_fields", f"{'; '.join(some)}; {model.display} takes a dataset only "
+                                    "when each optional field is in every record or in none")]
+
+
 class _Media:
     """What the media blocks of one record hold, for the record-level rules."""
 

@@ -237,9 +237,25 @@ def test_dataset_facets_hook():
     target = get_target(CONV)
     kinds = target.dataset_facets(converse(msg("user", image(), {"text": "a"}), EXCHANGE[1]))
     kinds |= target.dataset_facets(converse(*EXCHANGE))
-    assert kinds == {"image"} and target.dataset_problems(kinds, CTX) == []
+    assert kinds == {"image"} and target.dataset_problems({"image": 1}, CTX, 2) == []
     kinds |= target.dataset_facets(converse(msg("user", video(), {"text": "a"}), EXCHANGE[1]))
-    assert [r for r, _ in target.dataset_problems(kinds, CTX)] == ["mixed_media"]
+    assert [r for r, _ in target.dataset_problems(dict.fromkeys(kinds, 1), CTX, 3)] == [
+        "mixed_media"]
+    assert target.dataset_facets(converse(*EXCHANGE, system=text("s"))) == {"system"}
+
+
+def test_nova_takes_each_optional_field_in_every_record_or_in_none():
+    """The Nova Forge validator fails a dataset whose optional fields appear in some records and
+    not others; Llama's does not check it."""
+    target, nova = get_target(CONV), ctx_for("nova-lite")
+    assert target.dataset_problems({"system": 12}, nova, 500) == [(
+        "inconsistent_fields", "12 of 500 records hold a system prompt; Amazon Nova Lite takes a "
+        "dataset only when each optional field is in every record or in none")]
+    assert target.dataset_problems({"system": 500, "image": 500}, nova, 500) == []
+    assert target.dataset_problems({}, nova, 500) == []
+    assert target.dataset_problems({"system": 12}, ctx_for("llama3-1-8b-instruct"), 500) == []
+    assert [r for r, _ in target.dataset_problems({"image": 3}, nova, 4)] == [
+        "inconsistent_fields"]
 
 
 # --- bedrock-distillation -----------------------------------------------------------------

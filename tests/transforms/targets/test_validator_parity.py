@@ -108,3 +108,27 @@ def test_distillation_prompts_as_the_distillation_validator_checks_them():
     assert reasons("bedrock-distillation", wrong, student) != []   # the exact version only
     for name in ("distill-nova-lite", "distill-claude-3-haiku", "distill-llama3-1-8b-instruct"):
         assert get_model(name).min_records == 100, name
+
+
+def test_a_nova_run_with_a_system_prompt_in_some_records_fails_with_counts(tmp_path, capsys):
+    rows = [{"messages": ([{"role": "system", "content": "Be brief."}] if i < 3 else []) + [
+        {"role": "user", "content": f"question {i}"},
+        {"role": "assistant", "content": f"answer {i}"}]} for i in range(10)]
+    corpus = write_jsonl(tmp_path / "chat.jsonl", rows)
+    out = tmp_path / "out"
+    code = main(["run", "--input", str(corpus), "--target", "bedrock-conversation",
+                 "--model", "nova-lite", "--output", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "inconsistent_fields: 3 of 10 records hold a system prompt" in err
+    report = read_json(out / "report.json")
+    assert report["status"] == "failed" and not (out / "_SUCCESS").exists()
+    assert not (out / "train").exists()   # no dataset the validator would refuse
+    # the same records through validate, as a file someone else made
+    ok = main(["run", "--input", str(corpus), "--target", "bedrock-conversation",
+               "--output", str(tmp_path / "no_model")])
+    assert ok == 0
+    code = main(["validate", "--target", "bedrock-conversation", "--model", "nova-lite",
+                 str(tmp_path / "no_model" / "train" / "train.jsonl")])
+    out_text, err = capsys.readouterr()
+    assert code == 1 and "inconsistent_fields: 3 of 10 records hold a system prompt" in out_text
