@@ -73,6 +73,10 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help="bedrock-image, bedrock-conversation: s3:// folder that local images "
                    "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "
                    "a rerun uploads nothing twice")
+    p.add_argument("--media-bucket-owner", metavar="ACCOUNT_ID",
+                   help="bedrock-conversation: the 12-digit AWS account that owns the media "
+                   "buckets, written as s3Location.bucketOwner (AWS's Nova Forge validator "
+                   "requires it; without it a Nova run with media warns)")
     p.add_argument("--s3-endpoint-url", metavar="URL",
                    help="S3-compatible endpoint (MinIO, LocalStack, ...); default: "
                    "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Credentials always come "

@@ -148,6 +148,11 @@ def settings(args, template_file: str | None = None) -> RunConfig:
             raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
         raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
                          f"bedrock-conversation), not --target {target.name}")
+    owner = a.media_bucket_owner
+    if owner is not None and (target is None or target.name != "bedrock-conversation"):
+        raise UsageError("--media-bucket-owner is for --target bedrock-conversation")
+    if owner is not None and not (len(owner) == 12 and owner.isdigit()):
+        raise UsageError(f"--media-bucket-owner {owner}: not a 12-digit AWS account id")
     return RunConfig(
         target=target.name if target else "bedrock-text", output=a.output or "",
         model=model.name if model else None, input_format=a.input_format,
@@ -162,7 +167,8 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         sample_to_quota=a.sample_to_quota,
         batch_size=a.batch_size or (batch_size_for(a.output) if a.output else 4096),
         split_bytes=a.split_bytes, max_dead_letter_ratio=a.max_dead_letter_ratio,
-        image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None)
+        image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None,
+        media_bucket_owner=owner)
 
 
 def build_config(args, before_expand=None) -> RunConfig:
@@ -208,5 +214,6 @@ def describe(cfg: RunConfig) -> dict:
         "sample_to_quota": cfg.sample_to_quota,
         "max_dead_letter_ratio": cfg.max_dead_letter_ratio,
         "max_record_bytes": cfg.read.max_record_bytes,
-        "s3_endpoint_url": cfg.s3_endpoint_url, "image_uri_prefix": cfg.image_uri_prefix},
+        "s3_endpoint_url": cfg.s3_endpoint_url, "image_uri_prefix": cfg.image_uri_prefix,
+        "media_bucket_owner": cfg.media_bucket_owner},
         "inputs": cfg.inputs, "validation_inputs": cfg.validation_inputs}

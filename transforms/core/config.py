@@ -41,6 +41,7 @@ class RunConfig:
     s3_timeout: float | None = None        # s an S3 request waits (TUNEPREP_S3_TIMEOUT on the
                                            # launcher): remote workers wait as long
     image_uri_prefix: str | None = None    # s3:// folder that local images are uploaded under
+    media_bucket_owner: str | None = None  # account id written as s3Location.bucketOwner
     input_warnings: list[str] = field(default_factory=list)   # what the input listing skipped
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     # delete each part file as soon as assembling has copied it: only where no runner retries
@@ -74,4 +75,5 @@ class RunConfig:
             model=self.model_spec(), max_chars=max_chars, chunk_chars=chunk,
             template=self.template, placeholder_map=dict(self.placeholder_map),
             repair=frozenset(self.repair), dataset_uri=self.output,
-            image_uri_prefix=self.image_uri_prefix, chars_per_token=self.chars_per_token)
+            image_uri_prefix=self.image_uri_prefix, chars_per_token=self.chars_per_token,
+            media_bucket_owner=self.media_bucket_owner)

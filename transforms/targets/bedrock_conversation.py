@@ -64,7 +64,8 @@ class BedrockConversation(Target):
 
     def build(self, record, ctx):
         system, turns = clean_turns(record, ctx)
-        media = media_block(record.image) if record.image is not None else None
+        media = (media_block(record.image, getattr(ctx, "media_bucket_owner", None))
+                 if record.image is not None else None)
         return [converse_object(system, turns, media)]
 
     def check(self, obj, ctx):

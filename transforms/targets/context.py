@@ -25,3 +25,4 @@ class TargetContext:
     repair: frozenset = frozenset()      # names from REPAIRS
     dataset_uri: str | None = None       # where the dataset is written (Nova: media in its bucket)
     image_uri_prefix: str | None = None  # s3:// folder local images are uploaded under
+    media_bucket_owner: str | None = None   # written as s3Location.bucketOwner (Converse media)

@@ -70,8 +70,9 @@ def image_types(model) -> tuple[str, ...]:
     return tuple(dict.fromkeys(PILLOW_TYPES[f] for f in formats if f in PILLOW_TYPES))
 
 
-def media_block(uri) -> dict:
-    """A record's image (or video, by its extension) → a Converse media block."""
+def media_block(uri, bucket_owner: str | None = None) -> dict:
+    """A record's image (or video, by its extension) → a Converse media block (with the
+    bucket's owning account, when given)."""
     problem = s3_problem(uri)
     if problem:
         fail(*problem)
@@ -84,7 +85,8 @@ def media_block(uri) -> dict:
         fail("unsupported_image_type", f"the media {uri!r} is not an image "
                                        f"({', '.join(sorted(IMAGE_FORMATS))}) or a video "
                                        f"({', '.join(sorted(VIDEO_FORMATS))}) by its extension")
-    return {kind: {"format": media_format, "source": {"s3Location": {"uri": uri}}}}
+    location = {"uri": uri, **({"bucketOwner": bucket_owner} if bucket_owner else {})}
+    return {kind: {"format": media_format, "source": {"s3Location": location}}}
 
 
 def converse_object(system: str | None, turns: list[tuple[str, str]], media: dict | None) -> dict:
@@ -333,6 +335,10 @@ def _media_block_problems(value, kind: str, label: str, model, media: _Media):
     media.kinds.add(kind)
     media.videos += kind == "video"
     problems = []
+    owner = location.get("bucketOwner")
+    if owner is not None and not (isinstance(owner, str) and len(owner) == 12 and owner.isdigit()):
+        return [("invalid_record", f"{label}: s3Location.bucketOwner {owner!r} is not a "
+                                   "12-digit AWS account id")]
     problem = s3_problem(location["uri"]) or _key_problem(location["uri"], model)
     if problem:
         problems.append((problem[0], f"{label}: {problem[1]}"))

@@ -102,6 +102,9 @@ class ModelSpec:
     # each optional field (system, image, video, reasoning) in every record or in none, as the
     # Nova Forge validator checks the whole dataset (docs/sources/formats-2026.md)
     consistent_optional_fields: bool = False
+    # s3Location.bucketOwner on every media reference: the Forge SDK requires it, the older Nova
+    # validators take it as optional (docs/sources/formats-2026.md); without it a run warns
+    wants_bucket_owner: bool = False
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
     sources: tuple[str, ...] = ()
 
@@ -145,7 +148,7 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
         image_max_bytes=10 * MB if media else None, image_min_px=25 if media else None,
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
         reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
-        word_media_keys=True, consistent_optional_fields=True,
+        word_media_keys=True, consistent_optional_fields=True, wants_bucket_owner=media,
         sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
 
 

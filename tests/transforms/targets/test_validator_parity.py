@@ -3,6 +3,8 @@ where tuneprep writes or validates the record (docs/sources/formats-2026.md give
 each)."""
 from __future__ import annotations
 
+import orjson
+
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.targets.context import TargetContext
 from tuneprep.transforms.targets.models import get_model
@@ -132,3 +134,53 @@ def test_a_nova_run_with_a_system_prompt_in_some_records_fails_with_counts(tmp_p
                  str(tmp_path / "no_model" / "train" / "train.jsonl")])
     out_text, err = capsys.readouterr()
     assert code == 1 and "inconsistent_fields: 3 of 10 records hold a system prompt" in out_text
+
+
+def test_media_bucket_owner_is_written_and_checked():
+    from tuneprep.transforms.core.records import Record, Source
+    from tuneprep.transforms.targets import get_target
+    target = get_target("bedrock-conversation")
+    ctx = TargetContext(model=get_model("nova-lite"), dataset_uri="s3://data-bkt/ds",
+                        media_bucket_owner="123456789012")
+    record = Record(source=Source("x.jsonl", 1), image="s3://data-bkt/img/cat.png",
+                    turns=[("user", "What is it?"), ("assistant", "A cat.")])
+    obj = target.format(record, ctx)[0]
+    location = obj["messages"][0]["content"][0]["image"]["source"]["s3Location"]
+    assert location == {"uri": "s3://data-bkt/img/cat.png", "bucketOwner": "123456789012"}
+    assert target.validate(obj, ctx) == []
+    location["bucketOwner"] = "me"
+    assert [r for r, _ in target.validate(obj, ctx)] == ["invalid_record"]
+
+
+def test_media_bucket_owner_option_is_checked(tmp_path, capsys):
+    base = ["run", "--input", str(SAMPLES / "chat_sample.jsonl"), "--output", str(tmp_path / "o")]
+    assert main([*base, "--target", "bedrock-conversation", "--media-bucket-owner", "12"]) == 2
+    assert "not a 12-digit AWS account id" in capsys.readouterr().err
+    assert main([*base, "--target", "bedrock-text", "--media-bucket-owner", "123456789012"]) == 2
+    assert "is for --target bedrock-conversation" in capsys.readouterr().err
+
+
+def test_a_nova_run_with_media_and_no_bucket_owner_warns(s3, tmp_path, capsys):
+    import io
+    from PIL import Image
+    rows = [{"messages": [{"role": "user", "content": f"what is in picture {i}?"},
+                          {"role": "assistant", "content": "a cat"}],
+             "images": [s3.uri(f"img/cat{i}.png")]} for i in range(10)]
+    corpus = write_jsonl(tmp_path / "pics.jsonl", rows)
+    base = ["run", "--input", str(corpus), "--target", "bedrock-conversation", "--model",
+            "nova-lite", "--s3-endpoint-url", s3.endpoint]
+    for i in range(10):
+        png = io.BytesIO()
+        Image.new("RGB", (64, 48), (i * 20, 80, 40)).save(png, "PNG")
+        s3.put(f"img/cat{i}.png", png.getvalue())
+    code = main([*base, "--output", s3.uri("ds1")])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert "carry no s3Location.bucketOwner" in err
+    code = main([*base, "--output", s3.uri("ds2"), "--media-bucket-owner", "123456789012"])
+    _, err = capsys.readouterr()
+    assert code == 0 and "bucketOwner" not in err, err
+    written = [orjson.loads(line) for line in s3.get("ds2/train/train.jsonl").splitlines()]
+    owners = {b["image"]["source"]["s3Location"]["bucketOwner"] for r in written
+              for m in r["messages"] for b in m["content"] if "image" in b}
+    assert owners == {"123456789012"}
