@@ -24,6 +24,8 @@ from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable
 from tuneprep.pipelines.worker_logs import workers_log_to_file
 from tuneprep.transforms.io import claim, storage
 from tuneprep.transforms.core import progress
+from tuneprep.transforms.io.assemble import temp_root
+from tuneprep.transforms.io.dataset_folder import TEMPORARY
 from tuneprep.transforms.io.storage import join
 from tuneprep.transforms.targets import get_target
 
@@ -131,7 +133,7 @@ class _RunState:
 
     def _nothing_written(self) -> bool:
         cfg = self.cfg
-        return (storage.is_empty_or_missing(join(cfg.output, "_temporary", cfg.run_id))
+        return (storage.is_empty_or_missing(temp_root(cfg))
                 and not storage.exists(join(cfg.output, "report.json")))
 
     def failed(self) -> None:
@@ -147,7 +149,7 @@ class _RunState:
             claim.release(cfg.output)
             path = storage.local_path(cfg.output)
             if path is not None:   # (only empty folders go; an object store has none)
-                temporary = os.path.join(path, "_temporary")
+                temporary = os.path.join(path, TEMPORARY)
                 for folder in (os.path.join(temporary, cfg.run_id), temporary,
                                *([path] if self.created else [])):
                     _remove_empty_folder(folder)

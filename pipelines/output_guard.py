@@ -17,8 +17,8 @@ import stat
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.io.dataset_folder import (SPLITS, TEMPORARY, foreign_entries, has_marker,
-                                       is_dataset_file)
+from tuneprep.transforms.io.dataset_folder import (TEMPORARY, TOP_FOLDERS, foreign_entries,
+                                                   has_marker, is_dataset_file)
 
 # the files a run writes, as paths an input glob might match
 _WRITTEN = ("train/train.jsonl", "validation/validation.jsonl", "train/part-00000-of-00001.jsonl",
@@ -224,16 +224,6 @@ def _local_listing(path: str) -> tuple[list[tuple[str, bool]], list[str]]:
     return top, inside
 
 
-def is_empty(output: str) -> bool:
-    path = storage.local_path(output)
-    if path is not None:
-        if not os.path.isdir(path):
-            return True
-        with os.scandir(path) as entries:
-            return next(entries, None) is None
-    return storage.is_empty_or_missing(output)
-
-
 def _relative(output: str, uri: str) -> str | None:
     """`uri` relative to `output` when it lies inside it, else None."""
     inner, outer = _location(uri), _location(output)
@@ -249,7 +239,7 @@ def plan_overwrite(output: str, overwrite: bool, keep_uri: str | None = None):
     A folder that is not empty needs --overwrite; with it, only a recognisable dataset whose
     run is not live may be cleared. keep_uri: an --image-uri-prefix, whose top-level folder
     inside the output holds the run's own uploads (kept, not cleared)."""
-    if is_empty(output):
+    if storage.is_empty_or_missing(output):
         return None
     name = f"--output {storage.redact(output)}"
     marker = claim.holder(output)
@@ -262,7 +252,8 @@ def plan_overwrite(output: str, overwrite: bool, keep_uri: str | None = None):
                              f"{claim.describe(marker)}, which is gone); add --overwrite to "
                              "replace it")
         raise UsageError(f"{name} is not empty; add --overwrite to replace the dataset there")
-    keep = [k for k in [_relative(output, keep_uri) if keep_uri else None] if k]
+    kept = _relative(output, keep_uri) if keep_uri else None
+    keep = [kept] if kept else []
     top, inside = _listing(output)
     foreign = foreign_entries(top, inside, keep)
     if foreign:
@@ -281,9 +272,8 @@ def clear(output: str, plan) -> None:
     against the layout), its runs' _temporary/ whole, then the emptied split folders."""
     top, inside = plan
     files = [p for p in inside if not p.endswith("/") and is_dataset_file(p)]
-    files += [n for n in top if n not in (*SPLITS, "dead_letter", TEMPORARY)
-              and is_dataset_file(n)]
-    folders = [n for n in top if n in (*SPLITS, "dead_letter")]
+    files += [n for n in top if n not in TOP_FOLDERS and is_dataset_file(n)]
+    folders = [n for n in top if n in TOP_FOLDERS and n != TEMPORARY]
     path = storage.local_path(output)
     if path is not None:
         for rel in files:
@@ -302,6 +292,6 @@ def clear(output: str, plan) -> None:
     fs, root = storage.filesystem(output)
     keys = [f"{root}/{rel}" for rel in files]
     if TEMPORARY in top:
-        keys += [p for p in fs.find(f"{root}/{TEMPORARY}")]
+        keys += fs.find(f"{root}/{TEMPORARY}")
     if keys:
         fs.rm(keys)

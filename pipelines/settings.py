@@ -22,6 +22,7 @@ from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import ReadOptions
 from tuneprep.transforms.targets import TARGETS
 from tuneprep.transforms.targets.context import REPAIRS
+from tuneprep.transforms.targets.references import is_account_id
 
 TEMPLATE_TARGET = "sagemaker-instruction"     # the one target a template is for
 
@@ -151,7 +152,7 @@ def settings(args, template_file: str | None = None) -> RunConfig:
     owner = a.media_bucket_owner
     if owner is not None and (target is None or target.name != "bedrock-conversation"):
         raise UsageError("--media-bucket-owner is for --target bedrock-conversation")
-    if owner is not None and not (len(owner) == 12 and owner.isdigit()):
+    if owner is not None and not is_account_id(owner):
         raise UsageError(f"--media-bucket-owner {owner}: not a 12-digit AWS account id")
     return RunConfig(
         target=target.name if target else "bedrock-text", output=a.output or "",

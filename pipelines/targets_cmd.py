@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.models import MODELS
 from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets.conversation import printable
 
 
 def _n(value) -> str:
@@ -47,8 +48,7 @@ def _converse_rules(m) -> str:
     if m.media_in_dataset_bucket and m.media_kinds:
         rules.append("media in the dataset's bucket")
     if m.reserved_words:
-        rules.append("reserved: " + " ".join(w.encode("unicode_escape").decode()   # (\n shown)
-                                             for w in m.reserved_words))
+        rules.append("reserved: " + " ".join(printable(w) for w in m.reserved_words))
     if m.single_turn_prompts:
         rules.append("single-turn prompts only")
     return "; ".join(rules)

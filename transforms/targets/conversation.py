@@ -120,6 +120,12 @@ def reserved_word_problems(text: str, label: str, model) -> list[tuple[str, str]
     found = [word for word in words if word in text]
     if not found:
         return []
-    shown = ", ".join(word.encode("unicode_escape").decode() for word in found)   # (\n shown)
+    shown = ", ".join(printable(word) for word in found)
     return [("reserved_word", f"{label} holds {shown}, which {model.display} reserves; "
                               "reword it")]
+
+
+def printable(word: str) -> str:
+    """A reserved word on one line (a line break in it, as in Haiku's turn markers, shown as
+    a backslash-n)."""
+    return word.encode("unicode_escape").decode()

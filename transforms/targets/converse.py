@@ -18,7 +18,7 @@ import re
 from tuneprep.transforms.targets.base import fail
 from tuneprep.transforms.targets.conversation import (order_problems, reserved_word_problems,
                                                       role_problem)
-from tuneprep.transforms.targets.references import s3_reference_problem
+from tuneprep.transforms.targets.references import is_account_id, s3_reference_problem
 from tuneprep.transforms.io.storage import bucket_of
 
 SCHEMA_VERSION = "bedrock-conversation-2024"
@@ -336,7 +336,7 @@ def _media_block_problems(value, kind: str, label: str, model, media: _Media):
     media.videos += kind == "video"
     problems = []
     owner = location.get("bucketOwner")
-    if owner is not None and not (isinstance(owner, str) and len(owner) == 12 and owner.isdigit()):
+    if owner is not None and not is_account_id(owner):
         return [("invalid_record", f"{label}: s3Location.bucketOwner {owner!r} is not a "
                                    "12-digit AWS account id")]
     problem = s3_problem(location["uri"]) or _key_problem(location["uri"], model)

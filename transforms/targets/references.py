@@ -20,3 +20,8 @@ def s3_reference_problem(uri, what: str) -> tuple[str, str] | None:
     if ".." in key.split("/"):
         return "bad_image_ref", f"the {what} reference {uri!r} holds a '..' segment"
     return None
+
+
+def is_account_id(value) -> bool:
+    """An AWS account id: 12 digits (s3Location.bucketOwner)."""
+    return isinstance(value, str) and len(value) == 12 and value.isdigit()
