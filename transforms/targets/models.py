@@ -91,6 +91,8 @@ class ModelSpec:
     video_formats: tuple[str, ...] = ()
     max_images_per_message: int | None = None
     max_videos_per_record: int | None = None
+    video_max_bytes: int | None = None
+    video_max_seconds: float | None = None
     media_in_dataset_bucket: bool = False    # media must be in the dataset's S3 bucket
     reserved_words: tuple[str, ...] = ()     # refused anywhere in any text block
     any_schema_version: bool = False         # takes any schemaVersion string (Nova)
@@ -135,7 +137,7 @@ _LLAMA_IMAGES = ("gif", "jpeg", "png", "webp")  # Llama 3.2 Vision
 def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpec:
     """Amazon Nova understanding models, Converse format. Media limits as AWS's Nova validators
     check them (docs/sources/formats-2026.md): an image of at most 10 MB and at least 25 px a
-    side; Nova 2.0 takes the formats its page lists, Nova 1.0 also webp images and webm videos
+    side, a video of at most 50 MB and 90 s; Nova 2.0 takes the formats its page lists, Nova 1.0 also webp images and webm videos
     (its own page lists none; the validators take them)."""
     return ModelSpec(
         name, display, "bedrock", ("conversation",),
@@ -146,6 +148,7 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
         image_formats=(_NOVA_IMAGES + (() if nova2 else ("webp",))) if media else (),
         video_formats=(_NOVA_VIDEOS + (() if nova2 else ("webm",))) if media else (),
         image_max_bytes=10 * MB if media else None, image_min_px=25 if media else None,
+        video_max_bytes=50 * MB if media else None, video_max_seconds=90 if media else None,
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
         reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
         word_media_keys=True, consistent_optional_fields=True, wants_bucket_owner=media,
