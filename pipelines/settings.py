@@ -183,6 +183,9 @@ def build_config(args, before_expand=None) -> RunConfig:
     def warn(line: str) -> None:
         warnings.append(line)
         print_warning(line)
+    spec = cfg.model_spec()
+    if spec is not None and spec.legacy:   # it still runs: the warning is kept in the report too
+        warn(f"--model {spec.name} is legacy: {spec.legacy}")
     cfg.inputs, cfg.validation_inputs = expand_splits(args, before_remote=before_expand,
                                                       warn=warn)
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)

@@ -13,7 +13,9 @@ def _n(value) -> str:
 def targets_main() -> int:
     print("TARGETS")
     for name, target in TARGETS.items():
-        models = [m.name for m in MODELS.values() if target.kind in m.kinds]
+        # a legacy model (gone from Bedrock's customization table) is named with its mark
+        models = [m.name + (" (legacy)" if m.legacy else "") for m in MODELS.values()
+                  if target.kind in m.kinds]
         layout = "one file per split" if target.layout == "single" else "sharded + template.json"
         validation = "validation ok" if target.takes_validation else "no validation set"
         print(f"  {name:28} {target.kind:17} {layout}; {validation}")
@@ -26,6 +28,8 @@ def targets_main() -> int:
               f"{_n(m.max_total_records)}; bytes {_n(m.max_train_bytes)}/"
               f"{_n(m.max_validation_bytes)}"
               + ("" if m.takes_validation else "; no validation set"))
+        if m.legacy:
+            print(f"  {'':30} legacy: {m.legacy}")
         rules = _converse_rules(m)
         if rules:
             print(f"  {'':30} {rules}")

@@ -188,10 +188,15 @@ USAGE_ERRORS = {
     "validation with bedrock-image": (
         ["--input", SAMPLES / "captions.jsonl", "--target", "bedrock-image",
          "--validation-split", "0.1"], "bedrock-image takes no validation set"),
-    "validation with a model that takes none": (
+    "validation with a model that takes none": (   # the target takes one, Nova 2 Lite none
+        ["--input", SAMPLES / "chat_sample.jsonl", "--target", "bedrock-conversation",
+         "--model", "nova-2-lite", "--validation-split", "0.1"],
+        "nova-2-lite takes no validation set"),
+    "an image model on a text target": (   # no customization table lists it as text-to-text
         ["--input", SAMPLES / "captions.jsonl", "--target", "bedrock-text",
-         "--model", "titan-image-generator", "--validation-split", "0.1"],
-        "titan-image-generator takes no validation set"),
+         "--model", "titan-image-generator"],
+        "--model titan-image-generator does not take --target bedrock-text; it takes: "
+        "bedrock-image"),
     "split of 1": (["--input", ALPACA, "--target", "bedrock-text", "--validation-split", "1"],
                    "--validation-split must be at least 0 and below 1"),
     "shards for a one-file target": (

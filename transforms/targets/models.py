@@ -8,7 +8,7 @@ Sizes are decimal (1 GB = 10**9 bytes), the stricter reading of the AWS pages.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 GB = 1_000_000_000
 MB = 1_000_000
@@ -50,6 +50,22 @@ _LLAMA_SAMPLE = ("[sample] amazon-bedrock-samples custom-models/bedrock-fine-tun
                  "10K), images <= 10 MB, <= 8192 px, one system element")
 _DISTILL = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
             "distillation-data-prep-option-1.html")
+# Bedrock's customization table ("Supported models and Regions for fine-tuning"), as read for
+# docs/sources/formats-2026.md ("Current customization table"). The page carries no date of its
+# own; the date is that of those notes. A model it no longer lists stays, marked legacy.
+_SUPPORTED = "https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-supported.html"
+TABLE_DATE = "late 2026"
+LEGACY_NOTE = (f"no longer in Bedrock's customization table as of {TABLE_DATE}; "
+               f"source {_SUPPORTED}")
+_CANVAS = ("https://docs.aws.amazon.com/nova/latest/userguide/"
+           "fine-tune-prepare-data-creative-content.html")
+# AWS's distillation validator (aws-samples/amazon-bedrock-samples, custom-models/
+# model_distillation/dataset-validation: constants.py MAX_SIZE, MIN_NUM_PROMPTS) refuses input
+# files over 1 GB together and fewer than 100 prompts. Its 1 GB is 1024**3 bytes; 10**9 is kept,
+# the stricter reading. The record maximum of the "Amazon Bedrock service quotas" table
+# (https://docs.aws.amazon.com/general/latest/gr/bedrock.html) could not be read: none is set.
+_DISTILL_VALIDATOR = ("[code] amazon-bedrock-samples custom-models/model_distillation/"
+                      "dataset-validation (>= 100 prompts, <= 1 GB of input files)")
 _DISTILL_NOTE = ("students: Anthropic and Meta Llama take single-turn prompts only, Nova "
                  "multi-turn (service-formats.md §1.6); the student list is Bedrock's "
                  "distillation model list [verify]")
@@ -108,6 +124,9 @@ class ModelSpec:
     # validators take it as optional (docs/sources/formats-2026.md); without it a run warns
     wants_bucket_owner: bool = False
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
+    # why the model is legacy (LEGACY_NOTE: gone from Bedrock's customization table); a legacy
+    # model still runs, with a warning
+    legacy: str | None = None
     sources: tuple[str, ...] = ()
 
 
@@ -118,6 +137,27 @@ def _titan_text(name: str, display: str, kinds: tuple[str, ...], cpt: bool) -> M
         max_pretrain_train_bytes=10 * GB if cpt else None,
         sources=(_REQUIREMENTS, _TEXT, _CPT, _TITAN_HP, _CUSTOMIZE) if cpt
         else (_REQUIREMENTS, _TEXT, _TITAN_HP, _CUSTOMIZE))
+
+
+def _legacy(spec: ModelSpec) -> ModelSpec:
+    """A model Bedrock's current customization table no longer lists: kept for the datasets and
+    jobs that still use it, marked with the table's date and page."""
+    return replace(spec, legacy=LEGACY_NOTE, sources=spec.sources + (_SUPPORTED,))
+
+
+def _image_generator(name: str, display: str, sources: tuple[str, ...],
+                     takes_validation: bool = False) -> ModelSpec:
+    """A text-to-image model: {"image-ref", "caption"} records, JPEG or PNG, 5-10,000
+    records, captions of 3-1,024 characters, images of at most 50 MB, 512-4,096 px a side,
+    12,582,912 pixels, aspect 1:4-4:1. Titan Image Generator G1 has them from the requirements
+    page; G1 v2 is given G1's rules (no page gives it others); Nova Canvas's own page (_CANVAS)
+    prints the same numbers. The image target only: no table lists these as text-to-text."""
+    return ModelSpec(
+        name, display, "bedrock", ("image",), min_records=5, max_train_records=10_000,
+        takes_validation=takes_validation, caption_min_chars=3, caption_max_chars=1024,
+        image_max_bytes=50 * MB, image_min_px=512, image_max_px=4096,
+        image_max_pixels=12_582_912, image_min_aspect=0.25, image_max_aspect=4.0,
+        sources=sources)
 
 
 def _jumpstart(name: str, display: str, kinds: tuple[str, ...] = ("instruction",)) -> ModelSpec:
@@ -177,28 +217,33 @@ def _student(name: str, display: str, single_turn: bool) -> ModelSpec:
     """A Bedrock Model Distillation student: prompt files in the Converse format. The
     fine-tuning limits of the same model do not apply to distillation prompts; AWS's
     distillation validator asks for at least 100 prompts and one system block at most
-    (docs/sources/formats-2026.md)."""
+    (docs/sources/formats-2026.md), and input files of 1 GB at most together (_DISTILL_VALIDATOR;
+    a run's train split is checked against it)."""
     return ModelSpec(name, display, "bedrock", ("distillation",), min_records=100,
-                     max_system_blocks=1, single_turn_prompts=single_turn,
-                     sources=(_DISTILL, _DISTILL_NOTE))
+                     max_train_bytes=1 * GB, max_system_blocks=1,
+                     single_turn_prompts=single_turn,
+                     sources=(_DISTILL, _DISTILL_VALIDATOR, _DISTILL_NOTE))
 
 
 _BEDROCK = [
     _titan_text("titan-text-express", "Amazon Titan Text G1 - Express",
                 ("text-to-text", "pretrain"), cpt=True),
-    _titan_text("titan-text-lite", "Amazon Titan Text G1 - Lite",
-                ("text-to-text", "pretrain"), cpt=True),
-    _titan_text("titan-text-premier", "Amazon Titan Text Premier", ("text-to-text",), cpt=False),
-    ModelSpec("titan-image-generator", "Amazon Titan Image Generator G1", "bedrock",
-              ("text-to-text", "image"), min_records=5, max_train_records=10_000,
-              takes_validation=False, caption_min_chars=3, caption_max_chars=1024,
-              image_max_bytes=50 * MB, image_min_px=512, image_max_px=4096,
-              image_max_pixels=12_582_912, image_min_aspect=0.25, image_max_aspect=4.0,
-              sources=(_REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
+    _legacy(_titan_text("titan-text-lite", "Amazon Titan Text G1 - Lite",
+                        ("text-to-text", "pretrain"), cpt=True)),
+    _legacy(_titan_text("titan-text-premier", "Amazon Titan Text Premier", ("text-to-text",),
+                        cpt=False)),
+    _image_generator("titan-image-generator", "Amazon Titan Image Generator G1",
+                     (_REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
+    _image_generator("titan-image-generator-v2", "Amazon Titan Image Generator G1 v2",
+                     (_SUPPORTED, _REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
+    # Nova Canvas: image-ref + caption lines as for Titan; its page names a validation file too
+    # (bedrock-image writes a train split only)
+    _image_generator("nova-canvas", "Amazon Nova Canvas", (_SUPPORTED, _CANVAS),
+                     takes_validation=True),
     # The page prints 12,528,912 total pixels (maybe a typo for 12,582,912); we keep the
     # printed, stricter number.
     ModelSpec("titan-multimodal-embeddings", "Amazon Titan Multimodal Embeddings G1", "bedrock",
-              ("text-to-text", "image"), min_records=1000, max_train_records=500_000,
+              ("image",), min_records=1000, max_train_records=500_000,
               takes_validation=False, caption_min_chars=0, caption_max_chars=2560,
               image_max_bytes=5 * MB, image_min_px=128, image_max_px=4096,
               image_max_pixels=12_528_912, image_min_aspect=0.25, image_max_aspect=4.0,
@@ -211,14 +256,15 @@ _BEDROCK = [
               max_total_records=10_000, max_train_bytes=10 * GB, max_validation_bytes=1 * GB,
               reserved_words=("\nHuman:", "\nAssistant:"),
               sources=(_HAIKU_NOTE, _HAIKU_COOKBOOK, _HAIKU_HP, _CUSTOMIZE)),
-    ModelSpec("cohere-command", "Cohere Command", "bedrock", ("text-to-text",),
-              max_tokens=4096, min_records=32, sources=(_COHERE, _COHERE_HP, _TEXT)),
-    ModelSpec("cohere-command-light", "Cohere Command Light", "bedrock", ("text-to-text",),
-              max_tokens=4096, min_records=32, sources=(_COHERE, _COHERE_HP, _TEXT)),
-    ModelSpec("llama2-13b", "Meta Llama 2 13B", "bedrock", ("text-to-text",),
-              sources=(_TEXT, _CUSTOMIZE)),
-    ModelSpec("llama2-70b", "Meta Llama 2 70B", "bedrock", ("text-to-text",),
-              sources=(_TEXT, _CUSTOMIZE)),
+    _legacy(ModelSpec("cohere-command", "Cohere Command", "bedrock", ("text-to-text",),
+                      max_tokens=4096, min_records=32, sources=(_COHERE, _COHERE_HP, _TEXT))),
+    _legacy(ModelSpec("cohere-command-light", "Cohere Command Light", "bedrock",
+                      ("text-to-text",), max_tokens=4096, min_records=32,
+                      sources=(_COHERE, _COHERE_HP, _TEXT))),
+    _legacy(ModelSpec("llama2-13b", "Meta Llama 2 13B", "bedrock", ("text-to-text",),
+                      sources=(_TEXT, _CUSTOMIZE))),
+    _legacy(ModelSpec("llama2-70b", "Meta Llama 2 70B", "bedrock", ("text-to-text",),
+                      sources=(_TEXT, _CUSTOMIZE))),
     _nova("nova-micro", "Amazon Nova Micro", media=False),   # Micro accepts no media [3rd]
     _nova("nova-lite", "Amazon Nova Lite", media=True),
     _nova("nova-pro", "Amazon Nova Pro", media=True),

@@ -22,7 +22,7 @@ def test_get_model_unknown_lists_names():
 def test_design_table():
     assert get_model("titan-text-express").kinds == ("text-to-text", "pretrain")
     assert get_model("titan-text-premier").kinds == ("text-to-text",)
-    assert get_model("titan-image-generator").kinds == ("text-to-text", "image")
+    assert get_model("titan-image-generator").kinds == ("image",)   # no table says text-to-text
     assert get_model("claude-3-haiku").kinds == ("single-turn", "multi-turn")
     assert {m.name for m in models_for_kind("pretrain")} == {"titan-text-express",
                                                               "titan-text-lite"}
