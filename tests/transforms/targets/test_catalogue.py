@@ -116,3 +116,15 @@ def test_too_few_distillation_prompts_fail_the_run():
     assert _quota_problems(cfg, {"train": 99}, {}) == [
         "train has 99 records; distill-claude-3-haiku needs at least 100"]
     assert _quota_problems(cfg, {"train": 100}, {}) == []
+
+
+def test_the_readme_models_section_says_what_the_catalogue_does():
+    from tests.helpers import REPO
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Models and their limits", 1)[1].split("\n## ", 1)[0]
+    assert "the default follows the validator" in section and TABLE_DATE in section
+    for display in ("Cohere Command", "Llama 2", "Titan Text G1 Express; Lite, Premier (legacy)",
+                    "Titan Image Generator G1, G1 v2; Nova Canvas"):
+        assert display in section, display
+    assert "≥ 100 prompts; prompt files ≤ 1 GB" in section   # the students' limits (models.py)
+    assert get_model("distill-nova-lite").max_train_bytes == 10**9
