@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE_OUT ?= out/sample
 
-.PHONY: sample test install clean
+.PHONY: sample test install oracle clean
 
 $(BIN)/.installed: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -22,5 +22,19 @@ sample: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
+# AWS's Nova dataset validator (the Nova Forge SDK) as a test oracle, in a venv of its own: it
+# needs Python 3.12, which tuneprep does not. Without it, tests/oracles skip.
+ORACLE_VENV ?= .venv-oracle
+ORACLE_PY ?= $(firstword $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null && echo $$p; done))
+
+$(ORACLE_VENV)/bin/.installed: tests/oracles/requirements.txt
+	@test -n "$(ORACLE_PY)" || { echo "make oracle: no Python 3.12 found (set ORACLE_PY)"; exit 1; }
+	$(ORACLE_PY) -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/pip install -q -r tests/oracles/requirements.txt
+	touch $@
+
+oracle: $(ORACLE_VENV)/bin/.installed
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) $(ORACLE_VENV) out .pytest_cache
