@@ -65,6 +65,11 @@ REASONS: dict[str, str] = {
     "image_dimensions": "the image's width, height or pixel count is outside the model's limits",
     "image_aspect": "the image's aspect ratio is outside the model's limits",
     "too_deep": "the record nests lists and objects over 254 levels deep",
+    "video_missing": "the video's S3 object does not exist",
+    "video_unreadable": "the video could not be read, or its content is not a video whose "
+                        "container and duration can be read",
+    "video_too_large": "the video file is larger than the model takes",
+    "video_too_long": "the video lasts longer than the model takes",
 }
 
 

@@ -133,20 +133,21 @@ def content_name(digest: str, fmt: str) -> str:
     return digest[:32] + EXTENSIONS[fmt]
 
 
-def _missing_or_denied(e: BaseException, where: str):
-    """Turns an error reaching one image into its dead letter, or StorageError when the store
-    itself failed (no connection, credentials refused)."""
+def missing_or_denied(e: BaseException, where: str, kind: str = "image"):
+    """Turns an error reaching one medium (kind "image" or "video") into its dead letter
+    (<kind>_missing, <kind>_unreadable), or StorageError when the store itself failed (no
+    connection, credentials refused)."""
     code = error_code(e)
     if isinstance(e, FileNotFoundError) or code in _MISSING_CODES:
-        _refuse("image_missing", f"the image {where} does not exist")
+        _refuse(f"{kind}_missing", f"the {kind} {where} does not exist")
     if isinstance(e, (PermissionError, IsADirectoryError)) or code in DENIED_CODES:
-        _refuse("image_unreadable", f"the image {where} cannot be read "
-                                    f"({code or type(e).__name__})")
+        _refuse(f"{kind}_unreadable", f"the {kind} {where} cannot be read "
+                                      f"({code or type(e).__name__})")
     message = failure(e, where)
     if message:
         raise StorageError(message) from e
-    _refuse("image_unreadable", f"the image {where} cannot be read "
-                                f"({type(e).__name__}: {' '.join(str(e).split())})")
+    _refuse(f"{kind}_unreadable", f"the {kind} {where} cannot be read "
+                                  f"({type(e).__name__}: {' '.join(str(e).split())})")
 
 
 def check_s3_image(uri: str, model, taken=tuple(FORMATS)) -> ImageInfo:
@@ -156,7 +157,7 @@ def check_s3_image(uri: str, model, taken=tuple(FORMATS)) -> ImageInfo:
     try:
         size = fs.size(path)
     except Exception as e:
-        _missing_or_denied(e, where)
+        missing_or_denied(e, where)
     check_size(size, model, where)
     try:
         with fs.open(path, "rb", block_size=1 << 16) as f:
@@ -164,7 +165,7 @@ def check_s3_image(uri: str, model, taken=tuple(FORMATS)) -> ImageInfo:
     except RecordError:
         raise
     except Exception as e:
-        _missing_or_denied(e, where)
+        missing_or_denied(e, where)
     check_limits(info, model, where)
     return info
 
@@ -191,7 +192,7 @@ def upload_local(path: str, prefix: str, model, taken=tuple(FORMATS)) -> tuple[s
     except (RecordError, StorageError, RuntimeError):
         raise
     except Exception as e:
-        _missing_or_denied(e, where)
+        missing_or_denied(e, where)
     uri = join(prefix, content_name(digest.hexdigest(), info.format))
     with translate_failures(uri):
         remote_fs, remote = filesystem(uri)

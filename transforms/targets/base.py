@@ -84,6 +84,11 @@ class Target:
                                                 checked before the run; None when all is there.
         media_uris(obj) -> [str]                The s3:// URIs an output object references (the
                                                 report's bucket check).
+        media_checker(model)                    For `tuneprep validate --check-media`: an
+                                                object whose problems(obj) reads the media a
+                                                written object names, by the rules
+                                                prepare_media applies; None when the target
+                                                checks no media by content.
         dataset_facets(obj) -> set[str]         What an object contributes to rules over the
                                                 whole dataset (its media kinds, optional fields).
         dataset_problems(facets, ctx, records)  (reason, message) for each dataset rule broken:
@@ -165,6 +170,9 @@ class Target:
 
     def media_uris(self, obj) -> list[str]:
         return []
+
+    def media_checker(self, model):
+        return None
 
     def dataset_facets(self, obj) -> set[str]:
         return set()

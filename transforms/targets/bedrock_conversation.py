@@ -10,8 +10,10 @@ The record's image (an s3:// URI) goes before the text of the first user turn.
 Images (where the model takes them; any Converse image without --model) go through the
 bedrock-image code path (transforms/io/images.py place_image): checked by their content against the
 model's image formats, byte and pixel limits; an s3:// image where it is, a local one then
-uploaded under --image-uri-prefix by content, the record pointing at the upload. A video is left
-to the Converse rules.
+uploaded under --image-uri-prefix by content, the record pointing at the upload. An s3:// video
+(where the model takes videos) is checked where it is: it exists, the model's byte and duration
+limits (Nova: 50 MB, 90 s), its container by content (transforms/io/videos.py). Both through
+converse_media.py, which `tuneprep validate --check-media` uses too.
 
 "Image and video never mixed in one dataset" is checked per record, and over the dataset through
 the dataset_facets/dataset_problems hooks: a run whose records mix them fails (no _SUCCESS), and
@@ -21,11 +23,13 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, fail
 from tuneprep.transforms.targets.conversation import clean_turns
-from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, check_converse,
+from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, VIDEO_FORMATS, check_converse,
                                          converse_length, converse_object, extension_of,
                                          image_types, inconsistent_field_problems,
                                          media_block, media_kind, media_kinds, media_uris,
                                          mixed_media_problems, optional_fields, s3_problem)
+from tuneprep.transforms.targets.converse_media import (WrittenMediaChecker, check_content,
+                                                        takes)
 
 
 class BedrockConversation(Target):
@@ -38,28 +42,27 @@ class BedrockConversation(Target):
         return model is None or "image" in model.media_kinds
 
     def prepare_media(self, record, ctx):
-        """The record's image, where the model takes images: checked by content (formats, bytes,
-        pixels of ctx.model), uploaded when local. Left to build() and check(): a video, a
-        text-only model's image (not_taken_by_model / bad_image_ref), and an s3:// reference
-        the Converse rules refuse by its form or name."""
+        """The record's medium, where the model takes its kind and format: an s3:// image or
+        video checked by content where it is (converse_media.check_content), a local image
+        checked and uploaded. Left to build() and check(): a local video, a medium the model
+        does not take (not_taken_by_model, unsupported_*_type), and an s3:// reference the
+        Converse rules refuse by its form or name."""
         ref = record.image
         model = getattr(ctx, "model", None)
-        if not isinstance(ref, str) or not ref.strip() or not self.uploads_images(model):
+        if not isinstance(ref, str) or not ref.strip():
             return record
         kind = media_kind(ref)
-        remote = ref.startswith("s3://")
-        if kind == "video" or (remote and (kind is None or s3_problem(ref))):
+        if ref.startswith("s3://"):
+            media_format = (IMAGE_FORMATS if kind == "image" else VIDEO_FORMATS).get(
+                extension_of(ref)) if kind else None
+            if kind and not s3_problem(ref) and takes(kind, media_format, model):
+                check_content(kind, ref, media_format, model)
+            return record
+        if kind == "video" or not self.uploads_images(model):
             return record
         from tuneprep.transforms.io import images
-        uri, info = images.place_image(ref, getattr(ctx, "image_uri_prefix", None), model,
-                                       image_types(model))
-        named = IMAGE_FORMATS.get(extension_of(ref))
-        if remote and PILLOW_TYPES.get(named) != info.format:
-            # the block's format comes from the name: it must say what the content is
-            fail("unsupported_image_type", f"the image {ref!r} is {info.format} but its name "
-                                           f"says {named}: the Converse block's format comes "
-                                           "from the name; rename the object")
-        record.image = uri
+        record.image, _ = images.place_image(ref, getattr(ctx, "image_uri_prefix", None), model,
+                                             image_types(model))
         return record
 
     def build(self, record, ctx):
@@ -76,6 +79,9 @@ class BedrockConversation(Target):
 
     def media_uris(self, obj) -> list[str]:
         return media_uris(obj)
+
+    def media_checker(self, model):
+        return WrittenMediaChecker(model)
 
     # the dataset-level rules: one media kind over the union; for Nova, each optional field in
     # every record or in none

@@ -430,12 +430,14 @@ def test_local_image_needs_a_prefix(tmp_path):
 
 
 def test_left_to_the_converse_rules(tmp_path):
-    """A video, a text-only model's image, and an s3:// name the rules refuse are not touched
-    (nothing is read or uploaded: the prefix's bucket does not exist)."""
+    """A local video, a text-only model's image or video, a video format the model does not
+    take, and an s3:// name the rules refuse are not touched (nothing is read or uploaded: the
+    prefix's bucket does not exist). An s3:// video is checked: tests/transforms/io/test_videos.py."""
     target = get_target(CONV)
     local = picture(tmp_path / "x.jpg")
     for model, ref in (("nova-lite", str(tmp_path / "clip.mp4")),
-                       ("nova-lite", "s3://data-bkt/v/clip.mov"),
+                       ("nova-micro", "s3://data-bkt/v/clip.mov"),
+                       ("nova-2-lite", "s3://data-bkt/v/clip.webm"),
                        ("nova-micro", local), ("llama3-1-8b-instruct", local),
                        ("nova-lite", "s3://data-bkt/img/cat.tiff"),
                        ("nova-lite", "s3://Bad_Bucket/cat.png")):

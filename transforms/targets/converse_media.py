@@ -1,0 +1,87 @@
+"""The content checks of a Converse record's media (bedrock-conversation), shared by `run`
+(prepare_media, before a record is written) and `tuneprep validate --check-media` (over written
+records), so both hold a medium to the same rules:
+
+- an image: transforms/io/images.py place_image, which checks an s3:// one where it is (exists, type by content, the model's byte
+  and pixel limits); a video: transforms/io/videos.py check_s3_video (exists, the model's byte
+  and duration limits, container by content);
+- the content is what the block's format says (the format is written from the object's name).
+
+A medium is checked by content only when the written record could hold it: the model takes its
+kind and format, and its reference is an s3:// URI. Anything else is a schema problem, which
+check_converse reports without reading the object.
+"""
+from __future__ import annotations
+
+from tuneprep.transforms.core.records import RecordError
+from tuneprep.transforms.targets.base import fail
+from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, MEDIA, PILLOW_TYPES,
+                                                  VIDEO_FORMATS, image_types, s3_problem)
+
+
+def takes(kind: str, media_format, model) -> bool:
+    """Does the model (None: any Converse model) take media of this kind and format?"""
+    if model is None:
+        known = IMAGE_FORMATS if kind == "image" else VIDEO_FORMATS
+        return media_format in known.values()
+    return kind in model.media_kinds and media_format in getattr(model, f"{kind}_formats", ())
+
+
+def check_content(kind: str, uri: str, media_format: str, model, said_by: str = "name") -> None:
+    """Reads an s3:// medium and raises RecordError for the first rule it breaks. said_by: what
+    gave `media_format` ("name" in a run, "format" for a written block), for the message."""
+    from tuneprep.transforms.io import images, videos
+    if kind == "image":
+        # place_image, the image targets' one entry: an s3:// image is checked where it is
+        _, info = images.place_image(uri, None, model, image_types(model))
+        actual, agrees = info.format, PILLOW_TYPES.get(media_format) == info.format
+    else:
+        info = videos.check_s3_video(uri, model)
+        actual, agrees = info.container, media_format in videos.converse_formats(info)
+    if not agrees:
+        fail(f"unsupported_{kind}_type", f"the {kind} {uri!r} is {actual} but its {said_by} "
+                                         f"says {media_format}: the Converse block's format "
+                                         "comes from the name; rename the object")
+
+
+class WrittenMediaChecker:
+    """Checks the media blocks of written records by content (`tuneprep validate
+    --check-media`), each distinct medium once however many records name it."""
+
+    def __init__(self, model):
+        self.model = model
+        self.checked = 0
+        self._found: dict[tuple[str, str, str], tuple[str, str] | None] = {}
+
+    def problems(self, obj) -> list[tuple[str, str]]:
+        out = []
+        for kind, uri, media_format in _media_blocks(obj):
+            if s3_problem(uri) or not takes(kind, media_format, self.model):
+                continue   # a schema problem, told by the target's check
+            key = (kind, uri, media_format)
+            if key not in self._found:
+                self.checked += 1
+                try:
+                    check_content(kind, uri, media_format, self.model, said_by="format")
+                    self._found[key] = None
+                except RecordError as e:
+                    self._found[key] = (e.reason, e.message)
+            if self._found[key]:
+                out.append(self._found[key])
+        return out
+
+
+def _media_blocks(obj):
+    """(kind, uri, format) of each well-formed media block of a written record."""
+    messages = obj.get("messages") if isinstance(obj, dict) else None
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            for kind in MEDIA:
+                value = block.get(kind) if isinstance(block, dict) else None
+                try:
+                    uri, media_format = value["source"]["s3Location"]["uri"], value["format"]
+                except (TypeError, KeyError):
+                    continue
+                if isinstance(uri, str) and isinstance(media_format, str):
+                    yield kind, uri, media_format
