@@ -2,15 +2,11 @@
 what tuneprep writes for Nova: every bedrock-conversation record tuneprep writes must pass it,
 and tuneprep refuses the records it refuses, but for the differences listed here with reasons.
 
-The SDK needs Python >= 3.12 and runs in its own venv (`make oracle`; .ci/run builds it). It is
-called through tests/oracles/nova_forge_check.py as a subprocess. Without it these tests skip,
-except under CI, where a missing oracle is a failure rather than a silent pass.
+The SDK runs in its own venv: the `forge` fixture (tests/oracles/conftest.py).
 """
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 from pathlib import Path
 
 import orjson
@@ -18,37 +14,9 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 
-from tests.helpers import REPO, read_jsonl, write_jsonl
+from tests.helpers import read_jsonl, write_jsonl
 
 pytestmark = pytest.mark.slow
-
-ORACLE_PYTHON = Path(os.environ.get("TUNEPREP_ORACLE_PYTHON", REPO / ".venv-oracle/bin/python"))
-CHECK = Path(__file__).with_name("nova_forge_check.py")
-FORGE_MODEL = {"nova-micro": "nova_micro", "nova-lite": "nova_lite", "nova-pro": "nova_pro",
-               "nova-2-lite": "nova_lite_2"}
-
-
-@pytest.fixture(scope="module")
-def forge():
-    """forge(model, files, endpoint=None) -> the SDK's verdict on those files (a dict)."""
-    if not ORACLE_PYTHON.exists():
-        why = (f"AWS's Nova Forge validator is not installed at {ORACLE_PYTHON} "
-               "(`make oracle`; it needs Python 3.12)")
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-
-    def check(model: str, files, endpoint: str | None = None) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-        env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        if endpoint:   # the SDK's media checks then ask the test S3 server
-            env["AWS_ENDPOINT_URL_S3"] = endpoint
-        done = subprocess.run([str(ORACLE_PYTHON), str(CHECK), "--model", FORGE_MODEL[model],
-                               *map(str, files)], capture_output=True, env=env, timeout=600)
-        assert done.returncode == 0, done.stderr.decode()[-2000:]
-        return orjson.loads(done.stdout)
-    return check
-
 
 def _written(out: Path) -> list[Path]:
     return sorted(p for split in ("train", "validation") for p in (out / split).glob("*.jsonl"))
