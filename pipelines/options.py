@@ -121,6 +121,11 @@ def add_inspect_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_validate_arguments(p: argparse.ArgumentParser) -> None:
     add_target_arguments(p, target_help="the target whose rules the files must follow")
+    p.add_argument("--check-media", action="store_true",
+                   help="bedrock-conversation, bedrock-image: read each image and video the "
+                   "records name, as `run` does: it exists, its type by content, the model's "
+                   "limits (Nova: image <= 10 MB and >= 25 px a side, video <= 50 MB and "
+                   "<= 90 s); each medium once. Without it media are not read")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="JSONL files or folders (a dataset folder: every split but the dead "
                    "letters; its template.json is read when there is no --template)")

@@ -2,7 +2,9 @@
 
 One line per problem, `file:line: reason: message`; exit 1 when there is any. The options are
 `run`'s (--model, --template, --placeholder-map, --max-tokens, --chars-per-token,
---token-margin), checked and turned into settings the same way."""
+--token-margin), checked and turned into settings the same way. With --check-media the media
+the records name are read as `run` reads them (Target.media_checker); without it, a note on
+stderr says they were not."""
 from __future__ import annotations
 
 import sys
@@ -48,6 +50,16 @@ def _with_protocol(uri: str, path: str) -> str:
 
 
 def validate_main(args) -> int:
+    """Exit 1, one `error:` line, when the store fails (no connection, credentials refused):
+    a medium read by --check-media, as a run stops on it."""
+    try:
+        return _validate(args)
+    except storage.StorageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _validate(args) -> int:
     """The settings are those `run` makes of the same options (settings.settings: model and
     target, template, placeholder map, token limits); without --template, a sagemaker-instruction
     file (given, or found in a dataset or split folder) is checked against the template.json
@@ -65,6 +77,8 @@ def validate_main(args) -> int:
     model = cfg.model_spec()
     templates = {}   # template.json path -> its template
     problems = 0
+    media = target.media_checker(model) if args.check_media else None
+    unchecked = 0    # media references not read (no --check-media)
     for uri, template_file in files:
         records = 0
         ctx = cfg.target_context()
@@ -84,10 +98,19 @@ def validate_main(args) -> int:
                 for reason, message in found:
                     problems += 1
                     print(f"{uri}:{number}: {reason}: {message}")
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue  # reported by validate_line
+                for reason, message in media.problems(obj) if media else ():
+                    problems += 1
+                    print(f"{uri}:{number}: {reason}: {message}")
+                if media is None:
+                    unchecked += len(target.media_uris(obj))
                 try:  # rules over the whole file (e.g. one media kind per dataset)
-                    for facet in target.dataset_facets(orjson.loads(line)):
+                    for facet in target.dataset_facets(obj):
                         facets[facet] = facets.get(facet, 0) + 1
-                except (orjson.JSONDecodeError, TypeError, AttributeError):
+                except (TypeError, AttributeError):
                     pass  # a line that is no object was reported by validate_line
         for reason, message in target.dataset_problems(facets, ctx, records):
             problems += 1
@@ -96,6 +119,10 @@ def validate_main(args) -> int:
             for message in _count_problems(uri, records, model):
                 problems += 1
                 print(f"{uri}: records: {message}")
+    if unchecked:
+        print(f"note: {unchecked:,} media reference(s) were not read (existence, type, the "
+              "model's size and duration limits): pass --check-media to check them as `run` "
+              "does", file=sys.stderr)
     print(f"{problems} problem(s)" if problems else "no problems", file=sys.stderr)
     return 1 if problems else 0
 

@@ -11,8 +11,9 @@ from the content and its duration, against the model's limits. Pure Python over 
 - The duration is libmediainfo's, the library AWS's Nova Forge validator uses. It reads the
   object through a file object (a ranged read a block at a time, never the whole object in
   memory) and at most READ_BUDGET bytes of it, at libmediainfo's fastest parse speed: the
-  container's headers and index give the duration. A video whose duration cannot be read is refused
-  (video_unreadable): the service would refuse it, or take one over its limit.
+  container's headers and index give the duration. A video whose duration cannot be read is
+  refused (video_unreadable): the service would refuse it, or take one over its limit.
+  Every call passes the same options, as pymediainfo asks of threads sharing the library.
 - A bad video is a RecordError (video_missing, video_unreadable, video_too_large,
   video_too_long); a failure of the store itself is a StorageError.
 """

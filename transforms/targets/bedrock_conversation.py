@@ -17,18 +17,31 @@ converse_media.py, which `tuneprep validate --check-media` uses too.
 
 "Image and video never mixed in one dataset" is checked per record, and over the dataset through
 the dataset_facets/dataset_problems hooks: a run whose records mix them fails (no _SUCCESS), and
-`tuneprep validate` reports a file that mixes them.
+`tuneprep validate` reports a file that mixes them. For Nova the same hooks hold each optional
+field (system, image, video, reasoning, toolUse, toolResult) in every record or in none.
+
+Tool use (writes_tools; ModelSpec.tool_use decides per model: Nova) and reasoning
+(writes_reasoning; ModelSpec.reasoning_content: Nova 2 Lite): a top-level toolConfig from
+Record.tools, assistant reasoningContent / text / toolUse blocks, user toolResult / text blocks,
+as converse.py writes them (converse_tool_object), checked by its rules, which follow the Nova
+Forge SDK's sft_dataset_validator (tests/oracles/test_nova_forge_tools.py runs it over what this
+target writes). A model without tool use refuses a record that holds some (tool_turn; --repair
+drop_tool_turns), one without reasoning a record with reasoning (reasoning_not_taken; --repair
+drop_reasoning).
 """
 from __future__ import annotations
 
+from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import Target, fail
 from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, VIDEO_FORMATS, check_converse,
-                                         converse_length, converse_object, extension_of,
+                                         converse_length, converse_object,
+                                         converse_tool_object, extension_of,
                                          image_types, inconsistent_field_problems,
                                          media_block, media_kind, media_kinds, media_uris,
-                                         mixed_media_problems, optional_fields, s3_problem)
-from tuneprep.transforms.targets.converse_media import (WrittenMediaChecker, check_content,
+                                         mixed_media_problems, optional_fields, s3_problem,
+                                         tool_config, tool_messages)
+from tuneprep.transforms.targets.converse_media import (ConverseMediaChecker, check_content,
                                                         takes)
 
 
@@ -37,6 +50,8 @@ class BedrockConversation(Target):
     kind = "conversation"
     takes_image = True
     handles_media = True
+    writes_tools = True       # where the model takes tool use (ModelSpec.tool_use)
+    writes_reasoning = True   # where the model takes reasoning (ModelSpec.reasoning_content)
 
     def uploads_images(self, model) -> bool:
         return model is None or "image" in model.media_kinds
@@ -66,13 +81,22 @@ class BedrockConversation(Target):
         return record
 
     def build(self, record, ctx):
-        system, turns = clean_turns(record, ctx)
         media = (media_block(record.image, getattr(ctx, "media_bucket_owner", None))
                  if record.image is not None else None)
-        return [converse_object(system, turns, media)]
+        if tool_rules.is_structured(record):
+            system, messages = tool_messages(record, ctx)
+            return [converse_tool_object(system, messages, media, record.tools)]
+        system, turns = clean_turns(record, ctx)
+        obj = converse_object(system, turns, media)
+        if record.tools:   # tools defined, none called
+            obj = {"schemaVersion": obj["schemaVersion"], **(
+                {"system": obj["system"]} if "system" in obj else {}),
+                "toolConfig": tool_config(record.tools), "messages": obj["messages"]}
+        return [obj]
 
     def check(self, obj, ctx):
-        return check_converse(obj, ctx, min_messages=2, ends_with_assistant=True)
+        return check_converse(obj, ctx, min_messages=2, ends_with_assistant=True,
+                              tools_allowed=True)
 
     def measure(self, obj) -> int:
         return converse_length(obj)
@@ -81,7 +105,7 @@ class BedrockConversation(Target):
         return media_uris(obj)
 
     def media_checker(self, model):
-        return WrittenMediaChecker(model)
+        return ConverseMediaChecker(model)
 
     # the dataset-level rules: one media kind over the union; for Nova, each optional field in
     # every record or in none

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
 from tuneprep.transforms.targets.references import s3_reference_problem
+from tuneprep.transforms.targets.written_media import WrittenMediaChecker
 
 _EXTENSIONS = (".jpg", ".jpeg", ".png")
 
@@ -64,6 +65,9 @@ class BedrockImage(Target):
         ref = obj.get("image-ref") if isinstance(obj, dict) else None
         return [ref] if isinstance(ref, str) else []
 
+    def media_checker(self, model):
+        return _ImageRefChecker(model)
+
     def build(self, record, ctx):
         if record.image is None:
             fail("no_image", "the record has no image reference")
@@ -88,3 +92,16 @@ class BedrockImage(Target):
             caption = caption_problem(obj["caption"], ctx.model if ctx else None)
             problems += [caption] if caption else []
         return problems
+
+
+class _ImageRefChecker(WrittenMediaChecker):
+    """`validate --check-media`: a written image-ref read as prepare_media reads an s3:// one."""
+
+    def refs(self, obj):
+        ref = obj.get("image-ref") if isinstance(obj, dict) else None
+        if isinstance(ref, str) and not image_ref_problem(ref):
+            yield "image", ref, None
+
+    def check(self, kind, uri, media_format):
+        from tuneprep.transforms.io import images
+        images.place_image(uri, None, self.model)

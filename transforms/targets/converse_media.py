@@ -2,9 +2,10 @@
 (prepare_media, before a record is written) and `tuneprep validate --check-media` (over written
 records), so both hold a medium to the same rules:
 
-- an image: transforms/io/images.py place_image, which checks an s3:// one where it is (exists, type by content, the model's byte
-  and pixel limits); a video: transforms/io/videos.py check_s3_video (exists, the model's byte
-  and duration limits, container by content);
+- an image: transforms/io/images.py place_image, which checks an s3:// one where it is
+  (exists, type by content, the model's byte and pixel limits); a video:
+  transforms/io/videos.py check_s3_video (exists, the model's byte and duration limits,
+  container by content);
 - the content is what the block's format says (the format is written from the object's name).
 
 A medium is checked by content only when the written record could hold it: the model takes its
@@ -13,10 +14,10 @@ check_converse reports without reading the object.
 """
 from __future__ import annotations
 
-from tuneprep.transforms.core.records import RecordError
 from tuneprep.transforms.targets.base import fail
 from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, MEDIA, PILLOW_TYPES,
                                                   VIDEO_FORMATS, image_types, s3_problem)
+from tuneprep.transforms.targets.written_media import WrittenMediaChecker
 
 
 def takes(kind: str, media_format, model) -> bool:
@@ -44,31 +45,16 @@ def check_content(kind: str, uri: str, media_format: str, model, said_by: str = 
                                          "comes from the name; rename the object")
 
 
-class WrittenMediaChecker:
-    """Checks the media blocks of written records by content (`tuneprep validate
-    --check-media`), each distinct medium once however many records name it."""
+class ConverseMediaChecker(WrittenMediaChecker):
+    """`validate --check-media` over Converse records: each media block a run would read."""
 
-    def __init__(self, model):
-        self.model = model
-        self.checked = 0
-        self._found: dict[tuple[str, str, str], tuple[str, str] | None] = {}
-
-    def problems(self, obj) -> list[tuple[str, str]]:
-        out = []
+    def refs(self, obj):
         for kind, uri, media_format in _media_blocks(obj):
-            if s3_problem(uri) or not takes(kind, media_format, self.model):
-                continue   # a schema problem, told by the target's check
-            key = (kind, uri, media_format)
-            if key not in self._found:
-                self.checked += 1
-                try:
-                    check_content(kind, uri, media_format, self.model, said_by="format")
-                    self._found[key] = None
-                except RecordError as e:
-                    self._found[key] = (e.reason, e.message)
-            if self._found[key]:
-                out.append(self._found[key])
-        return out
+            if not s3_problem(uri) and takes(kind, media_format, self.model):
+                yield kind, uri, media_format   # else a schema problem, told by check()
+
+    def check(self, kind: str, uri: str, media_format: str) -> None:
+        check_content(kind, uri, media_format, self.model, said_by="format")
 
 
 def _media_blocks(obj):
