@@ -1,0 +1,43 @@
+"""The `forge` fixture: AWS's Nova Forge SDK dataset validator, run as a subprocess.
+
+The SDK needs Python >= 3.12 and runs in its own venv (`make oracle`; .ci/run builds it), through
+tests/oracles/nova_forge_check.py. Without it the tests that use it skip, except under CI, where
+a missing oracle is a failure rather than a silent pass."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.helpers import REPO
+
+ORACLE_PYTHON = Path(os.environ.get("TUNEPREP_ORACLE_PYTHON", REPO / ".venv-oracle/bin/python"))
+CHECK = Path(__file__).with_name("nova_forge_check.py")
+FORGE_MODEL = {"nova-micro": "nova_micro", "nova-lite": "nova_lite", "nova-pro": "nova_pro",
+               "nova-2-lite": "nova_lite_2"}
+
+
+@pytest.fixture(scope="module")
+def forge():
+    """forge(model, files, endpoint=None) -> the SDK's verdict on those files: {"records": N,
+    "refused": [{"file", "line", "errors"}], "dataset_error": str | None}."""
+    if not ORACLE_PYTHON.exists():
+        why = (f"AWS's Nova Forge validator is not installed at {ORACLE_PYTHON} "
+               "(`make oracle`; it needs Python 3.12)")
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+
+    def check(model: str, files, endpoint: str | None = None) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        if endpoint:   # the SDK's media checks then ask the test S3 server
+            env["AWS_ENDPOINT_URL_S3"] = endpoint
+        done = subprocess.run([str(ORACLE_PYTHON), str(CHECK), "--model", FORGE_MODEL[model],
+                               *map(str, files)], capture_output=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        return orjson.loads(done.stdout)
+    return check
