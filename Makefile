@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE_OUT ?= out/sample
 
-.PHONY: sample test install oracle clean
+.PHONY: sample test install oracle prism clean
 
 $(BIN)/.installed: pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,13 @@ $(ORACLE_VENV)/bin/.installed: tests/oracles/requirements.txt
 	touch $@
 
 oracle: $(ORACLE_VENV)/bin/.installed
+
+# Beam's Prism runner (Go), at the venv's apache-beam version, built with `go install` from the Go
+# module proxy into .cache/prism/ (tests/e2e/test_prism.py runs tuneprep on it; without it they
+# skip, or fail under CI). No Beam Flink or Spark job server is served here: README, "Running
+# elsewhere".
+prism: $(BIN)/.installed
+	PY=$(BIN)/python deploy/prism/fetch-prism.sh
 
 clean:
 	rm -rf $(VENV) $(ORACLE_VENV) out .pytest_cache
