@@ -15,6 +15,8 @@ from __future__ import annotations
 import bz2
 import gzip
 import os
+import signal
+import subprocess
 import sys
 import time
 from importlib.metadata import version
@@ -60,12 +62,12 @@ def worker_env() -> dict:
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    """(worker pool endpoint, its log), started in a folder that is not the repository."""
+    """(worker pool endpoint, its log, its pid), started in a folder that is not the repository."""
     where = tmp_path_factory.mktemp("prism-workers")
     service = Service(["apache_beam.runners.worker.worker_pool_main", "--service_port"],
                       where, worker_env(), where / "worker_pool.log")
     try:
-        yield f"localhost:{service.port}", service.log
+        yield f"localhost:{service.port}", service.log, service.proc.pid
     finally:
         service.stop()
 
@@ -87,7 +89,7 @@ def workers_started(log: Path) -> int:
 
 def both_runs(capsys, prism, pool, direct: str | Path, remote: str | Path, *args) -> dict:
     """The same command on the DirectRunner and on Prism; their wall times."""
-    endpoint, log = pool
+    endpoint, log, _ = pool
     before = workers_started(log)
     started = time.monotonic()
     code, out, err = run_cli(capsys, "run", *args, "--output", direct)
@@ -192,3 +194,81 @@ def test_s3_input_and_output_is_identical(prism, pool, s3, capsys, tmp_path):
     assert sorted(report["files"]) == [s3.uri("in/alpaca_sample.jsonl"),
                                        s3.uri("in/openai_toy_chat.jsonl")]
     assert report["dead_letter_records"] > 0
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (the pool's SDK workers), from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def sockets(pid: int) -> int:
+    """How many sockets the process holds open."""
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return 0
+    count = 0
+    for fd in fds:
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
+def test_a_killed_sdk_worker_fails_the_run_loudly_and_a_rerun_is_identical(
+        prism, pool, capsys, tmp_path):
+    """SIGKILL to the SDK worker while the job runs. Prism does not retry a bundle (its source
+    has no retry; Flink would, with a restart strategy): the job fails, tuneprep exits 1 and
+    says so, and the folder is left unfinished (no _SUCCESS). The same command again with
+    --overwrite gives a dataset byte-identical to the DirectRunner's, every record once: the
+    part files have deterministic names, so the killed run's debris cannot add to it."""
+    endpoint, _, pool_pid = pool
+    corpus = tmp_path / "big.jsonl"
+    with corpus.open("wb") as f:
+        for i in range(150_000):
+            f.write(orjson.dumps({"instruction": f"Question {i}: explain item {i}.", "input": "",
+                                  "output": f"Answer {i} " * 20}) + b"\n")
+    args = ["run", "--input", str(corpus), "--target", "bedrock-text", "--quiet"]
+    direct, remote = tmp_path / "direct", tmp_path / "prism"
+    code, _, err = run_cli(capsys, *args, "--output", direct)
+    assert code == 0, err
+    before = children(pool_pid)
+    run = subprocess.Popen([sys.executable, "-m", "tuneprep", *args, "--output", str(remote),
+                            *prism_args(prism, endpoint)], cwd=tmp_path,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (children(pool_pid) - before) and time.monotonic() < deadline:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.05)
+    workers = children(pool_pid) - before
+    assert workers, "no SDK worker started"
+    # killed once it has connected to Prism (it holds sockets then) and had time to take work
+    while not any(sockets(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1)
+    assert run.poll() is None, "the run ended before the worker could be killed"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 1, (out, err)
+    assert b"SDK worker disconnected" in err and b"is not complete (no _SUCCESS)" in err, err
+    assert not (remote / "_SUCCESS").exists()
+    code, _, err = run_cli(capsys, *args, "--output", remote, *prism_args(prism, endpoint))
+    assert code == 2 and "add --overwrite" in err, err
+    code, _, err = run_cli(capsys, *args, "--output", remote, "--overwrite",
+                           *prism_args(prism, endpoint))
+    assert code == 0, err
+    assert_same_dataset(direct, remote)
+    report = read_json(remote / "report.json")
+    assert report["input_records"] == report["output_records"]["train"] == 150_000
+    assert (remote / "train").joinpath("train.jsonl").read_bytes().count(b"\n") == 150_000
