@@ -311,11 +311,25 @@ def _summarize(cfg) -> int:
     ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
     if ok:
         print(f"dataset: {cfg.output} (report.html, report.json, manifest.json, dead_letter/)")
+        _print_next_step(cfg)
         return 0
     for err in report.get("errors", []):
         print(f"error: {err}", file=sys.stderr)
     print(f"error: the dataset at {cfg.output} is not complete (no _SUCCESS)", file=sys.stderr)
     return 1
+
+
+def _print_next_step(cfg) -> None:
+    """One line naming training-request.json, when the run wrote one."""
+    from tuneprep.transforms.io.training_request import FILE
+    uri = storage.join(cfg.output, FILE)
+    if not storage.exists(uri):
+        return
+    with storage.open_read(uri) as f:
+        request = orjson.loads(f.read())
+    todo = len(request.get("placeholders", []))
+    print(f"next step: {uri} (the {request['api']} request"
+          + (f"; fill in its {todo} <...> placeholders" if todo else "") + ")")
 
 
 if __name__ == "__main__":

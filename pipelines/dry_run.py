@@ -57,7 +57,7 @@ def _layout(cfg, target) -> list[str]:
                          if n else f"{split}/part-NNNNN-of-MMMMM.jsonl (one per ~256 MB)")
         files += [f"{split}/{name}" for name in target.side_files(cfg.target_context())]
     return files + [f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl", "manifest.json", "report.json",
-                    "report.html", "_SUCCESS"]
+                    "report.html", "training-request.json", "_SUCCESS"]
 
 
 def _limits(cfg) -> list[str]:

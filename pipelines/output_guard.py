@@ -24,7 +24,7 @@ from tuneprep.transforms.io.dataset_folder import (TEMPORARY, TOP_FOLDERS, forei
 _WRITTEN = ("train/train.jsonl", "validation/validation.jsonl", "train/part-00000-of-00001.jsonl",
             "validation/part-00000-of-00001.jsonl", "train/template.json",
             "dead_letter/dead_letter.jsonl", "manifest.json", "report.json", "report.html",
-            "_SUCCESS", "_RUNNING")
+            "training-request.json", "_SUCCESS", "_RUNNING")
 
 
 def normalize_output(uri: str) -> str:

@@ -107,7 +107,7 @@ def test_corpus(case, corpora, tmp_path, capsys):
 def _alpaca_sagemaker(corpora, out, dead):
     assert layout(out) == ["_SUCCESS", "dead_letter/dead_letter.jsonl", "manifest.json",
                            "report.html", "report.json", "train/part-00000-of-00001.jsonl",
-                           "train/template.json"]
+                           "train/template.json", "training-request.json"]
     template = (corpora / "sagemaker_jumpstart/template.json").read_bytes()
     assert orjson.loads((out / "train/template.json").read_bytes()) == orjson.loads(template)
     source = orjson.loads((corpora / "alpaca_demo_1k/alpaca_en_demo.json").read_bytes())

@@ -25,6 +25,7 @@ from tests.helpers import (
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
 SINGLE = ["train/train.jsonl", "dead_letter/dead_letter.jsonl", "manifest.json", "report.json",
+          "training-request.json",
           "report.html",
           "_SUCCESS"]
 
@@ -286,7 +287,7 @@ def test_sagemaker_shards_and_template(tmp_path, capsys):
     shards = [f"train/part-{i:05d}-of-00003.jsonl" for i in range(3)]
     assert layout(out) == sorted(shards + ["train/template.json", "dead_letter/dead_letter.jsonl",
                                            "manifest.json", "report.json", "report.html",
-                                           "_SUCCESS"])
+                                           "training-request.json", "_SUCCESS"])
     expected_template = parse_template(template.read_text())
     assert orjson.loads((out / "train/template.json").read_bytes()) == expected_template
     sizes = [len(read_jsonl(out / shard)) for shard in shards]

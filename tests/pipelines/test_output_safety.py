@@ -224,7 +224,8 @@ def test_an_interrupted_run_ends_with_one_line_and_no_success(sig, code, tmp_pat
     _, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err
     assert layout(out) == sorted(["train/train.jsonl", "dead_letter/dead_letter.jsonl",
-                                  "manifest.json", "report.json", "report.html", "_SUCCESS"])
+                                  "manifest.json", "report.json", "report.html",
+                                  "training-request.json", "_SUCCESS"])
 
 
 def test_an_interrupt_after_the_dataset_is_complete_says_so(tmp_path, capsys, monkeypatch):

@@ -1,5 +1,6 @@
 """Turn the per-batch part files into the dataset layout (docs/design.md §5-6), then the
-manifest, the report and `_SUCCESS` (last). Pure Python over fsspec; runs once, after every part exists.
+manifest, the report, the training request (training-request.json) and `_SUCCESS` (last). Pure
+Python over fsspec; runs once, after every part exists.
 
 Parts are written per batch under OUT/_temporary/RUN/ and named by (file index, batch index),
 so sorting their names gives input order: the dataset is byte-identical whatever the runner,
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from tuneprep.transforms.io import claim
+from tuneprep.transforms.io import claim, training_request
 from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.jsonl import dumps_line
@@ -355,6 +356,8 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     write_bytes(join(cfg.output, "report.html"), page)
     files.append({"path": "report.html", "records": None, "bytes": len(page),
                   "sha256": hashlib.sha256(page).hexdigest()})
+    if not errors:   # the next step, beside the data (and in the manifest), before _SUCCESS
+        files += _write_training_request(cfg, target, files)
     manifest = redact_all({"files": files, **manifest_extra})
     write_bytes(join(cfg.output, "manifest.json"),
                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
@@ -364,6 +367,21 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     if not errors:
         write_bytes(join(cfg.output, "_SUCCESS"), b"")
     return report
+
+
+def _write_training_request(cfg, target, files: list[dict]) -> list[dict]:
+    """training-request.json (transforms/io/training_request.py): its manifest entry, or none
+    for a target no request is known for."""
+    data = [f["path"] for f in files if f["path"].endswith(".jsonl")
+            and f["path"].split("/", 1)[0] in (TRAIN, VALIDATION)]
+    request = training_request.training_request(target.name, target.kind, cfg.model_spec(),
+                                                cfg.output, data, cfg.validation_split)
+    if request is None:
+        return []
+    body = orjson.dumps(redact_all(request), option=orjson.OPT_INDENT_2) + b"\n"
+    write_bytes(join(cfg.output, training_request.FILE), body)
+    return [{"path": training_request.FILE, "records": None, "bytes": len(body),
+             "sha256": hashlib.sha256(body).hexdigest()}]
 
 
 def _with_media_warnings(cfg, report: dict) -> dict:

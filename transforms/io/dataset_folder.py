@@ -14,7 +14,8 @@ from typing import Iterable
 SPLITS = ("train", "validation")
 DEAD_LETTER_FOLDER = "dead_letter"
 TEMPORARY = "_temporary"
-TOP_FILES = ("manifest.json", "report.json", "report.html", "_SUCCESS", "_RUNNING")
+TOP_FILES = ("manifest.json", "report.json", "report.html", "training-request.json", "_SUCCESS",
+             "_RUNNING")
 TOP_FOLDERS = (*SPLITS, DEAD_LETTER_FOLDER, TEMPORARY)
 MARKERS = ("manifest.json", "_SUCCESS", "_RUNNING", TEMPORARY)
 

@@ -127,12 +127,19 @@ class ModelSpec:
     # why the model is legacy (LEGACY_NOTE: gone from Bedrock's customization table); a legacy
     # model still runs, with a warning
     legacy: str | None = None
+    # the baseModelIdentifier of CreateModelCustomizationJob (the training request written
+    # beside the data): the "Model ID" column of Bedrock's customization table (_SUPPORTED, as
+    # read for the training request); a legacy model's id is from the table's earlier editions
+    # [verify]; a distillation student's is its fine-tuning id (_DISTILL) [verify]. None: a
+    # SageMaker model
+    bedrock_model_id: str | None = None
     sources: tuple[str, ...] = ()
 
 
-def _titan_text(name: str, display: str, kinds: tuple[str, ...], cpt: bool) -> ModelSpec:
+def _titan_text(name: str, display: str, kinds: tuple[str, ...], cpt: bool,
+                bedrock_model_id: str | None = None) -> ModelSpec:
     return ModelSpec(
-        name, display, "bedrock", kinds, max_tokens=4096,
+        name, display, "bedrock", kinds, max_tokens=4096, bedrock_model_id=bedrock_model_id,
         max_train_bytes=1 * GB, max_validation_bytes=100 * MB,
         max_pretrain_train_bytes=10 * GB if cpt else None,
         sources=(_REQUIREMENTS, _TEXT, _CPT, _TITAN_HP, _CUSTOMIZE) if cpt
@@ -146,7 +153,8 @@ def _legacy(spec: ModelSpec) -> ModelSpec:
 
 
 def _image_generator(name: str, display: str, sources: tuple[str, ...],
-                     takes_validation: bool = False) -> ModelSpec:
+                     takes_validation: bool = False,
+                     bedrock_model_id: str | None = None) -> ModelSpec:
     """A text-to-image model: {"image-ref", "caption"} records, JPEG or PNG, 5-10,000
     records, captions of 3-1,024 characters, images of at most 50 MB, 512-4,096 px a side,
     12,582,912 pixels, aspect 1:4-4:1. Titan Image Generator G1 has them from the requirements
@@ -157,7 +165,7 @@ def _image_generator(name: str, display: str, sources: tuple[str, ...],
         takes_validation=takes_validation, caption_min_chars=3, caption_max_chars=1024,
         image_max_bytes=50 * MB, image_min_px=512, image_max_px=4096,
         image_max_pixels=12_582_912, image_min_aspect=0.25, image_max_aspect=4.0,
-        sources=sources)
+        bedrock_model_id=bedrock_model_id, sources=sources)
 
 
 def _jumpstart(name: str, display: str, kinds: tuple[str, ...] = ("instruction",)) -> ModelSpec:
@@ -174,7 +182,8 @@ _NOVA_VIDEOS = ("mov", "mkv", "mp4")            # Nova 2.0 page: MOV, MKV or MP4
 _LLAMA_IMAGES = ("gif", "jpeg", "png", "webp")  # Llama 3.2 Vision
 
 
-def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpec:
+def _nova(name: str, display: str, media: bool, nova2: bool = False,
+          bedrock_model_id: str | None = None) -> ModelSpec:
     """Amazon Nova understanding models, Converse format. Media limits as AWS's Nova validators
     check them (docs/sources/formats-2026.md): an image of at most 10 MB and at least 25 px a
     side, a video of at most 50 MB and 90 s; Nova 2.0 takes the formats its page lists, Nova 1.0 also webp images and webm videos
@@ -192,11 +201,12 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpe
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
         reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
         word_media_keys=True, consistent_optional_fields=True, wants_bucket_owner=media,
+        bedrock_model_id=bedrock_model_id,
         sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
 
 
 def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = False,
-            prompt_completion: bool = False) -> ModelSpec:
+            prompt_completion: bool = False, bedrock_model_id: str | None = None) -> ModelSpec:
     """Meta Llama 3.1 / 3.2 on Bedrock, Converse format. "16K" is read as 16,000 tokens (the
     stricter reading); the limit is on input tokens, checked here on the whole record.
     prompt_completion: the model takes {"prompt", "completion"} too (Bedrock's table lists
@@ -208,12 +218,13 @@ def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = Fa
         max_train_records=10_000, max_validation_records=1000,
         media_kinds=("image",) if vision else (), image_formats=_LLAMA_IMAGES if vision else (),
         image_max_bytes=10 * MB if vision else None, image_max_px=8192 if vision else None,
-        max_system_blocks=1,
+        max_system_blocks=1, bedrock_model_id=bedrock_model_id,
         sources=(_TEXT, _IMAGE_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE) if vision
         else (_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE))
 
 
-def _student(name: str, display: str, single_turn: bool) -> ModelSpec:
+def _student(name: str, display: str, single_turn: bool,
+             bedrock_model_id: str | None = None) -> ModelSpec:
     """A Bedrock Model Distillation student: prompt files in the Converse format. The
     fine-tuning limits of the same model do not apply to distillation prompts; AWS's
     distillation validator asks for at least 100 prompts and one system block at most
@@ -221,25 +232,29 @@ def _student(name: str, display: str, single_turn: bool) -> ModelSpec:
     a run's train split is checked against it)."""
     return ModelSpec(name, display, "bedrock", ("distillation",), min_records=100,
                      max_train_bytes=1 * GB, max_system_blocks=1,
-                     single_turn_prompts=single_turn,
+                     single_turn_prompts=single_turn, bedrock_model_id=bedrock_model_id,
                      sources=(_DISTILL, _DISTILL_VALIDATOR, _DISTILL_NOTE))
 
 
 _BEDROCK = [
     _titan_text("titan-text-express", "Amazon Titan Text G1 - Express",
-                ("text-to-text", "pretrain"), cpt=True),
+                ("text-to-text", "pretrain"), cpt=True,
+                bedrock_model_id="amazon.titan-text-express-v1:0:8k"),
     _legacy(_titan_text("titan-text-lite", "Amazon Titan Text G1 - Lite",
-                        ("text-to-text", "pretrain"), cpt=True)),
+                        ("text-to-text", "pretrain"), cpt=True,
+                        bedrock_model_id="amazon.titan-text-lite-v1:0:4k")),
     _legacy(_titan_text("titan-text-premier", "Amazon Titan Text Premier", ("text-to-text",),
-                        cpt=False)),
+                        cpt=False, bedrock_model_id="amazon.titan-text-premier-v1:0:32k")),
     _image_generator("titan-image-generator", "Amazon Titan Image Generator G1",
-                     (_REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
+                     (_REQUIREMENTS, _IMAGE, _CUSTOMIZE),
+                     bedrock_model_id="amazon.titan-image-generator-v1:0"),
     _image_generator("titan-image-generator-v2", "Amazon Titan Image Generator G1 v2",
-                     (_SUPPORTED, _REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
+                     (_SUPPORTED, _REQUIREMENTS, _IMAGE, _CUSTOMIZE),
+                     bedrock_model_id="amazon.titan-image-generator-v2:0"),
     # Nova Canvas: image-ref + caption lines as for Titan; its page names a validation file too
     # (bedrock-image writes a train split only)
     _image_generator("nova-canvas", "Amazon Nova Canvas", (_SUPPORTED, _CANVAS),
-                     takes_validation=True),
+                     takes_validation=True, bedrock_model_id="amazon.nova-canvas-v1:0"),
     # The page prints 12,528,912 total pixels (maybe a typo for 12,582,912); we keep the
     # printed, stricter number.
     ModelSpec("titan-multimodal-embeddings", "Amazon Titan Multimodal Embeddings G1", "bedrock",
@@ -247,6 +262,7 @@ _BEDROCK = [
               takes_validation=False, caption_min_chars=0, caption_max_chars=2560,
               image_max_bytes=5 * MB, image_min_px=128, image_max_px=4096,
               image_max_pixels=12_528_912, image_min_aspect=0.25, image_max_aspect=4.0,
+              bedrock_model_id="amazon.titan-embed-image-v1:0",
               sources=(_REQUIREMENTS, _IMAGE, _CUSTOMIZE)),
     # The Haiku validator refuses the old prompt format's turn markers inside any content and a
     # validation set outside 32-1,000 records (docs/sources/formats-2026.md)
@@ -255,37 +271,55 @@ _BEDROCK = [
               max_train_records=10_000, min_validation_records=32, max_validation_records=1000,
               max_total_records=10_000, max_train_bytes=10 * GB, max_validation_bytes=1 * GB,
               reserved_words=("\nHuman:", "\nAssistant:"),
+              bedrock_model_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
               sources=(_HAIKU_NOTE, _HAIKU_COOKBOOK, _HAIKU_HP, _CUSTOMIZE)),
     _legacy(ModelSpec("cohere-command", "Cohere Command", "bedrock", ("text-to-text",),
-                      max_tokens=4096, min_records=32, sources=(_COHERE, _COHERE_HP, _TEXT))),
+                      max_tokens=4096, min_records=32,
+                      bedrock_model_id="cohere.command-text-v14:7:4k",
+                      sources=(_COHERE, _COHERE_HP, _TEXT))),
     _legacy(ModelSpec("cohere-command-light", "Cohere Command Light", "bedrock",
                       ("text-to-text",), max_tokens=4096, min_records=32,
+                      bedrock_model_id="cohere.command-light-text-v14:7:4k",
                       sources=(_COHERE, _COHERE_HP, _TEXT))),
     _legacy(ModelSpec("llama2-13b", "Meta Llama 2 13B", "bedrock", ("text-to-text",),
-                      sources=(_TEXT, _CUSTOMIZE))),
+                      bedrock_model_id="meta.llama2-13b-v1:0:4k", sources=(_TEXT, _CUSTOMIZE))),
     _legacy(ModelSpec("llama2-70b", "Meta Llama 2 70B", "bedrock", ("text-to-text",),
-                      sources=(_TEXT, _CUSTOMIZE))),
-    _nova("nova-micro", "Amazon Nova Micro", media=False),   # Micro accepts no media [3rd]
-    _nova("nova-lite", "Amazon Nova Lite", media=True),
-    _nova("nova-pro", "Amazon Nova Pro", media=True),
-    _nova("nova-2-lite", "Amazon Nova 2.0 Lite", media=True, nova2=True),
-    _llama3("llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct", prompt_completion=True),
-    _llama3("llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct", prompt_completion=True),
-    _llama3("llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct"),
-    _llama3("llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct"),
-    _llama3("llama3-2-11b-vision-instruct", "Meta Llama 3.2 11B Vision Instruct", vision=True),
+                      bedrock_model_id="meta.llama2-70b-v1:0:4k", sources=(_TEXT, _CUSTOMIZE))),
+    _nova("nova-micro", "Amazon Nova Micro", media=False,
+          bedrock_model_id="amazon.nova-micro-v1:0:128k"),   # Micro accepts no media [3rd]
+    _nova("nova-lite", "Amazon Nova Lite", media=True,
+          bedrock_model_id="amazon.nova-lite-v1:0:300k"),
+    _nova("nova-pro", "Amazon Nova Pro", media=True,
+          bedrock_model_id="amazon.nova-pro-v1:0:300k"),
+    _nova("nova-2-lite", "Amazon Nova 2.0 Lite", media=True, nova2=True,
+          bedrock_model_id="amazon.nova-2-lite-v1:0:256k"),
+    _llama3("llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct", prompt_completion=True,
+            bedrock_model_id="meta.llama3-1-8b-instruct-v1:0:128k"),
+    _llama3("llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct", prompt_completion=True,
+            bedrock_model_id="meta.llama3-1-70b-instruct-v1:0:128k"),
+    _llama3("llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct",
+            bedrock_model_id="meta.llama3-2-1b-instruct-v1:0:128k"),
+    _llama3("llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct",
+            bedrock_model_id="meta.llama3-2-3b-instruct-v1:0:128k"),
+    _llama3("llama3-2-11b-vision-instruct", "Meta Llama 3.2 11B Vision Instruct", vision=True,
+            bedrock_model_id="meta.llama3-2-11b-instruct-v1:0:128k"),
     _llama3("llama3-2-90b-vision-instruct", "Meta Llama 3.2 90B Vision Instruct",
-            max_tokens=10_000, vision=True),
-    _student("distill-claude-3-haiku", "Anthropic Claude 3 Haiku (distillation student)", True),
+            max_tokens=10_000, vision=True,
+            bedrock_model_id="meta.llama3-2-90b-instruct-v1:0:128k"),
+    _student("distill-claude-3-haiku", "Anthropic Claude 3 Haiku (distillation student)", True,
+             bedrock_model_id="anthropic.claude-3-haiku-20240307-v1:0:200k"),
     _student("distill-llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct (distillation student)",
-             True),
+             True, bedrock_model_id="meta.llama3-1-8b-instruct-v1:0:128k"),
     _student("distill-llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct (distillation student)",
-             True),
+             True, bedrock_model_id="meta.llama3-2-1b-instruct-v1:0:128k"),
     _student("distill-llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct (distillation student)",
-             True),
-    _student("distill-nova-micro", "Amazon Nova Micro (distillation student)", False),
-    _student("distill-nova-lite", "Amazon Nova Lite (distillation student)", False),
-    _student("distill-nova-pro", "Amazon Nova Pro (distillation student)", False),
+             True, bedrock_model_id="meta.llama3-2-3b-instruct-v1:0:128k"),
+    _student("distill-nova-micro", "Amazon Nova Micro (distillation student)", False,
+             bedrock_model_id="amazon.nova-micro-v1:0:128k"),
+    _student("distill-nova-lite", "Amazon Nova Lite (distillation student)", False,
+             bedrock_model_id="amazon.nova-lite-v1:0:300k"),
+    _student("distill-nova-pro", "Amazon Nova Pro (distillation student)", False,
+             bedrock_model_id="amazon.nova-pro-v1:0:300k"),
 ]
 
 _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")

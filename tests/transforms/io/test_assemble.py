@@ -128,7 +128,8 @@ def test_output_is_in_input_order_whatever_order_the_parts_come_in(tmp_path):
     assert [(d["source"]["uri"], d["source"]["line"]) for d in dead] == [
         ("/data/in-0.jsonl", 2), ("/data/in-0.jsonl", 5)]
     assert sorted(p.name for p in out.iterdir()) == [
-        "_SUCCESS", "dead_letter", "manifest.json", "report.html", "report.json", "train"]
+        "_SUCCESS", "dead_letter", "manifest.json", "report.html", "report.json",
+        "train", "training-request.json"]
     assert report["status"] == "succeeded" and report["errors"] == []
     assert (report["input_records"], report["accepted_records"], report["dead_letter_records"]) \
         == (11, 9, 2)
@@ -138,7 +139,8 @@ def test_output_is_in_input_order_whatever_order_the_parts_come_in(tmp_path):
     manifest = check_manifest(out)
     assert manifest["note"] == "extra"
     assert [f["path"] for f in manifest["files"]] == ["dead_letter/dead_letter.jsonl",
-                                                      "train/train.jsonl", "report.html"]
+                                                      "train/train.jsonl", "report.html",
+                                                      "training-request.json"]
 
 
 def test_the_same_parts_give_byte_identical_outputs(tmp_path):
