@@ -27,8 +27,10 @@ Counts were found by running once, then checked against the data:
   message (the cookbook's warning; refused, missing_user_message) and record 5 is the very long
   one (26,026 characters, over --max-tokens 4,096 at 6 chars/token less 10 %: too_long).
 - glaive_toolcall_en_demo.json: 300 ShareGPT records, 153 with function-call/observation turns
-  and 38 more that define tools without calling one (tool_turn for openai-chat: it writes no
-  tool definitions), 109 accepted (their "tools" is "[]").
+  and 38 more that define tools without calling one, 109 accepted (their "tools" is "[]"). The
+  adapter reads the definitions into Record.tools and the turns into tool_call / tool parts
+  (tests/transforms/adapters/test_tool_use.py); a target whose writer takes no tool use refuses
+  all 191 at the gate (tool_turn), as it refused them as text tool turns before.
 - rft_train_data.jsonl: 300 one-user-prompt records (+ reference_answer): all accepted as
   distillation prompts for a Llama 3.1 8B student.
 - c4_demo.jsonl: 300 documents, 3 over 20,000 characters and chunked in two: 303 lines in one

@@ -1,6 +1,6 @@
 """What the adapters share: the Adapter type, field checks that raise RecordError, the parts
-every conversation adapter reads the same way (system prompt, image, tool definitions) and the
-instruction-shaped record builder.
+every conversation adapter reads the same way (system prompt, image; tool definitions in
+tool_use.py) and the instruction-shaped record builder.
 
 Content is never dropped here: what an adapter reads lands in the Record, a shape the Record
 cannot carry (more than one image, videos, audio) is refused. Other top-level scalars are
@@ -13,15 +13,11 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import orjson
-
-from tuneprep.transforms.core.records import NORMALIZE, Record, RecordError, Source
+from tuneprep.transforms.adapters.errors import refuse, type_name
+from tuneprep.transforms.adapters.tool_use import TOOL_KEYS, read_tools
+from tuneprep.transforms.core.records import Record, Source
 
 SCALARS = (str, int, float, bool)
-# Tool definitions (glaive / LLaMA-Factory / OpenAI "tools", OpenAI's older "functions",
-# Converse "toolConfig"): kept in Record.fields under their own name as JSON text, so a target
-# that cannot write them refuses the record (targets/base.py) instead of dropping them.
-TOOL_KEYS = ("tools", "functions", "toolConfig")
 IMAGE_PLACEHOLDER = "<image>"   # LLaMA-Factory's mark for where the image goes
 MEDIA_KEYS = ("images", "videos", "audios")   # LLaMA-Factory's media columns
 
@@ -32,17 +28,6 @@ class Adapter:
     keys: tuple[str, ...]                  # the source keys this shape is made of
     matches: Callable[[Any], bool]          # does one raw value look like this shape?
     normalize: Callable[[Any, Source, Any], Record]   # (value, source, AdapterOptions) -> Record
-
-
-def refuse(reason: str, message: str) -> RecordError:
-    return RecordError(reason, message, NORMALIZE)
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
 
 
 def require_dict(value: Any, adapter: Adapter) -> dict:
@@ -89,15 +74,10 @@ def strict_text(value: Any, label: str) -> str:
 
 def scalar_extras(record: dict, used: tuple[str, ...]) -> dict:
     """The top-level scalar fields the adapter did not read (Record.fields), so a template can
-    name them. Tool definitions given as JSON lists or objects are kept as JSON text."""
-    fields = {}
-    for key, value in record.items():
-        if key not in used:
-            if isinstance(value, SCALARS):
-                fields[key] = value
-            elif key in TOOL_KEYS and isinstance(value, (list, dict)):
-                fields[key] = orjson.dumps(value).decode()
-    return fields
+    name them. Tool definitions are never among them: every adapter reads them into
+    Record.tools (read_tools), where the targets see them."""
+    return {key: value for key, value in record.items()
+            if key not in used and key not in TOOL_KEYS and isinstance(value, SCALARS)}
 
 
 def optional_system(record: dict) -> str | None:
@@ -190,7 +170,8 @@ def instruction_record(record: dict, source: Source, instruction: str, context: 
     if image is not None:
         turns = without_placeholders(turns)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  context=context, fields=scalar_extras(record, used + MEDIA_KEYS))
+                  context=context, fields=scalar_extras(record, used + MEDIA_KEYS),
+                  tools=read_tools(record))
 
 
 def instruction_adapter(name: str, context_key: str, response_key: str) -> Adapter:

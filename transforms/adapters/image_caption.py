@@ -8,6 +8,7 @@ from typing import Any
 
 from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, resolve, scalar_extras,
                                         text_field, type_name)
+from tuneprep.transforms.adapters.tool_use import read_tools
 from tuneprep.transforms.core.records import Record, Source
 
 IMAGE_KEYS = ("image", "image-ref", "image_ref", "image_path", "file_name", "path", "images")
@@ -32,7 +33,7 @@ def normalize(value: Any, source: Source, opts) -> Record:
     caption = text_field(record, caption_key)
     used = (image_key, caption_key)
     return Record(source=source, image=image, caption=caption,
-                  fields=scalar_extras(record, used))
+                  fields=scalar_extras(record, used), tools=read_tools(record))
 
 
 def image_of(record: dict, key: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from tuneprep.transforms.adapters.common import (Adapter, optional_system, require_dict, scalar_extras,
                                         text_field)
+from tuneprep.transforms.adapters.tool_use import read_tools
 from tuneprep.transforms.core.records import Record, Source
 
 KEYS = ("prompt", "completion")
@@ -22,7 +23,8 @@ def normalize(value: Any, source: Source, opts) -> Record:
     # an instruction-shaped pair whose context is "" (Record.context; the id counts it)
     return Record(source=source, turns=[("user", prompt), ("assistant", completion)],
                   system=optional_system(record), context="",
-                  fields=scalar_extras(record, KEYS + ("system",)))
+                  fields=scalar_extras(record, KEYS + ("system",)),
+                  tools=read_tools(record))
 
 
 ADAPTER = Adapter("prompt-completion", KEYS, matches, normalize)

@@ -6,6 +6,7 @@ from typing import Any
 
 from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
                                         text_field)
+from tuneprep.transforms.adapters.tool_use import read_tools
 from tuneprep.transforms.core.records import Record, Source
 
 KEYS = ("text", "content", "input", "document", "body")
@@ -24,7 +25,9 @@ def normalize(value: Any, source: Source, opts) -> Record:
     record = require_dict(value, ADAPTER)
     key = next(k for k in KEYS if k in record)
     text = text_field(record, key)
-    return Record(source=source, text=text, fields=scalar_extras(record, (key,)))
+    # tool definitions beside a document are read, so a target refuses them, never drops them
+    return Record(source=source, text=text, fields=scalar_extras(record, (key,)),
+                  tools=read_tools(record))
 
 
 ADAPTER = Adapter("text", KEYS, matches, normalize)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from tuneprep.transforms.adapters.common import MEDIA_KEYS, TOOL_KEYS
+from tuneprep.transforms.adapters.common import MEDIA_KEYS
+from tuneprep.transforms.adapters.tool_use import TOOL_KEYS
 from tuneprep.transforms.targets import check_limits
 
 # (value) -> (object, size, content) or None; content: what Record.content() gives, the same
@@ -95,7 +96,15 @@ def _instruction_lane(context_key: str, response_key: str, shape, target, ctx) -
     return lane
 
 
-_SIDE_KEYS = MEDIA_KEYS + TOOL_KEYS
+# media, tool definitions (and the flag of OpenAI's parallel calls, part of a tool-use record):
+# the general path writes or refuses them
+_SIDE_KEYS = MEDIA_KEYS + TOOL_KEYS + ("parallel_tool_calls",)
+
+
+def _thinks(content: str) -> bool:
+    """Might the adapter split reasoning off this text (a leading <think>, tools.split_think)?"""
+    return content.startswith("<think>") or (content[:1].isspace()
+                                             and content.lstrip().startswith("<think>"))
 
 
 def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
@@ -112,17 +121,18 @@ def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
                 turn_count is not None and len(messages) != turn_count) or not (
                 system is None or type(system) is str) or "context" in value:
             return None   # (a scalar "context" would join the record's id)
-        for key in _SIDE_KEYS:   # media, tools: the general path writes or refuses them
+        for key in _SIDE_KEYS:
             if value.get(key) is not None:
                 return None
         turns, out, size = [], [], 0
         expected = "user"
         for message in messages:
-            if type(message) is not dict or len(message) != 2:   # only role and content
+            # only role and content: tool calls, reasoning fields take the general path
+            if type(message) is not dict or len(message) != 2:
                 return None
             content = message.get("content")
             if message.get("role") != expected or type(content) is not str or not content \
-                    or content.isspace():
+                    or content.isspace() or _thinks(content):
                 return None
             turns.append((expected, content))
             out.append({"role": expected, "content": content})

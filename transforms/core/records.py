@@ -70,6 +70,17 @@ REASONS: dict[str, str] = {
                         "container and duration can be read",
     "video_too_large": "the video file is larger than the model takes",
     "video_too_long": "the video lasts longer than the model takes",
+    "bad_tool_definition": "a tool definition has no name, a name used twice or not taken, or "
+                           "a parameters schema the service refuses",
+    "bad_tool_call": "a tool call has no name, or arguments that are not a JSON object",
+    "undefined_tool": "a tool call names a tool the record does not define",
+    "unmatched_tool_id": "a tool call is not answered by exactly one result after it, or a "
+                         "result answers no call",
+    "bad_tool_result": "a tool result is empty, or holds other than text or JSON",
+    "misplaced_tool_block": "a tool call outside an assistant turn, or a result outside a user "
+                            "turn",
+    "reasoning_not_taken": "the record holds reasoning the target or model does not take",
+    "misplaced_reasoning": "reasoning outside an assistant turn, or in a message with media",
 }
 
 
@@ -99,8 +110,11 @@ class Source:
 class Record:
     """One canonical record, whatever the source format.
 
-    turns: ordered (role, content) pairs, role in {"system", "user", "assistant", "tool"}.
-        A system turn stays where the source put it; targets decide what to do with it.
+    turns: ordered (role, content) parts, role in {"system", "user", "assistant", "reasoning",
+        "tool_call", "tool"}: text for the first four, a ToolCall / ToolResult for the last two
+        (transforms/core/tools.py says how parts make messages). A system turn stays where the
+        source put it; targets decide what to do with it.
+    tools: the tool definitions (tools.ToolSpec) the conversation may call; None when none.
     system: a system prompt given apart from the turns (e.g. a top-level "system" field).
     text: document text, for pre-training style targets.
     image / caption: an image path or URI and its caption.
@@ -109,8 +123,8 @@ class Record:
         None for conversations and documents. It is a part of the last user turn, not a copy:
         that turn is instruction + "\n\n" + context when the context is not blank, else the
         instruction alone; a target that writes the context apart splits it off that turn.
-    fields: the other top-level scalars of the source (ids, category, tool definitions as JSON
-        text, ...): extra values templates can name, never the conversation itself.
+    fields: the other top-level scalars of the source (ids, category, parallel_tool_calls, ...):
+        extra values templates can name, never the conversation itself.
     """
 
     source: Source
@@ -122,13 +136,16 @@ class Record:
     context: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    tools: list | None = None
 
     def content(self) -> list:
         """What identifies the record: its text, not where it came from."""
         context = self.context if self.context is not None else self.fields.get("context")
         if context is not None and not isinstance(context, str):
             context = str(context)  # any scalar a source gave (orjson refuses big integers)
-        return [self.system, self.turns, self.text, self.image, self.caption, context]
+        content = [self.system, self.turns, self.text, self.image, self.caption, context]
+        # tools only when there are some: the ids of records without tools stay as they were
+        return content + [self.tools] if self.tools else content
 
     def with_id(self) -> "Record":
         """Sets a stable id from the content, so splits do not move when files are renamed."""

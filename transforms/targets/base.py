@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 
-from tuneprep.transforms.adapters.common import TOOL_KEYS
+from tuneprep.transforms.core import tools
 from tuneprep.transforms.core.records import FORMAT, RecordError, Record
 
 _BOM = b"\xef\xbb\xbf"
@@ -42,10 +42,14 @@ class Target:
                          rest of it, rather than drop the image
         handles_media    do prepare_media / media_uris / dataset_facets do anything? (False:
                          the pipeline skips the three calls a record)
-        writes_tools     does the output carry tool definitions (Record.fields "tools",
-                         "functions", "toolConfig")? When not, and writes_field() does not name
-                         the field, format() refuses a record that defines tools (tool_turn)
-                         unless --repair drop_tool_turns
+        writes_tools     can the output carry tool use (Record.tools, tool_call and tool
+                         parts)? takes_tools(ctx) adds the model's say (ModelSpec.tool_use).
+                         When not, format() refuses a record with tool use (tool_turn) unless
+                         --repair drop_tool_turns drops its definitions, calls and results
+        writes_reasoning can the output carry reasoning parts? takes_reasoning(ctx) adds the
+                         model's (ModelSpec.reasoning_content). When not, format() refuses a
+                         record with reasoning (reasoning_not_taken) unless --repair
+                         drop_reasoning
 
     Hooks, each documented once here (ctx: targets/context.py TargetContext):
 
@@ -54,8 +58,8 @@ class Target:
                                                 fail() for a record it cannot write.
         check(obj, ctx) -> [(reason, message)]  REQUIRED. Schema problems of one written
                                                 object; [] when it is fine.
-        format(record, ctx) -> list[dict]       Do not override: the tools and image checks
-                                                above around build(); any error becomes a
+        format(record, ctx) -> list[dict]       Do not override: the tool-use, reasoning and
+                                                image checks above around build(); any error becomes a
                                                 RecordError of stage "format" (a bug becomes
                                                 internal_error, a dead letter, never a crash).
         validate(obj, ctx, size=None)           Do not override: check(), then, for an object
@@ -70,8 +74,9 @@ class Target:
                                                 (template.json); {} by default.
         writes_field(name, ctx) -> bool         Does the output carry Record.fields[name] as it
                                                 is (a sagemaker-instruction placeholder naming
-                                                it)? Decides whether tool definitions are
-                                                written.
+                                                it)? A template naming "tools" takes the tool
+                                                definitions (and so the record's tool use).
+        takes_tools(ctx) / takes_reasoning(ctx) See writes_tools / writes_reasoning.
         prepare_media(record, ctx) -> Record    Before format(): checks the media the record
                                                 names and puts them where the service reads
                                                 them (uploads, rewrites the reference). Raises
@@ -103,11 +108,19 @@ class Target:
     takes_image = False
     handles_media = False
     writes_tools = False
+    writes_reasoning = False
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
-            if record.fields and not record.fields.keys().isdisjoint(TOOL_KEYS):
-                refuse_unwritten_tools(self, record, ctx)
+            if tools.has_tool_use(record) and not self.takes_tools(ctx):
+                record = _without(record, ctx, "drop_tool_turns", tools.without_tool_use,
+                                  "tool_turn", f"the record holds tool use (definitions, calls "
+                                  f"or results) that --target {self.name}{_for(ctx)} does not "
+                                  "write; it is refused rather than lose them")
+            if tools.has_reasoning(record) and not self.takes_reasoning(ctx):
+                record = _without(record, ctx, "drop_reasoning", tools.without_reasoning,
+                                  "reasoning_not_taken", f"the record holds reasoning that "
+                                  f"--target {self.name}{_for(ctx)} does not write")
             objs = self.build(record, ctx)
             if record.image is not None and not self.takes_image:
                 fail("not_taken_by_model", f"{self.name} takes text only; the record has an "
@@ -157,7 +170,16 @@ class Target:
         return {}
 
     def writes_field(self, name: str, ctx) -> bool:
-        return self.writes_tools and name in TOOL_KEYS
+        return False
+
+    def takes_tools(self, ctx) -> bool:
+        model = getattr(ctx, "model", None)
+        return (self.writes_tools and (model is None or model.tool_use)
+                or self.writes_field("tools", ctx))
+
+    def takes_reasoning(self, ctx) -> bool:
+        model = getattr(ctx, "model", None)
+        return self.writes_reasoning and (model is None or model.reasoning_content)
 
     def prepare_media(self, record: Record, ctx) -> Record:
         return record
@@ -207,30 +229,17 @@ def fail(reason: str, message: str):
     raise RecordError(reason, message, FORMAT)
 
 
-def holds_tools(value) -> bool:
-    """Does a tool-definitions field hold any? "", "[]", "{}", "null", [] and {} hold none."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return False
-        try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return True   # text that is not JSON still defines tools
-    return bool(value)
+def _for(ctx) -> str:
+    model = getattr(ctx, "model", None)
+    return f" --model {model.name}" if model is not None else ""
 
 
-def refuse_unwritten_tools(target: Target, record: Record, ctx) -> None:
-    """No target writes tool definitions yet (but a sagemaker-instruction template naming the
-    field): a record that has some is refused (tool_turn) rather than written without them,
-    unless --repair drop_tool_turns drops them with the tool turns."""
-    names = [name for name in TOOL_KEYS if holds_tools(record.fields.get(name))
-             and not target.writes_field(name, ctx)]
-    if names and "drop_tool_turns" not in getattr(ctx, "repair", ()):
-        fail("tool_turn", f'the record defines tools (field "{names[0]}"); tool definitions '
-                          f"are not written by --target {target.name}, so the record is "
-                          "refused rather than lose them (--repair drop_tool_turns drops them "
-                          "with the tool turns)")
+def _without(record: Record, ctx, repair: str, drop, reason: str, message: str) -> Record:
+    """The record with a part the target cannot write dropped, when the user named the repair;
+    else the record is refused, never written without it."""
+    if repair not in getattr(ctx, "repair", ()):
+        fail(reason, f"{message} (--repair {repair} drops it)")
+    return drop(record)
 
 
 def join_system(*parts: str | None) -> str | None:

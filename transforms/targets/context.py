@@ -8,7 +8,9 @@ from typing import Any
 REPAIRS = {
     "merge_consecutive": "join two turns of one role in a row into one turn",
     "drop_inner_system": "drop system turns that are not first",
-    "drop_tool_turns": "drop tool/function turns (and the tool definitions they use)",
+    "drop_tool_turns": "drop tool definitions, calls and results where the target or model "
+                       "cannot write them",
+    "drop_reasoning": "drop reasoning where the target or model cannot write it",
     "drop_trailing_user": "drop a last user turn that has no answer",
     "drop_leading_assistant": "drop assistant turns before the first user turn",
 }

@@ -1,12 +1,19 @@
 """Conversation rules shared by the chat-shaped targets (Bedrock messaging and Converse, Bedrock
 distillation, SageMaker chat): the canonical turns → a clean user/assistant exchange, with the
---repair fixes, and the same rules checked on a written object's roles."""
+--repair fixes, and the same rules checked on a written object's roles.
+
+These read text turns only: tool calls, results and reasoning never reach them, since
+Target.format() refuses a record holding them (tool_turn, reasoning_not_taken) before build()
+unless the target writes them or a --repair dropped them. A target that writes tool use reads
+its parts itself (transforms/core/tools.py messages())."""
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import fail, split_system
 
 ROLES = ("user", "assistant")
-KNOWN_ROLES = ("system", "user", "assistant", "tool")
+KNOWN_ROLES = ("system", "user", "assistant")
+# the reason a part these text rules cannot hold is refused with, should one get this far
+NOT_TEXT = {"tool_call": "tool_turn", "tool": "tool_turn", "reasoning": "reasoning_not_taken"}
 
 
 def _drop(turns, role: str, repair: str, reason: str, ctx, message: str):
@@ -37,6 +44,9 @@ def known_turns(record) -> tuple[str | None, list[tuple[str, str]]]:
     if not turns:
         fail("not_a_conversation", "the record has no user/assistant turns")
     for role, content in turns:
+        if role in NOT_TEXT:
+            fail(NOT_TEXT[role], f"the conversation holds a {role} part, which this target "
+                                 "writes no text for")
         if role not in KNOWN_ROLES:
             fail("unknown_role", f"a turn has the role {role!r}")
         if not isinstance(content, str):
@@ -53,8 +63,6 @@ def clean_turns(record, ctx, *, ends_with_assistant: bool = True
     system, turns = known_turns(record)
     turns = _drop(turns, "system", "drop_inner_system", "system_not_first", ctx,
                   "a system turn comes after the conversation started")
-    turns = _drop(turns, "tool", "drop_tool_turns", "tool_turn",
-                  ctx, "the conversation holds tool turns")
     for role, content in turns:
         if not content or content.isspace():
             fail("empty_field", f"a {role} turn is empty")

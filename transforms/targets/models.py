@@ -114,6 +114,12 @@ class ModelSpec:
     any_schema_version: bool = False         # takes any schemaVersion string (Nova)
     max_system_blocks: int | None = None
     reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks
+    # tool definitions, calls and results in fine-tuning data (Converse toolConfig / toolUse /
+    # toolResult). Nova: the docs conflict (the Nova 2 user guide, nova-data-prep-sft-2, says
+    # tool calling is supported; an older Bedrock page, nova-2-sft-data-prep, says not yet);
+    # AWS's own validator, the Forge SDK, takes them for every Nova model, so we follow it
+    # (docs/sources/formats-2026.md, "Tool use")
+    tool_use: bool = False
     # media object keys only of word characters and _ - / . (the three Nova validators check
     # `^[\w\-/\.]+$`; the docs say the same of file names): docs/sources/formats-2026.md
     word_media_keys: bool = False
@@ -199,7 +205,8 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False,
         image_max_bytes=10 * MB if media else None, image_min_px=25 if media else None,
         video_max_bytes=50 * MB if media else None, video_max_seconds=90 if media else None,
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
-        reserved_words=NOVA_RESERVED, reasoning_content=nova2, any_schema_version=True,
+        reserved_words=NOVA_RESERVED, reasoning_content=nova2, tool_use=True,
+        any_schema_version=True,
         word_media_keys=True, consistent_optional_fields=True, wants_bucket_owner=media,
         bedrock_model_id=bedrock_model_id,
         sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))

@@ -7,6 +7,7 @@ import string
 
 import orjson
 
+from tuneprep.transforms.core import tools
 from tuneprep.transforms.targets.base import Target, exchange, fail, with_system
 
 DEFAULT_TEMPLATE = {
@@ -84,6 +85,30 @@ def _conversation(record) -> dict:
     return values
 
 
+def definitions_text(specs) -> str:
+    """A record's tool definitions as the JSON text a {tools} placeholder holds: glaive's and
+    LLaMA-Factory's plain [{"name", "description", "parameters"}] (keys the source did not give
+    left out); "[]" for a record that defines none, so every line has the field."""
+    return orjson.dumps([{key: value for key, value in (
+        ("name", spec.name), ("description", spec.description),
+        ("parameters", spec.parameters), ("strict", spec.strict)) if value is not None}
+        for spec in specs or ()]).decode()
+
+
+def _without_calls(record, ctx):
+    """A template writes tool definitions ({tools}) but has no place for calls and results:
+    the record is refused (tool_turn) unless --repair drop_tool_turns drops them (the
+    definitions are still written)."""
+    if not any(role in tools.TOOL_ROLES for role, _ in record.turns):
+        return record
+    if "drop_tool_turns" not in ctx.repair:
+        fail("tool_turn", "the record holds tool calls or results; a template writes the "
+                          "tool definitions ({tools}) but not them, so the record is refused "
+                          "rather than lose them (--repair drop_tool_turns drops them)")
+    record.turns = [turn for turn in record.turns if turn[0] not in tools.TOOL_ROLES]
+    return record
+
+
 def _system_before_instruction(obj: dict, placed: dict, system: str) -> None:
     """A system prompt the template has no {system} for joins the instruction's placeholder."""
     name = next((name for name, field in placed.items() if field == "instruction"), None)
@@ -99,7 +124,8 @@ class SagemakerInstruction(Target):
     choice, recorded in the manifest). Content no placeholder can hold is not dropped: a system
     prompt without a {system} placeholder goes before the instruction (as bedrock-text writes
     it), and a history, an image or tool definitions the template does not name refuse the
-    record."""
+    record. A {tools} placeholder (through --placeholder-map too) holds the record's tool
+    definitions as JSON text (definitions_text)."""
     name = "sagemaker-instruction"
     kind = "instruction"
     reads = "exchange"
@@ -107,7 +133,12 @@ class SagemakerInstruction(Target):
 
     def build(self, record, ctx):
         template = ctx.template or DEFAULT_TEMPLATE
+        takes_tools = self.writes_field("tools", ctx)
+        if takes_tools:
+            record = _without_calls(record, ctx)
         conversation = _conversation(record)
+        if takes_tools:
+            conversation["tools"] = definitions_text(record.tools)
         fields = record.fields
         obj, placed = {}, {}   # placeholder -> the record part or field it holds
         for name in _placeholders(template["prompt"], template["completion"]):

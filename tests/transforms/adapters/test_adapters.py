@@ -7,6 +7,7 @@ import pytest
 from tuneprep.transforms.adapters import ADAPTERS, AdapterOptions, detect, normalize
 from tuneprep.transforms.io.readers import ReadOptions, read_items
 from tuneprep.transforms.core.records import Record, RecordError, Source
+from tuneprep.transforms.core.tools import ToolCall, ToolResult
 from tests.helpers import CORPORA
 
 SRC = Source("s3://bucket/data/train.jsonl", 7)
@@ -100,11 +101,11 @@ def test_openai_messages_with_parts_and_roles():
         {"role": "system", "content": "Be kind"},
         {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
         {"role": "model", "content": "ok"},
-        {"role": "function", "content": "{}", "name": "f"},
+        {"role": "user", "content": "more"},
         {"role": "assistant", "content": [{"type": "text", "value": "done"}]}],
         "id": "x1", "weight": 1}, "messages")
     assert rec.turns == [("system", "Be kind"), ("user", "a\nb"), ("assistant", "ok"),
-                         ("tool", "{}"), ("assistant", "done")]
+                         ("user", "more"), ("assistant", "done")]
     assert rec.system is None
     assert rec.fields == {"id": "x1", "weight": 1}
 
@@ -192,12 +193,14 @@ def test_llamafactory_images_refusals(images, reason, message):
 def test_sharegpt_roles_keys_and_system():
     rec = norm({"id": "c1", "system": "Sys", "tools": "[]", "conversations": [
         {"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"},
-        {"from": "function_call", "value": "{}"}, {"from": "observation", "value": "42"},
+        {"from": "function_call", "value": '{"name": "f", "arguments": {}}'},
+        {"from": "observation", "value": "42"},
         {"from": "assistant", "value": "It is 42"}]}, "sharegpt")
-    assert rec.turns == [("user", "hi"), ("assistant", "hello"), ("tool", "{}"), ("tool", "42"),
-                         ("assistant", "It is 42")]
+    assert rec.turns == [("user", "hi"), ("assistant", "hello"),
+                         ("tool_call", ToolCall("call_1", "f", {})),
+                         ("tool", ToolResult("call_1", "42")), ("assistant", "It is 42")]
     assert rec.system == "Sys"
-    assert rec.fields == {"id": "c1", "tools": "[]"}
+    assert rec.fields == {"id": "c1"} and rec.tools is None   # "[]" defines no tool
     for key in ("conversation", "items"):
         rec = norm({key: [{"from": "system", "value": "S"}, {"from": "user", "value": "u"}]},
                    "sharegpt")

@@ -141,8 +141,10 @@ def _messages(draw):
              for role, text in _exchanges(draw(_words), draw(_words), count)]
     if draw(st.booleans()):   # an assistant tool call and its result before the last answer
         turns[-1:-1] = [{"role": "assistant", "content": None, "tool_calls": [
-            {"type": "function", "function": {"name": draw(_text("call"))}}]},
-            {"role": "tool", "content": draw(_text("result"))}]
+            {"id": "c1", "type": "function", "function": {
+                "name": draw(_text("call")),
+                "arguments": orjson.dumps({"q": draw(_text("argument"))}).decode()}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": draw(_text("result"))}]
     value = {"messages": turns}
     for key, strategy in (("system", _text("system")), ("tools", _tools("tools")),
                           ("functions", _tools("functions")),
@@ -159,7 +161,8 @@ def _sharegpt(draw):
     turns = [{"from": "human" if role == "u" else "gpt", "value": text}
              for role, text in _exchanges(draw(_words), draw(_words), count)]
     if draw(st.booleans()):
-        turns[-1:-1] = [{"from": "function_call", "value": draw(_text("call"))},
+        call = {"name": draw(_text("call")), "arguments": {"q": draw(_text("argument"))}}
+        turns[-1:-1] = [{"from": "function_call", "value": orjson.dumps(call).decode()},
                         {"from": "observation", "value": draw(_text("result"))}]
     value = {"conversations": turns}
     for key, strategy in (("system", _text("system")), ("tools", _tools("tools")),
@@ -192,8 +195,14 @@ _STRUCTURE = {"role", "from", "type"}   # a turn's role and a part's kind: form,
 
 
 def content_texts(value) -> list[str]:
-    """Every text of the record's content: the leaves of every field but the metadata."""
+    """Every text of the record's content: the leaves of every field but the metadata (and of
+    JSON text, as a tool call or definitions give it: the adapter reads its values)."""
     if isinstance(value, str):
+        if value[:1] in ("{", "["):
+            try:
+                return content_texts(orjson.loads(value))
+            except orjson.JSONDecodeError:
+                pass
         return [value]
     if isinstance(value, dict):
         return [text for key, item in value.items() if key not in _METADATA | _STRUCTURE
@@ -305,50 +314,69 @@ def test_a_system_prompt_takes_one_path_whatever_the_input_format():
 
 
 GLAIVE = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}],
-          "tools": '[{"name": "get_weather", "parameters": {}}]'}
+          "tools": '[{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]'}
+# the targets that cannot write tool use (openai-chat and bedrock-conversation write it when
+# their writers say so: Target.writes_tools)
+TOOLLESS = sorted(name for name, target in TARGETS.items() if not target.writes_tools
+                  and name not in {"bedrock-image", "bedrock-pretrain",
+                                   "sagemaker-domain-adaptation"})
 
 
-@pytest.mark.parametrize("target", sorted(set(TARGETS) - {"bedrock-image", "bedrock-pretrain",
-                                                        "sagemaker-domain-adaptation"}))
+@pytest.mark.parametrize("target", TOOLLESS)
 def test_tool_definitions_are_refused_not_dropped(target):
     written, dead = one("sharegpt", target, GLAIVE)
     assert not written and [d["reason"] for d in dead] == ["tool_turn"]
-    assert f"tool definitions are not written by --target {target}" in dead[0]["message"]
+    assert f"the record holds tool use (definitions, calls or results) that --target {target}" \
+        in dead[0]["message"]
     for empty in ("[]", "", [], None):   # no tool defined: nothing to lose
         assert one("sharegpt", target, {**GLAIVE, "tools": empty})[0], (target, empty)
 
 
 def test_tool_definitions_are_dropped_only_by_the_repair_or_written_by_a_template():
-    written, dead = one("sharegpt", "openai-chat", GLAIVE, repair=("drop_tool_turns",))
+    written, dead = one("sharegpt", "bedrock-multi-turn", GLAIVE, repair=("drop_tool_turns",))
     assert not dead and written == [{"messages": [{"role": "user", "content": "Hi"},
                                                   {"role": "assistant", "content": "Hello"}]}]
+    # a template naming {tools} takes the definitions, as JSON text of the plain shape
     template = {"prompt": "{tools}\n{instruction}", "completion": "{response}"}
     written, dead = one("sharegpt", "sagemaker-instruction", GLAIVE, template=template)
-    assert not dead and written[0]["tools"] == GLAIVE["tools"]
+    assert not dead and orjson.loads(written[0]["tools"]) == orjson.loads(GLAIVE["tools"])
+    # ... and a record defining none gets "[]", so every line has the field
+    written, dead = one("sharegpt", "sagemaker-instruction", {**GLAIVE, "tools": "[]"},
+                        template=template)
+    assert not dead and written[0]["tools"] == "[]"
     # as a list (OpenAI) or under OpenAI's older name or Converse's: the same
     chat = {"messages": [{"role": "user", "content": "Hi"},
                          {"role": "assistant", "content": "Hello"}]}
     for key, tools in (("tools", [{"type": "function", "function": {"name": "f"}}]),
-                       ("functions", [{"name": "f"}]), ("toolConfig", {"tools": [{}]})):
+                       ("functions", [{"name": "f"}]),
+                       ("toolConfig", {"tools": [{"toolSpec": {"name": "f"}}]})):
         assert reason_of("messages", "bedrock-multi-turn", {**chat, key: tools}) == "tool_turn"
 
 
 def test_a_tool_call_is_a_tool_turn():
     """An OpenAI assistant message with tool_calls was dropped with its call (content text) or
-    refused as null content; it is a tool turn now, as ShareGPT's function_call."""
+    refused as null content; its calls and results are canonical parts now, refused by a
+    target that cannot write them (tool_turn). --repair drop_tool_turns drops the calls and
+    results only: the message's text stays, so it meets the next assistant text
+    (consecutive_roles, or joined by --repair merge_consecutive)."""
     chat = {"messages": [
         {"role": "user", "content": "Weather in Paris?"},
         {"role": "assistant", "content": "Let me look.", "tool_calls": [
             {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "c1", "content": "18 C"},
         {"role": "assistant", "content": "It is 18 C."}]}
-    for target in ("openai-chat", "bedrock-multi-turn", "sagemaker-chat"):
+    for target in ("bedrock-multi-turn", "sagemaker-chat"):
         assert reason_of("messages", target, chat) == "tool_turn"
-        written, _ = one("messages", target, chat, repair=("drop_tool_turns",))
-        assert "Let me look." not in orjson.dumps(written).decode()
-        assert "It is 18 C." in orjson.dumps(written).decode()
+        assert reason_of("messages", target, chat,
+                         repair=("drop_tool_turns",)) == "consecutive_roles"
+        written, _ = one("messages", target, chat,
+                         repair=("drop_tool_turns", "merge_consecutive"))
+        assert "Let me look.\n\nIt is 18 C." in output_texts(written)
+        assert "18 C" not in output_texts(written)   # the result is dropped
     chat["messages"][1]["content"] = None
-    assert reason_of("messages", "openai-chat", chat) == "tool_turn"
+    assert reason_of("messages", "bedrock-multi-turn", chat) == "tool_turn"
+    written, _ = one("messages", "bedrock-multi-turn", chat, repair=("drop_tool_turns",))
+    assert [m["content"] for m in written[0]["messages"]] == ["Weather in Paris?", "It is 18 C."]
 
 
 def test_images_of_any_conversation_format_are_kept_or_refused():
