@@ -61,7 +61,7 @@ class BatchProcessor:
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
-        accepted, lengths, turn_counts, media = 0, [], [], []
+        accepted, lengths, turn_counts, media, tool_use = 0, [], [], [], []
         facets: dict[str, int] = {}   # facet -> records holding it (dataset-level rules)
         faceted = 0
         normalize = self._normalizer(batch.adapter)
@@ -83,8 +83,8 @@ class BatchProcessor:
                 turn_counts.append(len(content[1]))
                 continue
             try:
-                split, lines, sizes, turns, uris, record_facets = self._one(batch, item,
-                                                                            normalize)
+                split, lines, sizes, turns, uris, record_facets, uses = self._one(
+                    batch, item, normalize)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
@@ -93,6 +93,7 @@ class BatchProcessor:
             out.sources.setdefault(split, []).extend([item.line] * len(lines))
             lengths += sizes
             turn_counts.append(turns)
+            tool_use.append(uses)
             media += uris
             if self.has_media:
                 faceted += 1
@@ -108,6 +109,7 @@ class BatchProcessor:
                 stats["output_records"][split] = len(lines)
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
+        st.add_tool_use(stats, tool_use)
         if faceted:  # for the target's rules over the whole dataset (checked when assembling)
             stats["dataset_facets"] = facets
             stats["faceted_records"] = faceted
@@ -131,7 +133,8 @@ class BatchProcessor:
         return self._normalizers[adapter]
 
     def _one(self, batch, item, normalize):
-        """(split, lines, lengths, turns, media URIs) for an accepted item; raises RecordError
+        """(split, lines, lengths, turns, media URIs, dataset facets, tool-use summary) for an
+        accepted item; raises RecordError
         with its stage set when the item is refused, StorageError when the store failed.
         (Read errors never get here: raising an error kept in the batch would tie the batch into
         a reference cycle through its traceback, and memory would grow with the dead letters.)"""
@@ -163,7 +166,9 @@ class BatchProcessor:
                     facets |= target.dataset_facets(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
-            return split, lines, lengths, len(record.turns), media, facets
+            # format() leaves the record as written (a --repair drop_* takes its parts away)
+            return (split, lines, lengths, len(record.turns), media, facets,
+                    st.tool_use_summary(record))
         except RecordError as e:
             e.stage = e.stage or stage
             raise

@@ -65,6 +65,36 @@ def add_turns(stats: dict, turn_counts: list[int]) -> None:
             histogram[bucket] = histogram.get(bucket, 0) + 1
 
 
+CALL_BUCKETS = ("0", "1", "2", "3", "4", "5+")
+
+
+def tool_use_summary(record) -> tuple[int, int, bool]:
+    """(tools defined, tool calls, holds reasoning) of a written canonical record."""
+    calls = sum(1 for role, _ in record.turns if role == "tool_call")
+    reasoning = any(role == "reasoning" for role, _ in record.turns)
+    return len(record.tools or ()), calls, reasoning
+
+
+def add_tool_use(stats: dict, summaries: list[tuple[int, int, bool]]) -> None:
+    """Counts the written records with tool definitions, their tool calls (a histogram of
+    calls per record) and those with reasoning; nothing is added for a dataset without any."""
+    summaries = [s for s in summaries if s[0] or s[1] or s[2]]
+    if not summaries:
+        return
+    use = stats.setdefault("tool_use", {"records_with_tools": 0, "records_with_calls": 0,
+                                        "tool_calls": 0, "calls_histogram": {},
+                                        "records_with_reasoning": 0})
+    histogram = use["calls_histogram"]
+    for tools, calls, reasoning in summaries:
+        use["records_with_tools"] += tools > 0
+        use["records_with_calls"] += calls > 0
+        use["tool_calls"] += calls
+        use["records_with_reasoning"] += reasoning
+        if tools or calls:
+            bucket = str(calls) if calls < 5 else "5+"
+            histogram[bucket] = histogram.get(bucket, 0) + 1
+
+
 def merge(a: dict, b: dict) -> dict:
     """Adds b into a (a is changed and returned): counts add, min/max combine, other values keep."""
     for key, value in b.items():

@@ -14,7 +14,7 @@ import math
 
 from tuneprep.transforms.core.progress import compact
 from tuneprep.transforms.core.records import REASONS
-from tuneprep.transforms.core.stats import NEAR_LIMIT, TOKEN_BUCKETS
+from tuneprep.transforms.core.stats import CALL_BUCKETS, NEAR_LIMIT, TOKEN_BUCKETS
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 EXAMPLE_RAW_CHARS = 600        # raw text shown per example (the dead-letter file has more)
@@ -246,6 +246,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
 
     body.append(_files_section(report.get("files", {}) or {}))
     body.append(_lengths_section(report, limit_tokens, written, near))
+    body.append(_tool_use_section(report.get("tool_use") or {}, written))
     body.append(_dead_letters_section(report, examples or {}))
 
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -298,6 +299,23 @@ def _lengths_section(report: dict, limit_tokens: int | None, written: int, near:
             f'<div class="card"><b>Turns per conversation</b>{vbar_chart(turn_rows)}'
             '<p class="muted">Turns in the canonical record, system turns included; plain '
             'documents have none.</p></div></div>')
+
+
+def _tool_use_section(use: dict, written: int) -> str:
+    """Records with tool definitions, calls per record and reasoning (only when any has them)."""
+    if not use:
+        return ""
+    calls = use.get("calls_histogram", {}) or {}
+    rows = [(bucket, calls.get(bucket, 0), BLUE) for bucket in CALL_BUCKETS]
+    with_tools = use.get("records_with_tools", 0)
+    reasoning = use.get("records_with_reasoning", 0)
+    return ('<h2>Tool use and reasoning</h2><div class="grid"><div class="card">'
+            f'<b>Tool calls per record</b>{vbar_chart(rows)}<p class="muted">'
+            f'{with_tools:,} of {written:,} written records ({_pct(with_tools, written)}) define '
+            f'tools; {use.get("records_with_calls", 0):,} call one, '
+            f'{use.get("tool_calls", 0):,} calls in all. Records with tools or calls only.</p>'
+            f'</div><div class="card"><b>Reasoning</b><p>{reasoning:,} written records '
+            f'({_pct(reasoning, written)}) hold reasoning on an assistant turn.</p></div></div>')
 
 
 def _dead_letters_section(report: dict, examples: dict) -> str:

@@ -114,3 +114,35 @@ def test_token_buckets_and_add_lengths():
     st.add_lengths(s, [385], 6.0)    # 65 tokens (rounded up)
     assert s["tokens_histogram"] == {"<=64": 1, "<=128": 1}
     assert s["chars"] == {"count": 2, "sum": 769, "min": 384, "max": 385}
+
+
+def _tool_record(calls: int, tools: int = 1, reasoning: bool = False):
+    from tuneprep.transforms.core.records import Record, Source
+    from tuneprep.transforms.core.tools import ToolCall, ToolResult, ToolSpec
+    turns = [("user", "Weather in Paris and Rome?")]
+    if reasoning:
+        turns.append(("reasoning", "Two cities: two calls."))
+    for i in range(calls):
+        turns.append(("tool_call", ToolCall(f"c{i}", "weather", {"city": str(i)})))
+    turns += [("tool", ToolResult(f"c{i}", "sunny")) for i in range(calls)]
+    turns.append(("assistant", "Sunny in both."))
+    return Record(Source("in.jsonl", 1), turns=turns,
+                  tools=[ToolSpec("weather")] * tools or None)
+
+
+def test_tool_use_counts_records_calls_and_reasoning_and_merge():
+    summaries = [st.tool_use_summary(_tool_record(n, reasoning=n == 2)) for n in (0, 1, 2, 6)]
+    assert summaries == [(1, 0, False), (1, 1, False), (1, 2, True), (1, 6, False)]
+    a, b = st.new_stats(), st.new_stats()
+    st.add_tool_use(a, summaries[:2])
+    st.add_tool_use(b, summaries[2:] + [(0, 0, False)])
+    merged = st.merge(a, b)["tool_use"]
+    assert merged == {"records_with_tools": 4, "records_with_calls": 3, "tool_calls": 9,
+                      "calls_histogram": {"0": 1, "1": 1, "2": 1, "5+": 1},
+                      "records_with_reasoning": 1}
+
+
+def test_a_dataset_without_tool_use_gets_no_tool_use_counts():
+    s = st.new_stats()
+    st.add_tool_use(s, [(0, 0, False)] * 3)
+    assert "tool_use" not in s

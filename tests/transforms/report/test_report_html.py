@@ -236,3 +236,13 @@ def test_a_script_in_the_page_would_be_blocked_and_reported(chromium, tmp_path):
     errors = _console_errors(stderr)
     assert errors, stderr[-2000:]                       # the refusal is logged...
     assert not any('"ran"' in line for line in errors)  # ...and the script never ran
+
+
+def test_tool_use_section_shows_calls_per_record_and_reasoning():
+    use = {"records_with_tools": 5, "records_with_calls": 4, "tool_calls": 7,
+           "calls_histogram": {"0": 1, "1": 2, "2": 1, "3": 1}, "records_with_reasoning": 2}
+    page = render(_report(tool_use=use), {}, None)
+    section = page[page.index("<h2>Tool use and reasoning</h2>"):]
+    assert "5 of 8 written records (62.5%) define tools; 4 call one, 7 calls in all" in section
+    assert "2 written records (25.0%) hold reasoning" in section
+    assert "Tool use and reasoning" not in render(_report(), {}, None)
