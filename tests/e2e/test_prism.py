@@ -37,14 +37,20 @@ PRISM = Path(os.environ.get("TUNEPREP_PRISM")
 
 
 @pytest.fixture(scope="module")
-def prism() -> Path:
+def prism():
     if not os.access(PRISM, os.X_OK):
         reason = (f"no Prism binary at {PRISM} (Beam {BEAM_VERSION}): `make prism` builds it "
                   "with go install from the Go module proxy")
         if os.environ.get("CI"):
             pytest.fail(reason + "; .ci/run should have")
         pytest.skip(reason)
-    return PRISM
+    yield PRISM
+    # Beam keeps the Prism process it started for the whole session and stops it at exit,
+    # logging after pytest's summary: stop it here instead.
+    from apache_beam.utils.subprocess_server import SubprocessServer
+    cache = SubprocessServer._cache
+    for key in [k for k in list(cache._cache) if k and k[0] and str(k[0][0]) == str(PRISM)]:
+        cache.force_remove(*key)
 
 
 def worker_env() -> dict:
