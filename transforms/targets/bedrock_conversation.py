@@ -40,7 +40,7 @@ from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, VIDEO_FORMATS, 
                                          image_types, inconsistent_field_problems,
                                          media_block, media_kind, media_kinds, media_uris,
                                          mixed_media_problems, optional_fields, s3_problem,
-                                         tool_config, tool_messages)
+                                         tool_messages)
 from tuneprep.transforms.targets.converse_media import (ConverseMediaChecker, check_content,
                                                         takes)
 
@@ -87,12 +87,11 @@ class BedrockConversation(Target):
             system, messages = tool_messages(record, ctx)
             return [converse_tool_object(system, messages, media, record.tools)]
         system, turns = clean_turns(record, ctx)
-        obj = converse_object(system, turns, media)
         if record.tools:   # tools defined, none called
-            obj = {"schemaVersion": obj["schemaVersion"], **(
-                {"system": obj["system"]} if "system" in obj else {}),
-                "toolConfig": tool_config(record.tools), "messages": obj["messages"]}
-        return [obj]
+            return [converse_tool_object(system, [(role, [(role, content)])
+                                                  for role, content in turns],
+                                         media, record.tools)]
+        return [converse_object(system, turns, media)]
 
     def check(self, obj, ctx):
         return check_converse(obj, ctx, min_messages=2, ends_with_assistant=True,

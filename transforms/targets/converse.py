@@ -1,21 +1,46 @@
 """The Bedrock Converse dataset schema ("schemaVersion": "bedrock-conversation-2024"), shared by
 bedrock-conversation and bedrock-distillation: building a record from clean turns, and checking a
 written record against the schema and the model's rules (ctx.model, a ModelSpec: media kinds and
-formats, media counts, reserved words, the dataset's bucket, system blocks, reasoning content).
+formats, media counts, reserved words, the dataset's bucket, system blocks, reasoning content,
+tool use).
 
     {"schemaVersion": "bedrock-conversation-2024",
      "system": [{"text": ...}],                                    (optional)
+     "toolConfig": {"tools": [{"toolSpec": {"name", "description",
+                                            "inputSchema": {"json": {...}}}}]}   (optional)
      "messages": [{"role": "user" | "assistant",
-                   "content": [{"text": ...} | {"image": {...}} | {"video": {...}}, ...]}]}
+                   "content": [{"text": ...} | {"image": {...}} | {"video": {...}}
+                               | {"reasoningContent": {"reasoningText": {"text"}}}  (assistant)
+                               | {"toolUse": {"toolUseId", "name", "input": {...}}}  (assistant)
+                               | {"toolResult": {"toolUseId", "content": [{"text"} | {"json"}]}}
+                                                                                     (user)
+                               , ...]}]}
 
 Media blocks: {"image": {"format": "jpeg", "source": {"s3Location": {"uri": "s3://..."}}}}, the
-same with "video". Sources: docs/sources/service-formats.md §1.5-1.6, §2.2.
+same with "video". Sources: docs/sources/service-formats.md §1.5-1.6, §2.2; tool use and
+reasoning: docs/sources/formats-2026.md "Tool use", "Reasoning", and AWS's Nova dataset validator
+(Nova Forge SDK sft_dataset_validator), whose rules are cited beside each check below.
+
+From canonical tool-use records (transforms/core/tools.py): an assistant message's blocks are
+written reasoningContent, text, then its toolUse blocks; a user message's its toolResult blocks,
+then its text (consecutive results are one user message, tools.messages). A ToolResult's content
+is one {"text"} item for text, one {"json"} item for a JSON object, the items as they are for a
+list of Converse items ({"text": str} / {"json": object}, as a Converse source gives them), and
+the JSON text of any other JSON value (the Nova Forge SDK takes only an object as "json"). A
+tool without parameters gets inputSchema.json {"type": "object", "properties": {}}
+(tool_rules.NO_PARAMETERS), an empty schema {} the same; OpenAI's "strict" has no place in a
+toolSpec and is not written. Ids and names are written as the record holds them; the rules say
+which the service refuses.
 """
 from __future__ import annotations
 
 import re
 
-from tuneprep.transforms.targets.base import fail
+import orjson
+
+from tuneprep.transforms.core import tools
+from tuneprep.transforms.targets import tool_rules
+from tuneprep.transforms.targets.base import fail, split_system
 from tuneprep.transforms.targets.conversation import (order_problems, reserved_word_problems,
                                                       role_problem)
 from tuneprep.transforms.targets.references import is_account_id, s3_reference_problem
@@ -105,14 +130,140 @@ def converse_object(system: str | None, turns: list[tuple[str, str]], media: dic
     return obj
 
 
+def tool_config(specs) -> dict:
+    """Record.tools → a Converse toolConfig."""
+    out = []
+    for spec in specs:
+        tool = {"name": spec.name}
+        if spec.description is not None:
+            tool["description"] = spec.description
+        schema = spec.parameters if spec.parameters not in (None, {}) else dict(
+            tool_rules.NO_PARAMETERS, properties={})
+        tool["inputSchema"] = {"json": schema}
+        out.append({"toolSpec": tool})
+    return {"tools": out}
+
+
+def _is_item(item) -> bool:
+    return isinstance(item, dict) and len(item) == 1 and (
+        isinstance(item.get("text"), str) or isinstance(item.get("json"), dict))
+
+
+def result_content(content) -> list[dict]:
+    """A ToolResult's content → toolResult content items (see the module's docstring)."""
+    if isinstance(content, str):
+        return [{"text": content}]
+    if isinstance(content, dict):
+        return [{"json": content}]
+    if isinstance(content, list) and content and all(_is_item(item) for item in content):
+        return [dict(item) for item in content]
+    return [{"text": orjson.dumps(content).decode()}]
+
+
+def tool_messages(record, ctx) -> tuple[str | None, list[tuple[str, list]]]:
+    """(system, [(side, parts)]) of a record with tool calls, results or reasoning: the parts
+    grouped into messages (tools.messages) under the conversation rules of clean_turns, each
+    with its --repair: system only first, start with user, no two texts of one role in a
+    message, end with assistant."""
+    system, turns = split_system(record)
+    if not turns:
+        fail("not_a_conversation", "the record has no user/assistant turns")
+    parts = tool_rules.checked_parts(turns, ctx)
+    repair = getattr(ctx, "repair", ())
+    if any(role == "system" for role, _ in parts):
+        if "drop_inner_system" not in repair:
+            fail("system_not_first", "a system turn comes after the conversation started "
+                                     "(--repair drop_inner_system drops them)")
+        parts = [part for part in parts if part[0] != "system"]
+    messages = tools.messages(parts)
+    if messages and messages[0][0] == "assistant":
+        if "drop_leading_assistant" not in repair:
+            fail("starts_with_assistant", "the conversation starts with the assistant "
+                                          "(--repair drop_leading_assistant drops it)")
+        messages = messages[1:]
+    merged = []
+    for side, group in messages:
+        texts: dict[str, list] = {}
+        for role, content in group:
+            if role in ("user", "assistant", "reasoning"):
+                texts.setdefault(role, []).append(content)
+        if any(len(t) > 1 for t in texts.values()):
+            if "merge_consecutive" not in repair:
+                fail("consecutive_roles", f"two {side} turns in a row "
+                                          "(--repair merge_consecutive joins them)")
+        merged.append((side, [(role, "\n\n".join(t)) for role, t in texts.items()]
+                       + [part for part in group if part[0] in tools.TOOL_ROLES]))
+    if merged and merged[-1][0] == "user":
+        if "drop_trailing_user" not in repair:
+            fail("ends_with_user", "the last turn is a user turn with no answer "
+                                   "(--repair drop_trailing_user drops it)")
+        merged.pop()
+    if not merged:
+        fail("not_a_conversation", "no user/assistant exchange is left after the repairs")
+    return system, merged
+
+
+_ORDER = {"reasoning": 0, "assistant": 1, "tool_call": 2, "tool": 0, "user": 1}
+
+
+def converse_tool_object(system: str | None, messages, media: dict | None, specs) -> dict:
+    """tool_messages' messages (+ the record's media before the text of the first user
+    message, + its tool definitions) → a Converse record."""
+    obj: dict = {"schemaVersion": SCHEMA_VERSION}
+    if system:
+        obj["system"] = [{"text": system}]
+    if specs:
+        obj["toolConfig"] = tool_config(specs)
+    out = []
+    for side, parts in messages:
+        blocks = []
+        for role, content in sorted(parts, key=lambda part: _ORDER[part[0]]):
+            if role == "reasoning":
+                blocks.append({"reasoningContent": {"reasoningText": {"text": content}}})
+            elif role == "tool_call":
+                blocks.append({"toolUse": {"toolUseId": content.id, "name": content.name,
+                                           "input": content.arguments}})
+            elif role == "tool":
+                blocks.append({"toolResult": {"toolUseId": content.id,
+                                              "content": result_content(content.content)}})
+            else:
+                if media is not None and side == "user":
+                    blocks.append(media)
+                    media = None
+                blocks.append({"text": content})
+        if media is not None and side == "user":   # a first user message of results only
+            blocks.append(media)
+            media = None
+        out.append({"role": side, "content": blocks})
+    obj["messages"] = out
+    return obj
+
+
+def _json_length(value) -> int:
+    try:
+        return len(orjson.dumps(value))
+    except TypeError:
+        return 0
+
+
 def converse_length(obj) -> int:
-    """Characters of the text that counts toward the token limit: system and text blocks (and
-    reasoning text), not keys, roles, formats or URIs."""
+    """Characters of the text that counts toward the token limit: system and text blocks,
+    reasoning text, and tool use as the model reads it (each tool's name, description and
+    schema JSON; each call's name and input JSON; each result's text and JSON), not keys,
+    roles, formats or URIs."""
     size = 0
     system = obj.get("system") if isinstance(obj, dict) else None
     for block in system if isinstance(system, list) else ():
         if isinstance(block, dict) and isinstance(block.get("text"), str):
             size += len(block["text"])
+    config = obj.get("toolConfig") if isinstance(obj, dict) else None
+    for tool in config.get("tools") or () if isinstance(config, dict) else ():
+        spec = tool.get("toolSpec") if isinstance(tool, dict) else None
+        if isinstance(spec, dict):
+            size += sum(len(spec[k]) for k in ("name", "description")
+                        if isinstance(spec.get(k), str))
+            schema = spec.get("inputSchema")
+            size += _json_length(schema.get("json")) if isinstance(schema, dict) else 0
     messages = obj.get("messages") if isinstance(obj, dict) else None
     for message in messages if isinstance(messages, list) else ():
         content = message.get("content") if isinstance(message, dict) else None
@@ -125,6 +276,17 @@ def converse_length(obj) -> int:
             if isinstance(reasoning, dict) and isinstance(reasoning.get("reasoningText"), dict):
                 text = reasoning["reasoningText"].get("text")
                 size += len(text) if isinstance(text, str) else 0
+            use = block.get("toolUse")
+            if isinstance(use, dict):
+                size += len(use["name"]) if isinstance(use.get("name"), str) else 0
+                size += _json_length(use.get("input"))
+            result = block.get("toolResult")
+            items = result.get("content") if isinstance(result, dict) else None
+            for item in items if isinstance(items, list) else ():
+                if isinstance(item, dict) and isinstance(item.get("text"), str):
+                    size += len(item["text"])
+                elif isinstance(item, dict) and "json" in item:
+                    size += _json_length(item["json"])
     return size
 
 
@@ -167,21 +329,26 @@ def mixed_media_problems(kinds: set) -> list[tuple[str, str]]:
     return []
 
 
-# the optional fields a Nova dataset holds in every record or in none (what AWS's Nova Forge
-# validator checks; tool use joins them with the tool-use issue)
+# the optional fields a Nova dataset holds in every record or in none: the Nova Forge SDK
+# sft_dataset_validator's OPTIONAL_FIELDS (system, messages.content.image / video /
+# reasoningContent / toolUse / toolResult; toolConfig is not one of them)
 OPTIONAL_FIELDS = {"system": "a system prompt", "image": "an image", "video": "a video",
-                   "reasoning": "reasoning content"}
+                   "reasoning": "reasoning content", "toolUse": "tool calls (toolUse)",
+                   "toolResult": "tool results (toolResult)"}
+_BLOCK_FIELDS = {"reasoningContent": "reasoning", "toolUse": "toolUse",
+                 "toolResult": "toolResult"}
 
 
 def optional_fields(obj) -> set[str]:
-    """The optional fields besides media a written record holds: "system", "reasoning"."""
+    """The optional fields besides media a written record holds: "system", "reasoning",
+    "toolUse", "toolResult"."""
     fields = {"system"} if isinstance(obj, dict) and obj.get("system") else set()
     messages = obj.get("messages") if isinstance(obj, dict) else None
     for message in messages if isinstance(messages, list) else ():
         content = message.get("content") if isinstance(message, dict) else None
-        if any(isinstance(b, dict) and "reasoningContent" in b
-               for b in (content if isinstance(content, list) else ())):
-            fields.add("reasoning")
+        for block in content if isinstance(content, list) else ():
+            if isinstance(block, dict):
+                fields.update(_BLOCK_FIELDS[k] for k in block.keys() & _BLOCK_FIELDS.keys())
     return fields
 
 
@@ -207,14 +374,26 @@ class _Media:
         self.uris: list[str] = []
 
 
+class _ToolUse:
+    """The tool calls and results of one record, in order, for the record-level rules; None
+    in place of one where the format takes no tool use (bedrock-distillation)."""
+
+    def __init__(self):
+        self.events: list[tuple[str, object, str]] = []   # tool_rules.id_problems
+        self.calls: list[tuple[str, object]] = []          # (label, name)
+        self.blocks = False
+
+
 def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
-                   media_allowed: bool = True) -> list[tuple[str, str]]:
+                   media_allowed: bool = True, tools_allowed: bool = False
+                   ) -> list[tuple[str, str]]:
     """(reason, message) for every schema and model rule the written record breaks."""
     model = getattr(ctx, "model", None)
     if not isinstance(obj, dict):
         return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
     problems = []
-    extra = sorted(set(obj) - {"schemaVersion", "system", "messages"})
+    known = {"schemaVersion", "system", "messages"} | ({"toolConfig"} if tools_allowed else set())
+    extra = sorted(set(obj) - known)
     if extra:
         problems.append(("invalid_record", f"unexpected keys: {', '.join(extra)}"))
     if "messages" not in obj:
@@ -229,6 +408,10 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
                                            f"{SCHEMA_VERSION!r}{hint}"))
     if "system" in obj:
         problems += _system_problems(obj["system"], model)
+    defined = None
+    if "toolConfig" in obj and tools_allowed:
+        config_problems, defined = _tool_config_problems(obj["toolConfig"])
+        problems += config_problems
     messages = obj.get("messages")
     if "messages" in obj and not isinstance(messages, list):
         return problems + [("invalid_record", "messages is not a list")]
@@ -239,13 +422,71 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
                                            f"{min_messages} {'is' if min_messages == 1 else 'are'}"
                                            f" needed"))
     media = _Media()
+    uses = _ToolUse() if tools_allowed else None
     roles = []
     for position, message in enumerate(messages, 1):
-        problems += _message_problems(message, position, model, media)
+        problems += _message_problems(message, position, model, media, uses)
         roles.append(message.get("role") if isinstance(message, dict) else None)
     problems += order_problems(roles, ends_with_assistant)
     problems += _media_rules(media, ctx, model, media_allowed)
+    if uses is not None and (uses.blocks or "toolConfig" in obj):
+        problems += _tool_use_rules(uses, defined, "toolConfig" in obj, model)
     return problems
+
+
+def _tool_config_problems(config) -> tuple[list[tuple[str, str]], set | None]:
+    """The toolConfig's rules: (problems, the defined names)."""
+    if not isinstance(config, dict) or set(config) != {"tools"}:
+        return [("invalid_record", 'toolConfig must be {"tools": [...]}')], None
+    specs = config["tools"]
+    # a non-empty list: Nova Forge SDK sft_dataset_validator, ToolConfig
+    if not isinstance(specs, list) or not specs:
+        return [("bad_tool_definition", "toolConfig.tools is not a non-empty list of tools")], None
+    problems, names = [], []
+    for index, tool in enumerate(specs):
+        label = f"toolConfig.tools[{index}]"
+        spec = tool.get("toolSpec") if isinstance(tool, dict) and set(tool) == {"toolSpec"} \
+            else None
+        if not isinstance(spec, dict):
+            problems.append(("bad_tool_definition", f'{label} must be {{"toolSpec": {{...}}}}'))
+            continue
+        names.append((f"{label}.toolSpec", spec.get("name")))
+        # name, description and inputSchema each required: Nova Forge SDK sft_dataset_validator,
+        # ToolSpec (the Bedrock API takes no description; the SDK refuses a blank one)
+        missing = [k for k in ("name", "description", "inputSchema") if k not in spec]
+        extra = sorted(set(spec) - {"name", "description", "inputSchema"})
+        if missing or extra:
+            problems.append(("bad_tool_definition", f"{label}.toolSpec "
+                             + "; ".join(([f"has no {', '.join(missing)}"] if missing else [])
+                                         + ([f"has the keys {', '.join(extra)}, not taken"]
+                                            if extra else []))))
+        if "description" in spec and tool_rules.blank(spec["description"]):
+            problems.append(("bad_tool_definition", f"{label}.toolSpec's description is "
+                                                    "empty"))
+        schema = spec.get("inputSchema")
+        if "inputSchema" in spec:
+            if not isinstance(schema, dict) or set(schema) != {"json"}:
+                problems.append(("bad_tool_definition", f'{label}.toolSpec.inputSchema must be '
+                                                        f'{{"json": {{...}}}}'))
+            else:
+                problems += tool_rules.schema_problems(schema["json"],
+                                                       f"{label}.toolSpec.inputSchema.json")
+    problems += tool_rules.name_problems(names)
+    return problems, {n for _, n in names if isinstance(n, str)}
+
+
+def _tool_use_rules(uses: _ToolUse, defined, has_config: bool, model) -> list[tuple[str, str]]:
+    if model is not None and not getattr(model, "tool_use", False):
+        return [("not_taken_by_model", f"{model.display} takes no tool use (toolConfig, "
+                                       "toolUse, toolResult) in fine-tuning data")]
+    problems = []
+    if uses.blocks and not has_config:
+        # Bedrock: "The toolConfig field must be defined when using toolUse and toolResult
+        # content blocks"
+        problems.append(("undefined_tool", "the messages hold toolUse / toolResult blocks and "
+                                           "the record has no toolConfig defining the tools"))
+    problems += tool_rules.id_problems(uses.events)
+    return problems + tool_rules.call_name_problems(uses.calls, defined if has_config else None)
 
 
 def _text_problems(block, label: str, model) -> list[tuple[str, str]]:
@@ -276,7 +517,8 @@ def _system_problems(system, model) -> list[tuple[str, str]]:
     return problems
 
 
-def _message_problems(message, position: int, model, media: _Media) -> list[tuple[str, str]]:
+def _message_problems(message, position: int, model, media: _Media,
+                      uses: _ToolUse | None = None) -> list[tuple[str, str]]:
     if not isinstance(message, dict):
         return [("invalid_record", f"message {position} is not an object")]
     problems = []
@@ -300,10 +542,16 @@ def _message_problems(message, position: int, model, media: _Media) -> list[tupl
     if not content:
         return problems + [("empty_field", f"message {position}'s content is empty")]
     images = 0
+    kinds = set()
     for index, block in enumerate(content):
         label = f"message {position} content[{index}]"
         kind = next(iter(block)) if isinstance(block, dict) and len(block) == 1 else None
-        if kind in MEDIA:
+        kinds.add(kind)
+        if uses is not None and kind in ("toolUse", "toolResult"):
+            uses.blocks = True
+            problems += (_tool_use_problems if kind == "toolUse" else _tool_result_problems)(
+                block[kind], label, role, model, uses)
+        elif kind in MEDIA:
             problems += _media_block_problems(block[kind], kind, label, model, media)
             images += kind == "image"
             if role == "assistant":
@@ -314,6 +562,12 @@ def _message_problems(message, position: int, model, media: _Media) -> list[tupl
             problems += _reasoning_problems(block[kind], label, role, model)
         else:
             problems += _text_problems(block, label, model)
+    # Nova Forge SDK sft_dataset_validator, Message: no reasoningContent with image, video or
+    # document in one message ("Multimodal reasoning content is not supported")
+    if "reasoningContent" in kinds and kinds & {"image", "video", "document"}:
+        problems.append(("misplaced_reasoning", f"message {position} holds reasoningContent "
+                                                "and media; reasoning is taken on text-only "
+                                                "messages"))
     limit = getattr(model, "max_images_per_message", None)
     if limit is not None and images > limit:
         problems.append(("too_many_media", f"message {position} holds {images} images; "
@@ -356,15 +610,90 @@ def _media_block_problems(value, kind: str, label: str, model, media: _Media):
 
 
 def _reasoning_problems(value, label: str, role, model) -> list[tuple[str, str]]:
+    # assistant turns only (Nova Forge SDK sft_dataset_validator, Message); Nova 2 Lite only
+    # (its reasoning_content check: ModelSpec.reasoning_content)
     if role != "assistant":
-        return [("invalid_record", f"{label}: reasoningContent belongs in assistant turns")]
+        return [("misplaced_reasoning", f"{label}: reasoningContent belongs in assistant "
+                                        "turns")]
     if model is not None and not model.reasoning_content:
-        return [("not_taken_by_model", f"{label}: {model.display} takes no reasoningContent")]
-    text = value.get("reasoningText") if isinstance(value, dict) else None
-    if not isinstance(text, dict) or not isinstance(text.get("text"), str):
+        return [("reasoning_not_taken", f"{label}: {model.display} takes no "
+                                        "reasoningContent")]
+    text = value.get("reasoningText") if isinstance(value, dict) and set(value) == {
+        "reasoningText"} else None
+    if not isinstance(text, dict) or set(text) != {"text"} or not isinstance(text["text"], str):
         return [("invalid_record", f"{label} must be {{\"reasoningContent\": "
                                    f"{{\"reasoningText\": {{\"text\": ...}}}}}}")]
+    if tool_rules.blank(text["text"]):
+        return [("empty_field", f"{label}: the reasoning text is empty")]
+    # reserved words in reasoning text: Nova Forge SDK, the keyword check's ReasoningText scope
     return reserved_word_problems(text["text"], label, model)
+
+
+def _tool_use_problems(value, label: str, role, model, uses: _ToolUse) -> list[tuple[str, str]]:
+    """One toolUse block (Nova Forge SDK sft_dataset_validator, ToolUse and Message; the
+    Bedrock API reference, ToolUseBlock)."""
+    problems = []
+    if role != "assistant":
+        problems.append(("misplaced_tool_block", f"{label} is a toolUse in a {role} turn; only "
+                                                 "assistant turns make calls"))
+    if not isinstance(value, dict) or set(value) != {"toolUseId", "name", "input"}:
+        return problems + [("bad_tool_call", f'{label} must be {{"toolUse": {{"toolUseId", '
+                                             f'"name", "input"}}}}')]
+    tool_id = value["toolUseId"]
+    if isinstance(tool_id, str) and tool_id.strip() and not tool_rules.TOOL_USE_ID.fullmatch(
+            tool_id):
+        problems.append(("bad_tool_call", f"{label}: the toolUseId {tool_id!r} is not 1-64 "
+                                          "letters, digits, _ or -"))
+    if not isinstance(value["input"], dict):
+        problems.append(("bad_tool_call", f"{label}: input is a JSON "
+                                          f"{type(value['input']).__name__}, not an object"))
+    if isinstance(value["name"], str) and value["name"].strip() and \
+            not tool_rules.NAME.fullmatch(value["name"]):
+        problems.append(("bad_tool_call", f"{label}: the name {value['name']!r} is not 1-64 "
+                                          "letters, digits, _ or -"))
+    uses.events.append(("call", tool_id, label))
+    uses.calls.append((label, value["name"]))
+    return problems
+
+
+def _tool_result_problems(value, label: str, role, model, uses: _ToolUse
+                          ) -> list[tuple[str, str]]:
+    """One toolResult block (Nova Forge SDK sft_dataset_validator, ToolResult,
+    ToolResultContentItem and Message; "status" as the Bedrock ToolResultBlock has it)."""
+    problems = []
+    if role != "user":
+        problems.append(("misplaced_tool_block", f"{label} is a toolResult in a {role} turn; "
+                                                 "results go in user turns"))
+    if not isinstance(value, dict) or not {"toolUseId", "content"} <= set(value) or \
+            set(value) - {"toolUseId", "content", "status"}:
+        return problems + [("bad_tool_result", f'{label} must be {{"toolResult": '
+                                               f'{{"toolUseId", "content": [...]}}}}')]
+    if "status" in value and value["status"] not in ("success", "error"):
+        problems.append(("bad_tool_result", f"{label}: status is {value['status']!r}, not "
+                                            "success or error"))
+    uses.events.append(("result", value["toolUseId"], label))
+    items = value["content"]
+    if not isinstance(items, list) or not items:
+        return problems + [("bad_tool_result", f"{label}: content is not a non-empty list of "
+                                               "items")]
+    for number, item in enumerate(items):
+        where = f"{label} item {number}"
+        # exactly one of text / json, json an object (ToolResultContentItem)
+        if not isinstance(item, dict) or len(item) != 1 or not item.keys() <= {"text", "json"}:
+            problems.append(("bad_tool_result", f'{where} must be exactly one of {{"text"}} / '
+                                                f'{{"json"}}'))
+        elif "json" in item and not isinstance(item["json"], dict):
+            problems.append(("bad_tool_result", f"{where}: json is a JSON "
+                                                f"{type(item['json']).__name__}, not an object"))
+        elif "text" in item and not isinstance(item["text"], str):
+            problems.append(("bad_tool_result", f"{where}: text is not a string"))
+        elif "text" in item and tool_rules.blank(item["text"]):
+            problems.append(("bad_tool_result", f"{where}: the text is empty"))
+        elif "text" in item:
+            # reserved words in result text: Nova Forge SDK, the keyword check's
+            # ToolResultContentItem scope
+            problems += reserved_word_problems(item["text"], where, model)
+    return problems
 
 
 def _media_rules(media: _Media, ctx, model, media_allowed: bool) -> list[tuple[str, str]]:

@@ -227,7 +227,7 @@ def test_reasoning_content_only_for_nova_2():
     obj = converse(EXCHANGE[0], msg("assistant", {"reasoningContent": {
         "reasoningText": {"text": "think"}}}, {"text": "b"}))
     assert reasons(CONV, obj, ctx_for("nova-2-lite")) == []
-    assert reasons(CONV, obj, ctx_for("nova-lite")) == ["not_taken_by_model"]
+    assert reasons(CONV, obj, ctx_for("nova-lite")) == ["reasoning_not_taken"]
     thought = converse(EXCHANGE[0], msg("assistant", {"reasoningContent": {
         "reasoningText": {"text": "Thought: it is 4"}}}, {"text": "b"}))
     assert reasons(CONV, thought, ctx_for("nova-2-lite")) == ["reserved_word"]
