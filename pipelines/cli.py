@@ -1,4 +1,5 @@
-"""The `tuneprep` command: run, validate, targets.
+"""The `tuneprep` command: turn corpora into fine-tuning datasets for Amazon Bedrock, SageMaker
+JumpStart and OpenAI.
 
 Exit codes: 0 success; 1 the run failed (a check failed, or the job itself); 2 a usage error or a
 refused option. Errors are one line on stderr."""
@@ -13,7 +14,7 @@ import orjson
 
 from tuneprep.pipelines import interrupts, output_guard
 from tuneprep.pipelines.options import (UsageError, add_inspect_arguments, add_run_arguments,
-                                         add_validate_arguments)
+                                         add_validate_arguments, did_you_mean, run_groups)
 from tuneprep.pipelines.settings import build_config, describe
 from tuneprep.pipelines.storage_options import endpoint_of
 from tuneprep.pipelines.job_spec import expand_config
@@ -35,28 +36,64 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, as for every other usage error
         raise UsageError(f"{self.prog}: {message}")
 
+    def _check_value(self, action, value):
+        """A value outside the choices: the nearest choices ("did you mean"), on one line."""
+        if action.choices is not None and value not in action.choices:
+            option = action.option_strings[0] if action.option_strings else "command"
+            see = _SEE.get(option, "see --help")
+            raise argparse.ArgumentError(None, did_you_mean(option, value, action.choices, see))
+
+
+_SEE = {"--target": "see `tuneprep targets`",
+        "--input-format": "see `tuneprep inspect FILE` for the adapter detected",
+        "command": "see `tuneprep --help`"}
+
+# the commands, each with its one-line description (tuneprep --help)
+COMMANDS = {
+    "run": "build a training-ready dataset (and its training request) from files or s3://",
+    "inspect": "show how files are read and what the target would write; writes nothing",
+    "validate": "check JSONL files someone already made against a target's rules",
+    "targets": "list the targets and the models each takes, with their limits (--json)",
+}
+
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tuneprep", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="tuneprep", description=__doc__.split("\n\n")[0],
+                     epilog="`tuneprep COMMAND --help` describes a command and its options. "
+                     "Exit codes: 0 success, 1 the run or a check failed, 2 a usage error.")
     from tuneprep import version
     parser.add_argument("--version", action="version", version=f"tuneprep {version()}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = sub.add_parser("run", help="build a dataset", description=(
-        "Build a training-ready dataset. Options not listed here are Apache Beam pipeline "
-        "options (for example --runner DataflowRunner, --direct_num_workers 2)."))
-    add_run_arguments(run)
-    run.add_argument("--config", metavar="FILE", help="a job spec (YAML): the options of "
-                     "this command and `beam:` pipeline options; the command line wins")
-    add_validate_arguments(sub.add_parser(
-        "validate", help="check JSONL files someone already made",
-        description="Check JSONL files (or dataset folders) against a target's rules, with the "
-        "settings `run` would use for the same --model, --template and token options."))
-    sub.add_parser("targets", help="list targets, models and their limits")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                title="commands", metavar="COMMAND")
+    run = sub.add_parser("run", help=COMMANDS["run"], description=(
+        "Build a training-ready dataset: read the inputs, turn each record into the target's "
+        "format, check it against the model's rules, and write train/, validation/, "
+        "dead_letter/, report.html, manifest.json and training-request.json (the request that "
+        "starts the training job, with placeholders for what only you know). Options not "
+        "listed here are Apache Beam pipeline options (for example --runner DataflowRunner, "
+        "--direct_num_workers 2)."))
+    groups = run_groups(run)
+    add_run_arguments(run, groups)
+    groups["runner"].add_argument("--config", metavar="FILE", help="a job spec (YAML): the "
+                                  "options of this command and `beam:` pipeline options; the "
+                                  "command line wins")
     add_inspect_arguments(sub.add_parser(
-        "inspect", help="show how files are read and what the target would write",
+        "inspect", help=COMMANDS["inspect"],
         description="For each file: the container format and input adapter detected, the "
         "field map, and the first records as canonical records and as the target writes them. "
         "Reads only the first records; writes nothing."))
+    add_validate_arguments(sub.add_parser(
+        "validate", help=COMMANDS["validate"],
+        description="Check JSONL files (or dataset folders) someone already made against a "
+        "target's rules, with the settings `run` would use for the same --model, --template "
+        "and token options. Prints one `file:line: reason: message` line per problem; exit 0 "
+        "when every line passes, 1 when any fails, 2 for a usage error."))
+    targets = sub.add_parser(
+        "targets", help=COMMANDS["targets"],
+        description="List the targets (output formats), the catalogue models each takes and "
+        "the models' published limits; legacy models carry their mark.")
+    from tuneprep.pipelines.targets_cmd import add_targets_arguments
+    add_targets_arguments(targets)
     return parser
 
 
@@ -97,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             from tuneprep.pipelines.validate_cmd import validate_main
             return validate_main(args)
         from tuneprep.pipelines.targets_cmd import targets_main
-        return targets_main()
+        return targets_main(args)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

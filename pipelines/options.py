@@ -3,10 +3,15 @@
 Each option is declared once: the options that make a run's settings (target, model, template,
 token limits, how records are read) are shared by `run`, `inspect` and `validate`, so the same
 option means the same there; settings.py turns them into the RunConfig. For `run`, anything the
-parser does not know is handed to Beam as a pipeline option (--runner, ...)."""
+parser does not know is handed to Beam as a pipeline option (--runner, ...).
+
+`run --help` shows its options in groups (RUN_GROUPS); the shared declarations take the group
+each option goes in, so an option is still declared once. A misspelt choice (--target, --model,
+--input-format, a command) is refused on one line with the nearest names (did_you_mean)."""
 from __future__ import annotations
 
 import argparse
+import difflib
 
 from tuneprep.transforms.adapters import ADAPTERS
 from tuneprep.transforms.io.byte_ranges import RANGE_BYTES
@@ -18,95 +23,149 @@ class UsageError(Exception):
     """A refused option or argument: exit 2, one line."""
 
 
+def suggestions(word: str, known, n: int = 3) -> list[str]:
+    """Up to n known names nearest to word: close spellings (difflib), else names that start
+    with or contain it."""
+    known = list(known)
+    close = difflib.get_close_matches(word, known, n=n, cutoff=0.6)
+    if not close:
+        low = word.lower()
+        close = ([k for k in known if k.lower().startswith(low)]
+                 + [k for k in known if low in k.lower() and not k.lower().startswith(low)])
+    return close[:n]
+
+
+def did_you_mean(option: str, word: str, known, see: str) -> str:
+    """One line refusing an unknown name: the nearest known ones, and where to see them all."""
+    near = suggestions(word, known)
+    hint = (f"did you mean {', '.join(near[:-1]) + ' or ' if len(near) > 1 else ''}{near[-1]}? "
+            if near else "")
+    return f"{option} {word}: unknown; {hint}{see}"
+
+
+# run --help: the groups, in order (title: description)
+RUN_GROUPS = {
+    "inputs": "what is read, and how records are read from it",
+    "target and model": "what is written, and the model whose rules apply",
+    "output": "where and how the dataset is written",
+    "limits": "per-record and per-dataset limits",
+    "repairs": "records mended instead of refused",
+    "runner": "the local run and Apache Beam (any other option is handed to Beam as a "
+              "pipeline option, e.g. --runner DataflowRunner)",
+}
+
+
+def _groups(p, groups: dict | None) -> dict:
+    return groups if groups is not None else {name: p for name in RUN_GROUPS}
+
+
 FILE_FORMATS = ["jsonl", "json", "csv", "tsv", "parquet", "text"]
 TEXT_UNITS = ["file", "line", "paragraph"]
 
 
 def add_target_arguments(p: argparse.ArgumentParser, target_required: bool = True,
-                         target_help: str = "output format") -> None:
+                         target_help: str = "output format", groups: dict | None = None) -> None:
     """The target and its settings: run, inspect, validate."""
-    p.add_argument("--target", required=target_required, choices=sorted(TARGETS),
-                   help=target_help)
-    p.add_argument("--model", help="model id (see `tuneprep targets`): checks it takes the "
-                   "target and applies its limits")
-    p.add_argument("--template", metavar="FILE",
+    g = _groups(p, groups)
+    t = g["target and model"]
+    t.add_argument("--target", required=target_required, choices=sorted(TARGETS),
+                   metavar="TARGET",
+                   help=f"{target_help}: {', '.join(sorted(TARGETS))} (see `tuneprep targets`)")
+    t.add_argument("--model", help="model id (see `tuneprep targets TARGET`): checks it takes "
+                   "the target and applies its limits")
+    t.add_argument("--template", metavar="FILE",
                    help="sagemaker-instruction: template.json with prompt and completion")
-    p.add_argument("--placeholder-map", default="", metavar="P=F,...",
+    t.add_argument("--placeholder-map", default="", metavar="P=F,...",
                    help="sagemaker-instruction: template placeholder = record field")
-    p.add_argument("--max-tokens", type=int, help="per-record token limit (overrides the model's)")
-    p.add_argument("--chars-per-token", type=float, default=6.0,
-                   help="characters per token when estimating length (default 6, AWS's rule)")
-    p.add_argument("--token-margin", type=float, default=0.1,
-                   help="share of the token limit kept free, since 6 chars/token undercounts "
-                   "some text (default 0.1)")
+    lim = g["limits"]
+    lim.add_argument("--max-tokens", type=int, metavar="N",
+                     help="per-record token limit (overrides the model's)")
+    lim.add_argument("--chars-per-token", type=float, default=6.0, metavar="C",
+                     help="characters per token when estimating length (default 6, AWS's rule)")
+    lim.add_argument("--token-margin", type=float, default=0.1, metavar="SHARE",
+                     help="share of the token limit kept free, since 6 chars/token undercounts "
+                     "some text (default 0.1)")
 
 
-def add_record_arguments(p: argparse.ArgumentParser) -> None:
+def add_record_arguments(p: argparse.ArgumentParser, groups: dict | None = None) -> None:
     """How input records are read and turned into target records: run, inspect."""
-    p.add_argument("--input-format", choices=sorted(ADAPTERS),
-                   help="input adapter (default: detected per file)")
-    p.add_argument("--file-format", choices=FILE_FORMATS,
+    g = _groups(p, groups)
+    i = g["inputs"]
+    i.add_argument("--input-format", choices=sorted(ADAPTERS), metavar="ADAPTER",
+                   help="input adapter (default: detected per file): "
+                   + ", ".join(sorted(ADAPTERS)))
+    i.add_argument("--file-format", choices=FILE_FORMATS,
                    help="container format (default: from the extension, else sniffed)")
-    p.add_argument("--field-map", default="", metavar="A=B,...",
+    i.add_argument("--field-map", default="", metavar="A=B,...",
                    help="canonical field = source key, e.g. instruction=question,response=answer")
-    p.add_argument("--text-unit", choices=TEXT_UNITS, default="file",
+    i.add_argument("--text-unit", choices=TEXT_UNITS, default="file",
                    help="plain text inputs: one record per file, line or paragraph")
-    p.add_argument("--image-root", help="base folder for relative image paths")
-    p.add_argument("--repair", default="", metavar="NAME,...",
-                   help="conversation repairs to apply instead of refusing: " + ", ".join(REPAIRS))
+    i.add_argument("--image-root", metavar="DIR", help="base folder for relative image paths")
+    g["repairs"].add_argument("--repair", default="", metavar="NAME,...",
+                              help="conversation repairs to apply instead of refusing: "
+                              + ", ".join(REPAIRS))
 
 
-def add_run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", action="append", required=True, metavar="URI",
-                   help="input file, folder or glob (local or s3://); repeat for more")
-    p.add_argument("--output", required=True, metavar="URI", help="output folder")
-    add_target_arguments(p)
-    add_record_arguments(p)
-    split = p.add_mutually_exclusive_group()
+def run_groups(p: argparse.ArgumentParser) -> dict:
+    """run's argument groups (RUN_GROUPS), in order."""
+    return {name: p.add_argument_group(name, about) for name, about in RUN_GROUPS.items()}
+
+
+def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) -> None:
+    g = _groups(p, groups)
+    g["inputs"].add_argument("--input", action="append", required=True, metavar="URI",
+                             help="input file, folder or glob (local or s3://); repeat for more")
+    out, rn, lim = g["output"], g["runner"], g["limits"]
+    out.add_argument("--output", required=True, metavar="URI", help="output folder")
+    add_target_arguments(p, groups=g)
+    add_record_arguments(p, groups=g)
+    split = g["inputs"].add_mutually_exclusive_group()
     split.add_argument("--validation-input", action="append", default=[], metavar="URI",
                        help="files that form the validation split")
     split.add_argument("--validation-split", type=float, default=0.0, metavar="FRACTION",
                        help="share of records held out for validation, chosen from the record id")
-    p.add_argument("--num-shards", type=int, help="sharded targets: files per split "
-                   "(default: one per ~256 MB)")
-    p.add_argument("--image-uri-prefix", metavar="S3_URI",
-                   help="bedrock-image, bedrock-conversation: s3:// folder that local images "
-                   "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "
-                   "a rerun uploads nothing twice")
-    p.add_argument("--media-bucket-owner", metavar="ACCOUNT_ID",
-                   help="bedrock-conversation: the 12-digit AWS account that owns the media "
-                   "buckets, written as s3Location.bucketOwner (AWS's Nova Forge validator "
-                   "requires it; without it a Nova run with media warns)")
-    p.add_argument("--s3-endpoint-url", metavar="URL",
-                   help="S3-compatible endpoint (MinIO, LocalStack, ...); default: "
-                   "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Credentials always come "
-                   "from the AWS environment or profile, never from an option")
-    p.add_argument("--verbose", action="store_true",
-                   help="show Beam's own log messages (and tracebacks) on stderr")
-    p.add_argument("--chunk-chars", type=int,
-                   help="bedrock-pretrain: chunk documents to at most this many characters "
-                   "(default: the model's limit, at most 20000)")
-    p.add_argument("--sample-to-quota", action="store_true",
-                   help="down-sample deterministically to the model's record quota instead of failing")
-    p.add_argument("--max-dead-letter-ratio", type=float, metavar="R",
-                   help="fail the run (exit 1, report still written) when more than this share "
-                   "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
-    p.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
-                   help="larger raw records are dead letters (default 16 MiB)")
-    p.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)   # default: batch_size_for()
-    p.add_argument("--split-bytes", type=int, default=RANGE_BYTES, help=argparse.SUPPRESS)
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="local runner only: worker processes (default: one per CPU when the "
-                   "input is large enough to gain from it, else 1); with a --runner of a "
-                   "cluster, size the cluster instead")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the tuneprep dataset already in --output (only its own "
-                   "files; a folder holding anything else is refused)")
-    p.add_argument("--quiet", action="store_true",
-                   help="no progress line on stderr (it is shown only on a terminal anyway)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="check the options and inputs, run a sample of each file through the "
-                   "rules and print the plan; write nothing")
+    out.add_argument("--num-shards", type=int, help="sharded targets: files per split "
+                     "(default: one per ~256 MB)")
+    out.add_argument("--image-uri-prefix", metavar="S3_URI",
+                     help="bedrock-image, bedrock-conversation: s3:// folder that local images "
+                     "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "
+                     "a rerun uploads nothing twice")
+    out.add_argument("--media-bucket-owner", metavar="ACCOUNT_ID",
+                     help="bedrock-conversation: the 12-digit AWS account that owns the media "
+                     "buckets, written as s3Location.bucketOwner (AWS's Nova Forge validator "
+                     "requires it; without it a Nova run with media warns)")
+    rn.add_argument("--s3-endpoint-url", metavar="URL",
+                    help="S3-compatible endpoint (MinIO, LocalStack, ...); default: "
+                    "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Credentials always come "
+                    "from the AWS environment or profile, never from an option")
+    rn.add_argument("--verbose", action="store_true",
+                    help="show Beam's own log messages (and tracebacks) on stderr")
+    lim.add_argument("--chunk-chars", type=int,
+                     help="bedrock-pretrain: chunk documents to at most this many characters "
+                     "(default: the model's limit, at most 20000)")
+    lim.add_argument("--sample-to-quota", action="store_true",
+                     help="down-sample deterministically to the model's record quota "
+                     "instead of failing")
+    lim.add_argument("--max-dead-letter-ratio", type=float, metavar="R",
+                     help="fail the run (exit 1, report still written) when more than this share "
+                     "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
+    lim.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
+                     help="larger raw records are dead letters (default 16 MiB)")
+    hidden = g["runner"]   # default: batch_size_for()
+    hidden.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
+    hidden.add_argument("--split-bytes", type=int, default=RANGE_BYTES, help=argparse.SUPPRESS)
+    rn.add_argument("--workers", type=int, metavar="N",
+                    help="local runner only: worker processes (default: one per CPU when the "
+                    "input is large enough to gain from it, else 1); with a --runner of a "
+                    "cluster, size the cluster instead")
+    out.add_argument("--overwrite", action="store_true",
+                     help="replace the tuneprep dataset already in --output (only its own "
+                     "files; a folder holding anything else is refused)")
+    rn.add_argument("--quiet", action="store_true",
+                    help="no progress line on stderr (it is shown only on a terminal anyway)")
+    rn.add_argument("--dry-run", action="store_true",
+                    help="check the options and inputs, run a sample of each file through the "
+                    "rules and print the plan; write nothing")
 
 
 def add_inspect_arguments(p: argparse.ArgumentParser) -> None:

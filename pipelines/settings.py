@@ -14,7 +14,8 @@ import functools
 import uuid
 
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
-from tuneprep.pipelines.options import UsageError, add_run_arguments
+from tuneprep.pipelines.options import (UsageError, add_run_arguments, did_you_mean,
+                                         suggestions)
 from tuneprep.pipelines.storage_options import check_uris, endpoint_of, s3_timeout_of
 from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.core.config import RunConfig
@@ -54,11 +55,15 @@ def model_for(name: str | None, target):
     that does not take the target (target None: not checked)."""
     if not name:
         return None
-    from tuneprep.transforms.targets.models import get_model
+    from tuneprep.transforms.targets.models import MODELS, get_model
     try:
         model = get_model(name)
-    except KeyError as e:
-        raise UsageError(str(e.args[0]) if e.args else str(e)) from None
+    except KeyError:   # one line: the nearest names (those taking the target first)
+        takers = [m for m, spec in MODELS.items() if target is None or target.kind in spec.kinds]
+        see = ("see `tuneprep targets " + target.name + "`") if target is not None \
+            else "see `tuneprep targets`"
+        known = takers if suggestions(name, takers) else list(MODELS)
+        raise UsageError(did_you_mean("--model", name, known, see)) from None
     if target is not None and target.kind not in model.kinds:
         takes = [t for t, tg in sorted(TARGETS.items()) if tg.kind in model.kinds]
         raise UsageError(f"--model {model.name} does not take --target {target.name}; "
