@@ -180,19 +180,25 @@ def test_sharded_sagemaker_instruction_is_identical(prism, pool, capsys, tmp_pat
 def test_s3_input_and_output_is_identical(prism, pool, s3, capsys, tmp_path):
     """Inputs on the moto server, the dataset written there by the SDK workers (separate
     processes: the endpoint reaches them through --s3-endpoint-url, credentials through their
-    environment)."""
+    environment). Both runs write to the same URI (training-request.json names it), the
+    DirectRunner's dataset fetched before Prism's run replaces it."""
+    endpoint, log, _ = pool
     for path in (SAMPLES / "alpaca_sample.jsonl", SAMPLES / "openai_toy_chat.jsonl"):
         s3.put(f"in/{path.name}", path.read_bytes())
-    both_runs(capsys, prism, pool, s3.uri("direct"), s3.uri("prism"),
-              "--input", s3.uri("in/*.jsonl"), "--target", "bedrock-text",
-              "--validation-split", "0.2", "--s3-endpoint-url", s3.endpoint)
+    args = ["run", "--input", s3.uri("in/*.jsonl"), "--target", "bedrock-text",
+            "--validation-split", "0.2", "--s3-endpoint-url", s3.endpoint,
+            "--output", s3.uri("out"), "--overwrite"]
     fetched = {}
-    for name in ("direct", "prism"):
-        assert s3.keys(f"{name}/_SUCCESS") and not s3.keys(f"{name}/_RUNNING")
-        assert not s3.keys(f"{name}/_temporary/")
+    for name, runner in (("direct", []), ("prism", prism_args(prism, endpoint))):
+        before = workers_started(log)
+        code, _, err = run_cli(capsys, *args, *runner)
+        assert code == 0, err
+        assert (workers_started(log) > before) == bool(runner)
+        assert s3.keys("out/_SUCCESS") and not s3.keys("out/_RUNNING")
+        assert not s3.keys("out/_temporary/")
         fetched[name] = tmp_path / name
-        for key in s3.keys(f"{name}/"):
-            path = tmp_path / key
+        for key in s3.keys("out/"):
+            path = fetched[name] / key[len("out/"):]
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(s3.get(key))
     assert_same_dataset(fetched["direct"], fetched["prism"])

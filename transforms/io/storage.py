@@ -222,9 +222,11 @@ def _s3_config_kwargs(timeout: float) -> dict:
 def _bound_s3fs() -> None:
     """s3fs is imported only when a run first touches s3:// (0.26 s), so until then fsspec is
     pointed at this module's S3FileSystem name (see __getattr__), which tunes it on first use."""
-    s3fs = sys.modules.get("s3fs")
-    if s3fs is not None:
-        _tune(s3fs.S3FileSystem)
+    if "s3fs" in sys.modules:
+        # another thread may still be importing it (an SDK worker sets up DoFns in several
+        # bundle threads at once): an import waits for that to finish, an attribute would not
+        from s3fs import S3FileSystem
+        _tune(S3FileSystem)
         return
     for protocol in ("s3", "s3a"):
         if protocol not in fsspec.registry:
