@@ -149,6 +149,13 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     lim.add_argument("--max-dead-letter-ratio", type=float, metavar="R",
                      help="fail the run (exit 1, report still written) when more than this share "
                      "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
+    for flag, verb in (("--records-with", "hold"), ("--records-without", "do not hold")):
+        lim.add_argument(flag, default="", metavar="FIELD,...",
+                         help=f"bedrock-conversation: keep only the records that {verb} these "
+                         "optional fields (system, image, video, reasoning, toolUse, toolResult); "
+                         "the others are dead letters not_selected. Nova takes each optional "
+                         "field in every record or in none: e.g. --records-with toolUse makes a "
+                         "tool-use dataset of a corpus where only some records call tools")
     lim.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
                      help="larger raw records are dead letters (default 16 MiB)")
     hidden = g["runner"]   # default: batch_size_for()

@@ -154,6 +154,8 @@ def settings(args, template_file: str | None = None) -> RunConfig:
             raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
         raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
                          f"bedrock-conversation), not --target {target.name}")
+    selection = {flag: _field_list(getattr(a, flag[2:].replace("-", "_"), ""), flag, target)
+                 for flag in ("--records-with", "--records-without")}
     owner = a.media_bucket_owner
     if owner is not None and (target is None or target.name != "bedrock-conversation"):
         raise UsageError("--media-bucket-owner is for --target bedrock-conversation")
@@ -174,7 +176,24 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         batch_size=a.batch_size or (batch_size_for(a.output) if a.output else 4096),
         split_bytes=a.split_bytes, max_dead_letter_ratio=a.max_dead_letter_ratio,
         image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None,
-        media_bucket_owner=owner)
+        media_bucket_owner=owner, records_with=selection["--records-with"],
+        records_without=selection["--records-without"])
+
+
+def _field_list(value: str, flag: str, target) -> tuple[str, ...]:
+    """The optional fields named by --records-with / --records-without (those the target
+    tells apart: Target.selectable_fields)."""
+    names = tuple(sorted({name.strip() for name in (value or "").split(",") if name.strip()}))
+    if not names:
+        return ()
+    fields = getattr(target, "selectable_fields", ())
+    if not fields:
+        raise UsageError(f"{flag} is for targets with optional fields (bedrock-conversation), "
+                         f"not --target {target.name if target else '(none)'}")
+    unknown = [name for name in names if name not in fields]
+    if unknown:
+        raise UsageError(f"{flag} {unknown[0]}: not an optional field; known: {', '.join(fields)}")
+    return names
 
 
 def build_config(args, before_expand=None) -> RunConfig:
@@ -220,7 +239,8 @@ def describe(cfg: RunConfig) -> dict:
         "validation_split": cfg.validation_split, "num_shards": cfg.num_shards,
         "chars_per_token": cfg.chars_per_token, "token_margin": cfg.token_margin,
         "max_tokens": cfg.max_tokens_per_record(), "max_chars": cfg.max_chars(),
-        "sample_to_quota": cfg.sample_to_quota,
+        "sample_to_quota": cfg.sample_to_quota, "records_with": list(cfg.records_with),
+        "records_without": list(cfg.records_without),
         "max_dead_letter_ratio": cfg.max_dead_letter_ratio,
         "max_record_bytes": cfg.read.max_record_bytes,
         "s3_endpoint_url": cfg.s3_endpoint_url, "image_uri_prefix": cfg.image_uri_prefix,

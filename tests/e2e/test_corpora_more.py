@@ -27,10 +27,14 @@ Counts were found by running once, then checked against the data:
   message (the cookbook's warning; refused, missing_user_message) and record 5 is the very long
   one (26,026 characters, over --max-tokens 4,096 at 6 chars/token less 10 %: too_long).
 - glaive_toolcall_en_demo.json: 300 ShareGPT records, 153 with function-call/observation turns
-  and 38 more that define tools without calling one, 109 accepted (their "tools" is "[]"). The
-  adapter reads the definitions into Record.tools and the turns into tool_call / tool parts
-  (tests/transforms/adapters/test_tool_use.py); a target whose writer takes no tool use refuses
-  all 191 at the gate (tool_turn), as it refused them as text tool turns before.
+  and 38 more that define tools without calling one (191 define tools; the other 109 have
+  "tools": "[]"). The adapter reads the definitions into Record.tools and the turns into
+  tool_call / tool parts (tests/transforms/adapters/test_tool_use.py). openai-chat writes all
+  300 (211 calls, each answered). Nova takes toolUse in every record or in none, so the 153
+  with calls and the 147 without are two datasets, each chosen with --records-with /
+  --records-without toolUse (the others not_selected); without either the run fails
+  (inconsistent_fields, exit 1, nothing written). sagemaker-chat writes no tool use: the 191
+  with tools are tool_turn at the gate.
 - rft_train_data.jsonl: 300 one-user-prompt records (+ reference_answer): all accepted as
   distillation prompts for a Llama 3.1 8B student.
 - c4_demo.jsonl: 300 documents, 3 over 20,000 characters and chunked in two: 303 lines in one
@@ -76,7 +80,21 @@ CASES = {
                                ["--max-tokens", "4096"], 0, 5, 3, {"train": 3},
                                {"missing_user_message": 1, "too_long": 1}),
     "glaive-openai-chat": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
-                           "openai-chat", [], 0, 300, 109, {"train": 109}, {"tool_turn": 191}),
+                           "openai-chat", [], 0, 300, 300, {"train": 300}, {}),
+    "glaive-nova-calls": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
+                          "bedrock-conversation", ["--model", "nova-lite",
+                                                   "--records-with", "toolUse"],
+                          0, 300, 153, {"train": 153}, {"not_selected": 147}),
+    "glaive-nova-no-calls": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
+                             "bedrock-conversation", ["--model", "nova-lite",
+                                                      "--records-without", "toolUse"],
+                             0, 300, 147, {"train": 147}, {"not_selected": 153}),
+    "glaive-nova-mixed": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
+                          "bedrock-conversation", ["--model", "nova-lite"],
+                          1, 300, 300, {"train": 300}, {}),
+    "glaive-sagemaker-chat": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
+                              "sagemaker-chat", [], 0, 300, 109, {"train": 109},
+                              {"tool_turn": 191}),
     "sharegpt-distill-claude": ("sharegpt_fastchat_dummy/dummy_conversation.json",
                                 "bedrock-distillation", ["--model", "distill-claude-3-haiku"],
                                 0, 500, 167, {"train": 167}, {"not_single_turn": 333}),
@@ -125,8 +143,9 @@ def test_corpus(case, corpora, tmp_path, capsys):
     else:
         assert report["status"] == "failed" and not (out / "_SUCCESS").exists()
 
-    # every written line passes the target's own check, and the manifest counts them
-    check_written_lines(out, target, _context(extra), written)
+    # every written line passes the target's own check, and the manifest counts them (a failed
+    # run keeps no data: its report still counts what it would have written)
+    check_written_lines(out, target, _context(extra), written if code == 0 else {})
 
     # and `tuneprep validate` agrees
     if code == 0:
@@ -237,7 +256,25 @@ def _c4_validation(corpora, out, dead):
     assert layout(out / "validation") == ["validation.jsonl"]
 
 
-CHECKS = {"nova-train-conversation": _nova_train,
+def _glaive_openai(corpora, out, dead):
+    """The 211 calls are written with their ids and answered once each; the tools of the 191
+    records that define some are written as OpenAI function tools."""
+    written = read_jsonl(out / "train/train.jsonl")
+    calls = [c for r in written for m in r["messages"] for c in m.get("tool_calls", ())]
+    answers = [m["tool_call_id"] for r in written for m in r["messages"] if m["role"] == "tool"]
+    assert len(calls) == 211 and sorted(c["id"] for c in calls) == sorted(answers)
+    assert sum(1 for r in written if r.get("tools")) == 191
+    assert all(t["type"] == "function" and t["function"]["name"]
+               for r in written for t in r.get("tools", ()))
+
+
+def _glaive_nova_mixed(corpora, out, dead):
+    report = read_json(out / "report.json")
+    assert any("toolUse" in error and "153" in error for error in report["errors"])
+
+
+CHECKS = {"glaive-openai-chat": _glaive_openai, "glaive-nova-mixed": _glaive_nova_mixed,
+          "nova-train-conversation": _nova_train,
           "nova-formatted-conversation": _nova_formatted,
           "mllm-local-images-nova": _mllm, "sharegpt-sagemaker-chat": _sharegpt_chat,
           "openai-toy-openai-chat": _openai_toy, "sharegpt-distill-claude": _distill_claude,

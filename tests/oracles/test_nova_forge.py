@@ -128,12 +128,19 @@ def test_mixed_optional_fields_refused_alike(forge, tmp_path, capsys):
 # --- whole corpora: what tuneprep writes, the SDK takes -----------------------------------------
 
 SAMPLE_INPUTS = ["alpaca_sample.jsonl", "chat_sample.jsonl"]
-CORPUS_INPUTS = ["alpaca_demo_1k/alpaca_en_demo.json",
-                 "sharegpt_fastchat_dummy/dummy_conversation.json",
-                 "bedrock_samples/nova_tooluse_train_ft.jsonl",
-                 "bedrock_samples/nova_tooluse_formatted_test_ft.jsonl",
-                 "sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
-                 "llamafactory_samples/v1_sft_demo.jsonl"]
+CORPUS_INPUTS = {   # id: (file, extra options)
+    "alpaca": ("alpaca_demo_1k/alpaca_en_demo.json", []),
+    "sharegpt": ("sharegpt_fastchat_dummy/dummy_conversation.json", []),
+    "nova-tooluse-train": ("bedrock_samples/nova_tooluse_train_ft.jsonl", []),
+    "nova-tooluse-converse": ("bedrock_samples/nova_tooluse_formatted_test_ft.jsonl", []),
+    # glaive: 153 of its 300 records call tools, and Nova takes toolUse in every record or
+    # in none: one dataset of each kind, chosen explicitly
+    "glaive-calls": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
+                     ["--records-with", "toolUse"]),
+    "glaive-no-calls": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
+                        ["--records-without", "toolUse"]),
+    "llamafactory-v1": ("llamafactory_samples/v1_sft_demo.jsonl", []),
+}
 
 
 def _written_pass(forge, model, out: Path) -> int:
@@ -159,7 +166,8 @@ def test_samples_written_pass(forge, samples, model, name, tmp_path, capsys):
 @pytest.mark.parametrize("name", CORPUS_INPUTS)
 def test_corpora_written_pass(forge, corpora, model, name, tmp_path, capsys):
     out = tmp_path / "out"
-    code = _run(capsys, "--model", model, "--input", corpora / name, "--output", out)
+    path, extra = CORPUS_INPUTS[name]
+    code = _run(capsys, "--model", model, "--input", corpora / path, *extra, "--output", out)
     report = orjson.loads((out / "report.json").read_bytes())
     if code == 1 and report["accepted_records"] < 200 and model == "nova-2-lite":
         pytest.skip(f"{name}: {report['accepted_records']} records, below Nova 2 Lite's 200")
@@ -209,6 +217,35 @@ def test_images_on_s3_refused_alike(forge, s3, tmp_path, capsys):
     assert code == 0, capsys.readouterr()
     dead = [orjson.loads(line) for line in s3.get("ds/dead_letter/dead_letter.jsonl").splitlines()]
     assert sorted(d["source"]["line"] for d in dead) == [9, 10]
+    local = tmp_path / "train.jsonl"
+    local.write_bytes(s3.get("ds/train/train.jsonl"))
+    written = forge("nova-lite", [local], endpoint=s3.endpoint)
+    assert (written["records"], written["refused"], written["dataset_error"]) == (8, [], None)
+
+
+def test_videos_on_s3_refused_alike(forge, s3, tmp_path, capsys):
+    """Videos on the S3 test server: the SDK (with pymediainfo, as in .venv-oracle) and tuneprep
+    both take a 5 s mp4 and refuse a 95 s one (Nova: at most 90 s)."""
+    from tests.video_files import video_bytes
+    short = s3.put("media/short.mp4", video_bytes(tmp_path, 5))
+    long = s3.put("media/long.mp4", video_bytes(tmp_path, 95))
+    owner = "123456789012"
+    videos = [short] * 8 + [long]
+
+    def converse_record(uri, i):
+        block = {"video": {"format": "mp4", "source": {"s3Location": {
+            "uri": uri, "bucketOwner": owner}}}}
+        return _converse([{"role": "user", "content": [block, {"text": f"What happens? {i}"}]},
+                          _assistant("Nothing: the screen is black.")])
+    source = write_jsonl(tmp_path / "videos.jsonl", map(converse_record, videos, range(9)))
+    verdict = forge("nova-lite", [source], endpoint=s3.endpoint)
+    assert [r["line"] for r in verdict["refused"]] == [9]
+    code = main(["run", "--target", "bedrock-conversation", "--model", "nova-lite",
+                 "--input", str(source), "--output", s3.uri("ds"), "--s3-endpoint-url",
+                 s3.endpoint, "--media-bucket-owner", owner])
+    assert code == 0, capsys.readouterr()
+    dead = [orjson.loads(line) for line in s3.get("ds/dead_letter/dead_letter.jsonl").splitlines()]
+    assert [(d["source"]["line"], d["reason"]) for d in dead] == [(9, "video_too_long")]
     local = tmp_path / "train.jsonl"
     local.write_bytes(s3.get("ds/train/train.jsonl"))
     written = forge("nova-lite", [local], endpoint=s3.endpoint)

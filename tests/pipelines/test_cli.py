@@ -691,3 +691,17 @@ def test_entry_point_subprocess(tmp_path):
                            "--target", "bedrock-text", "--output", str(out)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--overwrite" in done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--target", "bedrock-text", "--records-with", "toolUse"],
+     "--records-with is for targets with optional fields (bedrock-conversation), not --target "
+     "bedrock-text"),
+    (["--target", "bedrock-conversation", "--records-without", "tools"],
+     "--records-without tools: not an optional field; known: system, image, video, reasoning, "
+     "toolUse, toolResult"),
+])
+def test_records_with_names_the_target_and_fields_it_takes(tmp_path, capsys, args, message):
+    code, _, err = run(capsys, tmp_path / "out", "--input", ALPACA, *args)
+    assert (code, err.strip()) == (2, f"error: {message}")
+    assert not (tmp_path / "out").exists()

@@ -42,6 +42,8 @@ class RunConfig:
                                            # launcher): remote workers wait as long
     image_uri_prefix: str | None = None    # s3:// folder that local images are uploaded under
     media_bucket_owner: str | None = None  # account id written as s3Location.bucketOwner
+    records_with: tuple = ()               # optional fields every written record must hold
+    records_without: tuple = ()            # ... and must not hold
     input_warnings: list[str] = field(default_factory=list)   # what the input listing skipped
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     # delete each part file as soon as assembling has copied it: only where no runner retries
@@ -76,4 +78,6 @@ class RunConfig:
             template=self.template, placeholder_map=dict(self.placeholder_map),
             repair=frozenset(self.repair), dataset_uri=self.output,
             image_uri_prefix=self.image_uri_prefix, chars_per_token=self.chars_per_token,
-            media_bucket_owner=self.media_bucket_owner)
+            media_bucket_owner=self.media_bucket_owner,
+            records_with=frozenset(self.records_with),
+            records_without=frozenset(self.records_without))

@@ -17,6 +17,7 @@ from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE,
                                 content_id, dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.context import selection_problem
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -166,6 +167,10 @@ class BatchProcessor:
                     facets |= target.dataset_facets(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
+            if ctx.records_with or ctx.records_without:
+                left_out = selection_problem(facets, ctx)
+                if left_out:
+                    raise RecordError("not_selected", left_out, VALIDATE)
             # format() leaves the record as written (a --repair drop_* takes its parts away)
             return (split, lines, lengths, len(record.turns), media, facets,
                     st.tool_use_summary(record))

@@ -81,6 +81,8 @@ REASONS: dict[str, str] = {
                             "turn",
     "reasoning_not_taken": "the record holds reasoning the target or model does not take",
     "misplaced_reasoning": "reasoning outside an assistant turn, or in a message with media",
+    "not_selected": "left out by --records-with / --records-without: the record lacks a field "
+                    "asked for, or holds one left out",
 }
 
 

@@ -46,6 +46,8 @@ class Target:
                          parts)? takes_tools(ctx) adds the model's say (ModelSpec.tool_use).
                          When not, format() refuses a record with tool use (tool_turn) unless
                          --repair drop_tool_turns drops its definitions, calls and results
+        selectable_fields the optional fields of dataset_facets() a user may ask every record
+                         to hold or not to hold (--records-with / --records-without)
         writes_reasoning can the output carry reasoning parts? takes_reasoning(ctx) adds the
                          model's (ModelSpec.reasoning_content). When not, format() refuses a
                          record with reasoning (reasoning_not_taken) unless --repair
@@ -109,6 +111,7 @@ class Target:
     handles_media = False
     writes_tools = False
     writes_reasoning = False
+    selectable_fields: tuple[str, ...] = ()
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:

@@ -32,9 +32,10 @@ drop_reasoning).
 from __future__ import annotations
 
 from tuneprep.transforms.targets import tool_rules
-from tuneprep.transforms.targets.base import Target, fail
+from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
-from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, VIDEO_FORMATS, check_converse,
+from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, OPTIONAL_FIELDS, VIDEO_FORMATS,
+                                         check_converse,
                                          converse_length, converse_object,
                                          converse_tool_object, extension_of,
                                          image_types, inconsistent_field_problems,
@@ -52,6 +53,7 @@ class BedrockConversation(Target):
     handles_media = True
     writes_tools = True       # where the model takes tool use (ModelSpec.tool_use)
     writes_reasoning = True   # where the model takes reasoning (ModelSpec.reasoning_content)
+    selectable_fields = tuple(OPTIONAL_FIELDS)   # system, image, video, reasoning, toolUse, ...
 
     def uploads_images(self, model) -> bool:
         return model is None or "image" in model.media_kinds

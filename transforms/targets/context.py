@@ -28,3 +28,20 @@ class TargetContext:
     dataset_uri: str | None = None       # where the dataset is written (Nova: media in its bucket)
     image_uri_prefix: str | None = None  # s3:// folder local images are uploaded under
     media_bucket_owner: str | None = None   # written as s3Location.bucketOwner (Converse media)
+    # the optional fields (Target.selectable_fields) a written record must hold / must not hold:
+    # how a user makes a dataset whose records differ consistent (Nova takes each optional
+    # field in every record or in none); the others are dead letters not_selected
+    records_with: frozenset = frozenset()
+    records_without: frozenset = frozenset()
+
+
+def selection_problem(facets: set, ctx) -> str | None:
+    """Why a written record with these facets (Target.dataset_facets) is left out by
+    --records-with / --records-without; None when it is kept."""
+    missing = sorted(ctx.records_with - facets)
+    if missing:
+        return f"the record has no {', '.join(missing)} (--records-with {','.join(sorted(ctx.records_with))})"
+    held = sorted(ctx.records_without & facets)
+    if held:
+        return f"the record has {', '.join(held)} (--records-without {','.join(sorted(ctx.records_without))})"
+    return None

@@ -347,3 +347,36 @@ def test_dataset_facets_are_gathered_in_the_same_pass(monkeypatch):
     p = BatchProcessor(cfg(target=_Faceted.name))(batch([alpaca(2)]))
     assert set(p.stats["dataset_facets"]) == {"even"}
     assert "dataset_facets" not in BatchProcessor(cfg())(batch([alpaca(1)])).stats
+
+
+def _messages(i, tools: bool):
+    value = {"messages": [{"role": "user", "content": f"Weather {i}?"}]}
+    if tools:
+        value["tools"] = [{"type": "function", "function": {
+            "name": "weather", "description": "The weather in a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+        value["messages"] += [
+            {"role": "assistant", "content": None, "tool_calls": [{
+                "id": f"c{i}", "type": "function",
+                "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]},
+            {"role": "tool", "tool_call_id": f"c{i}", "content": "sunny"}]
+    value["messages"].append({"role": "assistant", "content": f"Sunny {i}."})
+    return RawItem(i, value, raw=orjson.dumps(value))
+
+
+@pytest.mark.parametrize("option, kept", [("records_with", [1, 3]),
+                                          ("records_without", [2, 4])])
+def test_records_with_or_without_a_field_keep_the_chosen_ones(option, kept):
+    """--records-with toolUse keeps the records that call a tool; the others are dead letters
+    not_selected (stage validate), counted, so a mixed corpus can make a consistent dataset."""
+    processor = BatchProcessor(cfg(target="bedrock-conversation", model="nova-lite",
+                                   **{option: ("toolUse",)}))
+    out = processor(batch([_messages(i, tools=i % 2 == 1) for i in (1, 2, 3, 4)],
+                          adapter="messages"))
+    check_invariants(out)
+    assert out.sources[TRAIN] == kept
+    left = dead(out)
+    assert [(d["reason"], d["stage"], d["source"]["line"]) for d in left] == [
+        ("not_selected", "validate", line) for line in (1, 2, 3, 4) if line not in kept]
+    assert "toolUse" in left[0]["message"]
+    assert out.stats["dataset_facets"].get("toolUse", 0) == (2 if option == "records_with" else 0)
