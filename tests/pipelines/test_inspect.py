@@ -6,7 +6,7 @@ import orjson
 
 from tuneprep.pipelines.cli import main
 
-from tests.helpers import SAMPLES, write_jsonl
+from tests.helpers import REPO, SAMPLES, write_jsonl
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
 
@@ -160,3 +160,22 @@ def test_dry_run_warns_when_the_sample_is_mostly_dead_letters(tmp_path, capsys):
     assert code == 0
     assert "over --max-dead-letter-ratio 0.1: the run would likely fail" in out
     assert "no sampled record was accepted" in out
+
+
+def test_inspect_shows_a_tool_use_record_as_the_target_writes_it(capsys):
+    """A record with parallel tool calls: the canonical parts, then the Converse record with
+    toolConfig, toolUse and the merged toolResults, as bedrock-conversation writes it; the next
+    record (with reasoning, which Nova Lite does not take) as its dead letter."""
+    source = REPO / "tests/fixtures/tools/openai_parallel.jsonl"
+    code, out, err = cli(capsys, "inspect", source, "--target", "bedrock-conversation",
+                         "--model", "nova-lite", "--records", 2)
+    assert code == 0, err
+    canon = orjson.loads(_field(out, "canonical:")[0])
+    assert [role for role, _ in canon["turns"]] == ["system", "user", "tool_call", "tool_call",
+                                                    "tool", "tool", "assistant"]
+    written = orjson.loads(_field(out, "bedrock-conversation:")[0])
+    assert written["toolConfig"]["tools"][0]["toolSpec"]["name"] == "get_weather"
+    assert [[next(iter(block)) for block in m["content"]] for m in written["messages"]] == [
+        ["text"], ["toolUse", "toolUse"], ["toolResult", "toolResult"], ["text"]]
+    assert [line.split(" (")[0] for line in _field(out, "dead letter:")] == [
+        "reasoning_not_taken"]
