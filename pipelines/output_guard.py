@@ -23,7 +23,8 @@ from tuneprep.transforms.io.dataset_folder import (TEMPORARY, TOP_FOLDERS, forei
 # the files a run writes, as paths an input glob might match
 _WRITTEN = ("train/train.jsonl", "validation/validation.jsonl", "train/part-00000-of-00001.jsonl",
             "validation/part-00000-of-00001.jsonl", "train/template.json",
-            "dead_letter/dead_letter.jsonl", "manifest.json", "report.json", "report.html",
+            "dead_letter/dead_letter.jsonl", "sampled_out/sampled_out.jsonl", "manifest.json",
+            "report.json", "report.html",
             "training-request.json", "_SUCCESS", "_RUNNING")
 
 

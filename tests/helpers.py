@@ -52,11 +52,9 @@ def check_run(out, report, stdout, n_in, n_accepted, written, reasons) -> list:
     from collections import Counter
     assert report["input_records"] == n_in
     assert report["accepted_records"] == n_accepted
-    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
+    check_accounting(report)
     assert report["output_records"] == written
     assert report["dead_letter_reasons"] == reasons
-    for name, f in report["files"].items():
-        assert f["input_records"] == f["accepted_records"] + f["dead_letter_records"], name
     dead = read_jsonl(Path(out) / "dead_letter/dead_letter.jsonl")
     assert Counter(d["reason"] for d in dead) == Counter(reasons)
     assert stdout.startswith(f"records in: {n_in:,}; accepted: {n_accepted:,};")
@@ -207,12 +205,21 @@ def reasons(name, obj, ctx=CTX):
     return [r for r, _ in get_target(name).validate(obj, ctx)]
 
 
+def check_accounting(report: dict) -> None:
+    """input = accepted + dead letters + sampled out (--sample-to-quota), in all and per file."""
+    assert report["input_records"] == (report["accepted_records"] + report["dead_letter_records"]
+                                       + report["sampled_out_records"])
+    for name, f in report["files"].items():
+        assert f["input_records"] == (f["accepted_records"] + f["dead_letter_records"]
+                                      + f.get("sampled_out_records", 0)), name
+    assert sum(f.get("sampled_out_records", 0) for f in report["files"].values()) \
+        == report["sampled_out_records"]
+
+
 def check_counts(report: dict) -> None:
-    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
+    check_accounting(report)
     assert sum(report["dead_letter_reasons"].values()) == report["dead_letter_records"]
     assert set(report["dead_letter_reasons"]) <= set(REASONS)
-    for name, f in report["files"].items():
-        assert f["input_records"] == f["accepted_records"] + f["dead_letter_records"], name
 
 
 def check_manifest(out: Path) -> dict:
@@ -230,7 +237,7 @@ def check_manifest(out: Path) -> dict:
         else:
             assert entry["records"] is None, path
     return manifest
-DATA_DIRS = ("train", "validation", "dead_letter")
+DATA_DIRS = ("train", "validation", "dead_letter", "sampled_out")
 
 
 def free_port() -> int:
@@ -289,7 +296,7 @@ def assert_same_dataset(direct: Path, portable: Path) -> None:
     assert compared >= 2
     a, b = read_json(direct / "report.json"), read_json(portable / "report.json")
     for key in ("input_records", "accepted_records", "dead_letter_records", "output_records",
-                "dead_letter_reasons", "status"):
+                "dead_letter_reasons", "sampled_out_records", "status"):
         assert a[key] == b[key], key
     assert read_json(direct / "manifest.json")["files"] == read_json(portable / "manifest.json")["files"]
 

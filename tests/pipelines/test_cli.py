@@ -62,7 +62,9 @@ def summary_line(report: dict) -> str:
     reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(report["dead_letter_reasons"].items()))
     return (f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
             f"written: {splits or 'none'}; dead letters: {report['dead_letter_records']:,}"
-            + (f" ({reasons})" if reasons else ""))
+            + (f" ({reasons})" if reasons else "")
+            + (f"; sampled out: {report['sampled_out_records']:,} (--sample-to-quota)"
+               if report["sampled_out_records"] else ""))
 
 
 def data_files(out: Path) -> list[Path]:
@@ -490,21 +492,24 @@ def test_sample_to_quota_down_samples(tmp_path, capsys):
     assert not (tmp_path / "refused/train").exists()
 
     out = tmp_path / "out"
-    report = ok_run(capsys, out, *args, "--sample-to-quota")
+    code, stdout, err = run(capsys, out, *args, "--sample-to-quota")
+    assert code == 0, err
+    assert stdout.startswith("records in: 10,050; accepted: 10,000; written: train 10,000; dead "
+                             "letters: 0; sampled out: 50 (--sample-to-quota)\n")
+    assert "sampled_out/" in stdout
+    report = read_json(out / "report.json")
     train = read_jsonl(out / "train/train.jsonl")
-    dead = dead_letters(out)
     assert len(train) == report["output_records"]["train"] == 10_000
-    assert report["accepted_records"] == 10_000
-    assert report["dead_letter_reasons"] == {"sampled_out": 50}
-    assert report["dead_letter_stages"] == {"sample": 50}
-    assert report["input_records"] == n == report["accepted_records"] + report["dead_letter_records"]
-    assert {d["reason"] for d in dead} == {"sampled_out"} and len(dead) == 50
-    # the kept and the left-out records are the whole input, each once
+    assert report["accepted_records"] == 10_000 and report["sampled_out_records"] == 50
+    assert report["dead_letter_reasons"] == {} and report["dead_letter_stages"] == {}
+    assert report["input_records"] == n == report["accepted_records"] + report["sampled_out_records"]
+    assert dead_letters(out) == []   # a down-sample is no refusal: nothing in dead_letter/
+    left_out = read_jsonl(out / "sampled_out/sampled_out.jsonl")
+    assert len(left_out) == 50 and all(set(d) == {"source"} for d in left_out)
+    # the kept and the left-out records are the whole input, each once (line n holds q{n-1})
     kept = {obj["messages"][0]["content"] for obj in train}
-    left = {orjson.loads(d["raw"])["messages"][0]["content"] for d in dead}
+    left = {f"q{d['source']['line'] - 1}" for d in left_out}
     assert len(kept) == 10_000 and not kept & left and kept | left == {f"q{i}" for i in range(n)}
-    assert all(d["source"]["line"] == int(orjson.loads(d["raw"])["messages"][0]["content"][1:]) + 1
-               for d in dead)
     # kept records stay in input order
     order = [int(obj["messages"][0]["content"][1:]) for obj in train]
     assert order == sorted(order)
@@ -517,7 +522,8 @@ def test_sample_to_quota_per_file_counts(tmp_path, capsys):
                     "--model", "claude-3-haiku", "--sample-to-quota")
     per_file = report["files"][str(path)]
     assert per_file["accepted_records"] == report["accepted_records"] == 10_000
-    assert per_file["dead_letter_records"] == report["dead_letter_records"] == 50
+    assert per_file["sampled_out_records"] == report["sampled_out_records"] == 50
+    assert per_file["dead_letter_records"] == report["dead_letter_records"] == 0
 
 
 def test_sample_to_quota_with_validation_meets_the_total(tmp_path, capsys):
@@ -537,7 +543,8 @@ def test_all_records_bad_fails(tmp_path, capsys):
     code, stdout, err = run(capsys, out, "--input", path, "--target", "bedrock-text")
     assert code == 1
     assert "error: no record was accepted into train" in err
-    assert stdout.startswith("records in: 3; accepted: 0; written: none; dead letters: 3")
+    assert stdout.startswith("records in: 3; accepted: 0; written: nothing (the run failed); "
+                             "dead letters: 3")
     report = read_json(out / "report.json")
     assert report["status"] == "failed" and report["accepted_records"] == 0
     assert report["input_records"] == report["dead_letter_records"] == 3

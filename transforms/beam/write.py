@@ -7,6 +7,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from tuneprep.transforms.core import progress
+from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.assemble import assemble, write_part
@@ -14,9 +15,14 @@ from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.core.process import DEAD_LETTER
 
 STATS = "stats"
+CANDIDATES = "candidates"
 
 
 class _WritePartsFn(ConfiguredDoFn):
+    def setup(self):
+        super().setup()
+        self.limits = sampling.bounds(self.cfg.model_spec()) if self.cfg.sample_to_quota else {}
+
     def process(self, processed):
         parts = []
         with storage.translate_failures(self.cfg.output):
@@ -29,12 +35,35 @@ class _WritePartsFn(ConfiguredDoFn):
         progress.COUNTERS.add_batch(processed.stats["input_records"],   # per batch: free
                                     processed.stats["dead_letter_records"])
         yield beam.pvalue.TaggedOutput(STATS, processed.stats)
+        for candidates in sampling.batch_candidates(processed, self.limits):
+            yield beam.pvalue.TaggedOutput(CANDIDATES, candidates)   # (split, smallest N)
 
 
-def _assemble(_, parts, stats, cfg, extra):
+class SmallestCandidates(beam.CombineFn):
+    """--sample-to-quota: the n smallest (hash, part key, index, measures) of a split; each
+    worker keeps n per split, so only the kept candidates meet on one worker."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.fn = sampling.Smallest(n)
+
+    def create_accumulator(self):
+        return self.fn.create()
+
+    def add_input(self, acc, entries):
+        return self.fn.add(acc, entries)
+
+    def merge_accumulators(self, accs):
+        return self.fn.merge(accs)
+
+    def extract_output(self, acc):
+        return self.fn.extract(acc)
+
+
+def _assemble(_, parts, stats, cfg, extra, candidates=None):
     storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
     with storage.translate_failures(cfg.output):
-        return assemble(cfg, parts, stats, extra)
+        return assemble(cfg, parts, stats, extra, candidates)
 
 
 class MergeStats(beam.CombineFn):
@@ -69,19 +98,28 @@ class WriteDataset(beam.PTransform):
         is (see PrepareRecords on why they are not flattened first)."""
         cfg, extra = self.cfg, self.manifest_extra
         collections = processed if isinstance(processed, (tuple, list)) else (processed,)
-        parts, stats = [], []
+        parts, stats, candidates = [], [], []
         for i, pcoll in enumerate(collections):
             written = pcoll | f"WriteParts{i}" >> beam.ParDo(_WritePartsFn(cfg)).with_outputs(
-                STATS, main="parts")
+                STATS, CANDIDATES, main="parts")
             parts.append(written.parts)
             stats.append(written[STATS])
+            candidates.append(written[CANDIDATES])
         # only the parts' descriptions and the statistics are gathered: small
         parts = (parts | "AllParts" >> beam.Flatten()
                  | "GatherParts" >> beam.combiners.ToList())
         stats = (stats | "AllStats" >> beam.Flatten()
                  | "MergeStats" >> beam.CombineGlobally(MergeStats()))
+        sample = {}
+        limits = sampling.bounds(cfg.model_spec()) if cfg.sample_to_quota else {}
+        if limits:   # split -> its smallest candidates: at most the quota's worth of each
+            sample["candidates"] = beam.pvalue.AsSingleton(
+                candidates | "AllCandidates" >> beam.Flatten()
+                | "SmallestPerSplit" >> beam.CombinePerKey(
+                    SmallestCandidates(max(limits.values())))
+                | "CandidatesBySplit" >> beam.combiners.ToDict())
         return (collections[0].pipeline
                 | "Once" >> beam.Create([None])
                 | "Assemble" >> beam.Map(
                     _assemble, parts=beam.pvalue.AsSingleton(parts),
-                    stats=beam.pvalue.AsSingleton(stats), cfg=cfg, extra=extra))
+                    stats=beam.pvalue.AsSingleton(stats), cfg=cfg, extra=extra, **sample))

@@ -13,6 +13,7 @@ from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.adapters import normalizer
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.core.fast_lanes import lane_for
+from tuneprep.transforms.core.sampling import add_measures, empty_figures, measure
 from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
                                 content_id, dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
@@ -28,6 +29,8 @@ class Processed:
     key: str
     lines: dict[str, list[bytes]] = field(default_factory=dict)   # split or dead_letter -> lines
     sources: dict[str, list[int]] = field(default_factory=dict)   # split -> source line per line
+    # split -> each line's measures (sampling.measure), kept only under --sample-to-quota
+    measures: dict[str, list[tuple]] = field(default_factory=dict)
     uri: str = ""
     stats: dict = field(default_factory=st.new_stats)
 
@@ -68,6 +71,7 @@ class BatchProcessor:
         normalize = self._normalizer(batch.adapter)
         lane = self._lane(batch.adapter)
         fraction = self.cfg.validation_split
+        sampling = self.cfg.sample_to_quota
         for item in batch.items:
             if item.error is not None:  # refused while reading
                 self.count_dead(out, batch, item, item.error)
@@ -82,6 +86,8 @@ class BatchProcessor:
                 out.sources.setdefault(split, []).append(item.line)
                 lengths.append(size)
                 turn_counts.append(len(content[1]))
+                if sampling:
+                    out.measures.setdefault(split, []).append(measure(size, len(content[1])))
                 continue
             try:
                 split, lines, sizes, turns, uris, record_facets, uses = self._one(
@@ -95,6 +101,9 @@ class BatchProcessor:
             lengths += sizes
             turn_counts.append(turns)
             tool_use.append(uses)
+            if sampling:   # a record's turns and tool use counted on its first line
+                out.measures.setdefault(split, []).extend(
+                    [measure(sizes[0], turns, uses)] + [measure(n) for n in sizes[1:]])
             media += uris
             if self.has_media:
                 faceted += 1
@@ -111,6 +120,10 @@ class BatchProcessor:
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
         st.add_tool_use(stats, tool_use)
+        if sampling:   # per split too: the report then counts what the down-sample kept
+            stats["by_split"] = {split: add_measures(empty_figures(), ms, self.cfg.chars_per_token,
+                                                     self.ctx.max_chars)
+                                 for split, ms in out.measures.items()}
         if faceted:  # for the target's rules over the whole dataset (checked when assembling)
             stats["dataset_facets"] = facets
             stats["faceted_records"] = faceted

@@ -44,7 +44,8 @@ REASONS: dict[str, str] = {
     "template_field": "a template placeholder has no string value in the record",
     "invalid_record": "the written record breaks the target's schema",
     "not_taken_by_model": "the model does not take this kind of record",
-    "sampled_out": "left out by the deterministic down-sample to the model's record quota",
+    "sampled_out": "left out by the deterministic down-sample to the model's record quota: no "
+                   "dead letter, counted as sampled_out_records and named in sampled_out/",
     "internal_error": "an unexpected error while handling the record (a bug: please report it)",
     "reserved_word": "a text block holds a word the model reserves (Nova: User:, USER:, Thought:, "
                      "<image>, ...)",

@@ -9,7 +9,6 @@ bundling or retries did, and no stage had to shuffle the records themselves.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import io
 import math
 import os
@@ -20,9 +19,9 @@ import orjson
 
 from tuneprep.transforms.io import claim, training_request
 from tuneprep.transforms.report import html as report_html
+from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.jsonl import dumps_line
-from tuneprep.transforms.core.records import SAMPLE, dead_letter
 from tuneprep.transforms.io.redaction import redact_all
 from tuneprep.transforms.io.storage import (bucket_of, is_s3, join, open_read, open_write,
                                             remove_tree, write_bytes)
@@ -32,6 +31,7 @@ from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
 AUTO_SHARD_BYTES = 256 * 1024 * 1024
 BLOCK = 1 << 20
 EXAMPLES_PER_REASON = 3      # dead letters shown per reason in report.html
+SAMPLED_OUT = "sampled_out"  # the folder and file naming the records --sample-to-quota left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,19 +142,21 @@ class _DeadLetterOut(_Out):
                 kept.append(example)
 
 
-def _line_hash(line: bytes) -> bytes:
-    return hashlib.blake2b(line, digest_size=8).digest()
-
-
-def _sample_keep(parts, quota: int) -> set:
-    """(part key, line index) of the `quota` lines with the smallest content hash: a
-    deterministic down-sample that holds only `quota` entries in memory."""
+def _read_candidates(parts) -> list:
+    """The candidates of transforms/core/sampling.py read back from the parts, sorted (for a
+    caller that ran no combine: the result is the same, but every line is read here)."""
     def keyed():
         for part in parts:
             with open_read(part.uri) as f:
                 for i, line in enumerate(f):
-                    yield (_line_hash(line), part.key, i)
-    return {(k, i) for _, k, i in heapq.nsmallest(quota, keyed())}
+                    yield (sampling.line_hash(line), part.key, i, None)
+    return sorted(keyed())
+
+
+def _sample_keep(candidates: list, quota: int) -> list:
+    """The kept candidates: the `quota` smallest (hash, part key, line index, measures), from
+    the combine's smallest ones of the split (sorted, and at least `quota` of them)."""
+    return candidates[:max(quota, 0)]
 
 
 def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
@@ -239,7 +241,7 @@ def _copied(cfg, part: Part) -> None:
             remove_tree(uri)   # (a file, or nothing when there is no .src)
 
 
-def _write_split(cfg, target, split, parts, keep, dead_out) -> list[dict]:
+def _write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
     total = sum(p.records for p in parts) if keep is None else len(keep)
     n = _shard_count(cfg, target, sum(p.bytes for p in parts))
     if target.layout == "single":
@@ -265,9 +267,9 @@ def _write_split(cfg, target, split, parts, keep, dead_out) -> list[dict]:
                     if sources is None:
                         with open_read(part.uri + ".src") as s:
                             sources = orjson.loads(s.read())
-                    dead_out.write(dumps_line(dead_letter(
-                        "sampled_out", SAMPLE, "left out by --sample-to-quota", part.source_uri,
-                        sources[index], line.rstrip(b"\n"), cfg.raw_limit)) + b"\n")
+                    # where it came from, not the record: the file stays small, the input has it
+                    sampled_out.write(dumps_line({"source": redact_all(
+                        {"uri": part.source_uri, "line": sources[index]})}) + b"\n")
                     continue
                 # line-level boundaries keep shards even however the batches fell
                 while shard + 1 < n and written >= (shard + 1) * total / n:
@@ -304,9 +306,13 @@ def _file_size_problems(cfg, target, files) -> list[str]:
     return problems
 
 
-def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
+def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
+             candidates: dict[str, list] | None = None) -> dict:
     """Writes the dataset and returns the report. A failed check (quota, file size, nothing
-    accepted) still writes the report and the dead letters, but no data and no _SUCCESS."""
+    accepted) still writes the report and the dead letters, but no data and no _SUCCESS.
+
+    `candidates`: under --sample-to-quota, split -> the smallest candidates the run's combine
+    kept (transforms/core/sampling.py); without it they are read back from the parts."""
     if cfg.claimed:
         claim.check(cfg.output, cfg.run_id)
     target = get_target(cfg.target)
@@ -314,8 +320,13 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
     for part in sorted(parts, key=lambda p: (p.kind, p.key)):
         by_kind.setdefault(part.kind, []).append(part)
     counts = {k: sum(p.records for p in v) for k, v in by_kind.items()}
-    keeps = {split: _sample_keep(by_kind[split], quota)
-             for split, quota in _quotas(cfg, counts).items() if counts.get(split, 0) > quota}
+    kept = {}
+    for split, quota in _quotas(cfg, counts).items():
+        if counts.get(split, 0) > quota:
+            found = (candidates or {}).get(split) if candidates is not None else \
+                _read_candidates(by_kind[split])
+            kept[split] = _sample_keep(found or [], quota)
+    keeps = {split: {(k, i) for _, k, i, _ in entries} for split, entries in kept.items()}
     sampled = {split: counts[split] - len(keep) for split, keep in keeps.items()}
     sampled_files: dict[str, int] = {}
     for split, keep in keeps.items():
@@ -335,19 +346,22 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict) -> dict:
                 dead_out.write(line)
         _copied(cfg, part)
     if not errors:
+        sampled_out = _Out(cfg, f"{SAMPLED_OUT}/{SAMPLED_OUT}.jsonl") if keeps else None
         for split in (TRAIN, VALIDATION):
             if by_kind.get(split):
                 files += _write_split(cfg, target, split, by_kind[split], keeps.get(split),
-                                      dead_out)
+                                      sampled_out)
+        if sampled_out is not None:
+            files.insert(0, sampled_out.close())
         size_errors = _file_size_problems(cfg, target, files)
         if size_errors:  # a failed run leaves no data that could be taken for a dataset
             errors += size_errors
             files = []
-            for split in (TRAIN, VALIDATION):
+            for split in (TRAIN, VALIDATION, SAMPLED_OUT):
                 remove_tree(join(cfg.output, split))
     files.insert(0, dead_out.close())
 
-    report = _report(stats, sampled, sampled_files, errors)
+    report = _report(stats, sampled, sampled_files, errors, kept, cfg)
     if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
         report["warnings"] = list(cfg.input_warnings)
     report = redact_all(_with_media_warnings(cfg, report))
@@ -409,29 +423,67 @@ def _with_media_warnings(cfg, report: dict) -> dict:
     return report
 
 
-def _report(stats: dict, sampled: dict, sampled_files: dict, errors: list[str]) -> dict:
+def _report(stats: dict, sampled: dict, sampled_files: dict, errors: list[str],
+            kept: dict | None = None, cfg=None) -> dict:
+    """The accounting: input = accepted + dead letters + sampled out, in all and per file.
+    Records --sample-to-quota left out were chosen, not refused: they are accepted records no
+    longer, and no dead letters either. A failed run wrote no data: its output_records are
+    empty, and what it would have written is `not_written_records`."""
     report = st.merge(st.new_stats(), stats)
+    by_split = report.pop("by_split", None) or {}
     n_sampled = sum(sampled.values())
-    if n_sampled:  # sampled-out records move from accepted to dead letters, in total and per file
+    report["sampled_out_records"] = n_sampled
+    if n_sampled:
+        read = sampling.figures(report)
+        written = _written_figures(by_split, kept or {}, cfg)
+        if written is not None:   # the figures count what was written, and apart what was read
+            report.update(written)
+            report["read"] = _sorted_figures(read)
         report["accepted_records"] -= n_sampled
-        report["dead_letter_records"] += n_sampled
-        report["dead_letter_reasons"]["sampled_out"] = n_sampled
-        report["dead_letter_stages"][SAMPLE] = n_sampled
         for split, n in sampled.items():
             report["output_records"][split] -= n
-        for uri, n in sampled_files.items():
-            report["files"][uri]["accepted_records"] -= n
-            report["files"][uri]["dead_letter_records"] += n
+    for uri, f in report["files"].items() if n_sampled else ():   # per file once any was
+        f["sampled_out_records"] = sampled_files.get(uri, 0)
+        f["accepted_records"] -= f["sampled_out_records"]
     # the runner may merge statistics in any order: sort what is keyed by name
     for key in ("files", "dead_letter_reasons", "dead_letter_stages", "output_records"):
         report[key] = dict(sorted(report[key].items()))
-    report["tokens_histogram"] = {name: report["tokens_histogram"][name]
-                                  for name in st.BUCKET_NAMES if name in report["tokens_histogram"]}
-    report["turns_histogram"] = dict(sorted(report["turns_histogram"].items(),
-                                            key=lambda kv: int(kv[0].rstrip("+"))))
+    report.update(_sorted_figures(report))
     report["status"] = "failed" if errors else "succeeded"
     report["errors"] = errors
+    if errors and any(report["output_records"].values()):
+        report["not_written_records"] = report["output_records"]
+        report["output_records"] = {}
     ordered = {k: report.pop(k) for k in ("status", "errors", "input_records", "accepted_records",
                                           "output_records", "dead_letter_records",
-                                          "dead_letter_reasons")}
+                                          "dead_letter_reasons", "sampled_out_records")}
     return {**ordered, **report}
+
+
+def _sorted_figures(figures: dict) -> dict:
+    out = dict(figures)
+    if "tokens_histogram" in out:
+        out["tokens_histogram"] = {name: out["tokens_histogram"][name] for name in st.BUCKET_NAMES
+                                   if name in out["tokens_histogram"]}
+    if "turns_histogram" in out:
+        out["turns_histogram"] = dict(sorted(out["turns_histogram"].items(),
+                                             key=lambda kv: int(kv[0].rstrip("+"))))
+    return out
+
+
+def _written_figures(by_split: dict, kept: dict, cfg) -> dict | None:
+    """Lengths, turns and tool use of the written records: a sampled split's from the kept
+    candidates' measures, another split's as it was read. None when the measures are unknown."""
+    if cfg is None:
+        return None
+    written = sampling.empty_figures()
+    for split, figures in by_split.items():
+        if split not in kept:
+            st.merge(written, figures)
+    for split, entries in kept.items():
+        measures = [m for _, _, _, m in entries]
+        if any(m is None for m in measures):
+            return None
+        sampling.add_measures(written, measures, cfg.chars_per_token,
+                               cfg.target_context().max_chars)
+    return written

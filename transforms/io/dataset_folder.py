@@ -13,16 +13,18 @@ from typing import Iterable
 
 SPLITS = ("train", "validation")
 DEAD_LETTER_FOLDER = "dead_letter"
+SAMPLED_OUT_FOLDER = "sampled_out"   # the source locations --sample-to-quota left out
 TEMPORARY = "_temporary"
 TOP_FILES = ("manifest.json", "report.json", "report.html", "training-request.json", "_SUCCESS",
              "_RUNNING")
-TOP_FOLDERS = (*SPLITS, DEAD_LETTER_FOLDER, TEMPORARY)
+TOP_FOLDERS = (*SPLITS, DEAD_LETTER_FOLDER, SAMPLED_OUT_FOLDER, TEMPORARY)
 MARKERS = ("manifest.json", "_SUCCESS", "_RUNNING", TEMPORARY)
 
 # train/train.jsonl (single-file layouts), train/part-00000-of-00002.jsonl (sharded), and a
 # split's side files (sagemaker-instruction's template.json)
 _SPLIT_FILE = re.compile(r"(?:train|validation)\.jsonl|part-\d{5}-of-\d{5}\.jsonl|template\.json")
-_FOLDER_FILES = {DEAD_LETTER_FOLDER: re.compile(r"dead_letter\.jsonl")}
+_FOLDER_FILES = {DEAD_LETTER_FOLDER: re.compile(r"dead_letter\.jsonl"),
+                 SAMPLED_OUT_FOLDER: re.compile(r"sampled_out\.jsonl")}
 
 
 def is_dataset_file(relpath: str) -> bool:

@@ -21,6 +21,10 @@ EXAMPLE_RAW_CHARS = 600        # raw text shown per example (the dead-letter fil
 TURN_BUCKETS = tuple(str(i) for i in range(1, 10)) + ("10+",)
 
 GREEN, RED, BLUE, AMBER, GREY = "#2e7d4f", "#c0392b", "#3b6fb6", "#d98e04", "#9aa5b1"
+# records left out by the user's own choice (--sample-to-quota, --records-with/-without), not
+# refused: a neutral colour, never the dead letters' red
+CHOSEN = "#8e9aaf"
+CHOSEN_REASONS = ("not_selected",)
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2933;
@@ -209,6 +213,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     n_in = report.get("input_records", 0) or 0
     accepted = report.get("accepted_records", 0) or 0
     dead = report.get("dead_letter_records", 0) or 0
+    sampled = report.get("sampled_out_records", 0) or 0
     outputs = report.get("output_records", {}) or {}
     chars = report.get("chars", {}) or {}
     written = chars.get("count") or sum(outputs.values())
@@ -218,7 +223,9 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     badge = "ok" if status == "succeeded" else "bad"
     body.append(f'<h1>tuneprep dataset report<span class="badge {badge}">{e(status)}</span></h1>')
     body.append(f'<p class="sub">{n_in:,} records read from {len(report.get("files", {})):,} '
-                f'file(s): {accepted:,} accepted, {dead:,} dead letters ({_pct(dead, n_in)}).</p>')
+                f'file(s): {accepted:,} accepted, {dead:,} dead letters ({_pct(dead, n_in)})'
+                + (f', {sampled:,} sampled out ({_pct(sampled, n_in)}, --sample-to-quota)'
+                   if sampled else "") + '.</p>')
     if report.get("errors"):
         items = "".join(f"<li>{e(err)}</li>" for err in report["errors"])
         body.append(f'<div class="errors"><b>The run failed:</b><ul>{items}</ul></div>')
@@ -228,7 +235,11 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
 
     tiles = [("records in", f"{n_in:,}"), ("accepted", f"{accepted:,}")]
     tiles += [(f"written: {split}", f"{count:,}") for split, count in outputs.items()]
+    if not outputs and status != "succeeded":   # a failed run writes no data
+        tiles.append(("written", "nothing"))
     tiles.append(("dead letters", f"{dead:,} <small>{_pct(dead, n_in)}</small>"))
+    if sampled:
+        tiles.append(("sampled out", f"{sampled:,} <small>{_pct(sampled, n_in)}</small>"))
     if limit_tokens:
         tiles.append((f"near the limit (>{NEAR_LIMIT:.0%})",
                       f"{near:,} <small>{_pct(near, written)}</small>"))
@@ -240,9 +251,21 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     split_colours = {"train": GREEN, "validation": BLUE}
     rows = [(split, count, split_colours.get(split, GREEN)) for split, count in outputs.items()]
     rows.append(("dead letters", dead, RED))
+    if sampled:
+        rows.append(("sampled out", sampled, CHOSEN))
+    note = "Output records are lines written; a chunked document gives several."
+    if sampled:
+        note += (f" {sampled:,} accepted records were left out by the deterministic down-sample "
+                 "to the model's quota (--sample-to-quota): chosen, not refused, they are no "
+                 "dead letters; <code>sampled_out/sampled_out.jsonl</code> names their source "
+                 "lines. Records in = accepted + dead letters + sampled out.")
+    else:
+        note += " Records in = accepted + dead letters."
+    if not outputs and status != "succeeded" and report.get("not_written_records"):
+        kept = ", ".join(f"{k} {v:,}" for k, v in report["not_written_records"].items())
+        note += f" The run failed, so nothing was written (it had accepted: {e(kept)})."
     body.append('<h2>Records out, per split</h2><div class="card">' + hbar_chart(rows)
-                + '<p class="muted">Output records are lines written; a chunked document gives '
-                  'several.</p></div>')
+                + f'<p class="muted">{note}</p></div>')
 
     body.append(_files_section(report.get("files", {}) or {}))
     body.append(_lengths_section(report, limit_tokens, written, near))
@@ -259,16 +282,20 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
 def _files_section(files: dict) -> str:
     if not files:
         return ""
+    sampling = any("sampled_out_records" in f for f in files.values())
     head = ('<tr><th>input file</th><th>adapter</th><th class="n">records in</th>'
-            '<th class="n">accepted</th><th class="n">dead letters</th><th></th></tr>')
+            '<th class="n">accepted</th><th class="n">dead letters</th>'
+            + ('<th class="n">sampled out</th>' if sampling else "") + '<th></th></tr>')
     rows = []
     for uri, f in files.items():
         n_in, ok, bad = (f.get("input_records", 0), f.get("accepted_records", 0),
                          f.get("dead_letter_records", 0))
+        left = f.get("sampled_out_records", 0) or 0
         rows.append(f'<tr><td class="path">{e(uri)}</td><td>{e(f.get("adapter") or "none")}</td>'
                     f'<td class="n">{_n(n_in)}</td><td class="n">{_n(ok)}</td>'
                     f'<td class="n">{_n(bad)} <span class="muted">({_pct(bad, n_in)})</span></td>'
-                    f'<td>{stacked_bar([(ok, GREEN), (bad, RED)])}</td></tr>')
+                    + (f'<td class="n">{_n(left)}</td>' if sampling else "")
+                    + f'<td>{stacked_bar([(ok, GREEN), (bad, RED), (left, CHOSEN)])}</td></tr>')
     return (f'<h2>Records in and out, per source file</h2><div class="card"><table>{head}'
             f'{"".join(rows)}</table></div>')
 
@@ -287,6 +314,7 @@ def _lengths_section(report: dict, limit_tokens: int | None, written: int, near:
         mean = chars["sum"] / chars["count"]
         note += (f" Characters per record: min {chars['min']:,}, mean {mean:,.0f}, "
                  f"max {chars['max']:,}.")
+    note += _token_counts_note(report)
     turns = report.get("turns_histogram", {}) or {}
     turn_rows = [(b, turns.get(b, 0), BLUE) for b in TURN_BUCKETS]
     while turn_rows and not turn_rows[-1][1]:
@@ -298,7 +326,28 @@ def _lengths_section(report: dict, limit_tokens: int | None, written: int, near:
             f'{vbar_chart(rows, marker=marker)}<p class="muted">{note}</p></div>'
             f'<div class="card"><b>Turns per conversation</b>{vbar_chart(turn_rows)}'
             '<p class="muted">Turns in the canonical record, system turns included; plain '
-            'documents have none.</p></div></div>')
+            'documents have none.</p></div></div>' + _read_lengths(report, limit_tokens))
+
+
+def _read_lengths(report: dict, limit_tokens: int | None) -> str:
+    """Under --sample-to-quota the charts above count what was written; these count every
+    accepted record read, before the down-sample left some out."""
+    read = report.get("read") or {}
+    if not read:
+        return ""
+    rows, marker = token_rows(read.get("tokens_histogram", {}) or {}, limit_tokens)
+    turns = read.get("turns_histogram", {}) or {}
+    turn_rows = [(b, turns.get(b, 0), GREY) for b in TURN_BUCKETS]
+    while turn_rows and not turn_rows[-1][1]:
+        turn_rows.pop()
+    count = (read.get("chars") or {}).get("count") or 0
+    return ('<div class="grid">'
+            f'<div class="card"><b>Estimated tokens per record, as read</b>'
+            f'{vbar_chart([(b, v, GREY) for b, v, _ in rows], marker=marker)}'
+            f'<p class="muted">All {count:,} accepted output records read, before '
+            '--sample-to-quota kept the quota: the charts above count what was written.</p></div>'
+            f'<div class="card"><b>Turns per conversation, as read</b>{vbar_chart(turn_rows)}'
+            '<p class="muted">Before the down-sample.</p></div></div>')
 
 
 def _tool_use_section(use: dict, written: int) -> str:
@@ -325,9 +374,13 @@ def _dead_letters_section(report: dict, examples: dict) -> str:
     ordered = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     stages = report.get("dead_letter_stages", {}) or {}
     out = ['<h2>Dead letters, by reason</h2><div class="card">',
-           hbar_chart([(reason, count, RED) for reason, count in ordered]),
+           hbar_chart([(reason, count, CHOSEN if reason in CHOSEN_REASONS else RED)
+                       for reason, count in ordered]),
            '<p class="muted">By stage: ' + e(", ".join(f"{k} {v:,}" for k, v in stages.items()))
-           + ". Every refused record is in <code>dead_letter/dead_letter.jsonl</code>.</p></div>"]
+           + ". Every refused record is in <code>dead_letter/dead_letter.jsonl</code>"
+           + ("; <code>not_selected</code> records were left out by --records-with / "
+              "--records-without, a choice (grey), and are kept there with their reason"
+              if any(r in reasons for r in CHOSEN_REASONS) else "") + ".</p></div>"]
     for reason, count in ordered:
         out.append(f'<div class="card"><details open><summary><code>{e(reason)}</code>: '
                    f'{count:,} record(s) <span class="muted">— {e(REASONS.get(reason, ""))}'
@@ -346,3 +399,16 @@ def _dead_letters_section(report: dict, examples: dict) -> str:
                        f'{e(ex.get("message"))}</p><pre>{e(raw)}</pre>')
         out.append("</details></div>")
     return "".join(out)
+
+
+def _token_counts_note(report: dict) -> str:
+    """Which token counts are exact and which estimated (report.json "token_counts")."""
+    counts = report.get("token_counts") or {}
+    if counts.get("limit") == "exact":
+        return (f" The per-record limit was checked on tokens counted exactly with the "
+                f"{e(counts.get('tokenizer', ''))} tokenizer ({e(counts.get('counted', ''))}); "
+                f"the chart's counts are {e(counts.get('histogram', 'estimated'))}.")
+    if str(counts.get("limit", "")).startswith("estimated"):
+        return (f" The per-record limit was checked on tokens {e(counts['limit'])} (no "
+                "tokenizer of this model installed: see the warnings), as is the chart.")
+    return ""

@@ -7,6 +7,7 @@ import orjson
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
+from tests.helpers import check_accounting
 from tuneprep.transforms.beam.pipeline import build
 from tuneprep.transforms.targets import models
 from tuneprep.transforms.core.batching import DETECT_SAMPLE, Batch, ReadTask, iter_batches
@@ -187,7 +188,7 @@ def read_lines(path):
 
 def check_dataset(out):
     report = orjson.loads((out / "report.json").read_bytes())
-    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
+    check_accounting(report)
     manifest = orjson.loads((out / "manifest.json").read_bytes())
     for f in manifest["files"]:
         data = (out / f["path"]).read_bytes()
@@ -248,15 +249,22 @@ def test_build_with_sample_to_quota_end_to_end(tmp_path, monkeypatch):
     report, _ = check_dataset(out)
     assert report["status"] == "succeeded" and (out / "_SUCCESS").exists()
     assert report["output_records"] == {TRAIN: 10}
-    assert report["dead_letter_reasons"] == {"sampled_out": 20}
+    assert report["dead_letter_reasons"] == {} and report["dead_letter_records"] == 0
+    assert report["sampled_out_records"] == 20 and report["accepted_records"] == 10
     kept = read_lines(out / "train/train.jsonl")
-    dead = read_lines(out / "dead_letter/dead_letter.jsonl")
+    assert read_lines(out / "dead_letter/dead_letter.jsonl") == []
+    dead = read_lines(out / "sampled_out/sampled_out.jsonl")   # source locations only
     assert len(kept) == 10 and len(dead) == 20
-    # the sidecar gave every sampled-out line its real source line
-    for d in dead:
-        n = d["source"]["line"]
-        assert d["source"]["uri"] == a
-        assert orjson.loads(d["raw"])["prompt"] == f"Question {n}"
+    assert all(set(d) == {"source"} and d["source"]["uri"] == a for d in dead)
+    # the combine kept what reading every line back keeps: the 10 smallest line hashes
+    written = (out / "train/train.jsonl").read_bytes().splitlines(keepends=True)
+    every = [orjson.dumps({"prompt": f"Question {i}", "completion": f"Answer {i}"}) + b"\n"
+             for i in range(1, 31)]
+    smallest = sorted(every, key=lambda x: hashlib.blake2b(x, digest_size=8).digest())[:10]
+    assert written == [x for x in every if x in smallest]
+    # the histograms count the written records; `read` what was accepted before the down-sample
+    assert sum(report["tokens_histogram"].values()) == 10
+    assert sum(report["read"]["tokens_histogram"].values()) == 30
     lines = sorted([int(k["prompt"].split()[1]) for k in kept] + [d["source"]["line"] for d in dead])
     assert lines == list(range(1, 31))
 

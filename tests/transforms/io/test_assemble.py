@@ -8,6 +8,8 @@ import random
 import orjson
 import pytest
 
+from tests.helpers import check_accounting
+from tuneprep.transforms.core import sampling
 from tuneprep.transforms.targets import models
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import assemble as assemble_module
@@ -66,7 +68,7 @@ def data_lines(path):
 
 
 def check_report_invariant(report):
-    assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
+    check_accounting(report)
     assert sum(report["dead_letter_reasons"].values()) == report["dead_letter_records"]
 
 
@@ -336,7 +338,8 @@ def _smallest_hash_lines(lines, quota):
                [:quota])
 
 
-def test_sample_to_quota_keeps_the_smallest_hash_lines(tmp_path, tiny_model):
+@pytest.mark.parametrize("combined", [True, False], ids=["combine", "read back"])
+def test_sample_to_quota_keeps_the_smallest_hash_lines(tmp_path, tiny_model, combined):
     cfg = make_cfg(tmp_path, model=tiny_model(max_train_records=5, max_validation_records=2),
                    sample_to_quota=True)
     specs = [(0, 0, alpaca_items(1, 6, bad={2})), (0, 1, alpaca_items(7, 5)),
@@ -347,7 +350,12 @@ def test_sample_to_quota_keeps_the_smallest_hash_lines(tmp_path, tiny_model):
     val_all = [line for p in parts if p.kind == VALIDATION
                for line in open(p.uri, "rb").read().splitlines()]
     assert len(train_all) == 10 and len(val_all) == 4
-    report = assemble(cfg, parts, stats, {})
+    # the Beam step's combine, in one process: each batch's smallest, then the smallest of those
+    candidates = sampling.smallest_per_split(
+        [BatchProcessor(cfg)(Batch(spec[0], spec[1], f"/data/in-{spec[0]}.jsonl",
+                                   spec[3] if len(spec) > 3 else None, "alpaca", spec[2]))
+         for spec in specs], sampling.bounds(cfg.model_spec())) if combined else None
+    report = assemble(cfg, parts, stats, {}, candidates)
     out = tmp_path / "out"
     assert report["status"] == "succeeded", report["errors"]
     assert (out / "_SUCCESS").exists()
@@ -358,34 +366,36 @@ def test_sample_to_quota_keeps_the_smallest_hash_lines(tmp_path, tiny_model):
     val = data_lines(out / "validation/validation.jsonl")
     assert val == [x for x in val_all if x in _smallest_hash_lines(val_all, 2)]
 
+    # refused records are dead letters; the sampled-out ones are named apart, by source only
     dead = [orjson.loads(x) for x in data_lines(out / "dead_letter/dead_letter.jsonl")]
-    sampled = [d for d in dead if d["reason"] == "sampled_out"]
-    assert len(sampled) == 5 + 2
-    assert [d for d in dead if d["reason"] != "sampled_out"][0]["source"] == {
-        "uri": "/data/in-0.jsonl", "line": 2}
-    # every sampled-out line names its real source file and line (from the .src sidecar)
+    assert [d["source"] for d in dead] == [{"uri": "/data/in-0.jsonl", "line": 2}]
+    sampled = [orjson.loads(x) for x in data_lines(out / "sampled_out/sampled_out.jsonl")]
+    assert len(sampled) == 5 + 2 and all(set(d) == {"source"} for d in sampled)
     line_of = {}
     for i in list(range(1, 7)) + list(range(7, 12)):
         if i != 2:
-            line_of[orjson.dumps({"prompt": f"Question number {i}", "completion": f"Answer {i}"})] \
-                = ("/data/in-0.jsonl", i)
+            line_of[("/data/in-0.jsonl", i)] = orjson.dumps(
+                {"prompt": f"Question number {i}", "completion": f"Answer {i}"})
     for i in range(50, 54):
-        line_of[orjson.dumps({"prompt": f"Question number {i}", "completion": f"Answer {i}"})] \
-            = ("/data/in-1.jsonl", i)
-    for d in sampled:
-        assert d["stage"] == "sample"
-        raw = d["raw"].encode()
-        assert raw not in train and raw not in val
-        assert (d["source"]["uri"], d["source"]["line"]) == line_of[raw]
-    assert {d["raw"].encode() for d in sampled} | set(train) | set(val) == set(line_of)
+        line_of[("/data/in-1.jsonl", i)] = orjson.dumps(
+            {"prompt": f"Question number {i}", "completion": f"Answer {i}"})
+    left = {line_of[(d["source"]["uri"], d["source"]["line"])] for d in sampled}
+    assert len(left) == 7 and not left & (set(train) | set(val))
+    assert left | set(train) | set(val) == set(line_of.values())
 
     assert report["output_records"] == {TRAIN: 5, VALIDATION: 2}
-    assert report["dead_letter_reasons"] == {"invalid_json": 1, "sampled_out": 7}
-    assert report["dead_letter_stages"]["sample"] == 7
+    assert report["dead_letter_reasons"] == {"invalid_json": 1}
+    assert report["sampled_out_records"] == 7 and "sample" not in report["dead_letter_stages"]
     assert (report["input_records"], report["accepted_records"], report["dead_letter_records"]) \
-        == (15, 7, 8)
-    check_report_invariant(report)
+        == (15, 7, 1)
+    check_accounting(report)
     check_manifest(out)
+    assert "sampled_out/sampled_out.jsonl" in {f["path"] for f in read_json(out / "manifest.json")
+                                               ["files"]}
+    if combined:   # the figures count the 7 written lines; `read` the 14 accepted ones
+        assert report["chars"]["count"] == sum(report["tokens_histogram"].values()) == 7
+        assert report["read"]["chars"]["count"] == 14
+        assert report["read"]["chars"]["sum"] > report["chars"]["sum"]
 
 
 def test_sample_to_quota_under_quota_changes_nothing(tmp_path, tiny_model):
@@ -414,6 +424,8 @@ def test_per_file_counts_add_up_after_sampling(tmp_path, tiny_model):
     files = report["files"].values()
     assert sum(f["accepted_records"] for f in files) == report["accepted_records"]
     assert sum(f["dead_letter_records"] for f in files) == report["dead_letter_records"]
+    assert [f["sampled_out_records"] for f in files] in ([3, 4], [4, 3], [2, 5], [5, 2])
+    check_accounting(report)
 
 
 def test_a_dataset_level_rule_fails_the_run(tmp_path):
