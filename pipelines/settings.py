@@ -171,13 +171,36 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         template=template, placeholder_map=placeholder_map,
         repair=repair, validation_split=a.validation_split, num_shards=a.num_shards,
         chars_per_token=a.chars_per_token, token_margin=a.token_margin,
-        max_tokens=a.max_tokens, chunk_chars=a.chunk_chars,
+        max_tokens=a.max_tokens, chunk_chars=a.chunk_chars, tokenizer=exact_tokenizer(model),
         sample_to_quota=a.sample_to_quota,
         batch_size=a.batch_size or (batch_size_for(a.output) if a.output else 4096),
         split_bytes=a.split_bytes, max_dead_letter_ratio=a.max_dead_letter_ratio,
         image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None,
         media_bucket_owner=owner, records_with=selection["--records-with"],
         records_without=selection["--records-without"])
+
+
+def exact_tokenizer(model) -> str | None:
+    """The tokenizer that counts the model's tokens exactly, when its package is installed on
+    this machine (transforms/core/tokens.py); None: the limit is estimated."""
+    from tuneprep.transforms.core import tokens
+    name = model.tokenizer if model is not None else None
+    return name if name is not None and tokens.missing(name) is None else None
+
+
+def tokenizer_note(cfg: RunConfig) -> str | None:
+    """The one line saying that the model's tokens are estimated because its tokenizer is not
+    installed (None when they are counted exactly, or the model has no tokenizer or limit)."""
+    from tuneprep.transforms.core import tokens
+    spec = cfg.model_spec()
+    if spec is None or spec.tokenizer is None or cfg.tokenizer is not None \
+            or cfg.max_tokens_per_record() is None:
+        return None
+    name = spec.tokenizer
+    return (f"--model {spec.name}: the {tokens.TOKENIZERS[name].display} tokenizer is not "
+            f"installed ({tokens.missing(name)}), so the per-record limit is estimated at "
+            f"{cfg.chars_per_token:g} characters a token; for exact counts: "
+            f"{tokens.install_hint(name)}")
 
 
 def _field_list(value: str, flag: str, target) -> tuple[str, ...]:
@@ -210,6 +233,8 @@ def build_config(args, before_expand=None) -> RunConfig:
     spec = cfg.model_spec()
     if spec is not None and spec.legacy:   # it still runs: the warning is kept in the report too
         warn(f"--model {spec.name} is legacy: {spec.legacy}")
+    if tokenizer_note(cfg):   # said once, and kept in the report
+        warn(tokenizer_note(cfg))
     cfg.inputs, cfg.validation_inputs = expand_splits(args, before_remote=before_expand,
                                                       warn=warn)
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)

@@ -29,6 +29,10 @@ class RunConfig:
     chars_per_token: float = 6.0
     token_margin: float = 0.1              # share of the token limit kept free (6 chars/token undercounts)
     max_tokens: int | None = None          # overrides the model's per-record limit
+    # the tokenizer that counts the limit exactly (the model's ModelSpec.tokenizer, set by the
+    # launcher when it is installed: pipelines/settings.py); None: estimated at chars_per_token.
+    # Workers load it or fail the run: they never fall back to the estimate on their own
+    tokenizer: str | None = None
     chunk_chars: int | None = None         # pre-training chunk size; None = from the model's limit
     sample_to_quota: bool = False
     max_dead_letter_ratio: float | None = None   # fail the run when more records are refused
@@ -78,6 +82,8 @@ class RunConfig:
             template=self.template, placeholder_map=dict(self.placeholder_map),
             repair=frozenset(self.repair), dataset_uri=self.output,
             image_uri_prefix=self.image_uri_prefix, chars_per_token=self.chars_per_token,
+            tokenizer=self.tokenizer if max_chars is not None else None,
+            max_tokens=self.max_tokens_per_record(),
             media_bucket_owner=self.media_bucket_owner,
             records_with=frozenset(self.records_with),
             records_without=frozenset(self.records_without))

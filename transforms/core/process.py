@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.core import tokens
 from tuneprep.transforms.adapters import normalizer
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.core.fast_lanes import lane_for
@@ -57,6 +58,9 @@ class BatchProcessor:
         self.fast_lanes = fast_lanes   # off only to compare them with the general path
         self.target = get_target(cfg.target)
         self.ctx = cfg.target_context()
+        # exact token counts: the tokenizer loaded here, once a worker (a worker without its
+        # package fails the run rather than estimate); which counts are exact, for the report
+        self.token_counts = tokens.report_entry(self.ctx)
         # the media hooks are no-ops on text targets: skip three calls a record there
         self.has_media = self.target.handles_media
         self._normalizers: dict[str, object] = {}
@@ -120,6 +124,7 @@ class BatchProcessor:
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
         st.add_tool_use(stats, tool_use)
+        stats["token_counts"] = dict(self.token_counts)
         if sampling:   # per split too: the report then counts what the down-sample kept
             stats["by_split"] = {split: add_measures(empty_figures(), ms, self.cfg.chars_per_token,
                                                      self.ctx.max_chars)

@@ -409,6 +409,5 @@ def _token_counts_note(report: dict) -> str:
                 f"{e(counts.get('tokenizer', ''))} tokenizer ({e(counts.get('counted', ''))}); "
                 f"the chart's counts are {e(counts.get('histogram', 'estimated'))}.")
     if str(counts.get("limit", "")).startswith("estimated"):
-        return (f" The per-record limit was checked on tokens {e(counts['limit'])} (no "
-                "tokenizer of this model installed: see the warnings), as is the chart.")
+        return f" The per-record limit was checked on tokens {e(counts['limit'])}, as is the chart."
     return ""

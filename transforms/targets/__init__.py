@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 
+from tuneprep.transforms.core import tokens as exact
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.bedrock_conversation import BedrockConversation
 from tuneprep.transforms.targets.bedrock_distillation import BedrockDistillation
@@ -61,9 +62,21 @@ def get_target(name: str) -> Target:
 
 
 def check_limits(target: Target, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
-    """The per-record length limits of ctx, measured the target's way (size: if measured)."""
+    """The per-record length limits of ctx, measured the target's way (size: if measured).
+    With a tokenizer (ctx.tokenizer), the tokens of target.texts(obj) counted exactly against
+    ctx.max_tokens; else size characters against ctx.max_chars (the estimate)."""
     if ctx is None or ctx.max_chars is None:
         return []
+    tokenizer = getattr(ctx, "tokenizer", None)
+    if tokenizer is not None:
+        if size is not None and exact.cannot_reach(size, ctx.max_tokens):
+            return []   # nothing to count: too few characters to reach the limit
+        count = exact.over_limit(tokenizer, target.texts(obj), ctx.max_tokens)
+        if count is None:
+            return []
+        return [("too_long", f"record has {count:,} tokens, counted exactly with the "
+                             f"{exact.TOKENIZERS[tokenizer].display} tokenizer; the limit is "
+                             f"{ctx.max_tokens:,} tokens")]
     if size is None:
         size = target.measure(obj)
     if size > ctx.max_chars:

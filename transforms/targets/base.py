@@ -70,6 +70,8 @@ class Target:
                                                 too_long).
         measure(obj) -> int                     The characters that count toward the model's
                                                 token limit (default: every string but roles).
+        texts(obj) -> [str]                     The strings measure() counts, for an exact
+                                                token count (transforms/core/tokens.py).
         validate_line(line, ctx)                Do not override: one JSONL line of an existing
                                                 file (`tuneprep validate`) → validate().
         side_files(ctx) -> {name: bytes}        Files beside the data in each split folder
@@ -155,6 +157,9 @@ class Target:
                 total += len(value)
         return total
 
+    def texts(self, obj) -> list[str]:
+        return _strings(obj, [])
+
     def validate_line(self, line: bytes, ctx) -> list[tuple[str, str]]:
         if line.startswith(_BOM):
             return [("invalid_record", "the line starts with a byte order mark (BOM)")]
@@ -226,6 +231,20 @@ def _string_length(value, key: str | None = None) -> int:
     if isinstance(value, list):
         return sum(_string_length(item) for item in value)
     return 0
+
+
+def _strings(value, out: list, key: str | None = None) -> list:
+    """The strings _string_length counts (every string but roles), in order."""
+    if isinstance(value, str):
+        if key != "role" and value:
+            out.append(value)
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            _strings(item, out, k)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+    return out
 
 
 def fail(reason: str, message: str):

@@ -36,7 +36,7 @@ from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, OPTIONAL_FIELDS, VIDEO_FORMATS,
                                          check_converse,
-                                         converse_length, converse_object,
+                                         converse_length, converse_object, converse_texts,
                                          converse_tool_object, extension_of,
                                          image_types, inconsistent_field_problems,
                                          media_block, media_kind, media_kinds, media_uris,
@@ -101,6 +101,9 @@ class BedrockConversation(Target):
 
     def measure(self, obj) -> int:
         return converse_length(obj)
+
+    def texts(self, obj) -> list[str]:
+        return converse_texts(obj)
 
     def media_uris(self, obj) -> list[str]:
         return media_uris(obj)

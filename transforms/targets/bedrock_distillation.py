@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
-from tuneprep.transforms.targets.converse import check_converse, converse_length, converse_object
+from tuneprep.transforms.targets.converse import (check_converse, converse_length,
+                                                  converse_object, converse_texts)
 
 
 class BedrockDistillation(Target):
@@ -44,3 +45,6 @@ class BedrockDistillation(Target):
 
     def measure(self, obj) -> int:
         return converse_length(obj)
+
+    def texts(self, obj) -> list[str]:
+        return converse_texts(obj)

@@ -21,6 +21,11 @@ class TargetContext:
     model: Any = None                    # tuneprep.transforms.targets.models.ModelSpec or None
     max_chars: int | None = None         # per-record limit in characters (tokens x chars/token x (1 - margin))
     chars_per_token: float = 6.0         # what max_chars was computed with (AWS's planning rule: 6)
+    # exact counts (transforms/core/tokens.py): the tokenizer's name, when the launcher found it
+    # installed (RunConfig.tokenizer), and the limit it checks, max_tokens, with no margin; the
+    # estimate's max_chars is then left to the report's near-the-limit counts and chunk sizes
+    tokenizer: str | None = None
+    max_tokens: int | None = None
     chunk_chars: int = 20_000            # pre-training documents are chunked to at most this many chars
     template: dict | None = None         # sagemaker-instruction: {"prompt": ..., "completion": ...}
     placeholder_map: dict[str, str] = field(default_factory=dict)   # placeholder -> record field

@@ -290,6 +290,55 @@ def converse_length(obj) -> int:
     return size
 
 
+def converse_texts(obj) -> list[str]:
+    """The texts converse_length counts, as strings (for an exact token count): system and text
+    blocks, reasoning text, each tool's name, description and schema JSON, each call's name and
+    input JSON, each result's text and JSON."""
+    texts = []
+    system = obj.get("system") if isinstance(obj, dict) else None
+    for block in system if isinstance(system, list) else ():
+        if isinstance(block, dict) and isinstance(block.get("text"), str):
+            texts.append(block["text"])
+    config = obj.get("toolConfig") if isinstance(obj, dict) else None
+    for tool in config.get("tools") or () if isinstance(config, dict) else ():
+        spec = tool.get("toolSpec") if isinstance(tool, dict) else None
+        if isinstance(spec, dict):
+            texts += [spec[k] for k in ("name", "description") if isinstance(spec.get(k), str)]
+            schema = spec.get("inputSchema")
+            texts.append(_json_text(schema.get("json")) if isinstance(schema, dict) else "")
+    messages = obj.get("messages") if isinstance(obj, dict) else None
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else ():
+            if not isinstance(block, dict):
+                continue
+            if isinstance(block.get("text"), str):
+                texts.append(block["text"])
+            reasoning = block.get("reasoningContent")
+            if isinstance(reasoning, dict) and isinstance(reasoning.get("reasoningText"), dict):
+                text = reasoning["reasoningText"].get("text")
+                texts.append(text if isinstance(text, str) else "")
+            use = block.get("toolUse")
+            if isinstance(use, dict):
+                texts.append(use["name"] if isinstance(use.get("name"), str) else "")
+                texts.append(_json_text(use.get("input")))
+            result = block.get("toolResult")
+            items = result.get("content") if isinstance(result, dict) else None
+            for item in items if isinstance(items, list) else ():
+                if isinstance(item, dict) and isinstance(item.get("text"), str):
+                    texts.append(item["text"])
+                elif isinstance(item, dict) and "json" in item:
+                    texts.append(_json_text(item["json"]))
+    return [text for text in texts if text]
+
+
+def _json_text(value) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return ""
+
+
 def media_kinds(obj) -> set[str]:
     """The media kinds ("image", "video") a written record holds."""
     kinds = set()

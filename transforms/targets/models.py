@@ -48,6 +48,15 @@ _IMAGE_TEXT = "https://docs.aws.amazon.com/bedrock/latest/userguide/preparing-im
 _LLAMA_SAMPLE = ("[sample] amazon-bedrock-samples custom-models/bedrock-fine-tuning/open-source/"
                  "dataset_validation/README.md (PR #498): 10k/1k rows, 16K input tokens (90B: "
                  "10K), images <= 10 MB, <= 8192 px, one system element")
+# docs/sources/formats-2026.md, "Tokenizers that install with their vocabulary": llama-models'
+# llama3/tokenizer.model is the tokenizer of Llama 3, 3.1, 3.2 and 3.3 (its llama3_1, llama3_2,
+# llama3_3 code loads that one file); mistral-common's tokenizer.model.v1 is Mistral 7B's
+# 32,000-piece SentencePiece vocabulary (JumpStart's Mistral 7B is Mistral-7B-v0.1 [verify])
+_LLAMA3_TOKENIZER = ("[package] llama-models 0.3.0 llama_models/llama3/tokenizer.model "
+                     "(formats-2026.md, Tokenizers that install with their vocabulary)")
+_MISTRAL_TOKENIZER = ("[package] mistral-common data/tokenizer.model.v1 [verify: JumpStart's "
+                      "Mistral 7B is v0.1] (formats-2026.md, Tokenizers that install with their "
+                      "vocabulary)")
 _DISTILL = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
             "distillation-data-prep-option-1.html")
 # Bedrock's customization table ("Supported models and Regions for fine-tuning"), as read for
@@ -139,6 +148,11 @@ class ModelSpec:
     # [verify]; a distillation student's is its fine-tuning id (_DISTILL) [verify]. None: a
     # SageMaker model
     bedrock_model_id: str | None = None
+    # the tokenizer that counts this model's tokens exactly (a name of transforms/core/tokens.py
+    # TOKENIZERS), where one installs from the package registry with its vocabulary
+    # (_TOKENIZERS); None: tokens are estimated at --chars-per-token. No package ships a Titan,
+    # Nova, Claude or Cohere tokenizer
+    tokenizer: str | None = None
     sources: tuple[str, ...] = ()
 
 
@@ -174,13 +188,16 @@ def _image_generator(name: str, display: str, sources: tuple[str, ...],
         bedrock_model_id=bedrock_model_id, sources=sources)
 
 
-def _jumpstart(name: str, display: str, kinds: tuple[str, ...] = ("instruction",)) -> ModelSpec:
+def _jumpstart(name: str, display: str, kinds: tuple[str, ...] = ("instruction",),
+               tokenizer: str | None = None) -> ModelSpec:
     sources = (_JUMPSTART, _JUMPSTART_SAMPLE)
     if "domain-adaptation" in kinds:
         sources += (_JUMPSTART_DOMAIN,)
     if "chat" in kinds:
         sources += (_JUMPSTART_CHAT,)
-    return ModelSpec(name, display, "sagemaker", kinds, sources=sources)
+    if tokenizer is not None:
+        sources += (_LLAMA3_TOKENIZER if tokenizer == "llama3" else _MISTRAL_TOKENIZER,)
+    return ModelSpec(name, display, "sagemaker", kinds, tokenizer=tokenizer, sources=sources)
 
 
 _NOVA_IMAGES = ("png", "jpeg", "gif")           # Nova 2.0 page: PNG, JPEG or GIF
@@ -225,9 +242,9 @@ def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = Fa
         max_train_records=10_000, max_validation_records=1000,
         media_kinds=("image",) if vision else (), image_formats=_LLAMA_IMAGES if vision else (),
         image_max_bytes=10 * MB if vision else None, image_max_px=8192 if vision else None,
-        max_system_blocks=1, bedrock_model_id=bedrock_model_id,
-        sources=(_TEXT, _IMAGE_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE) if vision
-        else (_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE))
+        max_system_blocks=1, bedrock_model_id=bedrock_model_id, tokenizer="llama3",
+        sources=((_TEXT, _IMAGE_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE) if vision
+                 else (_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE)) + (_LLAMA3_TOKENIZER,))
 
 
 def _student(name: str, display: str, single_turn: bool,
@@ -237,10 +254,13 @@ def _student(name: str, display: str, single_turn: bool,
     distillation validator asks for at least 100 prompts and one system block at most
     (docs/sources/formats-2026.md), and input files of 1 GB at most together (_DISTILL_VALIDATOR;
     a run's train split is checked against it)."""
+    llama = name.startswith("distill-llama3")
     return ModelSpec(name, display, "bedrock", ("distillation",), min_records=100,
                      max_train_bytes=1 * GB, max_system_blocks=1,
                      single_turn_prompts=single_turn, bedrock_model_id=bedrock_model_id,
-                     sources=(_DISTILL, _DISTILL_VALIDATOR, _DISTILL_NOTE))
+                     tokenizer="llama3" if llama else None,
+                     sources=(_DISTILL, _DISTILL_VALIDATOR, _DISTILL_NOTE)
+                     + ((_LLAMA3_TOKENIZER,) if llama else ()))
 
 
 _BEDROCK = [
@@ -336,7 +356,7 @@ _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")
     _jumpstart("llama2-13b-chat", "Llama 2 13B Chat", ("instruction", "chat")),
     _jumpstart("llama2-70b-chat", "Llama 2 70B Chat", ("instruction", "chat")),
     _jumpstart("llama2-7b-neuron", "Llama 2 7B (Neuron)"),
-    _jumpstart("mistral-7b", "Mistral 7B", ("instruction", "domain-adaptation")),
+    _jumpstart("mistral-7b", "Mistral 7B", ("instruction", "domain-adaptation"), "mistral-v1"),
     _jumpstart("redpajama-incite-base-3b", "RedPajama INCITE Base 3B"),
     _jumpstart("redpajama-incite-chat-3b", "RedPajama INCITE Chat 3B"),
     _jumpstart("redpajama-incite-instruct-3b", "RedPajama INCITE Instruct 3B"),
@@ -345,17 +365,18 @@ _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")
     _jumpstart("redpajama-incite-instruct-7b", "RedPajama INCITE Instruct 7B"),
     # JumpStart Llama 3 chat fine-tuning ({"dialog": [...]}; Llama 3.1 samples add
     # chat_template="Llama3.1")
-    _jumpstart("jumpstart-llama3-8b-instruct", "Meta Llama 3 8B Instruct (JumpStart)", ("chat",)),
+    _jumpstart("jumpstart-llama3-8b-instruct", "Meta Llama 3 8B Instruct (JumpStart)",
+               ("chat",), "llama3"),
     _jumpstart("jumpstart-llama3-70b-instruct", "Meta Llama 3 70B Instruct (JumpStart)",
-               ("chat",)),
+               ("chat",), "llama3"),
     _jumpstart("jumpstart-llama3-1-8b-instruct", "Meta Llama 3.1 8B Instruct (JumpStart)",
-               ("chat",)),
+               ("chat",), "llama3"),
     _jumpstart("jumpstart-llama3-1-70b-instruct", "Meta Llama 3.1 70B Instruct (JumpStart)",
-               ("chat",)),
+               ("chat",), "llama3"),
     _jumpstart("jumpstart-llama3-2-1b-instruct", "Meta Llama 3.2 1B Instruct (JumpStart)",
-               ("chat",)),
+               ("chat",), "llama3"),
     _jumpstart("jumpstart-llama3-2-3b-instruct", "Meta Llama 3.2 3B Instruct (JumpStart)",
-               ("chat",)),
+               ("chat",), "llama3"),
 ]
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in _BEDROCK + _SAGEMAKER}

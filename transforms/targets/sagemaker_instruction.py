@@ -179,6 +179,9 @@ class SagemakerInstruction(Target):
     def measure(self, obj) -> int:
         return sum(len(value) for value in obj.values() if isinstance(value, str))
 
+    def texts(self, obj) -> list[str]:
+        return [value for value in obj.values() if isinstance(value, str) and value]
+
     def side_files(self, ctx):
         return {"template.json": orjson.dumps(ctx.template or DEFAULT_TEMPLATE)}
 

@@ -467,7 +467,9 @@ def test_conversation_images_uploaded_once_and_referenced(model, s3, tmp_path, c
         argv += ["--media-bucket-owner", "123456789012"]
     code, out, err = cli(capsys, *argv)
     assert code == 0, err
-    assert err == ""                                   # the images are in the dataset's bucket
+    # the images are in the dataset's bucket: no warning (but the one saying Llama's tokens are
+    # estimated where its tokenizer, an opt-in extra, is not installed)
+    assert [line for line in err.splitlines() if "tokenizer is not installed" not in line] == []
     uploads = s3.keys("images/")
     assert len(uploads) == 4                           # once per distinct picture
     assert all(len(k.split("/")[1]) == 32 + 4 and k.endswith(".jpg") for k in uploads)
