@@ -173,15 +173,23 @@ class _RunState:
         return (storage.is_empty_or_missing(temp_root(cfg))
                 and not storage.exists(join(cfg.output, "report.json")))
 
-    def failed(self) -> None:
+    def failed(self, job_ended: bool = False) -> None:
         """A run that wrote nothing leaves nothing: its claim goes (and the folders it made),
-        so the next run needs no --overwrite."""
+        so the next run needs no --overwrite. `job_ended`: the job failed and is over (no
+        worker writes any more), so its own parts are debris nothing can use: they go too, and
+        its claim always (a dataset it may have begun stays, for --overwrite to replace)."""
         cfg = self.cfg
         if cfg is None:
             return
         try:
             marker = claim.holder(cfg.output)
-            if marker is None or marker.get("run_id") != cfg.run_id or not self._nothing_written():
+            if marker is None or marker.get("run_id") != cfg.run_id:
+                return
+            if job_ended:
+                storage.remove_tree(temp_root(cfg))
+                if storage.is_empty_or_missing(join(cfg.output, TEMPORARY)):
+                    storage.remove_tree(join(cfg.output, TEMPORARY))
+            elif not self._nothing_written():
                 return
             claim.release(cfg.output)
             path = storage.local_path(cfg.output)
@@ -192,6 +200,19 @@ class _RunState:
                     _remove_empty_folder(folder)
         except Exception:   # the store may be what failed: the claim then stays as debris
             pass
+
+    def rerun_note(self) -> str:
+        """After a failed job: whether the rerun needs --overwrite (or what else blocks it)."""
+        cfg = self.cfg
+        try:
+            if storage.exists(join(cfg.output, claim.MARKER)):
+                return (f"; its {claim.MARKER} marker could not be removed: rerun with "
+                        "--overwrite once the store is reachable")
+            if storage.is_empty_or_missing(cfg.output):
+                return "; nothing was left there: rerun as it is once fixed"
+        except Exception:   # the store itself may be what failed
+            return "; rerun with --overwrite"
+        return "; what it wrote stays: rerun with --overwrite to replace it"
 
     def interrupted(self, e: interrupts.Interrupted) -> int:
         terminal = None
@@ -302,10 +323,11 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
             log.exception("the run failed")
-        state.failed()
-        message = storage.failure(e) or f"{type(e).__name__}: {_one_line(e)}"
+        state.failed(job_ended=True)
+        message = storage.failure(e) or _failure_in_words(e)
         print(f"error: the run failed: {storage.redact(message)}; the dataset at "
               f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)"
+              + state.rerun_note()
               + (f"; worker log: {worker_log}" if worker_log else ""), file=sys.stderr)
         return 1
     finally:
@@ -323,6 +345,17 @@ def _progress(args, cfg) -> progress.StatusLine:
     """One status line on stderr while the job runs: only on a terminal, never under --quiet."""
     return progress.StatusLine(sys.stderr, progress.should_show(sys.stderr, args.quiet),
                                len(cfg.inputs) + len(cfg.validation_inputs))
+
+
+def _failure_in_words(e: BaseException) -> str:
+    """A failed job's exception as one line. A worker process's failure reaches the launcher as
+    "RuntimeError: tuneprep.transforms.io.storage.StorageError: <message>": the message alone
+    is the words a person needs."""
+    line = _one_line(e)
+    for prefix in ("tuneprep.transforms.io.storage.StorageError: ", "StorageError: "):
+        if prefix in line:
+            return line.split(prefix, 1)[1]
+    return f"{type(e).__name__}: {line}"
 
 
 def _one_line(e: BaseException) -> str:

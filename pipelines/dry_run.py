@@ -21,13 +21,28 @@ SAMPLE_FILES = 100       # files sampled; the others are listed only
 
 
 class _NoMedia:
-    """The target, with media neither checked nor uploaded: a dry run writes nothing anywhere."""
+    """The target, with media never uploaded: a dry run writes nothing anywhere. A local image
+    of bedrock-image is checked as the run checks it (exists, type by content, the model's
+    limits: no AWS needed), and the record then names where the run would upload it; other
+    media are not read."""
+
+    PLACEHOLDER_PREFIX = "s3://image-uri-prefix/images"   # what the run takes from the option
 
     def __init__(self, target):
         self._target = target
-        self.skipped = 0     # sampled records with an image, which the run would check
+        self.skipped = 0     # sampled records with media the dry run did not read
+        self.checked = 0     # local images checked (not uploaded)
 
     def prepare_media(self, record, ctx):
+        ref = record.image
+        if self._target.name == "bedrock-image" and isinstance(ref, str) and ref.strip() \
+                and ("://" not in ref or ref.startswith("file://")):
+            from tuneprep.transforms.io import images
+            _, _, digest, info = images.check_local(ref, getattr(ctx, "model", None))
+            self.checked += 1
+            prefix = getattr(ctx, "image_uri_prefix", None) or self.PLACEHOLDER_PREFIX
+            record.image = f"{prefix}/{images.content_name(digest, info.format)}"
+            return record
         self.skipped += record.image is not None
         return record
 
@@ -68,6 +83,8 @@ def _limits(cfg) -> list[str]:
         lines.append(f"{tokens:,} tokens a record{' (--max-tokens)' if cfg.max_tokens else ''}: "
                      f"records over {max_chars:,} characters are dead letters too_long "
                      f"({cfg.chars_per_token:g} chars/token, {cfg.token_margin:g} kept free)")
+    elif cfg.model:
+        lines.append(f"no per-record token limit: {cfg.model} sets none (--max-tokens sets one)")
     else:
         lines.append("no per-record limit (give --model or --max-tokens to check lengths)")
     if spec is not None:
@@ -131,6 +148,12 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         print(f"  {total['near_limit_records']:,} written records are over 90% of the "
               "per-record limit", file=out)
     notes = ["record quotas and file sizes are checked on the whole data by the run"]
+    if checks_media and no_media.checked:
+        notes.append(f"{no_media.checked:,} local image(s) checked as the run checks them "
+                     "(type by content, the model's limits), none uploaded: the run uploads "
+                     "them by content under --image-uri-prefix s3://bucket/folder, which needs "
+                     "AWS credentials"
+                     + ("" if cfg.image_uri_prefix else " (not given: the run needs it)"))
     if checks_media and no_media.skipped:
         notes.append("images are neither checked nor uploaded in a dry run")
     limit, n, dead = cfg.max_dead_letter_ratio, total["input_records"], total["dead_letter_records"]

@@ -144,7 +144,7 @@ def test_corpus(case, corpora, tmp_path, capsys):
         assert report["status"] == "failed" and not (out / "_SUCCESS").exists()
 
     # every written line passes the target's own check, and the manifest counts them (a failed
-    # run keeps no data: its report still counts what it would have written)
+    # run keeps no data: its report counts what it accepted as not_written_records)
     check_written_lines(out, target, _context(extra), written if code == 0 else {})
 
     # and `tuneprep validate` agrees

@@ -21,7 +21,8 @@ from tuneprep.transforms.targets.context import TargetContext
 from tuneprep.transforms.targets.sagemaker_instruction import parse_template, placeholders
 
 from tests.helpers import (
-    REPO, SAMPLES, check_counts, check_manifest, layout, read_json, read_jsonl, write_jsonl)
+    REPO, SAMPLES, check_counts, check_manifest, layout, read_json, read_jsonl, stable_files,
+    write_jsonl)
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
 SINGLE = ["train/train.jsonl", "dead_letter/dead_letter.jsonl", "manifest.json", "report.json",
@@ -144,8 +145,8 @@ def test_same_inputs_give_byte_identical_files(tmp_path, capsys):
     files = ["train/train.jsonl", "validation/validation.jsonl", "dead_letter/dead_letter.jsonl"]
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    manifests = [{f["path"]: f["sha256"] for f in read_json(tmp_path / d / "manifest.json")["files"]}
-                 for d in ("a", "b")]
+    manifests = [{f["path"]: f["sha256"] for f in stable_files(
+        read_json(tmp_path / d / "manifest.json")["files"])} for d in ("a", "b")]
     assert manifests[0] == manifests[1]
 
 

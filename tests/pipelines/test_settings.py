@@ -127,8 +127,9 @@ def test_too_long_states_the_configured_chars_per_token(tmp_path, capsys):
     assert "(about 51 tokens at 2 chars/token); the limit is 20 characters" in dead["message"]
     code, stdout, _ = cli(capsys, "validate", "--target", "bedrock-text", *limits, path)
     assert code == 1
-    assert stdout == (f"{path}:1: too_long: record has 101 characters (about 51 tokens at 2 "
-                      "chars/token); the limit is 20 characters\n")
+    assert stdout.startswith(f"{path}:1: too_long: record has 101 characters (about 51 tokens "
+                             "at 2 chars/token); the limit is 20 characters")
+    assert stdout.count("\n") == 1
     code, stdout, _ = cli(capsys, "inspect", path, "--target", "bedrock-text", *limits)
     assert "at 2 chars/token" in stdout and "6 chars/token" not in stdout
     code, stdout, _ = cli(capsys, "run", "--input", path, "--target", "bedrock-text",

@@ -4,6 +4,8 @@ Parts are written where they are made (no shuffle of records: the local runner w
 shuffled corpus in memory); only their small descriptions and the statistics are gathered."""
 from __future__ import annotations
 
+import time
+
 import apache_beam as beam
 
 from tuneprep.transforms.core import progress
@@ -60,10 +62,10 @@ class SmallestCandidates(beam.CombineFn):
         return self.fn.extract(acc)
 
 
-def _assemble(_, parts, stats, cfg, extra, candidates=None):
+def _assemble(_, parts, stats, cfg, extra, candidates=None, started=None):
     storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
     with storage.translate_failures(cfg.output):
-        return assemble(cfg, parts, stats, extra, candidates)
+        return assemble(cfg, parts, stats, extra, candidates, started)
 
 
 class MergeStats(beam.CombineFn):
@@ -92,6 +94,7 @@ class WriteDataset(beam.PTransform):
         super().__init__()
         self.cfg = cfg
         self.manifest_extra = manifest_extra
+        self.started = time.time()   # the graph is built as the run starts: the report's start
 
     def expand(self, processed):
         """`processed`: one or more PCollections of processed batches, each written where it
@@ -122,4 +125,5 @@ class WriteDataset(beam.PTransform):
                 | "Once" >> beam.Create([None])
                 | "Assemble" >> beam.Map(
                     _assemble, parts=beam.pvalue.AsSingleton(parts),
-                    stats=beam.pvalue.AsSingleton(stats), cfg=cfg, extra=extra, **sample))
+                    stats=beam.pvalue.AsSingleton(stats), cfg=cfg, extra=extra,
+                    started=self.started, **sample))

@@ -19,6 +19,7 @@ import orjson
 
 from tuneprep.transforms.io import claim, training_request
 from tuneprep.transforms.report import html as report_html
+from tuneprep.transforms.report.run import run_section
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.jsonl import dumps_line
@@ -307,12 +308,13 @@ def _file_size_problems(cfg, target, files) -> list[str]:
 
 
 def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
-             candidates: dict[str, list] | None = None) -> dict:
+             candidates: dict[str, list] | None = None, started: float | None = None) -> dict:
     """Writes the dataset and returns the report. A failed check (quota, file size, nothing
     accepted) still writes the report and the dead letters, but no data and no _SUCCESS.
 
     `candidates`: under --sample-to-quota, split -> the smallest candidates the run's combine
-    kept (transforms/core/sampling.py); without it they are read back from the parts."""
+    kept (transforms/core/sampling.py); without it they are read back from the parts.
+    `started`: when the run started (seconds since the epoch), for the report's `run` section."""
     if cfg.claimed:
         claim.check(cfg.output, cfg.run_id)
     target = get_target(cfg.target)
@@ -362,6 +364,7 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
     files.insert(0, dead_out.close())
 
     report = _report(stats, sampled, sampled_files, errors, kept, cfg)
+    report["run"] = run_section(cfg, manifest_extra, files, started)   # what run this was
     if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
         report["warnings"] = list(cfg.input_warnings)
     report = redact_all(_with_media_warnings(cfg, report))

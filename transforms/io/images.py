@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import warnings
 from dataclasses import dataclass
@@ -35,6 +36,15 @@ EXTENSIONS = {**FORMATS, "GIF": ".gif", "WEBP": ".webp"}   # every type an uploa
 # Pillow names a JPEG that carries extra pictures (many phone cameras) "MPO"; it is a JPEG file.
 _ALIASES = {"MPO": "JPEG"}
 _CHUNK = 1 << 20
+# "<_io.BufferedReader name='x.jpg'>", "<s3fs.core.S3File object at 0x7f…>": an object's repr in
+# an exception's text, which says nothing to a person (and differs from run to run)
+_REPR = re.compile(r"<[^<>]*(?: object at 0x[0-9a-fA-F]+|BufferedReader[^<>]*|BytesIO[^<>]*)>")
+
+
+def _in_words(e: BaseException) -> str:
+    """An exception as words: its type and its text, with object reprs said as "the file"."""
+    text = _REPR.sub("the file", " ".join(str(e).split()))
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound"}
 PILLOW_MISSING = ("checking images needs Pillow, which is not installed: "
                   "pip install 'tuneprep[images]'")
@@ -87,9 +97,12 @@ def read_header(stream, size: int, where: str, taken=tuple(FORMATS)) -> ImageInf
                 raise StorageError(failure(e, where)) from e
             # Pillow's "cannot identify image file <…LocalFileOpener object at 0x7f…>" quotes
             # the stream's repr, a memory address: a fixed text keeps two runs identical
-            detail = ("no image type is recognised in its content"
+            detail = ("it is empty, 0 bytes" if size == 0 else
+                      "no image type is recognised in its content"
                       if isinstance(e, UnidentifiedImageError)
-                      else f"{type(e).__name__}: {' '.join(str(e).split())}")
+                      else "it ends before the image does (a cut or partial file)"
+                      if "truncated" in str(e) or isinstance(e, EOFError)
+                      else _in_words(e))
             _refuse("image_unreadable", f"the image {where} is not a readable image ({detail})")
     fmt = _ALIASES.get(fmt, fmt)
     if fmt not in taken or fmt not in EXTENSIONS:
@@ -146,8 +159,7 @@ def missing_or_denied(e: BaseException, where: str, kind: str = "image"):
     message = failure(e, where)
     if message:
         raise StorageError(message) from e
-    _refuse(f"{kind}_unreadable", f"the {kind} {where} cannot be read "
-                                  f"({type(e).__name__}: {' '.join(str(e).split())})")
+    _refuse(f"{kind}_unreadable", f"the {kind} {where} cannot be read ({_in_words(e)})")
 
 
 def check_s3_image(uri: str, model, taken=tuple(FORMATS)) -> ImageInfo:
@@ -173,6 +185,23 @@ def check_s3_image(uri: str, model, taken=tuple(FORMATS)) -> ImageInfo:
 def upload_local(path: str, prefix: str, model, taken=tuple(FORMATS)) -> tuple[str, ImageInfo]:
     """Checks a local image and uploads it under `prefix` by content unless it is there
     already; returns (s3 URI, info)."""
+    fs, local, digest, info = check_local(path, model, taken)
+    uri = join(prefix, content_name(digest, info.format))
+    with translate_failures(uri):
+        remote_fs, remote = filesystem(uri)
+        if not remote_fs.exists(remote):
+            if _is_local(fs):
+                remote_fs.put_file(local, remote)
+            else:
+                with fs.open(local, "rb") as src, remote_fs.open(remote, "wb") as dst:
+                    for chunk in iter(lambda: src.read(_CHUNK), b""):
+                        dst.write(chunk)
+    return uri, info
+
+
+def check_local(path: str, model, taken=tuple(FORMATS)):
+    """Checks a local image as the run does, without uploading it (a dry run does only this):
+    (filesystem, its path there, the content's sha256 hex digest, info)."""
     where = repr(path)
     fs, local = filesystem(path)
     try:
@@ -193,17 +222,7 @@ def upload_local(path: str, prefix: str, model, taken=tuple(FORMATS)) -> tuple[s
         raise
     except Exception as e:
         missing_or_denied(e, where)
-    uri = join(prefix, content_name(digest.hexdigest(), info.format))
-    with translate_failures(uri):
-        remote_fs, remote = filesystem(uri)
-        if not remote_fs.exists(remote):
-            if _is_local(fs):
-                remote_fs.put_file(local, remote)
-            else:
-                with fs.open(local, "rb") as src, remote_fs.open(remote, "wb") as dst:
-                    for chunk in iter(lambda: src.read(_CHUNK), b""):
-                        dst.write(chunk)
-    return uri, info
+    return fs, local, digest.hexdigest(), info
 
 
 def _regular_file(local: str, where: str) -> None:

@@ -267,6 +267,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     body.append('<h2>Records out, per split</h2><div class="card">' + hbar_chart(rows)
                 + f'<p class="muted">{note}</p></div>')
 
+    body.append(_run_section(report.get("run") or {}))
     body.append(_files_section(report.get("files", {}) or {}))
     body.append(_lengths_section(report, limit_tokens, written, near))
     body.append(_tool_use_section(report.get("tool_use") or {}, written))
@@ -277,6 +278,59 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>tuneprep report: {e(status)}</title><style>{_STYLE}</style></head>"
             f"<body><main>{''.join(body)}</main></body></html>\n")
+
+
+def _size(n) -> str:
+    if not isinstance(n, int):
+        return "–"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,} B"
+
+
+def _run_section(run: dict) -> str:
+    """What run this was: target, model and limits, when and how long, versions, options, and
+    the files written with their sizes."""
+    if not run:
+        return ""
+    versions = run.get("versions") or {}
+    facts = [("target", run.get("target")),
+             ("model", (f"{run['model']} ({run.get('model_display')})" if run.get("model_display")
+                        else run.get("model")) or "none (no model limits checked)")]
+    limit = run.get("record_limit")
+    if limit:
+        margin = limit.get("token_margin") or 0
+        facts.append(("per-record limit",
+                      f"{limit['tokens']:,} tokens ({limit.get('from')}) ≈ "
+                      f"{limit['tokens'] * limit['chars_per_token']:,.0f} characters at "
+                      f"{limit['chars_per_token']:g} characters a token, "
+                      + (f"less the {margin:.0%} margin: " if margin else "no margin: ")
+                      + f"{limit['characters']:,} characters"))
+    limits = run.get("model_limits") or {}
+    if limits:
+        facts.append(("model limits", ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:g}"
+                                                for k, v in limits.items())))
+    if run.get("started"):
+        facts.append(("started", f"{run['started']} (UTC)"))
+    if run.get("duration_seconds") is not None:
+        facts.append(("duration", f"{run['duration_seconds']:,.1f} s"))
+    facts.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or "–"))
+    rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in facts)
+    options = run.get("options") or {}
+    opts = "".join(f"<tr><th>{e(k)}</th><td><code>{e(v)}</code></td></tr>"
+                   for k, v in options.items() if v not in (None, [], {}, False, ""))
+    files = run.get("files") or []
+    file_rows = "".join(f'<tr><td class="path">{e(f.get("path"))}</td>'
+                        f'<td class="n">{_n(f.get("records")) if f.get("records") is not None else "–"}</td>'
+                        f'<td class="n">{_size(f.get("bytes"))}</td></tr>' for f in files)
+    return ('<h2>The run</h2><div class="grid"><div class="card"><table>' + rows + '</table>'
+            + (f'<details><summary>options</summary><table>{opts}</table></details>' if opts else "")
+            + '</div><div class="card"><b>Files written</b><table><tr><th>file</th>'
+              '<th class="n">records</th><th class="n">size</th></tr>'
+            + (file_rows or '<tr><td colspan="3" class="muted">no data file</td></tr>')
+            + '</table><p class="muted">With report.json, report.html and manifest.json (every '
+              'file with its sha256).</p></div></div>')
 
 
 def _files_section(files: dict) -> str:
@@ -308,6 +362,9 @@ def _lengths_section(report: dict, limit_tokens: int | None, written: int, near:
                 f"{limit_tokens:,} tokens. {near:,} of {written:,} records ({_pct(near, written)}) "
                 f"are over {NEAR_LIMIT:.0%} of the per-record limit; records over it are dead "
                 f"letters <code>too_long</code>.")
+    elif (report.get("run") or {}).get("model"):
+        note = (f"Estimated tokens per output record ({e(report['run']['model'])} sets no "
+                "per-record token limit; --max-tokens sets one).")
     else:
         note = "Estimated tokens per output record (no model limit: choose one with --model)."
     if chars.get("count"):

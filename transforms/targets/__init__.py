@@ -84,5 +84,19 @@ def check_limits(target: Target, obj, ctx, size: int | None = None) -> list[tupl
         tokens = math.ceil(size / per_token)
         return [("too_long", f"record has {size:,} characters (about {tokens:,} tokens at "
                              f"{per_token:g} chars/token); the limit is "
-                             f"{ctx.max_chars:,} characters")]
+                             f"{ctx.max_chars:,} characters{_margin_note(ctx)}")]
     return []
+
+
+def _margin_note(ctx) -> str:
+    """How the character limit comes from the token limit: " (limit 2,000 tokens ≈ 12,000
+    characters at 6 characters a token, less the 10% margin)"; "" when the token limit is not
+    known here."""
+    limit = getattr(ctx, "max_tokens", None)
+    if not limit:
+        return ""
+    chars = limit * ctx.chars_per_token
+    margin = 1 - ctx.max_chars / chars if chars else 0
+    kept = (f"less the {margin:.0%} margin" if round(margin, 3) > 0 else "no margin")
+    return (f" (limit {limit:,} tokens ≈ {chars:,.0f} characters at {ctx.chars_per_token:g} "
+            f"characters a token, {kept})")

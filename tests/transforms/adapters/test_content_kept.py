@@ -34,7 +34,7 @@ from tuneprep.transforms.io.readers import RawItem
 from tuneprep.transforms.core.records import REASONS
 from tuneprep.transforms.targets import TARGETS
 
-from tests.helpers import read_json, read_jsonl, write_jsonl
+from tests.helpers import read_json, read_jsonl, stable_files, write_jsonl
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_fifo_image_is_a_dead_letter_and_runs_are_identical(s3, unblocked, tmp_p
         "A red picture."]
     for path in ("dead_letter/dead_letter.jsonl", "train/train.jsonl"):
         assert (runs[0] / path).read_bytes() == (runs[1] / path).read_bytes(), path
-    files = [read_json(out / "manifest.json")["files"] for out in runs]
+    files = [stable_files(read_json(out / "manifest.json")["files"]) for out in runs]
     assert files[0] == files[1]
 
 

@@ -17,7 +17,7 @@ import pytest
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.process import TRAIN, BatchProcessor
-from tuneprep.transforms.report.html import CSP, render
+from tuneprep.transforms.report.html import CHOSEN, CSP, render
 
 from tests.helpers import CORPORA, REPO, SAMPLES, read_json, write_jsonl
 
@@ -246,3 +246,91 @@ def test_tool_use_section_shows_calls_per_record_and_reasoning():
     assert "5 of 8 written records (62.5%) define tools; 4 call one, 7 calls in all" in section
     assert "2 written records (25.0%) hold reasoning" in section
     assert "Tool use and reasoning" not in render(_report(), {}, None)
+
+
+# ---------------------------------------------------------------- a sampled and a failed run
+
+def _dom(chromium: str, page: Path, tmp_path: Path) -> str:
+    """The page as chromium laid it out (its DOM after parsing), with the console checked."""
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", f"--user-data-dir={tmp_path / 'dom-profile'}",
+           "--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _console_errors(done.stderr) == [], done.stderr[-2000:]
+    return done.stdout
+
+
+def _many(path: Path, n: int) -> Path:
+    return write_jsonl(path, [{"messages": [{"role": "user", "content": f"q{i}"},
+                                            {"role": "assistant", "content": f"a{i}"}]}
+                              for i in range(n)])
+
+
+def _sampled_run(tmp_path: Path) -> Path:
+    out = tmp_path / "sampled"
+    assert main(["run", "--input", str(_many(tmp_path / "many.jsonl", 10_040)), "--target",
+                 "bedrock-single-turn", "--model", "claude-3-haiku", "--sample-to-quota",
+                 "--output", str(out)]) == 0
+    return out
+
+
+def _failed_run(tmp_path: Path) -> Path:
+    out = tmp_path / "failed"   # over the quota, without --sample-to-quota: nothing is written
+    assert main(["run", "--input", str(_many(tmp_path / "few.jsonl", 10_002)), "--target",
+                 "bedrock-single-turn", "--model", "claude-3-haiku", "--output", str(out)]) == 1
+    return out
+
+
+def test_a_sampled_run_reports_the_sampled_out_apart_and_names_the_run(tmp_path, capsys):
+    out = _sampled_run(tmp_path)
+    capsys.readouterr()
+    report = read_json(out / "report.json")
+    assert report["sampled_out_records"] == 40 and report["dead_letter_records"] == 0
+    run = report["run"]
+    assert (run["target"], run["model"]) == ("bedrock-single-turn", "claude-3-haiku")
+    assert run["model_limits"]["max_train_records"] == 10_000
+    assert run["record_limit"] == {"tokens": 32_000, "characters": 172_800,
+                                   "chars_per_token": 6.0, "token_margin": 0.1,
+                                   "from": "--model"}
+    assert run["options"]["sample_to_quota"] is True
+    assert run["versions"]["tuneprep"] and run["versions"]["apache_beam"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", run["started"])
+    assert 0 < run["duration_seconds"] < 600
+    sizes = {f["path"]: (f["records"], f["bytes"]) for f in run["files"]}
+    assert sizes["train/train.jsonl"] == (10_000, (out / "train/train.jsonl").stat().st_size)
+    assert sizes["sampled_out/sampled_out.jsonl"][0] == 40
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert CHOSEN in page and "sampled out" in page and "The run" in page
+    assert "choose one with --model" not in page and "sampled_out/sampled_out.jsonl" in page
+    # sampled out is drawn in the neutral colour, never the dead letters' red
+    bars = re.findall(r'fill="(#[0-9a-f]{6})"><title>sampled out: 40</title>', page)
+    assert bars == [CHOSEN]
+
+
+def test_a_failed_run_says_nothing_was_written(tmp_path, capsys):
+    out = _failed_run(tmp_path)
+    stdout = capsys.readouterr().out
+    assert stdout.startswith("records in: 10,002; accepted: 10,002; written: nothing (the run "
+                             "failed); dead letters: 0")
+    report = read_json(out / "report.json")
+    assert report["status"] == "failed" and report["output_records"] == {}
+    assert report["not_written_records"] == {"train": 10_002}
+    assert [f["path"] for f in report["run"]["files"]] == ["dead_letter/dead_letter.jsonl"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "written: train" not in page and "nothing was written" in page
+
+
+def test_sampled_and_failed_reports_render_in_a_headless_browser(chromium, tmp_path, capsys):
+    for out, texts in ((_sampled_run(tmp_path), ("sampled out", "The run", "claude-3-haiku",
+                                                 "Files written", "as read")),
+                       (_failed_run(tmp_path), ("The run failed", "nothing", "The run",
+                                                "nothing was written"))):
+        capsys.readouterr()
+        dom = _dom(chromium, out / "report.html", tmp_path)
+        for text in texts:
+            assert text in dom, (out.name, text)
+        png = ARTIFACTS / f"report-{out.name}.png"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        _screenshot(chromium, out / "report.html", png, tmp_path)
+        assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
