@@ -239,61 +239,17 @@ def converse_tool_object(system: str | None, messages, media: dict | None, specs
     return obj
 
 
-def _json_length(value) -> int:
-    try:
-        return len(orjson.dumps(value))
-    except TypeError:
-        return 0
-
-
 def converse_length(obj) -> int:
-    """Characters of the text that counts toward the token limit: system and text blocks,
-    reasoning text, and tool use as the model reads it (each tool's name, description and
-    schema JSON; each call's name and input JSON; each result's text and JSON), not keys,
+    """Characters of the text that counts toward the token limit (converse_texts): not keys,
     roles, formats or URIs."""
-    size = 0
-    system = obj.get("system") if isinstance(obj, dict) else None
-    for block in system if isinstance(system, list) else ():
-        if isinstance(block, dict) and isinstance(block.get("text"), str):
-            size += len(block["text"])
-    config = obj.get("toolConfig") if isinstance(obj, dict) else None
-    for tool in config.get("tools") or () if isinstance(config, dict) else ():
-        spec = tool.get("toolSpec") if isinstance(tool, dict) else None
-        if isinstance(spec, dict):
-            size += sum(len(spec[k]) for k in ("name", "description")
-                        if isinstance(spec.get(k), str))
-            schema = spec.get("inputSchema")
-            size += _json_length(schema.get("json")) if isinstance(schema, dict) else 0
-    messages = obj.get("messages") if isinstance(obj, dict) else None
-    for message in messages if isinstance(messages, list) else ():
-        content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else ():
-            if not isinstance(block, dict):
-                continue
-            if isinstance(block.get("text"), str):
-                size += len(block["text"])
-            reasoning = block.get("reasoningContent")
-            if isinstance(reasoning, dict) and isinstance(reasoning.get("reasoningText"), dict):
-                text = reasoning["reasoningText"].get("text")
-                size += len(text) if isinstance(text, str) else 0
-            use = block.get("toolUse")
-            if isinstance(use, dict):
-                size += len(use["name"]) if isinstance(use.get("name"), str) else 0
-                size += _json_length(use.get("input"))
-            result = block.get("toolResult")
-            items = result.get("content") if isinstance(result, dict) else None
-            for item in items if isinstance(items, list) else ():
-                if isinstance(item, dict) and isinstance(item.get("text"), str):
-                    size += len(item["text"])
-                elif isinstance(item, dict) and "json" in item:
-                    size += _json_length(item["json"])
-    return size
+    return sum(map(len, converse_texts(obj)))
 
 
 def converse_texts(obj) -> list[str]:
-    """The texts converse_length counts, as strings (for an exact token count): system and text
-    blocks, reasoning text, each tool's name, description and schema JSON, each call's name and
-    input JSON, each result's text and JSON."""
+    """The texts that count toward the token limit, as the model reads them (measured in
+    characters, or counted exactly): system and text blocks, reasoning text, each tool's name,
+    description and schema JSON, each call's name and input JSON, each result's text and
+    JSON."""
     texts = []
     system = obj.get("system") if isinstance(obj, dict) else None
     for block in system if isinstance(system, list) else ():
