@@ -18,7 +18,8 @@ MODELS_HEADER = ("MODELS (limits per record in tokens; records train/validation/
                  "bytes train/validation)")
 NO_MODEL = "- (no catalogue model; --max-tokens sets the limit)"
 # ModelSpec fields that are not limits (the rest are, in the JSON form)
-_NOT_LIMITS = ("name", "display", "service", "kinds", "legacy", "sources", "bedrock_model_id")
+_NOT_LIMITS = ("name", "display", "service", "kinds", "legacy", "sources", "bedrock_model_id",
+               "tokenizer")
 
 
 def add_targets_arguments(p) -> None:
@@ -63,7 +64,8 @@ def catalogue(targets: dict) -> dict:
 
 def model_json(m: ModelSpec) -> dict:
     return {"name": m.name, "display": m.display, "service": m.service, "kinds": list(m.kinds),
-            "bedrock_model_id": m.bedrock_model_id, "legacy": m.legacy is not None,
+            "bedrock_model_id": m.bedrock_model_id, "tokenizer": m.tokenizer,
+            "legacy": m.legacy is not None,
             "legacy_note": m.legacy,
             "limits": {f.name: getattr(m, f.name) for f in dataclasses.fields(m)
                        if f.name not in _NOT_LIMITS},
