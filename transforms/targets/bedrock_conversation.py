@@ -35,13 +35,13 @@ from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, OPTIONAL_FIELDS, VIDEO_FORMATS,
-                                         check_converse,
-                                         converse_length, converse_object, converse_texts,
-                                         converse_tool_object, extension_of,
-                                         image_types, inconsistent_field_problems,
-                                         media_block, media_kind, media_kinds, media_uris,
-                                         mixed_media_problems, optional_fields, s3_problem,
-                                         tool_messages)
+                                                  check_converse, converse_length,
+                                                  converse_object, converse_texts, extension_of,
+                                                  image_types, inconsistent_field_problems,
+                                                  media_block, media_kind, media_kinds,
+                                                  media_uris, mixed_media_problems,
+                                                  optional_fields, s3_problem)
+from tuneprep.transforms.targets.converse_tools import converse_tool_object, tool_messages
 from tuneprep.transforms.targets.converse_media import (ConverseMediaChecker, check_content,
                                                         takes)
 
