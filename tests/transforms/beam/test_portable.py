@@ -98,6 +98,26 @@ def test_bedrock_text_with_validation_split_is_identical(services, capsys, tmp_p
     assert report["output_records"]["validation"] > 0 and report["dead_letter_records"] > 0
 
 
+def test_sample_to_quota_is_identical(services, capsys, tmp_path):
+    """--sample-to-quota's smallest-N combine runs on the SDK workers: the same kept records,
+    the same sampled-out list, byte for byte."""
+    job, pool, _ = services
+    many = tmp_path / "many.jsonl"
+    many.write_text("".join(
+        f'{{"messages": [{{"role": "user", "content": "q{i}"}}, '
+        f'{{"role": "assistant", "content": "a{i}"}}]}}\n' for i in range(10_400)))
+    direct, portable = both_runs(
+        capsys, tmp_path, portable_args(job, pool), "--input", many, "--target",
+        "bedrock-single-turn", "--model", "claude-3-haiku", "--sample-to-quota",
+        "--validation-split", "0.15")
+    assert_same_dataset(direct, portable)
+    report = read_json(portable / "report.json")
+    assert report["output_records"]["validation"] == 1_000 and report["sampled_out_records"] > 0
+    assert report["input_records"] == report["accepted_records"] + report["sampled_out_records"]
+    assert (portable / "sampled_out/sampled_out.jsonl").read_bytes() == \
+        (direct / "sampled_out/sampled_out.jsonl").read_bytes()
+
+
 @pytest.mark.parametrize("target", [
     ["--target", "bedrock-pretrain"],
     ["--target", "sagemaker-instruction", "--num-shards", "2", "--validation-split", "0.1"]])
