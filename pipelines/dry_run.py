@@ -10,10 +10,12 @@ import sys
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.output_guard import plan_overwrite
+from tuneprep.transforms.adapters import DETECT_SAMPLE
+from tuneprep.transforms.adapters.suggest import unknown_format_hint
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.batching import ReadTask, iter_batches
 from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
-from tuneprep.transforms.io.readers import container_format, sniff_format
+from tuneprep.transforms.io.readers import container_format, read_format
 from tuneprep.transforms.targets import get_target
 
 SAMPLE_RECORDS = 100     # per file
@@ -50,14 +52,11 @@ class _NoMedia:
         return getattr(self._target, name)
 
 
-def _format_of(uri: str, forced: str | None) -> str:
-    fmt = container_format(uri, forced)
-    if fmt in ("unknown", "json"):
-        try:
-            fmt = sniff_format(uri, fmt)
-        except Exception as e:  # the sample shows the file as unreadable_file
-            fmt = f"{fmt}? ({type(e).__name__})"
-    return fmt
+def _format_of(uri: str, read) -> str:
+    try:
+        return read_format(uri, read)
+    except Exception as e:  # the sample shows the file as unreadable_file
+        return f"{container_format(uri, read.file_format)}? ({type(e).__name__})"
 
 
 def _layout(cfg, target) -> list[str]:
@@ -128,10 +127,14 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         st.merge(total, stats)
         reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(stats["dead_letter_reasons"].items()))
         print(f"  {uri}{'  [validation]' if split else ''}\n"
-              f"      {_format_of(uri, cfg.read.file_format)}, adapter "
+              f"      {_format_of(uri, cfg.read)}, adapter "
               f"{batch.adapter or 'none (unknown_format)'}: {stats['input_records']:,} read, "
               f"{stats['accepted_records']:,} accepted, {stats['dead_letter_records']:,} dead "
               f"letters" + (f" ({reasons})" if reasons else ""), file=out)
+        if batch.adapter is None and not cfg.input_format:
+            good = [item.value for item in batch.items if item.error is None]
+            if good:   # the keys found, and the --field-map that would read them
+                print(f"      {unknown_format_hint(good[:DETECT_SAMPLE])}", file=out)
     print(f"target: {target.name} ({target.kind})", file=out)
     print(f"model: {cfg.model or 'none'}", file=out)
     for line in _limits(cfg):

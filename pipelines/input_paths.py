@@ -22,6 +22,9 @@ def expand_inputs(uris: list[str], flag: str = "--input", warn=None) -> list[str
     stderr) is told of skipped files and of files reached twice."""
     warn = warn or print_warning
     expand = _expander(warn)
+    for uri in uris:   # the local ones first: a missing local file is never hidden behind S3
+        if storage.local_path(uri) is not None:
+            expand(flag, uri)
     return _read_once([(flag, uri, expand(flag, uri)) for uri in uris], warn)
 
 
@@ -125,9 +128,9 @@ def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
         if not stat.S_ISDIR(st.st_mode):
             raise UsageError(f"{flag} {uri}: {_kind(st.st_mode)}, not a regular file; only "
                              "regular files are read")
-        candidates = [p for p in fs.find(path) if not _hidden(p[len(path):]) and _is_data_file(p)]
+        candidates = _data_files(fs.find(path), path, flag, uri, warn)
     elif fs.isdir(path):
-        candidates = [p for p in fs.find(path) if not _hidden(p[len(path):]) and _is_data_file(p)]
+        candidates = _data_files(fs.find(path), path, flag, uri, warn)
     elif fs.exists(path):
         candidates = [path]
     else:
@@ -188,6 +191,25 @@ def _utf8(text: str) -> bool:
 def _shown(path: str) -> str:
     """A name that is not UTF-8, printable: its bad bytes as \\xNN."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+SKIPPED_SHOWN = 5   # skipped names a warning shows
+
+
+def _data_files(found: list[str], root: str, flag: str, uri: str, warn) -> list[str]:
+    """The data files of a folder listing; one warning naming the files skipped for their
+    extension (notes.md, a README: name one to read it). Hidden names are not named."""
+    visible = [p for p in found if not _hidden(p[len(root):])]
+    data = [p for p in visible if _is_data_file(p)]
+    skipped = sorted(set(visible) - set(data))
+    if skipped:
+        names = [_shown(p[len(root):].lstrip("/")) for p in skipped]
+        more = len(names) - SKIPPED_SHOWN
+        shown = ", ".join(names[:SKIPPED_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        warn(f"{flag} {uri}: skipped {len(names)} file{'s' if len(names) > 1 else ''} without a "
+             f"data extension: {shown} (a folder reads {' '.join(FOLDER_EXTENSIONS)} files; "
+             "name a file to read it)")
+    return data
 
 
 def _is_data_file(path: str) -> bool:

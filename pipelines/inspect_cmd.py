@@ -19,7 +19,13 @@ from tuneprep.transforms.adapters import ADAPTERS, detect, normalize, safe_match
 from tuneprep.transforms.adapters import apply_field_map
 from tuneprep.transforms.core.batching import DETECT_SAMPLE
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io.readers import container_format, read_items, sniff_format
+from tuneprep.transforms.adapters.suggest import (keys_of, map_text, propose_field_map,
+                                                  shown_keys, unknown_format)
+from tuneprep.transforms.io.readers import (container_format, is_utf8_encoding, read_format,
+                                            read_items)
+from tuneprep.transforms.io.readers.csv_rows import csv_delimiter, delimiter_name
+from tuneprep.transforms.io.readers.json_doc import records_location
+from tuneprep.pipelines.input_check import file_notes
 from tuneprep.transforms.core.records import RecordError, Source
 from tuneprep.transforms.targets import TARGETS
 
@@ -65,14 +71,13 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
                  out=None) -> None:
     out = out or sys.stdout
     limit = None if full else SHOW_CHARS
-    fmt = container_format(uri, cfg.read.file_format)
-    if fmt in ("unknown", "json"):
-        try:
-            fmt = sniff_format(uri, fmt)
-        except Exception as e:  # an unreadable file is shown as such, read_items says why
-            fmt = f"{fmt} ({type(e).__name__})"
+    try:
+        fmt = read_format(uri, cfg.read)
+    except Exception as e:  # an unreadable file is shown as such, read_items says why
+        fmt = f"{container_format(uri, cfg.read.file_format)} ({type(e).__name__})"
     items = list(islice(read_items(uri, cfg.read), max(n, DETECT_SAMPLE)))
     values = [i.value for i in items if i.error is None]
+    head = [i.value for i in items[:DETECT_SAMPLE] if i.error is None]
     if cfg.input_format:
         adapter, how = cfg.input_format, "forced with --input-format"
     else:
@@ -83,11 +88,19 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
         how = (f"detected from the first {len(mapped)} records"
                + (f" (matches: {', '.join(f'{k} {v}' for k, v in votes.items())})" if votes else ""))
     print(f"== {uri}", file=out)
-    print(f"   container: {fmt}", file=out)
+    print(f"   container: {fmt}{_how_read(uri, fmt, cfg)}", file=out)
     print(f"   adapter:   {adapter or 'none: no adapter recognises these records'}  [{how}]",
           file=out)
+    if adapter is None and head:
+        print(f"   keys:      {shown_keys(keys_of(head))}", file=out)
+        proposal = propose_field_map(keys_of(head))
+        if proposal:
+            print(f"   try:       --field-map {map_text(proposal)}", file=out)
     fmap = cfg.adapter.field_map
     print(f"   field map: {', '.join(f'{k}={v}' for k, v in fmap.items()) or 'none'}", file=out)
+    kind = TARGETS[cfg.target].kind if with_target else None
+    for note in file_notes(uri, cfg, items[:DETECT_SAMPLE], adapter, kind, unknown=False):
+        print(f"   warning:   {note}", file=out)
     target = TARGETS[cfg.target] if with_target else None
     ctx = cfg.target_context() if target else None
     for item in items[:n]:
@@ -97,8 +110,8 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
             continue
         if adapter is None:
             print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
-            print("   dead letter: unknown_format (normalize): choose one with --input-format",
-                  file=out)
+            print(f"   dead letter: unknown_format (normalize): "
+                  f"{unknown_format(item.value).message}", file=out)
             continue
         try:
             record = normalize(item.value, adapter, Source(uri, item.line), cfg.adapter).with_id()
@@ -126,6 +139,22 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
         for i, obj in enumerate(objs):
             name = target.name if len(objs) == 1 else f"{target.name} [{i + 1}/{len(objs)}]"
             print(f"   {name}: {_dump(shorten(obj, limit))}", file=out)
+
+
+def _how_read(uri: str, fmt: str, cfg: RunConfig) -> str:
+    """' (delimiter: semicolon)', ' (records: the list under "data")', ...: how the reader
+    reads a CSV or JSON document, beside its container format."""
+    parts = []
+    try:
+        if fmt in ("csv", "tsv"):
+            parts.append(f"delimiter: {delimiter_name(csv_delimiter(uri, fmt, cfg.read))}")
+        elif fmt == "json":
+            parts.append(f"records: {records_location(uri, cfg.read)}")
+    except Exception:   # unreadable: the records below say why
+        pass
+    if not is_utf8_encoding(cfg.read.encoding):
+        parts.append(f"encoding: {cfg.read.encoding}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def inspect_main(args, out=None) -> int:

@@ -97,7 +97,15 @@ def add_record_arguments(p: argparse.ArgumentParser, groups: dict | None = None)
     i.add_argument("--file-format", choices=FILE_FORMATS,
                    help="container format (default: from the extension, else sniffed)")
     i.add_argument("--field-map", default="", metavar="A=B,...",
-                   help="canonical field = source key, e.g. instruction=question,response=answer")
+                   help="canonical field = source key, e.g. instruction=question,response=answer "
+                   "(canonical fields: instruction, context, response; prompt, completion; "
+                   "input, output; messages; conversations; text; image, caption; system)")
+    i.add_argument("--encoding", default="utf-8", metavar="NAME",
+                   help="text encoding of CSV, JSON and text inputs (default utf-8), e.g. "
+                   "cp1252 or latin-1 for a Windows or Excel export")
+    i.add_argument("--records-path", metavar="KEY[.KEY...]",
+                   help="JSON documents: the key (dotted path) holding the list of records, e.g. "
+                   "data for {\"data\": [...]} (default: a document's one list of records)")
     i.add_argument("--text-unit", choices=TEXT_UNITS, default="file",
                    help="plain text inputs: one record per file, line or paragraph")
     i.add_argument("--image-root", metavar="DIR", help="base folder for relative image paths")

@@ -10,9 +10,11 @@ Adding an option = its declaration in options.py + the line here (or wherever) t
 from __future__ import annotations
 
 import argparse
+import codecs
 import functools
 import uuid
 
+from tuneprep.pipelines.input_check import check_inputs
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
 from tuneprep.pipelines.options import (UsageError, add_run_arguments, did_you_mean,
                                          suggestions)
@@ -165,7 +167,8 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         target=target.name if target else "bedrock-text", output=a.output or "",
         model=model.name if model else None, input_format=a.input_format,
         read=ReadOptions(file_format=a.file_format, text_unit=a.text_unit,
-                         max_record_bytes=a.max_record_bytes),
+                         max_record_bytes=a.max_record_bytes, encoding=_encoding(a.encoding),
+                         records_path=_records_path(a.records_path)),
         adapter=AdapterOptions(field_map=parse_map(a.field_map, "--field-map"),
                                image_root=a.image_root),
         template=template, placeholder_map=placeholder_map,
@@ -178,6 +181,32 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None,
         media_bucket_owner=owner, records_with=selection["--records-with"],
         records_without=selection["--records-without"])
+
+
+def _encoding(name: str) -> str:
+    """--encoding: a known encoding that keeps ASCII as ASCII (the readers find line ends,
+    quotes and brackets by their bytes), by its canonical name."""
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise UsageError(f"--encoding {name}: unknown encoding; e.g. utf-8, cp1252, "
+                         "latin-1") from None
+    try:
+        keeps_ascii = '\n\r,;"[]{}'.encode(codec.name) == b'\n\r,;"[]{}'
+    except (UnicodeError, LookupError):
+        keeps_ascii = False
+    if not keeps_ascii or codec.name.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+        raise UsageError(f"--encoding {name}: not taken (it does not keep ASCII as ASCII); "
+                         "convert the file to UTF-8 first")
+    return "utf-8" if codec.name == "utf-8-sig" else codec.name
+
+
+def _records_path(path: str | None) -> str | None:
+    if path is None:
+        return None
+    if not path.strip() or any(not part for part in path.strip().split(".")):
+        raise UsageError(f"--records-path {path!r}: not KEY or KEY.KEY...")
+    return path.strip()
 
 
 def exact_tokenizer(model) -> str | None:
@@ -237,6 +266,7 @@ def build_config(args, before_expand=None) -> RunConfig:
         warn(tokenizer_note(cfg))
     cfg.inputs, cfg.validation_inputs = expand_splits(args, before_remote=before_expand,
                                                       warn=warn)
+    check_inputs(cfg, warn)   # the first records of the local files: a wrong --field-map, ...
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)
     cfg.output = normalize_output(args.output)
     cfg.run_id = uuid.uuid4().hex[:12]
@@ -259,6 +289,7 @@ def describe(cfg: RunConfig) -> dict:
     return {"options": {
         "target": cfg.target, "model": cfg.model, "input_format": cfg.input_format,
         "file_format": cfg.read.file_format, "text_unit": cfg.read.text_unit,
+        "encoding": cfg.read.encoding, "records_path": cfg.read.records_path,
         "field_map": cfg.adapter.field_map, "template": cfg.template,
         "placeholder_map": cfg.placeholder_map, "repair": list(cfg.repair),
         "validation_split": cfg.validation_split, "num_shards": cfg.num_shards,

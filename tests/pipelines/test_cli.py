@@ -594,7 +594,13 @@ def _mixed_folder(root: Path) -> Path:
 def test_folder_of_mixed_formats(tmp_path, capsys):
     data = _mixed_folder(tmp_path)
     out = tmp_path / "out"
-    report = ok_run(capsys, out, "--input", data, "--target", "bedrock-text")
+    code, _, err = run(capsys, out, "--input", data, "--target", "bedrock-text")
+    skipped = (f"--input {data}: skipped 1 file without a data extension: README.md (a folder "
+               "reads .jsonl .ndjson .jsonlines .json .csv .tsv .parquet .pq .txt .text files; "
+               "name a file to read it)")
+    assert code == 0 and err == f"warning: {skipped}\n"   # named, and kept in the report
+    report = read_json(out / "report.json")
+    assert report["warnings"] == [skipped]
     assert report["input_records"] == report["accepted_records"] == 7
     assert sorted(report["files"]) == sorted(str(data / name) for name in (
         "a.jsonl.gz", "b.csv", "nested/c.parquet"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core import tokens
 from tuneprep.transforms.adapters import normalizer
+from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.core.fast_lanes import lane_for
 from tuneprep.transforms.core.sampling import add_measures, empty_figures, measure
@@ -160,8 +161,7 @@ class BatchProcessor:
         stage = NORMALIZE
         try:
             if batch.adapter is None:
-                raise RecordError("unknown_format", "no input adapter recognises this file; "
-                                  "choose one with --input-format")
+                raise unknown_format(item.value)   # with the keys found and a --field-map
             record = normalize(item.value, Source(batch.uri, item.line))
             split = batch.split or (split_of(record.with_id().id, self.cfg.validation_split)
                                     if self.cfg.validation_split > 0 else TRAIN)

@@ -11,7 +11,13 @@ Contract (used by the Beam read transform in transforms/beam/read.py):
 - Compression by extension (.gz, .bz2, .zst); the container format by the remaining extension
   (.jsonl/.ndjson, .json, .csv, .tsv, .parquet, .txt/.text/.md) or opts.file_format, sniffed from
   the first bytes when the extension says nothing.
-- A UTF-8 BOM and CRLF line ends are accepted.
+- A UTF-8 BOM and CRLF line ends are accepted. Text in another encoding (opts.encoding, any that
+  keeps ASCII as ASCII: cp1252, latin-1, ...) is read as UTF-8 (Recoded); an invalid_utf8 item
+  under UTF-8 says to give --encoding (encoding_hint).
+- A CSV file's delimiter is sniffed from its header line (`,` `;` tab `|`); a ".jsonl" file whose
+  first line opens a JSON document it does not close (pretty-printed JSON) is read as JSON; a
+  JSON document's records are its array, its one list of records, or the list at
+  opts.records_path.
 - Memory stays about opts.max_record_bytes a file whatever its size once decompressed: a line,
   row, text unit or JSON document element over it is one "record_too_large" item, read past
   without being held (a JSON document over it is streamed, json_stream.py). A JSON value nested
@@ -22,8 +28,10 @@ Contract (used by the Beam read transform in transforms/beam/read.py):
 
 from __future__ import annotations
 
+import codecs
+import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 from tuneprep.transforms.core.records import READ, RecordError
 from tuneprep.transforms.io.storage import StorageError, failure, open_read
@@ -47,6 +55,62 @@ class ReadOptions:
     file_format: str | None = None      # force jsonl|json|csv|tsv|parquet|text
     text_unit: str = "file"             # plain text: one record per "file", "line" or "paragraph"
     max_record_bytes: int = 16 * 1024 * 1024
+    encoding: str = "utf-8"             # of text files (CSV, JSON, plain text); --encoding
+    records_path: str | None = None     # JSON document: the dotted path of its list of records
+
+
+def is_utf8_encoding(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def encoding_hint(data: bytes = b"", encoding: str = "utf-8") -> str:
+    """'; if the file is in another encoding, …': what to add to an invalid_utf8 message."""
+    if not is_utf8_encoding(encoding):
+        return ""
+    try:
+        data.decode("cp1252")
+        guess = "cp1252"   # (a Windows or Excel export, the likeliest)
+    except UnicodeDecodeError:
+        guess = "latin-1"
+    return f"; if the file is in another encoding, give it with --encoding (e.g. --encoding {guess})"
+
+
+def not_valid(encoding: str) -> str:
+    """'invalid UTF-8' or 'invalid cp1252', as a message starts."""
+    return "invalid UTF-8" if is_utf8_encoding(encoding) else f"invalid {encoding}"
+
+
+class Recoded(io.RawIOBase):
+    """A binary stream in an ASCII-compatible encoding (cp1252, latin-1, ...) as UTF-8 bytes,
+    so every reader reads UTF-8 whatever --encoding is. Bytes the encoding does not define are
+    kept as they are (surrogateescape): the reader then refuses the record holding them as
+    invalid_utf8."""
+
+    def __init__(self, stream: BinaryIO, encoding: str):
+        self._text = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape",
+                                      newline="")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = self._text.read(1 << 16)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8", "surrogateescape")
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def recoded(stream: BinaryIO, encoding: str) -> BinaryIO:
+    """`stream` as UTF-8 bytes (itself when it is UTF-8 already)."""
+    if is_utf8_encoding(encoding):
+        return stream
+    return io.BufferedReader(Recoded(stream, encoding), 1 << 16)
 
 
 def read_error(line: int, reason: str, message: str, raw: Any = None) -> RawItem:
@@ -62,14 +126,16 @@ def strip_bom(data: bytes) -> bytes:
 
 
 # The format modules import RawItem, read_error and strip_bom from here, so they come after them.
-from tuneprep.transforms.io.readers.formats import container_format, sniff_format  # noqa: E402
+from tuneprep.transforms.io.readers.formats import (PEEK_BYTES, container_format,  # noqa: E402
+                                                    opens_document, pretty_printed, sniff_format)
 from tuneprep.transforms.io.readers.csv_rows import read_csv  # noqa: E402
 from tuneprep.transforms.io.readers.json_doc import read_json_doc  # noqa: E402
 from tuneprep.transforms.io.readers.jsonl import read_jsonl  # noqa: E402
 from tuneprep.transforms.io.readers.parquet_rows import read_parquet  # noqa: E402
 from tuneprep.transforms.io.readers.text import TEXT_UNITS, read_text  # noqa: E402
 
-__all__ = ["RawItem", "ReadOptions", "read_items", "container_format", "sniff_format"]
+__all__ = ["RawItem", "ReadOptions", "read_items", "read_format", "container_format",
+           "sniff_format"]
 
 
 def read_items(uri: str, opts: ReadOptions | None = None,
@@ -97,8 +163,78 @@ def read_items(uri: str, opts: ReadOptions | None = None,
 
 def _read_range(uri: str, opts: ReadOptions, part: ByteRange) -> Iterator[RawItem]:
     length = None if part.end is None else part.end - part.start
-    with open_read(uri, part.start) as stream:
+    with open_read(uri, part.start) as raw:
+        stream = recoded(raw, opts.encoding)
+        if stream is not raw:   # (a length in the file's bytes: the recoded text is longer)
+            stream, length = recoded(_Prefix(raw, length), opts.encoding), None
         yield from read_jsonl(stream, opts, part.first_line, length)
+
+
+class _Prefix(io.RawIOBase):
+    """The first `length` bytes of a stream (all of it for None)."""
+
+    def __init__(self, stream: BinaryIO, length: int | None):
+        self._stream, self._left = stream, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        want = len(buffer) if self._left is None else min(len(buffer), self._left)
+        data = self._stream.read(want) if want else b""
+        buffer[:len(data)] = data
+        if self._left is not None:
+            self._left -= len(data)
+        return len(data)
+
+
+def _peek(stream: BinaryIO) -> tuple[bytes, Exception | None]:
+    """Up to PEEK_BYTES from the stream, one buffer at a time (a cut-short .gz then gives every
+    byte before the cut), and the error that stopped the reads, if any."""
+    chunks, size = [], 0
+    read = getattr(stream, "read1", stream.read)   # (read() would drop what came before)
+    try:
+        while size < PEEK_BYTES and (chunk := read(4096)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except Exception as exc:   # given again after the head: the reader reports it in place
+        return b"".join(chunks), exc
+    return b"".join(chunks), None
+
+
+class _Chained(io.RawIOBase):
+    """`head`, then the rest of `stream` (or `error`, raised where the head ends)."""
+
+    def __init__(self, head: bytes, stream: BinaryIO, error: Exception | None = None):
+        self._head, self._stream, self._error = head, stream, error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        data = self._stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def read_format(uri: str, opts: ReadOptions) -> str:
+    """The container format read_items reads `uri` as: the forced one, else by the extension,
+    sniffed when it says nothing or says .json, and a ".jsonl" file that holds one
+    pretty-printed JSON document is read as JSON (formats.pretty_printed)."""
+    fmt = container_format(uri, opts.file_format)
+    if fmt in ("unknown", "json"):
+        fmt = sniff_format(uri, fmt, opts.encoding)
+    elif fmt == "jsonl" and not opts.file_format and pretty_printed(uri, opts.encoding):
+        fmt = "json"
+    return fmt
 
 
 def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
@@ -107,13 +243,18 @@ def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
         yield from read_parquet(uri, opts)
         return
     if fmt in ("unknown", "json"):
-        fmt = sniff_format(uri, fmt)
-    with open_read(uri, decompress=True) as stream:
+        fmt = sniff_format(uri, fmt, opts.encoding)
+    with open_read(uri, decompress=True) as raw:
+        stream = recoded(raw, opts.encoding)
+        if fmt == "jsonl" and not opts.file_format:   # named .jsonl: pretty-printed JSON?
+            head, error = _peek(stream)
+            stream = io.BufferedReader(_Chained(head, stream, error), 1 << 16)
+            fmt = "json" if opens_document(head) else fmt
         if fmt == "jsonl":
             yield from read_jsonl(stream, opts)
         elif fmt == "json":
             yield from read_json_doc(stream, opts)
         elif fmt in ("csv", "tsv"):
-            yield from read_csv(stream, opts, "\t" if fmt == "tsv" else ",")
+            yield from read_csv(stream, opts, "\t" if fmt == "tsv" else None)
         else:
             yield from read_text(stream, opts)

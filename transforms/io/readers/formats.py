@@ -34,11 +34,11 @@ def container_format(uri: str, forced: str | None = None) -> str:
     return EXTENSIONS.get(posixpath.splitext(name)[1], "unknown")
 
 
-def sniff_format(uri: str, guess: str = "unknown") -> str:
+def sniff_format(uri: str, guess: str = "unknown", encoding: str = "utf-8") -> str:
     """`[` → json; `{` → jsonl when the first line is a whole object and more lines follow,
     else json (a pretty-printed object, or a one-line {name: caption} map); otherwise text.
     A ".json" file that holds JSON Lines (a common mislabel) is read as JSON Lines."""
-    head = strip_bom(read_head(uri)).lstrip()
+    head = strip_bom(read_head(uri, encoding)).lstrip()
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{"):
@@ -57,13 +57,42 @@ def sniff_format(uri: str, guess: str = "unknown") -> str:
     return guess if guess == "json" else "text"
 
 
-def read_head(uri: str) -> bytes:
-    """Up to SNIFF_BYTES from the start; what could be read when the file is cut short (the
-    reader proper then reports it)."""
+def pretty_printed(uri: str, encoding: str = "utf-8") -> bool:
+    """Whether a file named as JSON Lines holds one pretty-printed JSON document instead: its
+    first line opens an array or object that it does not close (`[`, `{`, `[{"a": 1},`,
+    `{"data": [`). A JSON Lines file whose first record is broken still has a line that
+    parses or one that ends as a record does; only these openings are taken for a document."""
+    return opens_document(read_head(uri, encoding, PEEK_BYTES))
+
+
+def opens_document(head: bytes) -> bool:
+    """pretty_printed() on the first bytes of the file (PEEK_BYTES are enough)."""
+    head = strip_bom(head).lstrip()
+    if not head.startswith((b"[", b"{")) or b"\n" not in head:
+        return False
+    first = head.split(b"\n", 1)[0].strip()
+    if first in (b"[", b"{"):
+        return True
+    try:
+        orjson.loads(first)
+        return False
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith("depth limit"):
+            return False
+    return first.startswith(b"[") or first.endswith((b"[", b"{"))
+
+
+PEEK_BYTES = 1 << 16
+
+
+def read_head(uri: str, encoding: str = "utf-8", most: int = SNIFF_BYTES) -> bytes:
+    """Up to `most` bytes (as UTF-8) from the start; what could be read when the file is cut
+    short (the reader proper then reports it)."""
+    from tuneprep.transforms.io.readers import recoded
     chunks, size = [], 0
     try:
-        with open_read(uri, decompress=True) as f:
-            while size < SNIFF_BYTES and (chunk := f.read(min(1 << 16, SNIFF_BYTES - size))):
+        with open_read(uri, decompress=True) as raw, recoded(raw, encoding) as f:
+            while size < most and (chunk := f.read(min(1 << 16, most - size))):
                 chunks.append(chunk)
                 size += len(chunk)
     except Exception:  # unreadable or cut short: the reader proper reports it

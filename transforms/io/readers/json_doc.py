@@ -1,5 +1,6 @@
 """A whole-file JSON document: an array of records, one record, a {name: caption} map, or a
-{"data": [...]} wrapper.
+{"data": [...]} wrapper (beside which other keys may sit: {"version": "1.0", "data": [...]}), or
+the list of records at --records-path (a dotted path: "data", "payload.items").
 
 A document up to --max-record-bytes is parsed whole (it may be one record); a bigger one is
 streamed (json_stream.py), its shape told from its first bytes. Either way each element of the
@@ -26,17 +27,18 @@ def read_json_doc(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
     limit = opts.max_record_bytes
     head = stream.read(limit + 1)
     if len(head) <= limit:
-        yield from read_whole(strip_bom(head))
+        yield from read_whole(strip_bom(head), opts.records_path)
         return
     head = strip_bom(head).lstrip()
     while not head:   # (a document can start with any amount of white space)
         if not (chunk := stream.read(CHUNK)):
             return
         head = chunk.lstrip()
-    layout = layout_of(head)
+    layout = path_layout(opts.records_path) if opts.records_path else layout_of(head)
     if layout is None:
         yield read_error(1, "record_too_large", "record too large: the JSON document is one "
-                         f"record over {limit} bytes (--max-record-bytes)", head[:RAW_PREFIX_BYTES])
+                         f"record over {limit} bytes (--max-record-bytes); if it wraps a list "
+                         "of records, name it with --records-path KEY", head[:RAW_PREFIX_BYTES])
         return
     yield from stream_elements(head, stream, limit, layout)
 
@@ -49,14 +51,42 @@ def layout_of(head: bytes) -> Layout | None:
     return ARRAY if head.startswith(b"[") else VALUE   # else one string or number, or not JSON
 
 
-def read_whole(data: bytes) -> Iterator[RawItem]:
+def path_layout(path: str) -> Layout:
+    """The list at a dotted --records-path, streamed."""
+    parts = path.split(".")
+    opener = b"".join(b"{" + orjson.dumps(p) + b":" for p in parts) + b"["
+    return Layout(f"{path}.item", False, len(parts) + 1, opener)
+
+
+def at_path(doc: Any, path: str) -> tuple[list | None, str]:
+    """The list at a dotted path of doc, or (None, why not)."""
+    value, walked = doc, []
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            where = f' under "{".".join(walked)}"' if walked else ""
+            keys = ", ".join(map(str, value))[:200] if isinstance(value, dict) else None
+            return None, (f'no key "{part}"{where}' + (f" (keys: {keys})" if keys else
+                                                       f" (it is {type_label(value)})"))
+        value = value[part]
+        walked.append(part)
+    if not isinstance(value, list):
+        return None, f"it is {type_label(value)}, not a list of records"
+    return value, ""
+
+
+def type_label(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def read_whole(data: bytes, records_path: str | None = None) -> Iterator[RawItem]:
     """A document up to the size limit, parsed whole."""
     if not data.strip():
         return
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        layout = layout_of(data.lstrip())
+        layout = path_layout(records_path) if records_path else layout_of(data.lstrip())
         if layout not in (None, VALUE):   # the elements before the fault are good: stream them
             yield from stream_elements(data, io.BytesIO(), len(data), layout)
             return
@@ -73,8 +103,16 @@ def read_whole(data: bytes) -> Iterator[RawItem]:
         yield read_error(0, "invalid_json", f"invalid JSON: {exc}",
                          data[:RAW_PREFIX_BYTES])
         return
+    if records_path:
+        records, why = at_path(doc, records_path)
+        if records is None:
+            yield read_error(0, "empty_file", f"no records at --records-path {records_path}: "
+                             f"{why}")
+            return
+    else:
+        records = records_of(doc)
     deep = too_deep(doc)   # one write of the whole settles the common case
-    for index, value in enumerate(records_of(doc)):
+    for index, value in enumerate(records):
         if deep and too_deep(value):
             yield read_error(index + 1, "too_deep", f"too deep: element {index + 1} of the JSON "
                              f"document nests over {MAX_DEPTH} levels")
@@ -96,15 +134,35 @@ def records_of(doc: Any) -> list:
 
 def single_list_value(doc: dict) -> list | None:
     """The list of {"data": [...]}; None when the one list is a record's own turns
-    ({"messages": [...]} is one conversation, not a wrapper)."""
-    if len(doc) != 1:
+    ({"messages": [...]} is one conversation, not a wrapper). Beside other keys
+    ({"version": "1.0", "data": [...]}), the one list is the records when it holds objects
+    only, no other value is a list or an object holding one, and the document is no record an
+    adapter reads ({"text": ..., "tools": [...]} is one document)."""
+    key = wrapper_key(doc)
+    return None if key is None else doc[key]
+
+
+def wrapper_key(doc: Any) -> str | None:
+    """The key of the records' list of a wrapper document (see single_list_value), or None."""
+    if not isinstance(doc, dict) or not doc:
         return None
-    (value,) = doc.values()
-    if not isinstance(value, list):
+    lists = [k for k, v in doc.items() if isinstance(v, list)]
+    if len(lists) != 1:
         return None
-    if any(isinstance(v, dict) and any(k in v for k in TURN_KEYS) for v in value[:TURN_SAMPLE]):
+    value = doc[lists[0]]
+    sample = value[:TURN_SAMPLE]
+    if any(isinstance(v, dict) and any(k in v for k in TURN_KEYS) for v in sample):
         return None
-    return value
+    if len(doc) == 1:
+        return lists[0]
+    from tuneprep.transforms.adapters import detect   # (adapters never import readers)
+    from tuneprep.transforms.adapters.tool_use import TOOL_KEYS
+    if (not value or lists[0] in TOOL_KEYS or not all(isinstance(v, dict) for v in sample)
+            or any(isinstance(v, dict) and any(isinstance(w, (list, dict)) for w in v.values())
+                   for k, v in doc.items() if k != lists[0])
+            or detect([doc]) is not None):
+        return None
+    return lists[0]
 
 
 def object_shape(head: bytes) -> tuple[str, str | None]:
@@ -143,3 +201,29 @@ def object_shape(head: bytes) -> tuple[str, str | None]:
     except (JSONError, UnicodeDecodeError):
         pass   # the head ends inside the document, or the document is bad (streaming tells)
     return shape, key if shape == "wrapper" else None
+
+
+def records_location(uri: str, opts: ReadOptions) -> str:
+    """Where read_json_doc finds the records of a JSON document, in words (for `inspect`)."""
+    if opts.records_path:
+        return f'the list at "{opts.records_path}" (--records-path)'
+    from tuneprep.transforms.io.readers.formats import read_head
+    data = strip_bom(read_head(uri, opts.encoding, opts.max_record_bytes + 1)).strip()
+    if len(data) > opts.max_record_bytes:
+        layout = layout_of(data)
+        return ("one record" if layout is None else "an array" if layout is ARRAY
+                else "a {name: caption} map" if layout is MAP
+                else f'the list under "{layout.prefix[:-5]}"' if layout.base == 2 else "one value")
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return "not valid JSON"
+    if isinstance(doc, list):
+        return "an array"
+    if isinstance(doc, dict) and doc and all(isinstance(v, str) for v in doc.values()):
+        return "a {name: caption} map"
+    key = wrapper_key(doc)
+    if key is not None:
+        others = [k for k in doc if k != key]
+        return (f'the list under "{key}"' + (f", beside {', '.join(others)}" if others else ""))
+    return "one record"
