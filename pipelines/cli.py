@@ -297,7 +297,6 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
 
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
-    from tuneprep.transforms.beam.pipeline import build
 
     beam_args = with_local_workers(beam_args, args.workers, cfg)
     options = PipelineOptions(beam_args)
@@ -309,7 +308,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
 
     def job():
         with beam.Pipeline(options=options) as p:
-            build(p, cfg, describe(cfg))
+            add_job(p, cfg, args)
 
     try:
         with workers_log_to_file(worker_processes and not args.verbose) as worker_log, \
@@ -339,6 +338,14 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
               "complete when that job has run and _SUCCESS exists")
         return 0
     return _summarize(cfg)
+
+
+def add_job(p, cfg, args) -> None:
+    """The run's graph on `p`: the inputs as named, listed again on the workers (the graph
+    holds no file list: pipelines/worker_listing.py)."""
+    from tuneprep.pipelines.worker_listing import listing_for
+    from tuneprep.transforms.beam.pipeline import build
+    build(p, cfg, describe(cfg), listing_for(args, cfg))
 
 
 def _progress(args, cfg) -> progress.StatusLine:

@@ -264,10 +264,13 @@ def test_a_killed_sdk_worker_fails_the_run_loudly_and_a_rerun_is_identical(
         time.sleep(0.05)
     workers = children(pool_pid) - before
     assert workers, "no SDK worker started"
-    # killed once it has connected to Prism (it holds sockets then) and had time to take work
+    # killed once it has connected to Prism (it holds sockets then) and has begun writing the
+    # part files (the run is in the middle then, whatever stages come before the reading)
     while not any(sockets(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(1)
+    while not any((remote / "_temporary").rglob("*.jsonl")) and time.monotonic() < deadline:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.05)
     assert run.poll() is None, "the run ended before the worker could be killed"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)

@@ -2,15 +2,18 @@
 other launchers (a Dataflow template, an Airflow task) build the same graph."""
 from __future__ import annotations
 
+import dataclasses
 import platform
 
 import apache_beam as beam
 
 from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.io.listing import InputListing, of_config
 from tuneprep.transforms.beam.prepare import PrepareRecords
 from tuneprep.transforms.beam.read import ReadBatches
 from tuneprep.transforms.beam.write import WriteDataset
 
+LISTED_KEYS = ("inputs", "validation_inputs")   # manifest entries the workers' listing fills
 
 
 def versions() -> dict:
@@ -19,10 +22,29 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
-def build(p: beam.Pipeline, cfg: RunConfig, manifest_extra: dict | None = None):
-    """Adds the whole job to `p`; returns the PCollection holding the one report dict."""
+def slim(cfg: RunConfig) -> RunConfig:
+    """The config the DoFns hold (pickled into each): without the input files, which the
+    workers list themselves (transforms/io/listing.py)."""
+    return dataclasses.replace(cfg, inputs=[], validation_inputs=[])
+
+
+def build(p: beam.Pipeline, cfg: RunConfig, manifest_extra: dict | None = None,
+          listing: InputListing | None = None):
+    """Adds the whole job to `p`; returns the PCollection holding the one report dict.
+
+    listing: the inputs as the user named them, expanded on the workers (the launcher's:
+    pipelines/worker_listing.py); default: cfg.inputs, each one file. The manifest's `inputs`
+    and `validation_inputs`, when manifest_extra names them, are the workers' listing (the job
+    graph does not hold the file list)."""
+    listing = listing if listing is not None else of_config(cfg)
     extra = {"versions": versions(), **(manifest_extra or {})}
-    return (p
-            | "Read" >> ReadBatches(cfg)
-            | "Prepare" >> PrepareRecords(cfg)
-            | "Write" >> WriteDataset(cfg, extra))
+    listed_keys = [k for k in LISTED_KEYS if k in extra]
+    for key in listed_keys:
+        del extra[key]
+    worker_cfg = slim(cfg)
+    read = ReadBatches(worker_cfg, listing)
+    batches = p | "Read" >> read
+    return (batches
+            | "Prepare" >> PrepareRecords(worker_cfg)
+            | "Write" >> WriteDataset(worker_cfg, extra,
+                                      listed=read.listed if listed_keys else None))

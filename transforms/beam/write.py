@@ -12,8 +12,10 @@ from tuneprep.transforms.core import progress
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import storage
+from tuneprep.transforms.io import shards
 from tuneprep.transforms.io.assemble import assemble, write_part
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
+from tuneprep.transforms.beam import metrics
 from tuneprep.transforms.core.process import DEAD_LETTER
 
 STATS = "stats"
@@ -36,6 +38,7 @@ class _WritePartsFn(ConfiguredDoFn):
         yield from parts
         progress.COUNTERS.add_batch(processed.stats["input_records"],   # per batch: free
                                     processed.stats["dead_letter_records"])
+        metrics.batch_done(processed.stats, len(parts))   # what a remote runner shows
         yield beam.pvalue.TaggedOutput(STATS, processed.stats)
         for candidates in sampling.batch_candidates(processed, self.limits):
             yield beam.pvalue.TaggedOutput(CANDIDATES, candidates)   # (split, smallest N)
@@ -62,10 +65,54 @@ class SmallestCandidates(beam.CombineFn):
         return self.fn.extract(acc)
 
 
-def _assemble(_, parts, stats, cfg, extra, candidates=None, started=None):
+def _plan_files(_, parts, cfg):
+    """The files written in parallel (transforms/io/shards.py): shards of a sharded layout, a
+    one-file layout concatenated on S3. Only the parts' descriptions are read here."""
+    from tuneprep.transforms.io import claim
+    from tuneprep.transforms.io.assemble import _shard_count
+    from tuneprep.transforms.targets import get_target
+    from tuneprep.transforms.core.process import TRAIN, VALIDATION
+    storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)
+    if cfg.claimed:
+        claim.check(cfg.output, cfg.run_id)
+    target = get_target(cfg.target)
+    by_kind: dict = {}
+    for part in sorted(parts, key=lambda p: (p.kind, p.key)):
+        by_kind.setdefault(part.kind, []).append(part)
+    if not by_kind.get(TRAIN):   # the run fails: nothing is written
+        return []
+    tasks = []
+    for split in (TRAIN, VALIDATION):
+        tasks += shards.plan_split(cfg, target, split, by_kind.get(split, []), _shard_count) or []
+    return tasks
+
+
+class _WriteFileFn(ConfiguredDoFn):
+    def process(self, task):
+        from tuneprep.transforms.io.assemble import _Out
+        with storage.translate_failures(self.cfg.output):
+            entry, copied, uploaded = shards.write_file(self.cfg, task, _Out)
+        metrics.SHARDS_WRITTEN.inc()
+        metrics.BYTES_COPIED_ON_S3.inc(copied)
+        metrics.BYTES_THROUGH_WORKER.inc(uploaded)
+        yield task.split, task.index, entry
+
+
+def _by_split(entries) -> dict:
+    out: dict = {}
+    for split, _, entry in sorted(entries, key=lambda e: (e[0], e[1])):
+        out.setdefault(split, []).append(entry)
+    return out
+
+
+def _assemble(_, parts, stats, cfg, extra, candidates=None, listed=None, started=None,
+              written=None):
     storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
+    if listed is not None:   # the input files, as the workers listed them (for the manifest)
+        extra = {**extra, "inputs": listed[0], "validation_inputs": listed[1]}
     with storage.translate_failures(cfg.output):
-        return assemble(cfg, parts, stats, extra, candidates, started)
+        return assemble(cfg, parts, stats, extra, candidates, started,
+                        written=_by_split(written or []))
 
 
 class MergeStats(beam.CombineFn):
@@ -90,11 +137,12 @@ class WriteDataset(beam.PTransform):
     """Writes parts, then assembles OUT/ (splits, dead letters, manifest, report, _SUCCESS).
     Outputs the report."""
 
-    def __init__(self, cfg, manifest_extra: dict):
+    def __init__(self, cfg, manifest_extra: dict, listed=None):
         super().__init__()
         self.cfg = cfg
         self.manifest_extra = manifest_extra
         self.started = time.time()   # the graph is built as the run starts: the report's start
+        self.listed = listed   # PCollection of the one (train files, validation files), or None
 
     def expand(self, processed):
         """`processed`: one or more PCollections of processed batches, each written where it
@@ -114,6 +162,17 @@ class WriteDataset(beam.PTransform):
         stats = (stats | "AllStats" >> beam.Flatten()
                  | "MergeStats" >> beam.CombineGlobally(MergeStats()))
         sample = {}
+        if self.listed is not None:
+            sample["listed"] = beam.pvalue.AsSingleton(self.listed)
+        # the split files written in parallel, one task each (then assembled into the manifest)
+        sample["written"] = beam.pvalue.AsSingleton(
+            collections[0].pipeline
+            | "OnceFiles" >> beam.Create([None])
+            | "PlanFiles" >> beam.FlatMap(_plan_files, parts=beam.pvalue.AsSingleton(parts),
+                                          cfg=cfg)
+            | "SpreadFileTasks" >> beam.Reshuffle()
+            | "WriteFiles" >> beam.ParDo(_WriteFileFn(cfg))
+            | "GatherFiles" >> beam.combiners.ToList())
         limits = sampling.bounds(cfg.model_spec()) if cfg.sample_to_quota else {}
         if limits:   # split -> its smallest candidates: at most the quota's worth of each
             sample["candidates"] = beam.pvalue.AsSingleton(

@@ -43,6 +43,7 @@ class Part:
     records: int
     bytes: int
     source_uri: str
+    sha256: str | None = None   # on S3 only: the digest of a file S3 concatenates (shards.py)
 
 
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneprep-sha256")
@@ -64,7 +65,12 @@ def write_part(cfg, kind: str, key: str, lines: list[bytes], source_uri: str,
         _start_writeback(f)
     if source_lines is not None:
         write_bytes(uri + ".src", orjson.dumps(source_lines))
-    return Part(kind, key, uri, len(lines), len(data) + 1, source_uri)
+    digest = None
+    if is_s3(cfg.output):   # S3 may concatenate the parts itself: their digests for the manifest
+        sha = hashlib.sha256(data)
+        sha.update(b"\n")
+        digest = sha.hexdigest()
+    return Part(kind, key, uri, len(lines), len(data) + 1, source_uri, digest)
 
 
 def _start_writeback(f) -> None:
@@ -284,6 +290,11 @@ def _write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
     while shard + 1 < n:  # more shards than lines: keep the promised count, empty files
         shard += 1
         files.append(_Out(cfg, names[shard]).close())
+    return files + _side_files(cfg, target, split)
+
+
+def _side_files(cfg, target, split) -> list[dict]:
+    files = []
     for name, data in target.side_files(cfg.target_context()).items():
         write_bytes(join(cfg.output, split, name), data)
         files.append({"path": f"{split}/{name}", "records": None, "bytes": len(data),
@@ -308,13 +319,16 @@ def _file_size_problems(cfg, target, files) -> list[str]:
 
 
 def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
-             candidates: dict[str, list] | None = None, started: float | None = None) -> dict:
+             candidates: dict[str, list] | None = None, started: float | None = None,
+             written: dict[str, list[dict]] | None = None) -> dict:
     """Writes the dataset and returns the report. A failed check (quota, file size, nothing
     accepted) still writes the report and the dead letters, but no data and no _SUCCESS.
 
     `candidates`: under --sample-to-quota, split -> the smallest candidates the run's combine
     kept (transforms/core/sampling.py); without it they are read back from the parts.
-    `started`: when the run started (seconds since the epoch), for the report's `run` section."""
+    `started`: when the run started (seconds since the epoch), for the report's `run` section.
+    `written`: split -> the manifest entries of its files, written already by parallel tasks
+    (transforms/io/shards.py); the other splits are written here."""
     if cfg.claimed:
         claim.check(cfg.output, cfg.run_id)
     target = get_target(cfg.target)
@@ -340,6 +354,9 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
     if not counts.get(TRAIN):
         errors.append("no record was accepted into train; see dead_letter/ and report.json")
 
+    if errors:   # splits the parallel tasks wrote (transforms/io/shards.py) are not a dataset
+        for split in (written or {}):
+            remove_tree(join(cfg.output, split))
     files = []
     dead_out = _DeadLetterOut(cfg, f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl")
     for part in by_kind.get(DEAD_LETTER, []):
@@ -350,7 +367,9 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
     if not errors:
         sampled_out = _Out(cfg, f"{SAMPLED_OUT}/{SAMPLED_OUT}.jsonl") if keeps else None
         for split in (TRAIN, VALIDATION):
-            if by_kind.get(split):
+            if by_kind.get(split) and split in (written or {}):   # written by parallel tasks
+                files += written[split] + _side_files(cfg, target, split)
+            elif by_kind.get(split):
                 files += _write_split(cfg, target, split, by_kind[split], keeps.get(split),
                                       sampled_out)
         if sampled_out is not None:
