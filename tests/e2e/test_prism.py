@@ -241,9 +241,10 @@ def test_a_killed_sdk_worker_fails_the_run_loudly_and_a_rerun_is_identical(
         prism, pool, capsys, tmp_path):
     """SIGKILL to the SDK worker while the job runs. Prism does not retry a bundle (its source
     has no retry; Flink would, with a restart strategy): the job fails, tuneprep exits 1 and
-    says so, and the folder is left unfinished (no _SUCCESS). The same command again with
-    --overwrite gives a dataset byte-identical to the DirectRunner's, every record once: the
-    part files have deterministic names, so the killed run's debris cannot add to it."""
+    says so, and removes what it wrote (no _SUCCESS, no marker, no parts: "nothing was left
+    there"). The same command again gives a dataset byte-identical to the DirectRunner's, every
+    record once: the part files have deterministic names, so a killed run's debris could not
+    add to it either."""
     endpoint, _, pool_pid = pool
     corpus = tmp_path / "big.jsonl"
     with corpus.open("wb") as f:
@@ -278,10 +279,8 @@ def test_a_killed_sdk_worker_fails_the_run_loudly_and_a_rerun_is_identical(
     assert run.returncode == 1, (out, err)
     assert b"SDK worker disconnected" in err and b"is not complete (no _SUCCESS)" in err, err
     assert not (remote / "_SUCCESS").exists()
+    assert b"nothing was left there" in err, err
     code, _, err = run_cli(capsys, *args, "--output", remote, *prism_args(prism, endpoint))
-    assert code == 2 and "add --overwrite" in err, err
-    code, _, err = run_cli(capsys, *args, "--output", remote, "--overwrite",
-                           *prism_args(prism, endpoint))
     assert code == 0, err
     assert_same_dataset(direct, remote)
     report = read_json(remote / "report.json")
