@@ -38,7 +38,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     model = Model(args.model)
     import boto3   # the SDK's media checks ask S3 (AWS_ENDPOINT_URL_S3 points it at a test server)
-    context = {"model": model, "s3_client": boto3.client("s3")}
+    # a session of its own reads the environment as it is now (oracle_server changes it)
+    context = {"model": model, "s3_client": boto3.session.Session().client("s3")}
     verdict = {"records": 0, "refused": [], "dataset_error": None}
     sample_model = SFTDatasetValidator().get_sample_model()
     for path in args.files:
