@@ -45,8 +45,10 @@ def selection_problem(facets: set, ctx) -> str | None:
     --records-with / --records-without; None when it is kept."""
     missing = sorted(ctx.records_with - facets)
     if missing:
-        return f"the record has no {', '.join(missing)} (--records-with {','.join(sorted(ctx.records_with))})"
+        return (f"the record has no {', '.join(missing)} "
+                f"(--records-with {','.join(sorted(ctx.records_with))})")
     held = sorted(ctx.records_without & facets)
     if held:
-        return f"the record has {', '.join(held)} (--records-without {','.join(sorted(ctx.records_without))})"
+        return (f"the record has {', '.join(held)} "
+                f"(--records-without {','.join(sorted(ctx.records_without))})")
     return None
