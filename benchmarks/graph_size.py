@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     if opts.append_results:
         lines = [f"\n### Job graph size ({opts.label or 'run'}; commit {commit()}, "
                  f"apache-beam {__import__('apache_beam').__version__}, "
-                 f"{os.cpu_count()} CPUs, {opts.names} names)\n", "",
+                 f"{os.cpu_count()} CPUs, {opts.names} names)", "",
                  "`python -m benchmarks.graph_size --names " + opts.names + " --files "
                  + " ".join(str(k) for k in opts.files) + "`", "",
                  "| input files | job graph (serialized proto) | largest transform payload |",
