@@ -188,9 +188,9 @@ def media_kinds(obj) -> set[str]:
     return kinds
 
 
-def media_uris(obj) -> list[str]:
-    """The s3:// URIs of a written record's media blocks (Target.media_uris, for the report)."""
-    uris = []
+def media_refs(obj):
+    """(kind, uri, format) of each media block of a written record whose s3Location.uri is a
+    string (format None when it is not one)."""
     messages = obj.get("messages") if isinstance(obj, dict) else None
     for message in messages if isinstance(messages, list) else ():
         content = message.get("content") if isinstance(message, dict) else None
@@ -202,8 +202,13 @@ def media_uris(obj) -> list[str]:
                 except (TypeError, KeyError):
                     continue
                 if isinstance(uri, str):
-                    uris.append(uri)
-    return uris
+                    media_format = value.get("format")
+                    yield kind, uri, media_format if isinstance(media_format, str) else None
+
+
+def media_uris(obj) -> list[str]:
+    """The s3:// URIs of a written record's media blocks (Target.media_uris, for the report)."""
+    return [uri for _, uri, _ in media_refs(obj)]
 
 
 def mixed_media_problems(kinds: set) -> list[tuple[str, str]]:

@@ -15,8 +15,8 @@ check_converse reports without reading the object.
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import fail
-from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, MEDIA, PILLOW_TYPES,
-                                                  VIDEO_FORMATS, image_types, s3_problem)
+from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, VIDEO_FORMATS,
+                                                  image_types, media_refs, s3_problem)
 from tuneprep.transforms.targets.written_media import WrittenMediaChecker
 
 
@@ -59,15 +59,4 @@ class ConverseMediaChecker(WrittenMediaChecker):
 
 def _media_blocks(obj):
     """(kind, uri, format) of each well-formed media block of a written record."""
-    messages = obj.get("messages") if isinstance(obj, dict) else None
-    for message in messages if isinstance(messages, list) else ():
-        content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else ():
-            for kind in MEDIA:
-                value = block.get(kind) if isinstance(block, dict) else None
-                try:
-                    uri, media_format = value["source"]["s3Location"]["uri"], value["format"]
-                except (TypeError, KeyError):
-                    continue
-                if isinstance(uri, str) and isinstance(media_format, str):
-                    yield kind, uri, media_format
+    return [ref for ref in media_refs(obj) if ref[2] is not None]
