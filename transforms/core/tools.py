@@ -78,8 +78,8 @@ def messages(turns) -> list[tuple[str, list[tuple[str, Any]]]]:
     grouped: list[tuple[str, list]] = []
     for role, content in turns:
         who = side(role)
-        # a reasoning part starts a new assistant message only after a call was answered; after
-        # assistant text it belongs to the same side and run
+        # reasoning is assistant-side: after a tool result it opens the next assistant message,
+        # after assistant text it joins the same one (a writer then refuses two texts in one)
         if grouped and grouped[-1][0] == who:
             grouped[-1][1].append((role, content))
         else:
