@@ -51,8 +51,10 @@ REASONS: dict[str, str] = {
                      "<image>, ...)",
     "media_in_assistant_turn": "an image or video is in an assistant turn; only user turns take media",
     "mixed_media": "the record mixes images and videos; a dataset holds one kind of media",
-    "inconsistent_fields": "an optional field (system, image, video, reasoning) is in some records "
-                           "and not others; the model takes each in every record or in none",
+    "inconsistent_fields": "an optional field (system, image, video, reasoning, toolUse, "
+                           "toolResult) is in some records and not others; the model takes each "
+                           "in every record or in none (--records-with / --records-without FIELD "
+                           "make the dataset of one kind)",
     "too_many_media": "more images or videos than the model takes in one message or record",
     "unsupported_video_type": "the video is not of a format the model takes",
     "media_outside_dataset_bucket": "the media is not in the S3 bucket of the dataset",
