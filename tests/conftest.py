@@ -42,6 +42,16 @@ def s3(s3_server, monkeypatch, tmp_path) -> S3Bucket:
     return S3Bucket(s3_server, f"tp-{uuid.uuid4().hex[:12]}")
 
 
+@pytest.fixture
+def store(s3):
+    """A fresh bucket on the S3 test server, with fsspec pointed at it (as a run's
+    --s3-endpoint-url does) for the test only."""
+    from tuneprep.transforms.io import storage
+    storage.configure(s3.endpoint, fresh=True)
+    yield s3
+    storage.configure(None, fresh=True)
+
+
 def pytest_collection_modifyitems(items):
     """Every test under tests/e2e/ runs the whole command: mark it so (-m e2e / -m "not e2e")."""
     for item in items:

@@ -16,12 +16,6 @@ from tests.video_files import video_bytes
 pytest.importorskip("av", reason="PyAV writes the test videos (pip install -e '.[test]')")
 
 
-@pytest.fixture
-def store(s3):
-    from tuneprep.transforms.io import storage
-    storage.configure(s3.endpoint, fresh=True)
-    yield s3
-    storage.configure(None, fresh=True)
 
 
 def png(side: int) -> bytes:

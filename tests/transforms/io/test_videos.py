@@ -21,13 +21,6 @@ CONV = "bedrock-conversation"
 pytest.importorskip("av", reason="PyAV writes the test videos (pip install -e '.[test]')")
 
 
-@pytest.fixture
-def store(s3):
-    """A fresh bucket, fsspec pointed at the test server for the test only."""
-    from tuneprep.transforms.io import storage
-    storage.configure(s3.endpoint, fresh=True)
-    yield s3
-    storage.configure(None, fresh=True)
 
 
 def nova(model="nova-lite", **limits):

@@ -317,14 +317,6 @@ def test_media_uris_hook():
 
 # --- images: checked by content and uploaded (prepare_media, the bedrock-image code path) ----
 
-@pytest.fixture
-def store(s3):
-    """A fresh bucket on the S3 test server, with fsspec pointed at it (as a run's --s3-endpoint-url
-    does) for the test only."""
-    from tuneprep.transforms.io import storage
-    storage.configure(s3.endpoint, fresh=True)
-    yield s3
-    storage.configure(None, fresh=True)
 
 
 def picture(path, size=(64, 48), fmt="JPEG"):
