@@ -61,26 +61,44 @@ def clean_turns(record, ctx, *, ends_with_assistant: bool = True
     ends_with_assistant is False) end with assistant. Each problem is a RecordError (stage
     format) unless the user named its --repair."""
     system, turns = known_turns(record)
-    turns = _drop(turns, "system", "drop_inner_system", "system_not_first", ctx,
-                  "a system turn comes after the conversation started")
+    turns = drop_inner_system(turns, ctx)
     for role, content in turns:
         if not content or content.isspace():
             fail("empty_field", f"a {role} turn is empty")
-    if turns and turns[0][0] == "assistant":
+    turns = drop_leading_assistant(turns, ctx)
+    turns = _merge_consecutive(turns, ctx)
+    return system, end_with_assistant(turns, ctx, required=ends_with_assistant)
+
+
+# The repairs of a conversation's ends, on any list of (role, ...) pairs: clean_turns' text
+# turns, or the messages a tool-use writer groups its parts into (converse_tools).
+
+def drop_inner_system(items: list, ctx) -> list:
+    return _drop(items, "system", "drop_inner_system", "system_not_first", ctx,
+                 "a system turn comes after the conversation started")
+
+
+def drop_leading_assistant(items: list, ctx) -> list:
+    if items and items[0][0] == "assistant":
         if "drop_leading_assistant" not in ctx.repair:
             fail("starts_with_assistant", "the conversation starts with the assistant "
                                           "(--repair drop_leading_assistant drops it)")
-        while turns and turns[0][0] == "assistant":
-            turns.pop(0)
-    turns = _merge_consecutive(turns, ctx)
-    if ends_with_assistant and turns and turns[-1][0] == "user":
+        while items and items[0][0] == "assistant":
+            items = items[1:]
+    return items
+
+
+def end_with_assistant(items: list, ctx, required: bool = True) -> list:
+    """The items ending with an assistant one (when required), a last user one dropped by
+    --repair drop_trailing_user; not_a_conversation when nothing is left."""
+    if required and items and items[-1][0] == "user":
         if "drop_trailing_user" not in ctx.repair:
             fail("ends_with_user", "the last turn is a user turn with no answer "
                                    "(--repair drop_trailing_user drops it)")
-        turns.pop()
-    if not turns:
+        items = items[:-1]
+    if not items:
         fail("not_a_conversation", "no user/assistant exchange is left after the repairs")
-    return system, turns
+    return items
 
 
 def order_problems(roles: list, ends_with_assistant: bool = True) -> list[tuple[str, str]]:

@@ -20,6 +20,8 @@ import orjson
 from tuneprep.transforms.core import tools
 from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import fail, split_system
+from tuneprep.transforms.targets.conversation import (drop_inner_system, drop_leading_assistant,
+                                                      end_with_assistant)
 from tuneprep.transforms.targets.converse import SCHEMA_VERSION
 
 
@@ -61,19 +63,8 @@ def tool_messages(record, ctx) -> tuple[str | None, list[tuple[str, list]]]:
     system, turns = split_system(record)
     if not turns:
         fail("not_a_conversation", "the record has no user/assistant turns")
-    parts = tool_rules.checked_parts(turns, ctx)
-    repair = getattr(ctx, "repair", ())
-    if any(role == "system" for role, _ in parts):
-        if "drop_inner_system" not in repair:
-            fail("system_not_first", "a system turn comes after the conversation started "
-                                     "(--repair drop_inner_system drops them)")
-        parts = [part for part in parts if part[0] != "system"]
-    messages = tools.messages(parts)
-    if messages and messages[0][0] == "assistant":
-        if "drop_leading_assistant" not in repair:
-            fail("starts_with_assistant", "the conversation starts with the assistant "
-                                          "(--repair drop_leading_assistant drops it)")
-        messages = messages[1:]
+    parts = drop_inner_system(tool_rules.checked_parts(turns, ctx), ctx)
+    messages = drop_leading_assistant(tools.messages(parts), ctx)
     merged = []
     for side, group in messages:
         texts: dict[str, list] = {}
@@ -81,19 +72,12 @@ def tool_messages(record, ctx) -> tuple[str | None, list[tuple[str, list]]]:
             if role in ("user", "assistant", "reasoning"):
                 texts.setdefault(role, []).append(content)
         if any(len(t) > 1 for t in texts.values()):
-            if "merge_consecutive" not in repair:
+            if "merge_consecutive" not in ctx.repair:
                 fail("consecutive_roles", f"two {side} turns in a row "
                                           "(--repair merge_consecutive joins them)")
         merged.append((side, [(role, "\n\n".join(t)) for role, t in texts.items()]
                        + [part for part in group if part[0] in tools.TOOL_ROLES]))
-    if merged and merged[-1][0] == "user":
-        if "drop_trailing_user" not in repair:
-            fail("ends_with_user", "the last turn is a user turn with no answer "
-                                   "(--repair drop_trailing_user drops it)")
-        merged.pop()
-    if not merged:
-        fail("not_a_conversation", "no user/assistant exchange is left after the repairs")
-    return system, merged
+    return system, end_with_assistant(merged, ctx)
 
 
 _ORDER = {"reasoning": 0, "assistant": 1, "tool_call": 2, "tool": 0, "user": 1}
