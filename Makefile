@@ -4,13 +4,26 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE_OUT ?= out/sample
 
-.PHONY: sample test install oracle prism clean
+.PHONY: sample test quick install lock oracle prism clean
 
-$(BIN)/.installed: pyproject.toml setup.py
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
+# Every install takes its versions from requirements.lock (`make lock` remakes it): the run's
+# own dependencies for `make sample`, the test extra on top for `make test`. pip's and
+# setuptools' build chatter goes to $(VENV)/install.log; a failed install prints its tail.
+LOCK := requirements.lock
+PIP_INSTALL = $(BIN)/pip install -q --disable-pip-version-check -c $(LOCK)
+LOGGED = >>$(VENV)/install.log 2>&1 || { tail -n 30 $(VENV)/install.log; exit 1; }
+
+$(BIN)/.installed: pyproject.toml setup.py $(LOCK)
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@echo "installing tuneprep and its locked dependencies into $(VENV)/ (first time: about a minute)"
+	@$(PIP_INSTALL) --upgrade pip $(LOGGED)
+	@$(PIP_INSTALL) -e . $(LOGGED)
+	@touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	@echo "installing the test extra into $(VENV)/"
+	@$(PIP_INSTALL) -e '.[test]' $(LOGGED)
+	@touch $@
 
 install: $(BIN)/.installed
 
@@ -19,8 +32,19 @@ sample: $(BIN)/.installed
 	$(BIN)/tuneprep run --input samples/alpaca_sample.jsonl --target bedrock-text \
 	    --validation-split 0.1 --output $(SAMPLE_OUT) --overwrite
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# The quick loop: every test but those marked slow (subprocess runs, servers, big inputs).
+quick: $(BIN)/.installed-test
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Recompiles requirements.lock from pyproject.toml and requirements.in (the Beam version) with uv.
+lock: $(BIN)/.installed
+	@$(BIN)/pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml requirements.in --extra test --extra images \
+	    --extra mistral-tokenizer --extra dask --python-version 3.11 \
+	    --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" -o $(LOCK)
 
 # AWS's Nova dataset validator (the Nova Forge SDK) as a test oracle, in a venv of its own: it
 # needs Python 3.12, which tuneprep does not. Without it, tests/oracles skip.

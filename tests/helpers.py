@@ -25,6 +25,16 @@ SAMPLES = REPO / "samples"
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
+def locked_versions() -> dict[str, str]:
+    """requirements.lock as {distribution name: version} (names lower-case, `_` as `-`)."""
+    versions = {}
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        name, sep, version = line.partition("==")
+        if sep and not line.startswith((" ", "#")):
+            versions[name.strip().lower().replace("_", "-")] = version.strip()
+    return versions
+
+
 def read_jsonl(path) -> list:
     """Every line of a JSONL file, parsed; a blank or broken line fails the test."""
     data = Path(path).read_bytes()

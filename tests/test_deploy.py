@@ -10,14 +10,14 @@ import re
 import subprocess
 from pathlib import Path
 
-import apache_beam
 import pytest
 import yaml
 
 from tuneprep.pipelines import job_spec
-from tests.helpers import REPO
+from tests.helpers import REPO, locked_versions
 
 DEPLOY = REPO / "deploy"
+BEAM = locked_versions()["apache-beam"]  # requirements.in names it, the lock carries it
 ENGINES = ("dataflow", "flink", "spark-emr", "airflow", "kubernetes", "cron", "dask")
 
 
@@ -115,12 +115,12 @@ def test_dockerfile_copies_files_that_exist(path):
             copies += 1
     assert copies >= 3
     assert re.search(r"^FROM apache/beam_python3\.11_sdk:\$\{BEAM_VERSION\}$", text, re.M)
-    assert f"ARG BEAM_VERSION={apache_beam.__version__}" in text
+    assert f"ARG BEAM_VERSION={BEAM}" in text
 
 
 def test_every_beam_image_and_version_agrees():
-    """Launcher, job server and SDK images must carry one Beam version: the installed one."""
-    version = apache_beam.__version__
+    """Launcher, job server and SDK images must carry one Beam version: the locked one."""
+    version = BEAM
     found = 0
     for path in files("*.yaml", "*.json", "*.sh", "*Dockerfile", "*.md"):
         for tag in re.findall(r"apache/beam_[a-z0-9_.]+:([0-9.]+)", path.read_text()):
