@@ -27,7 +27,10 @@ is read: adapters/tool_use.py):
   A Converse medium in the first user message is Record.image (its s3:// URI as it is;
   s3Location.bucketOwner kept in Record.fields["bucketOwner"], the block's format not: the
   target writes it from the object's name and checks the content).
-Other message keys (name on a user message, weight) are not read.
+An assistant message's "weight" (OpenAI: 0 leaves it out of training) → Record.weights, one
+entry per assistant message; a weight the rule of core/weights.py refuses (not 0 or 1, or on
+another role) is bad_weight, as `tuneprep validate --target openai-chat` refuses it. Other
+message keys (name on a user message) are not read.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ from tuneprep.transforms.adapters.tool_use import (Calls, assistant_text_parts, 
                                                    result_text, tool_id)
 from tuneprep.transforms.core.records import Record, Source
 from tuneprep.transforms.core.tools import ToolCall, ToolResult
+from tuneprep.transforms.core.weights import weight_problem
 
 KEYS = ("messages", "system")
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",
@@ -70,7 +74,7 @@ def normalize(value: Any, source: Source, opts) -> Record:
     image = converse_blocks.one_medium(image, reader.media)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
                   fields={**scalar_extras(record, KEYS + MEDIA_KEYS), **reader.media_fields},
-                  tools=read_tools(record))
+                  tools=read_tools(record), weights=reader.given_weights())
 
 
 class MessageReader:
@@ -82,6 +86,10 @@ class MessageReader:
         self.media: list[converse_blocks.Medium] = []
         self.media_fields: dict[str, str] = {}
         self.user_messages = 0
+        self.weights: list = []   # each assistant message's weight, None where it gives none
+
+    def given_weights(self) -> tuple | None:
+        return tuple(self.weights) if any(w is not None for w in self.weights) else None
 
     def parts(self, message: Any, index: int) -> list[tuple[str, Any]]:
         label = f"messages[{index}]"
@@ -91,7 +99,12 @@ class MessageReader:
         if role != "assistant" and any(message.get(key) for key in CALL_KEYS):
             raise refuse("misplaced_tool_block", f"{label} is a {role} message with tool calls; "
                                                  "only assistant messages call tools")
+        if "weight" in message:
+            problem = weight_problem(role, message["weight"], label)
+            if problem:
+                raise refuse("bad_weight", problem)
         if role == "assistant":
+            self.weights.append(message.get("weight"))
             return self.assistant(message, label)
         if role == "tool":
             return [self.tool_result(message, label)]

@@ -86,6 +86,8 @@ REASONS: dict[str, str] = {
     "misplaced_reasoning": "reasoning outside an assistant turn, or in a message with media",
     "not_selected": "left out by --records-with / --records-without: the record lacks a field "
                     "asked for, or holds one left out",
+    "weight_not_taken": "a message has a weight (0 or 1: train on it or not) the target cannot "
+                        "write (--repair drop_weights drops it)",
 }
 
 
@@ -130,6 +132,8 @@ class Record:
         instruction alone; a target that writes the context apart splits it off that turn.
     fields: the other top-level scalars of the source (ids, category, parallel_tool_calls, ...):
         extra values templates can name, never the conversation itself.
+    weights: the training weight of each assistant message, in order (None where a message
+        gives none; core/weights.py says which values), or None when no message gives one.
     """
 
     source: Source
@@ -142,6 +146,7 @@ class Record:
     fields: dict[str, Any] = field(default_factory=dict)
     id: str = ""
     tools: list | None = None
+    weights: tuple | None = None
 
     def content(self) -> list:
         """What identifies the record: its text, not where it came from."""
@@ -149,8 +154,10 @@ class Record:
         if context is not None and not isinstance(context, str):
             context = str(context)  # any scalar a source gave (orjson refuses big integers)
         content = [self.system, self.turns, self.text, self.image, self.caption, context]
-        # tools only when there are some: the ids of records without tools stay as they were
-        return content + [self.tools] if self.tools else content
+        # tools and weights only when there are some: the ids of records without stay as they were
+        if self.tools:
+            content = content + [self.tools]
+        return content + [["weights", self.weights]] if self.weights is not None else content
 
     def with_id(self) -> "Record":
         """Sets a stable id from the content, so splits do not move when files are renamed."""

@@ -7,6 +7,7 @@ import orjson
 
 from tuneprep.transforms.core import tools
 from tuneprep.transforms.core.records import FORMAT, RecordError, Record
+from tuneprep.transforms.core.weights import without_weights
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -52,6 +53,9 @@ class Target:
                          model's (ModelSpec.reasoning_content). When not, format() refuses a
                          record with reasoning (reasoning_not_taken) unless --repair
                          drop_reasoning
+        writes_weights   can the output carry a message's training weight (Record.weights)?
+                         When not, format() refuses a record with weights (weight_not_taken)
+                         unless --repair drop_weights
 
     Hooks, each documented once here (ctx: targets/context.py TargetContext):
 
@@ -113,6 +117,7 @@ class Target:
     handles_media = False
     writes_tools = False
     writes_reasoning = False
+    writes_weights = False
     selectable_fields: tuple[str, ...] = ()
 
     def format(self, record: Record, ctx) -> list[dict]:
@@ -126,6 +131,11 @@ class Target:
                 record = _without(record, ctx, "drop_reasoning", tools.without_reasoning,
                                   "reasoning_not_taken", f"the record holds reasoning that "
                                   f"--target {self.name}{_for(ctx)} does not write")
+            if record.weights is not None and not self.writes_weights:
+                record = _without(record, ctx, "drop_weights", without_weights,
+                                  "weight_not_taken", f'a message has a "weight" (0 or 1: train '
+                                  f"on it or not) that --target {self.name} does not write; the "
+                                  "record is refused rather than train on what a weight left out")
             objs = self.build(record, ctx)
             if record.image is not None and not self.takes_image:
                 fail("not_taken_by_model", f"{self.name} takes text only; the record has an "

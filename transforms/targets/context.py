@@ -13,6 +13,8 @@ REPAIRS = {
     "drop_reasoning": "drop reasoning where the target or model cannot write it",
     "drop_trailing_user": "drop a last user turn that has no answer",
     "drop_leading_assistant": "drop assistant turns before the first user turn",
+    "drop_weights": "drop message weights where the target cannot write them (every assistant "
+                    "message then trains)",
 }
 
 

@@ -18,7 +18,9 @@ reason code:
 
 plus the cookbook's "missing user message" warning, refused here (missing_user_message: an
 example with no user turn teaches the model to answer nothing), and `weight` on assistant
-messages only, 0 or 1 (bad_weight). OpenAI is not a model of the catalogue: `--max-tokens` sets
+messages only, 0 or 1 (bad_weight: core/weights.py, the rule the messages adapter applies in
+`run`). A record's weights (Record.weights, one per assistant message) are written on its
+assistant messages. OpenAI is not a model of the catalogue: `--max-tokens` sets
 the per-record limit (the cookbook's examples over 4,096 / 16,385 tokens are truncated).
 
 Tool use (OpenAI fine-tuning chat input, docs/sources/formats-2026.md "OpenAI chat with
@@ -46,6 +48,7 @@ from __future__ import annotations
 import orjson
 
 from tuneprep.transforms.core.tools import ToolResult
+from tuneprep.transforms.core.weights import weight_problem
 from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import Target, fail, split_system
 
@@ -85,6 +88,7 @@ class OpenAIChat(Target):
     kind = "openai-chat"
     writes_tools = True
     writes_reasoning = False   # OpenAI chat SFT takes no reasoning field
+    writes_weights = True
 
     def build(self, record, ctx):
         system, turns = split_system(record)
@@ -109,6 +113,8 @@ class OpenAIChat(Target):
             else:
                 messages.append({"role": role, "content": content})
             previous = role
+        if record.weights is not None:
+            _put_weights(messages, record.weights)
         roles = {m["role"] for m in messages}
         if "assistant" not in roles:
             fail("missing_assistant_message", "the example has no assistant message")
@@ -178,13 +184,21 @@ def _message_problems(message, position: int) -> list[tuple[str, str]]:
         elif not content or content.isspace():
             problems.append(("empty_field", f"{label}'s content is empty"))
     if "weight" in message:
-        weight = message["weight"]
-        if role != "assistant":
-            problems.append(("bad_weight", f"{label} is a {role} message with a weight; only "
-                                           f"assistant messages take one"))
-        elif type(weight) is not int or weight not in (0, 1):
-            problems.append(("bad_weight", f"{label}'s weight is {weight!r}; it must be 0 or 1"))
+        problem = weight_problem(role, message["weight"], label)
+        if problem:
+            problems.append(("bad_weight", problem))
     return problems
+
+
+def _put_weights(messages: list[dict], weights: tuple) -> None:
+    """Each assistant message's weight on it, in order (none where the source gave none)."""
+    assistants = [m for m in messages if m["role"] == "assistant"]
+    if len(assistants) != len(weights):   # messages were joined: a weight has no one place
+        fail("bad_weight", f"the record's {len(weights)} weighted assistant message(s) are "
+                           f"written as {len(assistants)}; a weight cannot be placed")
+    for message, weight in zip(assistants, weights):
+        if weight is not None:
+            message["weight"] = weight
 
 
 def _tools_problems(tools) -> tuple[list[tuple[str, str]], set | None]:
