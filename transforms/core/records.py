@@ -88,6 +88,10 @@ REASONS: dict[str, str] = {
                     "asked for, or holds one left out",
     "weight_not_taken": "a message has a weight (0 or 1: train on it or not) the target cannot "
                         "write (--repair drop_weights drops it)",
+    "truncated_file": "the file ends inside a record or before its JSON document closes (named: "
+                      "the byte offset, the records read before it); it may be cut short",
+    "unreadable_tail": "reading stopped inside the file (named: the byte offset, the records "
+                       "read before it); what follows could not be read as records",
 }
 
 

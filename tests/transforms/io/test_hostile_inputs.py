@@ -237,7 +237,7 @@ def test_streamed_document_invalid_partway_gives_the_elements_before(tmp_path):
     path.write_bytes(b"[" + b",".join(good) + b',{"text": "cut')
     got = outcome(read(path, max_record_bytes=LIMIT))
     assert got[:-1] == [(i + 1, orjson.loads(g)) for i, g in enumerate(good)]
-    assert got[-1] == (101, "invalid_json")
+    assert got[-1] == (101, "truncated_file")
     path.write_bytes(b"[" + b",".join(good) + b',{"text": "\xff"}]')
     items = read(path, max_record_bytes=LIMIT)
     assert outcome(items)[-1] == (101, "invalid_utf8") and len(items) == 101

@@ -149,12 +149,14 @@ def test_json_data_wrapper(tmp_path):
     assert values(items) == [(1, {"text": "x"}), (2, {"text": "y"})]
 
 
-def test_invalid_json_document_gives_the_elements_before_the_fault_then_one_error(tmp_path):
+def test_a_json_array_cut_short_gives_the_elements_before_the_cut_then_where_it_stopped(
+        tmp_path):
     items = read(write(tmp_path / "d.json", b'[{"a": 1},\n {"a": 2'))
     assert values(items) == [(1, {"a": 1})]
-    assert errors(items) == [(2, "invalid_json")]
-    assert items[1].error.message.startswith("invalid JSON: ")
-    assert "\n" not in items[1].error.message
+    assert errors(items) == [(2, "truncated_file")]
+    assert items[1].error.message == (
+        'truncated file: the JSON array ends inside element 2 (from byte 10) before its closing '
+        '"]"; 1 element read; the file may be cut short')
 
 
 def test_invalid_json_object_is_one_error_at_line_0(tmp_path):
@@ -282,3 +284,59 @@ def test_sniffing_when_the_extension_says_nothing(tmp_path, data, expected):
 def test_forced_format_wins_over_the_extension(tmp_path):
     items = read(write(tmp_path / "d.txt", JSONL), file_format="jsonl")
     assert values(items)[0] == (1, {"a": 1})
+
+
+# --- JSON arrays: every element read, or a dead letter where reading stopped (issue 28) -------
+
+def alpaca_element(i: int, **extra) -> bytes:
+    return orjson.dumps({"instruction": f"q{i}", "input": "", "output": "a", **extra})
+
+
+def nested(depth: int) -> bytes:
+    return b'{"instruction": "deep", "output": "a", "x": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+@pytest.mark.parametrize("limit", [4096, 16 * 1024 * 1024])   # streamed, parsed whole
+def test_an_element_nested_5000_deep_after_one_255_deep_loses_no_other_element(tmp_path, limit):
+    elements = [alpaca_element(i) for i in range(12)]
+    elements[1], elements[3] = nested(255), nested(5000)
+    items = read(write(tmp_path / "d.json", b"[\n" + b",\n".join(elements) + b"\n]\n"),
+                 max_record_bytes=limit)
+    assert errors(items) == [(2, "too_deep"), (4, "too_deep")]
+    assert [line for line, _ in values(items)] == [1, 3, 5, 6, 7, 8, 9, 10, 11, 12]
+
+
+def test_a_trailing_comma_in_element_3_of_1000_is_that_element_only(tmp_path):
+    elements = [alpaca_element(i) for i in range(1000)]
+    elements[2] = elements[2][:-1] + b",}"
+    data = b"[\n" + b",\n".join(elements) + b"\n]\n"
+    items = read(write(tmp_path / "d.json", data))
+    assert errors(items) == [(3, "invalid_json")]
+    assert len(values(items)) == 999
+    assert items[2].error.message == (
+        f"invalid JSON in element 3 of the JSON array (from byte {data.index(elements[2])}): "
+        "trailing comma is not allowed")
+
+
+def test_a_streamed_array_that_stops_parsing_names_the_offset_and_the_elements_read(tmp_path):
+    elements = [alpaca_element(i) for i in range(1000)]
+    elements[2] = elements[2][:-1] + b",}"
+    items = read(write(tmp_path / "d.json", b"[\n" + b",\n".join(elements) + b"\n]\n"),
+                 max_record_bytes=4096)
+    assert errors(items) == [(3, "unreadable_tail")]
+    assert len(values(items)) == 2
+    assert ("; after element 2 (2 read), within the first 4,097 bytes; the rest of the document "
+            "is not read") in items[2].error.message
+
+
+@pytest.mark.parametrize("data, expected", [
+    (b'[{"a": 1}, {"a": 2}', [(1, {"a": 1}), (2, {"a": 2}), (3, "truncated_file")]),
+    (b'[{"a": 1}, {"a": 2},', [(1, {"a": 1}), (2, {"a": 2}), (3, "truncated_file")]),
+    (b'[{"a": 1}] {"a": 2}', [(1, {"a": 1}), (2, "unreadable_tail")]),
+    (b'[{"a": "]"}, 1,, {"a": "\\"]"}]', [(1, {"a": "]"}), (2, 1), (3, "invalid_json"),
+                                          (4, {"a": '"]'})]),
+])
+def test_a_broken_array_in_memory_gives_every_element_and_says_where_it_ends(tmp_path, data,
+                                                                            expected):
+    items = read(write(tmp_path / "d.json", data))
+    assert [(i.line, i.error.reason if i.error else i.value) for i in items] == expected

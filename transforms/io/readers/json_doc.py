@@ -15,6 +15,7 @@ import orjson
 
 from tuneprep.transforms.io.readers import (RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error,
                                             strip_bom)
+from tuneprep.transforms.io.readers.array_elements import array_items
 from tuneprep.transforms.io.readers.json_stream import (ARRAY, CHUNK, MAP, VALUE, JSONError, Layout,
                                             ijson, stream_elements, wrapper)
 from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, too_deep
@@ -87,6 +88,9 @@ def read_whole(data: bytes, records_path: str | None = None) -> Iterator[RawItem
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         layout = path_layout(records_path) if records_path else layout_of(data.lstrip())
+        if layout is ARRAY:   # each element parsed alone: one bad element is one error item
+            yield from array_items(data)
+            return
         if layout not in (None, VALUE):   # the elements before the fault are good: stream them
             yield from stream_elements(data, io.BytesIO(), len(data), layout)
             return

@@ -63,7 +63,7 @@ def stream_elements(head: bytes, stream: BinaryIO, limit: int,
                               if layout.pairs else element)
         except (JSONError, UnicodeDecodeError) as exc:   # (the Python backend decodes itself)
             if not source.stopped:
-                yield parse_error(line, exc)
+                yield parse_error(line, exc, source.read_bytes)
                 return
         if not source.stopped:
             return
@@ -87,6 +87,7 @@ class Source:
         self.since = 0       # bytes given since the last element ended (by chunks: about)
         self.stopped: str | None = None   # why the text ended early
         self.rest = b""      # the cut chunk's bytes after the cut
+        self.read_bytes = len(head)   # of the file: where a parse error is, at the latest
 
     def read(self, size: int) -> bytes:
         if self.stopped or size <= 0:
@@ -108,7 +109,9 @@ class Source:
             self.at += len(chunk)
             return chunk
         self.pending, self.at = b"", 0
-        return self.stream.read(size)
+        chunk = self.stream.read(size)
+        self.read_bytes += len(chunk)
+        return chunk
 
     def resume(self, opener: bytes) -> bool:
         """Skips the rest of the element the text stopped in; True when another one follows
@@ -119,7 +122,8 @@ class Source:
                 return False   # the document ends inside the element (invalid: nothing to add)
         if data[end:end + 1] != b",":
             return False   # the container closes: that was its last element
-        self.pending, self.at = opener + data[end + 1:], 0
+        # (the bytes of `pending` after `data` are the document's too: keep them)
+        self.pending, self.at = opener + data[end + 1:] + self.pending[self.at:], 0
         self.gauge = DepthGauge(self.gauge.limit)
         self.since, self.stopped = 0, None
         return True
@@ -132,13 +136,22 @@ class Source:
                           f"JSON document is over {self.limit} bytes (--max-record-bytes)")
 
 
-def parse_error(line: int, exc: Exception) -> RawItem:
-    """Invalid JSON after `line` items: at the next line, or at 0 (the file) when none was read."""
+def parse_error(line: int, exc: Exception, read_bytes: int) -> RawItem:
+    """Invalid JSON after `line` items, within the first `read_bytes` bytes of the file: the
+    document is not read further, so the item says where it stopped and what was read (at the
+    next line, or at 0, the file, when no item was read)."""
     message = exc.args[0] if exc.args else exc
     if isinstance(message, bytes):   # (yajl quotes the bad bytes)
         message = message.decode("utf-8", "backslashreplace")
     message = str(message).strip().split("\n")[0]   # yajl adds the text and a caret
     where = line + 1 if line else 0
+    stopped = (f"after element {line} ({line:,} read), within the first {read_bytes:,} bytes; "
+               "the rest of the document is not read")
     if isinstance(exc, UnicodeDecodeError) or "UTF8" in message:
-        return read_error(where, "invalid_utf8", f"invalid UTF-8: {message}")
-    return read_error(where, "invalid_json", f"invalid JSON: {message}")
+        return read_error(where, "invalid_utf8", f"invalid UTF-8: {message}; {stopped}")
+    if "premature EOF" in message:   # (the document ends before it closes)
+        return read_error(where, "truncated_file", f"truncated file: the JSON document ends "
+                          f"{stopped.split(';')[0]} before it closes; the file may be cut short")
+    if not line:   # not one element read: the file as a whole is not valid JSON
+        return read_error(where, "invalid_json", f"invalid JSON: {message}")
+    return read_error(where, "unreadable_tail", f"invalid JSON: {message}; {stopped}")

@@ -100,6 +100,12 @@ def _profile(brackets: bytes) -> tuple[int, int, int]:
     return closes, opens, opens + passes
 
 
+def tokens(text: bytes, depth: int = 0):
+    """(offset, token, depth before it) for each bracket and "," outside strings of `text`,
+    which starts outside a string at `depth`."""
+    return _tokens(text, depth, False, False)
+
+
 def _tokens(chunk: bytes, depth: int, in_string: bool, escaped: bool):
     """(offset, token, depth before it) for each bracket and "," outside strings."""
     for match in _TOKENS.finditer(chunk, 1 if escaped and in_string else 0):
