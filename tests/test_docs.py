@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +88,24 @@ def test_every_module_the_design_page_names_exists():
     assert len(named) > 10
     missing = [p for p in sorted(named) if not (REPO / p).exists()]
     assert missing == []
+
+
+@pytest.mark.slow
+def test_what_make_sample_prints_is_what_the_readme_shows(tmp_path):
+    """The README's 'What `make sample` does': its command, run as written (from the repository,
+    relative paths), prints the lines the README shows."""
+    section = README.split("## What `make sample` does", 1)[1]
+    blocks = re.findall(r"```(?:sh)?\n(.*?)```", section, re.S)
+    command, printed = blocks[0], blocks[1]
+    makefile = (REPO / "Makefile").read_text()
+    recipe = re.search(r"^sample:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    squash = lambda text: " ".join(text.replace("\\\n", " ").split())  # noqa: E731
+    # the Makefile's recipe is the README's command
+    assert squash(recipe.replace("$(BIN)", ".venv/bin").replace("$(SAMPLE_OUT)", "out/sample")) \
+        == squash(command)
+    out = tmp_path / "sample"
+    argv = [sys.executable, "-m", "tuneprep"] \
+        + squash(command).replace("out/sample", str(out)).split()[1:]
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.replace(str(out), "out/sample").splitlines() == printed.splitlines()
