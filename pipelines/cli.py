@@ -10,16 +10,18 @@ import logging
 import os
 import sys
 
-import orjson
-
 from tuneprep.pipelines import interrupts, output_guard
+from tuneprep.pipelines.closed_pipe import quiet_on_closed_pipe
 from tuneprep.pipelines.options import (UsageError, add_inspect_arguments, add_run_arguments,
-                                         add_validate_arguments, did_you_mean, run_groups)
+                                         add_spec_arguments, add_validate_arguments,
+                                         did_you_mean, long_options, refuse_extra_arguments,
+                                         run_groups)
 from tuneprep.pipelines.settings import build_config, describe
 from tuneprep.pipelines.storage_options import endpoint_of
 from tuneprep.pipelines.job_spec import expand_config
 from tuneprep.pipelines.local_workers import (check_workers_option, with_local_workers,
                                      worker_environment)
+from tuneprep.pipelines.run_summary import summarize as _summarize
 from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
@@ -62,7 +64,7 @@ def make_parser() -> argparse.ArgumentParser:
                      epilog="`tuneprep COMMAND --help` describes a command and its options. "
                      "Exit codes: 0 success, 1 the run or a check failed, 2 a usage error.")
     from tuneprep import version
-    parser.add_argument("--version", action="version", version=f"tuneprep {version()}")
+    parser.add_argument("-V", "--version", action="version", version=f"tuneprep {version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 title="commands", metavar="COMMAND")
     run = sub.add_parser("run", help=COMMANDS["run"], description=(
@@ -74,9 +76,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--direct_num_workers 2)."))
     groups = run_groups(run)
     add_run_arguments(run, groups)
-    groups["runner"].add_argument("--config", metavar="FILE", help="a job spec (YAML): the "
-                                  "options of this command and `beam:` pipeline options; the "
-                                  "command line wins")
+    add_spec_arguments(groups["runner"])
     add_inspect_arguments(sub.add_parser(
         "inspect", help=COMMANDS["inspect"],
         description="For each file: the container format and input adapter detected, the "
@@ -95,6 +95,11 @@ def make_parser() -> argparse.ArgumentParser:
     from tuneprep.pipelines.targets_cmd import add_targets_arguments
     add_targets_arguments(targets)
     return parser
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    return next(a for a in parser._actions
+                if isinstance(a, argparse._SubParsersAction)).choices[command]
 
 
 # Loggers quietened during a run unless --verbose: Beam logs a failed bundle with its traceback.
@@ -117,14 +122,26 @@ def _redact_record(record: logging.LogRecord) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    return quiet_on_closed_pipe(lambda: _main(argv))
+
+
+def _main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_quiet_beam_import_noise)
         handler.addFilter(_redact_record)
+    parser = make_parser()
+    if not argv:   # bare `tuneprep`: what it can do, not an error
+        parser.print_help()
+        return 0
     try:
-        args, beam_args = make_parser().parse_known_args(expand_config(argv))
+        args, beam_args = parser.parse_known_args(expand_config(argv))
         if args.command != "run" and beam_args:
-            raise UsageError(f"unrecognized arguments: {' '.join(beam_args)}")
+            refuse_extra_arguments(beam_args, long_options(_command_parser(parser, args.command)),
+                                   f"see `tuneprep {args.command} --help`")
+        if args.command == "run" and args.print_config:
+            from tuneprep.pipelines.print_config import print_config
+            return print_config(args, beam_args)
         if args.command == "run":
             return _run(args, beam_args)
         if args.command == "inspect":
@@ -368,56 +385,6 @@ def _failure_in_words(e: BaseException) -> str:
 def _one_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[-1] if text else repr(e)
-
-
-def _summarize(cfg) -> int:
-    report_uri = storage.join(cfg.output, "report.json")
-    if not storage.exists(report_uri):
-        print(f"error: the run ended without a report at {report_uri}", file=sys.stderr)
-        return 1
-    with storage.open_read(report_uri) as f:
-        report = orjson.loads(f.read())
-    print(summary_line(report))
-    for warning in [w for w in report.get("warnings", [])
-                    if w not in cfg.input_warnings]:   # (those were printed at launch)
-        print(f"warning: {warning}", file=sys.stderr)
-    ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
-    if ok:
-        print(f"dataset: {cfg.output} (report.html, report.json, manifest.json, dead_letter/"
-              + (", sampled_out/" if report.get("sampled_out_records") else "") + ")")
-        _print_next_step(cfg)
-        return 0
-    for err in report.get("errors", []):
-        print(f"error: {err}", file=sys.stderr)
-    print(f"error: the dataset at {cfg.output} is not complete (no _SUCCESS)", file=sys.stderr)
-    return 1
-
-
-def summary_line(report: dict) -> str:
-    """records in = accepted + dead letters + sampled out; what was written, or that nothing
-    was (a failed run writes no data, whatever it accepted)."""
-    splits = ", ".join(f"{k} {v:,}" for k, v in sorted(report["output_records"].items()))
-    if not splits and report.get("status") == "failed":
-        splits = "nothing (the run failed)"
-    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(report["dead_letter_reasons"].items()))
-    sampled = report.get("sampled_out_records") or 0
-    return (f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
-            f"written: {splits or 'none'}; dead letters: {report['dead_letter_records']:,}"
-            + (f" ({reasons})" if reasons else "")
-            + (f"; sampled out: {sampled:,} (--sample-to-quota)" if sampled else ""))
-
-
-def _print_next_step(cfg) -> None:
-    """One line naming training-request.json, when the run wrote one."""
-    from tuneprep.transforms.io.training_request import FILE
-    uri = storage.join(cfg.output, FILE)
-    if not storage.exists(uri):
-        return
-    with storage.open_read(uri) as f:
-        request = orjson.loads(f.read())
-    todo = len(request.get("placeholders", []))
-    print(f"next step: {uri} (the {request['api']} request"
-          + (f"; fill in its {todo} <...> placeholders" if todo else "") + ")")
 
 
 if __name__ == "__main__":

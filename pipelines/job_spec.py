@@ -9,6 +9,8 @@ Beam pipeline options:
     output: s3://datasets/titan/2024-06
     validation_split: 0.1
     overwrite: true                       # flags are true/false
+    field_map: {instruction: question}    # or "instruction=question"; placeholder_map alike
+    repair: [drop_inner_system]           # or "a,b"; records_with, records_without alike
     beam:
       runner: DataflowRunner
       project: my-project
@@ -20,14 +22,16 @@ Beam pipeline options:
 
 Options given on the command line win over the file's (`--input` on the command line replaces
 every input of the file). An unknown key, a value of the wrong kind or an unknown Beam option is
-a usage error (exit 2) naming the file and the key. Relative paths are relative to the folder
-the command runs in, as on the command line."""
+a usage error (exit 2) naming the file and the key, with the nearest known keys.
+`tuneprep run … --print-config` prints a run's options as such a file (print_config.py).
+Relative paths are relative to the folder the command runs in, as on the command line."""
 from __future__ import annotations
 
 import argparse
 import json
 
-from tuneprep.pipelines.options import UsageError, add_run_arguments
+from tuneprep.pipelines.options import (LIST_OPTIONS, MAP_OPTIONS, UsageError, add_run_arguments,
+                                         did_you_mean, suggestions)
 
 CONFIG = "--config"
 BEAM_KEY = "beam"
@@ -108,6 +112,15 @@ def _option_tokens(source: str, key: str, value, action: argparse.Action) -> lis
     kind = "a number" if action.type in (int, float) else "a string"
     if action.choices:
         kind = "one of " + ", ".join(sorted(action.choices))
+    if action.dest in MAP_OPTIONS:   # {instruction: question} or "instruction=question"
+        kind = "a string or a mapping"
+        if isinstance(value, dict):
+            value = ",".join(f"{_scalar(where, k, kind)}={_scalar(f'{where}.{k}', v, 'a string')}"
+                             for k, v in value.items())
+    if action.dest in LIST_OPTIONS:   # [a, b] or "a,b"
+        kind = "a string or a list"
+        if isinstance(value, list):
+            value = ",".join(_scalar(where, v, "a list of strings") for v in value)
     return [flag, _scalar(where, value, kind)]
 
 
@@ -144,7 +157,10 @@ def _check_beam_keys(source: str, beam: dict, tokens: list[str]) -> None:
         o[2:] for a in parser._actions for o in a.option_strings if o.startswith("--")}
     unknown = [k for k in beam if k not in known]
     if unknown:
-        raise UsageError(f"{source}: {BEAM_KEY}.{unknown[0]}: not a Beam pipeline option")
+        near = suggestions(unknown[0], known)   # (matched without the common "beam.")
+        raise UsageError(did_you_mean(f"{source}: key", f"{BEAM_KEY}.{unknown[0]}",
+                                      [f"{BEAM_KEY}.{k}" for k in near],
+                                      "(not a Beam pipeline option)"))
 
 
 def load(path: str) -> dict:
@@ -175,8 +191,8 @@ def spec_tokens(path: str, spec: dict, skip: set[str] = frozenset()) -> list[str
         if name == BEAM_KEY:
             continue
         if name not in actions:
-            known = ", ".join(sorted(actions))
-            raise UsageError(f"{path}: unknown key '{key}' (known: {known}, {BEAM_KEY})")
+            raise UsageError(did_you_mean(f"{path}: key", str(key), [*actions, BEAM_KEY],
+                                          "see `tuneprep run --help` for the options"))
         if name in skip:
             continue
         tokens += _option_tokens(path, str(key), value, actions[name])

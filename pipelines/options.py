@@ -43,6 +43,27 @@ def did_you_mean(option: str, word: str, known, see: str) -> str:
     return f"{option} {word}: unknown; {hint}{see}"
 
 
+def long_options(parser: argparse.ArgumentParser) -> list[str]:
+    """The long options a parser declares, --help aside."""
+    return [o for a in parser._actions for o in a.option_strings
+            if o.startswith("--") and o != "--help"]
+
+
+def unknown_option(arg: str, known, see: str) -> UsageError:
+    """The refusal of an option no parser knows (a misspelt one would otherwise be ignored, or
+    handed to Beam), with the nearest known ones."""
+    return UsageError(did_you_mean("option", arg.split("=", 1)[0], known, see))
+
+
+def refuse_extra_arguments(extra: list[str], known, see: str) -> None:
+    """UsageError for arguments a command does not take: an option's nearest known names."""
+    options = [a for a in extra if a.startswith("-")]
+    if options:
+        raise unknown_option(options[0], known, see)
+    if extra:
+        raise UsageError(f"unrecognized arguments: {' '.join(extra)}")
+
+
 # run --help: the groups, in order (title: description)
 RUN_GROUPS = {
     "inputs": "what is read, and how records are read from it",
@@ -181,6 +202,34 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     rn.add_argument("--dry-run", action="store_true",
                     help="check the options and inputs, run a sample of each file through the "
                     "rules and print the plan; write nothing")
+    rn.add_argument("--keep-going", action="store_true",
+                    help="run even when none of an input's first records can be read (wrong "
+                    "--encoding, delimiter, --field-map or adapter); without it such a run is "
+                    "refused at the launch (exit 2, nothing written), naming the options that "
+                    "fix it")
+
+
+def add_spec_arguments(group) -> None:
+    """run's options about the job spec itself, which a job spec cannot hold."""
+    group.add_argument("--config", metavar="FILE", help="a job spec (YAML): the options of this "
+                       "command and `beam:` pipeline options; the command line wins")
+    group.add_argument("--print-config", action="store_true",
+                       help="print this run's options (the command line and --config merged) "
+                       "as a job spec for --config, and exit; nothing is read or written")
+
+
+def run_long_options() -> list[str]:
+    """Every long option `tuneprep run` takes (its Beam options aside)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_run_arguments(parser)
+    add_spec_arguments(parser)
+    return long_options(parser)
+
+
+# Options whose text is a comma-separated list: of NAME=VALUE pairs (written in a job spec as a
+# YAML mapping, or as the text) and of names (a YAML list, or the text).
+MAP_OPTIONS = ("field_map", "placeholder_map")
+LIST_OPTIONS = ("repair", "records_with", "records_without")
 
 
 def add_inspect_arguments(p: argparse.ArgumentParser) -> None:

@@ -9,7 +9,8 @@ the workers: it is refused before anything is written. (A local path of any kind
 when every worker sees the same filesystem: one machine, or a shared mount.)"""
 from __future__ import annotations
 
-from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.options import (UsageError, run_long_options, suggestions,
+                                         unknown_option)
 
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
 # runners that execute every DoFn in this process (or in children started in this folder)
@@ -125,6 +126,10 @@ def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
         cls._add_argparse_args(parser)
     _, unknown = parser.parse_known_args(beam_args)
     options = [a for a in unknown if a.startswith("-")]
-    if options:
-        raise UsageError(f"unrecognized arguments: {' '.join(options)} "
-                         "(neither a tuneprep option nor a Beam pipeline option)")
+    if options:   # the nearest of tuneprep's options, else of Beam's
+        ours = run_long_options()
+        name = options[0].split("=", 1)[0]
+        beams = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+        raise unknown_option(name, ours if suggestions(name, ours) else beams,
+                             "neither a tuneprep option nor a Beam pipeline option; "
+                             "see `tuneprep run --help`")

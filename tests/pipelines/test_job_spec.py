@@ -104,7 +104,7 @@ def test_every_run_option_is_expressible():
 
 @pytest.mark.parametrize("spec, message", [
     ({"input": "a", "target": "bedrock-text", "output": "/o", "outptu": "/x"},
-     "job.yaml: unknown key 'outptu' (known: "),
+     "job.yaml: key outptu: unknown; did you mean output? see `tuneprep run --help`"),
     ({"input": "a", "target": "bedrock-text", "output": "/o", "validation_split": [0.1]},
      "job.yaml: validation_split: expected a number, got a list"),
     ({"input": "a", "target": "bedrock-text", "output": "/o", "overwrite": "yes please"},
@@ -112,7 +112,8 @@ def test_every_run_option_is_expressible():
     ({"input": {"a": 1}, "target": "bedrock-text", "output": "/o"},
      "job.yaml: input: expected a string or a list of strings, got a mapping"),
     ({"input": "a", "target": "bedrock-text", "output": "/o", "beam": {"runer": "DataflowRunner"}},
-     "job.yaml: beam.runer: not a Beam pipeline option"),
+     "job.yaml: key beam.runer: unknown; did you mean beam.runner? (not a Beam pipeline "
+     "option)"),
     ({"input": "a", "target": "bedrock-text", "output": "/o", "beam": ["--runner=X"]},
      "job.yaml: beam: expected a mapping of Beam pipeline options, got a list"),
     (["input", "a"], "expected a mapping of option names, got a list"),

@@ -1,0 +1,60 @@
+"""What `tuneprep run` prints when the job has ended: the summary line of its report, the
+warnings not printed at launch, and the next step (training-request.json)."""
+from __future__ import annotations
+
+import sys
+
+import orjson
+
+from tuneprep.transforms.io import storage
+
+
+def summarize(cfg) -> int:
+    """The summary of a finished run (stdout), its warnings and errors (stderr); its exit code."""
+    report_uri = storage.join(cfg.output, "report.json")
+    if not storage.exists(report_uri):
+        print(f"error: the run ended without a report at {report_uri}", file=sys.stderr)
+        return 1
+    with storage.open_read(report_uri) as f:
+        report = orjson.loads(f.read())
+    print(summary_line(report))
+    for warning in [w for w in report.get("warnings", [])
+                    if w not in cfg.input_warnings]:   # (those were printed at launch)
+        print(f"warning: {warning}", file=sys.stderr)
+    ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
+    if ok:
+        print(f"dataset: {cfg.output} (report.html, report.json, manifest.json, dead_letter/"
+              + (", sampled_out/" if report.get("sampled_out_records") else "") + ")")
+        print_next_step(cfg)
+        return 0
+    for err in report.get("errors", []):
+        print(f"error: {err}", file=sys.stderr)
+    print(f"error: the dataset at {cfg.output} is not complete (no _SUCCESS)", file=sys.stderr)
+    return 1
+
+
+def summary_line(report: dict) -> str:
+    """records in = accepted + dead letters + sampled out; what was written, or that nothing
+    was (a failed run writes no data, whatever it accepted)."""
+    splits = ", ".join(f"{k} {v:,}" for k, v in sorted(report["output_records"].items()))
+    if not splits and report.get("status") == "failed":
+        splits = "nothing (the run failed)"
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(report["dead_letter_reasons"].items()))
+    sampled = report.get("sampled_out_records") or 0
+    return (f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
+            f"written: {splits or 'none'}; dead letters: {report['dead_letter_records']:,}"
+            + (f" ({reasons})" if reasons else "")
+            + (f"; sampled out: {sampled:,} (--sample-to-quota)" if sampled else ""))
+
+
+def print_next_step(cfg) -> None:
+    """One line naming training-request.json, when the run wrote one."""
+    from tuneprep.transforms.io.training_request import FILE
+    uri = storage.join(cfg.output, FILE)
+    if not storage.exists(uri):
+        return
+    with storage.open_read(uri) as f:
+        request = orjson.loads(f.read())
+    todo = len(request.get("placeholders", []))
+    print(f"next step: {uri} (the {request['api']} request"
+          + (f"; fill in its {todo} <...> placeholders" if todo else "") + ")")
