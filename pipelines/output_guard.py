@@ -4,21 +4,21 @@ Always refused (UsageError, exit 2, nothing touched): an --output that is a file
 link; that is `/`, the home folder or one of its ancestors, the current folder or one of its
 ancestors, or a bucket root; that equals, holds or lies inside an input (real paths compared,
 so `a/../a` and symlinks are seen through; s3:// by bucket and key), or that an input glob would
-read back. `--overwrite` clears a folder only when it is empty or recognisably a tuneprep
-dataset (transforms/io/dataset_folder.py) whose run is not live (transforms/io/claim.py), and then
-removes only the dataset's own files, never the folder itself.
+read back. `--overwrite` clears a folder only when it is empty or tuneprep proves every file
+in it its own (its manifest or its claim: transforms/io/dataset_folder.py) and no run of it is
+live (transforms/io/claim.py), and then removes only those files, never the folder itself.
 """
 from __future__ import annotations
 
 import fnmatch
 import os
-import shutil
 import stat
+
+import orjson
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.io.dataset_folder import (TEMPORARY, TOP_FOLDERS, foreign_entries,
-                                                   has_marker, is_dataset_file)
+from tuneprep.transforms.io.dataset_folder import MANIFEST, manifest_files, unproven
 
 # the files a run writes, as paths an input glob might match
 _WRITTEN = ("train/train.jsonl", "validation/validation.jsonl", "train/part-00000-of-00001.jsonl",
@@ -187,42 +187,51 @@ def _check_store_output(name: str, uri: str) -> None:
 
 # --- what is in the folder, and clearing it for --overwrite -----------------------------------
 
-def _listing(uri: str) -> tuple[list[tuple[str, bool]], list[str]]:
-    """(top-level entries as (name, is_folder), relative paths inside the split and dead-letter
-    folders). Local symbolic links count as foreign files, so clearing never follows one."""
-    path = storage.local_path(uri)
-    if path is not None:
-        return _local_listing(path)
-    fs, root = storage.filesystem(uri)
-    top, inside = [], []
-    for entry in fs.ls(root, detail=True):
-        entry_name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
-        folder = entry["type"] == "directory"
-        top.append((entry_name, folder))
-        if folder and entry_name != TEMPORARY:
-            base = entry["name"].rstrip("/")
-            for found, info in fs.find(base, withdirs=True, detail=True).items():
-                rel = found.rstrip("/")[len(base) + 1:]
-                if rel:
-                    inside.append(f"{entry_name}/{rel}"
-                                  + ("/" if info.get("type") == "directory" else ""))
-    return top, inside
+class _Listing:
+    """Every file under the folder (relative path -> size) and every folder in it. Local
+    symbolic links count as files of the user's, so clearing never follows one."""
 
-
-def _local_listing(path: str) -> tuple[list[tuple[str, bool]], list[str]]:
-    top, inside = [], []
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_symlink():
-                top.append((entry.name + " (a symbolic link)", False))
+    def __init__(self, uri: str):
+        self.files: dict[str, int | None] = {}
+        self.folders: list[str] = []
+        path = storage.local_path(uri)
+        if path is not None:
+            for root, dirs, names in os.walk(path):
+                rel = os.path.relpath(root, path).replace(os.sep, "/")
+                prefix = "" if rel == "." else rel + "/"
+                for name in list(dirs):
+                    if os.path.islink(os.path.join(root, name)):   # (walk does not follow it)
+                        names.append(name)
+                    else:
+                        self.folders.append(prefix + name)
+                for name in names:
+                    full = os.path.join(root, name)
+                    if os.path.islink(full):
+                        self.files[f"{prefix}{name} (a symbolic link)"] = None
+                    else:
+                        self.files[prefix + name] = os.lstat(full).st_size
+            return
+        fs, root = storage.filesystem(uri)
+        fs.invalidate_cache(root)
+        for found, info in fs.find(root, withdirs=True, detail=True).items():
+            rel = found.rstrip("/")[len(root.rstrip("/")) + 1:]
+            if not rel:
                 continue
-            folder = entry.is_dir(follow_symlinks=False)
-            top.append((entry.name, folder))
-            if folder and entry.name != TEMPORARY:
-                for root, dirs, files in os.walk(entry.path):
-                    rel = os.path.relpath(root, path).replace(os.sep, "/")
-                    inside += [f"{rel}/{n}" + ("/" if n in dirs else "") for n in dirs + files]
-    return top, inside
+            if info.get("type") == "directory":
+                self.folders.append(rel)
+            else:
+                self.files[rel] = info.get("size")
+
+
+def _tuneprep_manifest(output: str, listing: _Listing) -> dict | None:
+    """path -> bytes of what the folder's manifest.json lists, when it is tuneprep's."""
+    if MANIFEST not in listing.files:
+        return None
+    try:
+        with storage.open_read(storage.join(output, MANIFEST)) as f:
+            return manifest_files(orjson.loads(f.read()))
+    except (OSError, orjson.JSONDecodeError):
+        return None
 
 
 def _relative(output: str, uri: str) -> str | None:
@@ -237,44 +246,46 @@ def plan_overwrite(output: str, overwrite: bool, keep_uri: str | None = None):
     """What clearing `output` for a run would remove (None: it is empty or missing), or
     UsageError when the run may not write there; nothing is touched.
 
-    A folder that is not empty needs --overwrite; with it, only a recognisable dataset whose
-    run is not live may be cleared. keep_uri: an --image-uri-prefix, whose top-level folder
-    inside the output holds the run's own uploads (kept, not cleared)."""
+    A folder that is not empty needs --overwrite; with it, only files tuneprep proves it wrote
+    (transforms/io/dataset_folder.py) may be cleared, and none while its run is live.
+    keep_uri: an --image-uri-prefix, whose top-level folder inside the output holds the run's
+    own uploads (kept, not cleared)."""
     if storage.is_empty_or_missing(output):
         return None
     name = f"--output {storage.redact(output)}"
     marker = claim.holder(output)
-    if marker is not None and claim.is_live(marker):
+    ours = claim.is_tuneprep(marker)
+    if ours and claim.is_live(marker):
         raise UsageError(f"{name}: another run is writing there ({claim.describe(marker)}); "
                          "wait for it to end, or stop it")
     if not overwrite:
-        if marker is not None:
+        if ours:
             raise UsageError(f"{name} holds an unfinished run's debris ({claim.MARKER}, from "
                              f"{claim.describe(marker)}, which is gone); add --overwrite to "
                              "replace it")
         raise UsageError(f"{name} is not empty; add --overwrite to replace the dataset there")
     kept = _relative(output, keep_uri) if keep_uri else None
-    keep = [kept] if kept else []
-    top, inside = _listing(output)
-    foreign = foreign_entries(top, inside, keep)
-    if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3
-                                          else "")
-        raise UsageError(f"{name} holds files that are not a tuneprep dataset's ({shown}); "
-                         "--overwrite replaces only a dataset: move them, or write elsewhere")
-    if not has_marker(entry for entry, _ in top):
-        raise UsageError(f"{name} is not a tuneprep dataset (no manifest.json, _SUCCESS, "
-                         f"{claim.MARKER} or {TEMPORARY}/); --overwrite replaces only a dataset")
-    return [n for n, _ in top if n not in keep], inside
+    listing = _Listing(output)
+    listed = _tuneprep_manifest(output, listing)
+    claim_run = marker["run_id"] if ours else None
+    unknown = unproven(listing.files, listing.folders, listed, claim_run, [kept] if kept else [])
+    if unknown:
+        why = (f"neither its {MANIFEST} nor its {claim.MARKER} claim proves tuneprep wrote "
+               "it" if listed is not None or claim_run else
+               f"no tuneprep {MANIFEST} or {claim.MARKER} claim is there")
+        more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
+        raise UsageError(f"{name} holds files that are not a tuneprep dataset's ({unknown[0]}"
+                         f"{more}): {why}; --overwrite replaces only a dataset tuneprep wrote: "
+                         "move them, or write elsewhere")
+    files = [p for p in listing.files if p.split("/", 1)[0] != kept]
+    folders = [f for f in listing.folders if f.split("/", 1)[0] != kept]
+    return files, folders
 
 
 def clear(output: str, plan) -> None:
-    """Removes what plan_overwrite found: the dataset's files one by one (each checked again
-    against the layout), its runs' _temporary/ whole, then the emptied split folders."""
-    top, inside = plan
-    files = [p for p in inside if not p.endswith("/") and is_dataset_file(p)]
-    files += [n for n in top if n not in TOP_FOLDERS and is_dataset_file(n)]
-    folders = [n for n in top if n in TOP_FOLDERS and n != TEMPORARY]
+    """Removes exactly the files plan_overwrite proved (a file that appeared since stays), then
+    the folders left empty, deepest first."""
+    files, folders = plan
     path = storage.local_path(output)
     if path is not None:
         for rel in files:
@@ -282,17 +293,12 @@ def clear(output: str, plan) -> None:
                 os.remove(os.path.join(path, rel))
             except FileNotFoundError:
                 pass
-        if TEMPORARY in top:
-            shutil.rmtree(os.path.join(path, TEMPORARY), ignore_errors=True)
-        for folder in folders:
+        for folder in sorted(folders, key=lambda f: -f.count("/")):
             try:
                 os.rmdir(os.path.join(path, folder))
             except OSError:   # a file appeared meanwhile: it stays, and so does its folder
                 pass
         return
     fs, root = storage.filesystem(output)
-    keys = [f"{root}/{rel}" for rel in files]
-    if TEMPORARY in top:
-        keys += fs.find(f"{root}/{TEMPORARY}")
-    if keys:
-        fs.rm(keys)
+    if files:
+        fs.rm([f"{root}/{rel}" for rel in files])

@@ -125,7 +125,8 @@ def test_a_second_run_into_a_claimed_output_is_refused(tmp_path, capsys):
     try:   # the claim of a live launcher: another process on this host
         (out).mkdir()
         (out / "_RUNNING").write_bytes(orjson.dumps(
-            {"run_id": "other-run", "host": socket.gethostname(), "pid": other.pid,
+            {"schema": claim.SCHEMA, "run_id": "other-run", "host": socket.gethostname(),
+             "pid": other.pid,
              "started": time.time()}))
         for extra in ([], ["--overwrite"]):
             code, stdout, err = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text",

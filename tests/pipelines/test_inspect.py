@@ -141,13 +141,14 @@ def test_dry_run_refuses_what_the_run_refuses(tmp_path, capsys):
     assert code == 2 and "keep.txt" in err   # --overwrite replaces a dataset, not a user's file
     assert sorted(p.name for p in out_dir.iterdir()) == ["keep.txt"]   # still nothing written
     (out_dir / "keep.txt").unlink()
-    (out_dir / "_SUCCESS").write_bytes(b"")
-    (out_dir / "train").mkdir()
-    (out_dir / "train" / "train.jsonl").write_bytes(b"{}\n")
+    code, _, err = cli(capsys, "run", "--input", ALPACA, "--target", "bedrock-text",
+                       "--output", out_dir)   # a dataset tuneprep wrote (its manifest proves it)
+    assert code == 0, err
+    before = sorted(p.name for p in out_dir.iterdir())
     code, out, err = cli(capsys, "run", "--input", ALPACA, "--target", "bedrock-text",
                          "--output", out_dir, "--dry-run", "--overwrite")
     assert code == 0 and "would replace" in out
-    assert sorted(p.name for p in out_dir.iterdir()) == ["_SUCCESS", "train"]
+    assert sorted(p.name for p in out_dir.iterdir()) == before
     code, _, err = cli(capsys, "run", "--input", ALPACA, "--target", "bedrock-image",
                        "--validation-split", "0.1", "--output", tmp_path / "x", "--dry-run")
     assert code == 2 and "takes no validation set" in err and not (tmp_path / "x").exists()

@@ -140,7 +140,7 @@ def test_a_folder_without_a_dataset_marker_is_not_cleared(home, capsys):
     (home / "looks" / "report.json").write_text("{}")   # a dataset's name, but no marker
     before = snapshot(home)
     code, _, err = cli(capsys, *RUN, "--input", "~/data", "--output", "~/looks", "--overwrite")
-    assert code == 2 and "is not a tuneprep dataset" in err
+    assert code == 2 and "not a tuneprep dataset's (report.json): no tuneprep manifest.json" in err
     assert snapshot(home) == before
 
 
@@ -283,8 +283,8 @@ def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
     out = home / "ds"
     out.mkdir()
     marker = out / "_RUNNING"
-    marker.write_bytes(orjson.dumps({"run_id": "far", "host": "another-host", "pid": 1,
-                                     "started": time.time()}))
+    marker.write_bytes(orjson.dumps({"schema": claim.SCHEMA, "run_id": "far",
+                                     "host": "another-host", "pid": 1, "started": time.time()}))
     code, _, err = cli(capsys, *RUN, "--input", "~/data", "--output", out, "--overwrite")
     assert code == 2 and "another run is writing there (run far (pid 1, on host another-host" in err
     old = time.time() - claim.STALE_SECONDS - 5

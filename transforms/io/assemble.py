@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import orjson
 
 from tuneprep.transforms.io import claim, training_request
+from tuneprep.transforms.io.dataset_folder import manifest_identity
 from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.report.run import run_section
 from tuneprep.transforms.core import sampling
@@ -394,7 +395,7 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
                   "sha256": hashlib.sha256(page).hexdigest()})
     if not errors:   # the next step, beside the data (and in the manifest), before _SUCCESS
         files += _write_training_request(cfg, target, files)
-    manifest = redact_all({"files": files, **manifest_extra})
+    manifest = redact_all({**manifest_identity(cfg.run_id), "files": files, **manifest_extra})
     write_bytes(join(cfg.output, "manifest.json"),
                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     remove_tree(join(cfg.output, "_temporary"))

@@ -1,13 +1,16 @@
 """One run at a time per output folder: a `_RUNNING` marker naming the run that writes there.
 
 The launcher creates it exclusively (O_EXCL on disk, If-None-Match on S3), so of two runs
-started into one folder only one goes on. The marker holds the run id and the host and process
-id of the launcher, which touches it while the job runs (its modification time is the
-heartbeat; a touch never creates the file, so a beat after the run released its marker cannot
-bring it back). A marker whose launcher is gone (its process no longer exists on this host, or
-it was last touched over STALE_SECONDS ago) is a killed run's debris, which `--overwrite` may
-clear; a live one is never cleared. A run whose marker was taken over anyway finds out before it writes anything outside
-its own temporary folder, and fails."""
+started into one folder only one goes on. The marker holds its schema (the proof, for
+`--overwrite`, that tuneprep wrote it), the run id, and the launcher: host, process id, and the
+process's start time and the machine's boot id, since a pid alone is reused within seconds and
+a killed launcher lingers as a zombie until its parent reaps it. The launcher touches the marker
+while the job runs (its modification time is the heartbeat; a touch never creates the file, so
+a beat after the run released its marker cannot bring it back). A marker whose launcher is gone
+(on this host: no process with that pid and start time, or only a zombie; elsewhere: last
+touched over STALE_SECONDS ago) is a killed run's debris, which `--overwrite` may clear; a live
+one is never cleared. A run whose marker was taken over anyway finds out before it writes
+anything outside its own temporary folder, and fails."""
 from __future__ import annotations
 
 import os
@@ -20,6 +23,7 @@ import orjson
 from tuneprep.transforms.io.storage import filesystem, is_s3, join, local_path, open_read, open_write
 
 MARKER = "_RUNNING"
+SCHEMA = "tuneprep-claim/1"
 HEARTBEAT_SECONDS = 20
 # a heartbeat older than this means the launcher is gone: several missed beats, and more than
 # the clock difference of two machines that share a bucket is likely to be
@@ -31,8 +35,18 @@ class OutputTakenOver(RuntimeError):
 
 
 def _content(run_id: str) -> bytes:
-    return orjson.dumps({"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
-                         "started": round(time.time(), 3)})
+    me = {"schema": SCHEMA, "run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
+          "started": round(time.time(), 3)}
+    launcher = _process(os.getpid())
+    if launcher is not None:
+        me.update(pid_start=launcher[1], boot_id=_boot_id())
+    return orjson.dumps(me)
+
+
+def is_tuneprep(marker: dict | None) -> bool:
+    """Whether a marker (holder()) is a claim tuneprep wrote, not a file of the same name."""
+    return (isinstance(marker, dict) and marker.get("schema") == SCHEMA
+            and isinstance(marker.get("run_id"), str) and bool(marker["run_id"]))
 
 
 def claim(output: str, run_id: str) -> bool:
@@ -79,11 +93,51 @@ def is_live(marker: dict, now: float | None = None) -> bool:
         return False
     if marker.get("host") == socket.gethostname() and isinstance(marker.get("pid"), int):
         # this very process launches one run at a time: its own marker is an ended run's
-        return marker["pid"] != os.getpid() and _process_exists(marker["pid"])
+        return marker["pid"] != os.getpid() and _launcher_alive(marker)
     return True
 
 
+def _launcher_alive(marker: dict) -> bool:
+    """The marker's launcher still runs on this host: its pid exists, is no zombie, and (when
+    the marker says) started when the launcher did, since the machine booted."""
+    pid = marker["pid"]
+    found = _process(pid)
+    if found is None:
+        return _process_exists(pid) if not os.path.isdir("/proc/self") else False
+    state, start = found
+    if state in ("Z", "X"):   # killed, not yet reaped by its parent: it writes nothing
+        return False
+    if "pid_start" in marker:
+        return marker["pid_start"] == start and marker.get("boot_id") == _boot_id()
+    return True
+
+
+def _process(pid: int) -> tuple[str, int] | None:
+    """(state, start time in clock ticks after boot) of a process, from /proc/PID/stat (fields
+    3 and 22); None when there is no such process or no /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode(errors="replace")
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: count from the last ')'
+    fields = stat.rsplit(")", 1)[-1].split()
+    try:
+        return fields[0], int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def _boot_id() -> str | None:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def _process_exists(pid: int) -> bool:
+    """Without /proc (macOS): whether any process has the pid."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,24 +1,36 @@
-"""What a tuneprep dataset folder holds: the names `--overwrite` may remove, and nothing else.
-Pure Python.
+"""What a tuneprep dataset folder holds, and which of its files `--overwrite` may remove: only
+what tuneprep proves it wrote. Pure Python.
 
-A folder is recognisably a tuneprep dataset when one of its markers is there (the manifest,
-`_SUCCESS`, a run's `_RUNNING` claim or its `_temporary/` parts) and every entry in it is one
-the dataset's layout names (README "Output layout"). Anything else in the folder is the user's,
-so `--overwrite` refuses the folder instead of deleting it.
+Names prove nothing (Hadoop and Spark write `_temporary/` and `_SUCCESS` too; any tool may
+write a `manifest.json` and `train/train.jsonl`). A folder is tuneprep's by proof:
+
+- its `manifest.json` is a tuneprep manifest (MANIFEST_SCHEMA and the run id, written by
+  transforms/io/assemble.py), and each data file in the folder is one the manifest lists, at the
+  size it lists; beside them only the dataset's own unlisted files (OWN_FILES: the manifest
+  itself, the reports, the dead letters, `_SUCCESS`); or
+- its `_RUNNING` is a claim tuneprep wrote (transforms/io/claim.py), whose run is over: then the
+  run's own `_temporary/RUN/` and any file the layout names (what the run had begun to write).
+
+Anything else is the user's: `--overwrite` refuses the folder and names the first such file.
 """
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Mapping
 
 SPLITS = ("train", "validation")
 DEAD_LETTER_FOLDER = "dead_letter"
 SAMPLED_OUT_FOLDER = "sampled_out"   # the source locations --sample-to-quota left out
 TEMPORARY = "_temporary"
-TOP_FILES = ("manifest.json", "report.json", "report.html", "training-request.json", "_SUCCESS",
+MANIFEST = "manifest.json"
+MANIFEST_SCHEMA = "tuneprep-manifest/1"   # the manifest's own marker: no other tool writes it
+TOP_FILES = (MANIFEST, "report.json", "report.html", "training-request.json", "_SUCCESS",
              "_RUNNING")
 TOP_FOLDERS = (*SPLITS, DEAD_LETTER_FOLDER, SAMPLED_OUT_FOLDER, TEMPORARY)
-MARKERS = ("manifest.json", "_SUCCESS", "_RUNNING", TEMPORARY)
+# a manifest cannot list itself, nor what is written after it: these are the dataset's own
+# whenever a tuneprep manifest is there
+OWN_FILES = (MANIFEST, "report.json", "report.html", "_SUCCESS",
+             f"{DEAD_LETTER_FOLDER}/dead_letter.jsonl", f"{SAMPLED_OUT_FOLDER}/sampled_out.jsonl")
 
 # train/train.jsonl (single-file layouts), train/part-00000-of-00002.jsonl (sharded), and a
 # split's side files (sagemaker-instruction's template.json)
@@ -27,9 +39,30 @@ _FOLDER_FILES = {DEAD_LETTER_FOLDER: re.compile(r"dead_letter\.jsonl"),
                  SAMPLED_OUT_FOLDER: re.compile(r"sampled_out\.jsonl")}
 
 
+def manifest_identity(run_id: str) -> dict:
+    """The keys that make a manifest tuneprep's: its schema and the run that wrote it."""
+    return {"schema": MANIFEST_SCHEMA, "run_id": run_id}
+
+
+def manifest_files(manifest) -> dict[str, int | None] | None:
+    """path -> bytes of every file a tuneprep manifest lists; None when `manifest` (parsed
+    JSON) is not a tuneprep manifest."""
+    if not (isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA
+            and isinstance(manifest.get("run_id"), str) and manifest["run_id"]
+            and isinstance(manifest.get("files"), list)):
+        return None
+    out = {}
+    for entry in manifest["files"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            return None
+        size = entry.get("bytes")
+        out[entry["path"]] = size if isinstance(size, int) else None
+    return out
+
+
 def is_dataset_file(relpath: str) -> bool:
-    """True for a path (relative to the dataset folder, '/'-separated) that a tuneprep run
-    writes; anything under _temporary/ is a run's own parts."""
+    """True for a path (relative to the dataset folder, '/'-separated) that the layout names;
+    anything under _temporary/ is a run's own parts."""
     parts = relpath.strip("/").split("/")
     if parts[0] == TEMPORARY:
         return True
@@ -41,25 +74,40 @@ def is_dataset_file(relpath: str) -> bool:
     return pattern is not None and pattern.fullmatch(parts[1]) is not None
 
 
-def foreign_entries(top: Iterable[tuple[str, bool]], inside: Iterable[str],
-                    keep: Iterable[str] = ()) -> list[str]:
-    """The entries that are not the dataset's own, sorted.
+def unproven(files: Mapping[str, int | None], folders: Iterable[str] = (),
+             listed: Mapping[str, int | None] | None = None, claim_run: str | None = None,
+             keep: Iterable[str] = ()) -> list[str]:
+    """The entries tuneprep cannot prove are its own, sorted ('' when all are).
 
-    top: (name, is_folder) of each entry of the folder; inside: the relative paths of the files
-    and folders found inside its split and dead-letter folders; keep: top-level names that
-    belong to the run though the layout does not name them (an --image-uri-prefix inside the
-    output folder)."""
+    files: relative path -> size of every file in the folder (a local symbolic link as
+    'name (a symbolic link)', size None); folders: the relative paths of its folders (a folder
+    that held a file of the user's counts too, even empty); listed: manifest_files() of the
+    folder's manifest, or None; claim_run: the run id of a tuneprep claim whose run is over, or
+    None; keep: top-level names that belong to this run though no proof names them (an
+    --image-uri-prefix inside the output folder), neither proven nor removed."""
     kept = set(keep)
+    temporary = f"{TEMPORARY}/{claim_run}/" if claim_run else None
     out = []
-    for name, is_folder in top:
-        if name in kept:
+    for path, size in files.items():
+        if path.split("/", 1)[0] in kept:
             continue
-        if not (name in TOP_FOLDERS if is_folder else name in TOP_FILES):
-            out.append(name + ("/" if is_folder else ""))
-    # a folder inside a split folder is never the dataset's
-    out += [p for p in inside if p.endswith("/") or not is_dataset_file(p)]
+        if listed is not None and (path in OWN_FILES or (
+                path in listed and listed[path] in (None, size))):
+            continue
+        if claim_run and (path.startswith(temporary) or (
+                not path.startswith(TEMPORARY + "/") and is_dataset_file(path))):
+            continue
+        out.append(path)
+    for folder in folders:   # (a folder is named only when no file in it was)
+        if folder.split("/", 1)[0] in kept or _own_folder(folder, claim_run) or any(
+                p.startswith(folder + "/") for p in out):
+            continue
+        out.append(folder + "/")
     return sorted(out)
 
 
-def has_marker(top_names: Iterable[str]) -> bool:
-    return any(name in MARKERS for name in top_names)
+def _own_folder(folder: str, claim_run: str | None) -> bool:
+    parts = folder.split("/")
+    if parts[0] == TEMPORARY:
+        return len(parts) == 1 or (claim_run is not None and parts[1] == claim_run)
+    return len(parts) == 1 and parts[0] in TOP_FOLDERS
