@@ -340,3 +340,30 @@ def test_a_broken_array_in_memory_gives_every_element_and_says_where_it_ends(tmp
                                                                             expected):
     items = read(write(tmp_path / "d.json", data))
     assert [(i.line, i.error.reason if i.error else i.value) for i in items] == expected
+
+
+# --- a file named .jsonl: lines, or one pretty-printed document (issue 28) -------------------
+
+RECORDS = b"".join(alpaca_element(i) + b"\n" for i in range(1000))
+
+
+@pytest.mark.parametrize("first", [b"[", b"{", b'{"instruction": "cut", "x": [',
+                                   b'{"instruction": "cut", "x": {', b'[{"a": 1},'])
+def test_a_jsonl_whose_first_line_opens_a_document_is_still_read_line_by_line(tmp_path, first):
+    items = read(write(tmp_path / "d.jsonl", first + b"\n" + RECORDS))
+    assert errors(items) == [(1, "invalid_json")]
+    assert [line for line, _ in values(items)] == list(range(2, 1002))
+
+
+def test_a_pretty_printed_document_named_jsonl_is_read_as_one_document(tmp_path):
+    doc = orjson.dumps([{"instruction": f"q{i}", "output": "a"} for i in range(3)],
+                       option=orjson.OPT_INDENT_2)
+    items = read(write(tmp_path / "d.jsonl.gz", gzip.compress(doc)))
+    assert values(items) == [(i + 1, {"instruction": f"q{i}", "output": "a"}) for i in range(3)]
+
+
+def test_a_broken_pretty_printed_document_named_jsonl_is_lines_each_bad_one_a_dead_letter(
+        tmp_path):
+    doc = b'[\n  {\n    "instruction": "q",\n    "output": "a",\n  }\n]\n'   # trailing comma
+    items = read(write(tmp_path / "d.jsonl", doc))
+    assert errors(items) == [(line, "invalid_json") for line in range(1, 7)]

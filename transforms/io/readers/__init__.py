@@ -14,9 +14,9 @@ Contract (used by the Beam read transform in transforms/beam/read.py):
 - A UTF-8 BOM and CRLF line ends are accepted. Text in another encoding (opts.encoding, any that
   keeps ASCII as ASCII: cp1252, latin-1, ...) is read as UTF-8 (Recoded); an invalid_utf8 item
   under UTF-8 says to give --encoding (encoding_hint).
-- A CSV file's delimiter is sniffed from its header line (`,` `;` tab `|`); a ".jsonl" file whose
-  first line opens a JSON document it does not close (pretty-printed JSON) is read as JSON; a
-  JSON document's records are its array, its one list of records, or the list at
+- A CSV file's delimiter is sniffed from its header line (`,` `;` tab `|`); a ".jsonl" file is
+  read as one JSON document only when it is one (pretty-printed: lines_or_document.py), else as
+  lines, each bad line an invalid_json item; a JSON document's records are its array, its one list of records, or the list at
   opts.records_path.
 - Memory stays about opts.max_record_bytes a file whatever its size once decompressed: a line,
   row, text unit or JSON document element over it is one "record_too_large" item, read past
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
@@ -63,16 +64,22 @@ def is_utf8_encoding(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
+def encoding_guess(data: bytes = b"") -> str:
+    """The encoding a text that is not UTF-8 is likeliest in: cp1252 (a Windows or Excel
+    export) when it decodes, else latin-1 (which decodes anything)."""
+    try:
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
 def encoding_hint(data: bytes = b"", encoding: str = "utf-8") -> str:
     """'; if the file is in another encoding, …': what to add to an invalid_utf8 message."""
     if not is_utf8_encoding(encoding):
         return ""
-    try:
-        data.decode("cp1252")
-        guess = "cp1252"   # (a Windows or Excel export, the likeliest)
-    except UnicodeDecodeError:
-        guess = "latin-1"
-    return f"; if the file is in another encoding, give it with --encoding (e.g. --encoding {guess})"
+    return ("; if the file is in another encoding, give it with --encoding (e.g. --encoding "
+            f"{encoding_guess(data)})")
 
 
 def not_valid(encoding: str) -> str:
@@ -127,10 +134,12 @@ def strip_bom(data: bytes) -> bytes:
 
 # The format modules import RawItem, read_error and strip_bom from here, so they come after them.
 from tuneprep.transforms.io.readers.formats import (PEEK_BYTES, container_format,  # noqa: E402
-                                                    opens_document, pretty_printed, sniff_format)
+                                                    opens_document, sniff_format)
 from tuneprep.transforms.io.readers.csv_rows import read_csv  # noqa: E402
 from tuneprep.transforms.io.readers.json_doc import read_json_doc  # noqa: E402
 from tuneprep.transforms.io.readers.jsonl import read_jsonl  # noqa: E402
+from tuneprep.transforms.io.readers.lines_or_document import (is_document,  # noqa: E402
+                                                              pretty_printed)
 from tuneprep.transforms.io.readers.parquet_rows import read_parquet  # noqa: E402
 from tuneprep.transforms.io.readers.text import TEXT_UNITS, read_text  # noqa: E402
 
@@ -228,7 +237,7 @@ class _Chained(io.RawIOBase):
 def read_format(uri: str, opts: ReadOptions) -> str:
     """The container format read_items reads `uri` as: the forced one, else by the extension,
     sniffed when it says nothing or says .json, and a ".jsonl" file that holds one
-    pretty-printed JSON document is read as JSON (formats.pretty_printed)."""
+    pretty-printed JSON document is read as JSON (lines_or_document.py)."""
     fmt = container_format(uri, opts.file_format)
     if fmt in ("unknown", "json"):
         fmt = sniff_format(uri, fmt, opts.encoding)
@@ -244,12 +253,16 @@ def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
         return
     if fmt in ("unknown", "json"):
         fmt = sniff_format(uri, fmt, opts.encoding)
-    with open_read(uri, decompress=True) as raw:
-        stream = recoded(raw, opts.encoding)
-        if fmt == "jsonl" and not opts.file_format:   # named .jsonl: pretty-printed JSON?
+    if fmt == "jsonl" and not opts.file_format:   # named .jsonl: a pretty-printed document?
+        with _opened(uri, opts) as stream:
             head, error = _peek(stream)
-            stream = io.BufferedReader(_Chained(head, stream, error), 1 << 16)
-            fmt = "json" if opens_document(head) else fmt
+            if not opens_document(head):   # (the common case: read on from this stream)
+                yield from read_jsonl(io.BufferedReader(_Chained(head, stream, error), 1 << 16),
+                                      opts)
+                return
+            document = error is None and is_document(head, _Chained(head, stream))
+        fmt = "json" if document else "jsonl"   # (read again from the start)
+    with _opened(uri, opts) as stream:
         if fmt == "jsonl":
             yield from read_jsonl(stream, opts)
         elif fmt == "json":
@@ -258,3 +271,10 @@ def _read_items(uri: str, opts: ReadOptions) -> Iterator[RawItem]:
             yield from read_csv(stream, opts, "\t" if fmt == "tsv" else None)
         else:
             yield from read_text(stream, opts)
+
+
+@contextmanager
+def _opened(uri: str, opts: ReadOptions) -> Iterator[BinaryIO]:
+    """The file, decompressed and as UTF-8."""
+    with open_read(uri, decompress=True) as raw:
+        yield recoded(raw, opts.encoding)

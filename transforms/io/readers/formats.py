@@ -57,16 +57,11 @@ def sniff_format(uri: str, guess: str = "unknown", encoding: str = "utf-8") -> s
     return guess if guess == "json" else "text"
 
 
-def pretty_printed(uri: str, encoding: str = "utf-8") -> bool:
-    """Whether a file named as JSON Lines holds one pretty-printed JSON document instead: its
-    first line opens an array or object that it does not close (`[`, `{`, `[{"a": 1},`,
-    `{"data": [`). A JSON Lines file whose first record is broken still has a line that
-    parses or one that ends as a record does; only these openings are taken for a document."""
-    return opens_document(read_head(uri, encoding, PEEK_BYTES))
-
-
 def opens_document(head: bytes) -> bool:
-    """pretty_printed() on the first bytes of the file (PEEK_BYTES are enough)."""
+    """Whether the first bytes of a file named as JSON Lines (PEEK_BYTES are enough) open a
+    JSON document they do not close (`[`, `{`, `[{"a": 1},`, `{"data": [`): the sign of a
+    pretty-printed document, or of a first record cut short. Only a sign:
+    lines_or_document.is_document decides."""
     head = strip_bom(head).lstrip()
     if not head.startswith((b"[", b"{")) or b"\n" not in head:
         return False
