@@ -1,13 +1,15 @@
 """Nothing the user meant is changed (issue 22), through the command line as a user runs it:
 message weights (a weight 0 stays out of training, a bad weight is refused by `run` as by
-`validate`, a target without weights refuses them unless --repair drop_weights)."""
+`validate`, a target without weights refuses them unless --repair drop_weights); preference
+records (LLaMA-Factory's KTO and DPO demos: refused by a supervised target, or their chosen
+answers written by --repair use_chosen, never a rejected or undesirable one)."""
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
 
-from tests.helpers import REPO, read_json, read_jsonl
+from tests.helpers import REPO, check_accounting, read_json, read_jsonl
 from tuneprep.pipelines.cli import main
 
 FIXTURES = REPO / "tests" / "fixtures" / "issue22"
@@ -22,6 +24,7 @@ def run(capsys, tmp_path, *args) -> tuple[int, str, dict, list, list]:
     code = main(["run", "--output", str(out), *map(str, args)])
     stdout, _ = capsys.readouterr()
     report = read_json(out / "report.json")
+    check_accounting(report)   # every record read is written or a dead letter
     train = out / "train" / "train.jsonl"
     dead = out / "dead_letter" / "dead_letter.jsonl"
     return (code, stdout, report, read_jsonl(train) if train.exists() else [],
@@ -61,3 +64,47 @@ def test_a_target_without_weights_refuses_them_unless_dropped(capsys, tmp_path):
     assert [m["content"] for m in written[0]["messages"]] == \
         ["Say hi.", "Go away.", "Please?", "Hi!"]
     assert Counter(m["role"] for m in written[0]["messages"]) == {"user": 2, "assistant": 2}
+
+
+# --- preference records (item 2) --------------------------------------------------------------
+
+KTO, DPO = FIXTURES / "kto_demo.json", FIXTURES / "dpo_demo.json"
+PREFERENCE_NOT_SUPPORTED = "preference targets (DPO, KTO) are not supported yet by this version"
+
+
+@pytest.mark.parametrize("target", ["openai-chat", "bedrock-multi-turn"])
+def test_kto_and_dpo_records_are_refused_by_a_supervised_target(capsys, tmp_path, target):
+    code, _, report, written, dead = run(capsys, tmp_path, "--input", KTO, "--input", DPO,
+                                         "--target", target)
+    assert code == 1 and written == []   # nothing accepted: the run fails, nothing trains
+    assert report["dead_letter_reasons"] == {"preference_record": 7}
+    assert all(PREFERENCE_NOT_SUPPORTED in d["message"] for d in dead)
+
+
+def test_use_chosen_writes_chosen_answers_and_kto_true_only(capsys, tmp_path):
+    code, _, report, written, dead = run(capsys, tmp_path, "--input", KTO, "--input", DPO,
+                                         "--target", "openai-chat", "--repair", "use_chosen")
+    assert code == 0
+    answers = [r["messages"][-1]["content"] for r in written]
+    assert answers == ["4.", "Blue.", "Hello!", "Why did the chicken cross the road?", "2"]
+    assert all(r["messages"][-1]["role"] == "assistant" for r in written)
+    assert not {"Five, probably.", "I will not.", "No.", "11"} & set(answers)
+    assert report["dead_letter_reasons"] == {"preference_record": 2}   # the label false ones
+    assert {d["source"]["line"] for d in dead} == {2, 4}
+    assert report["repaired_records"] == {"use_chosen": 5}
+
+
+def test_the_llamafactory_demo_files(capsys, tmp_path, corpora):
+    """LLaMA-Factory's own kto_en_demo.json (150 label true, 150 false) and dpo_en_demo.json
+    (300 pairs, every conversation ending with a user turn)."""
+    demo = corpora / "llamafactory_samples"
+    _, _, report, _, _ = run(capsys, tmp_path, "--input", demo / "kto_en_demo.json",
+                             "--input", demo / "dpo_en_demo.json", "--target", "openai-chat")
+    assert report["dead_letter_reasons"] == {"preference_record": 600}
+    _, _, report, written, _ = run(capsys, tmp_path, "--input", demo / "kto_en_demo.json",
+                                   "--input", demo / "dpo_en_demo.json", "--overwrite",
+                                   "--target", "openai-chat", "--repair", "use_chosen")
+    assert report["dead_letter_reasons"] == {"preference_record": 150}
+    assert report["repaired_records"] == {"use_chosen": 450}
+    assert len(written) == 450
+    assert all(r["messages"][-1]["role"] == "assistant" for r in written)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from tuneprep.transforms.adapters.errors import refuse, type_name
 from tuneprep.transforms.adapters.tool_use import TOOL_KEYS, read_tools
+from tuneprep.transforms.core.preferences import preference_fields, read_preference
 from tuneprep.transforms.core.records import Record, Source
 
 SCALARS = (str, int, float, bool)
@@ -169,8 +170,10 @@ def instruction_record(record: dict, source: Source, instruction: str, context: 
     image = the_image(record, source, opts)
     if image is not None:
         turns = without_placeholders(turns)
+    preference = read_preference(record)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  context=context, fields=scalar_extras(record, used + MEDIA_KEYS),
+                  context=context, preference=preference,
+                  fields=preference_fields(scalar_extras(record, used + MEDIA_KEYS), preference),
                   tools=read_tools(record))
 
 

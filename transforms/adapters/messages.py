@@ -43,6 +43,7 @@ from tuneprep.transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_s
 from tuneprep.transforms.adapters.tool_use import (Calls, assistant_text_parts, call_arguments,
                                                    call_name, given_reasoning, read_tools,
                                                    result_text, tool_id)
+from tuneprep.transforms.core.preferences import preference_fields, read_preference
 from tuneprep.transforms.core.records import Record, Source
 from tuneprep.transforms.core.tools import ToolCall, ToolResult
 from tuneprep.transforms.core.weights import weight_problem
@@ -72,9 +73,11 @@ def normalize(value: Any, source: Source, opts) -> Record:
     if image is not None:
         turns = without_placeholders(turns)
     image = converse_blocks.one_medium(image, reader.media)
+    preference = read_preference(record)   # LLaMA-Factory's KTO label, a DPO pair
+    fields = {**scalar_extras(record, KEYS + MEDIA_KEYS), **reader.media_fields}
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  fields={**scalar_extras(record, KEYS + MEDIA_KEYS), **reader.media_fields},
-                  tools=read_tools(record), weights=reader.given_weights())
+                  fields=preference_fields(fields, preference), tools=read_tools(record),
+                  weights=reader.given_weights(), preference=preference)
 
 
 class MessageReader:

@@ -23,6 +23,7 @@ from tuneprep.transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_s
                                         type_name, without_placeholders)
 from tuneprep.transforms.adapters.tool_use import (Calls, assistant_text_parts, call_arguments,
                                                    call_name, read_tools)
+from tuneprep.transforms.core.preferences import preference_fields, read_preference
 from tuneprep.transforms.core.records import Record, Source
 from tuneprep.transforms.core.tools import ToolCall
 
@@ -64,8 +65,10 @@ def normalize(value: Any, source: Source, opts) -> Record:
     image = the_image(record, source, opts)
     if image is not None:
         turns = without_placeholders(turns)
+    preference = read_preference(record)   # LLaMA-Factory's DPO / KTO columns
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  fields=scalar_extras(record, KEYS + MEDIA_KEYS), tools=tools)
+                  fields=preference_fields(scalar_extras(record, KEYS + MEDIA_KEYS), preference),
+                  tools=tools, preference=preference)
 
 
 def turn_parts(item: dict, roles: list[str], index: int, label: str,

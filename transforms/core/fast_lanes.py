@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from tuneprep.transforms.adapters.common import MEDIA_KEYS
 from tuneprep.transforms.adapters.tool_use import TOOL_KEYS
+from tuneprep.transforms.core.preferences import PREFERENCE_KEYS
 from tuneprep.transforms.targets import check_limits
 
 # (value) -> (object, size, content) or None; content: what Record.content() gives, the same
@@ -26,7 +27,7 @@ Lane = Callable[[Any], "tuple[dict, int, list] | None"]
 # the adapters built by adapters.common.instruction_adapter: (context key, response key)
 INSTRUCTION_ADAPTERS = {"alpaca": ("input", "output"), "dolly": ("context", "response")}
 # present and not null → the general path (which writes them, or refuses the record)
-_PLAIN_KEYS = ("system", "history") + TOOL_KEYS + MEDIA_KEYS
+_PLAIN_KEYS = ("system", "history") + TOOL_KEYS + MEDIA_KEYS + PREFERENCE_KEYS
 # Bedrock messaging targets: how many turns they take (None: any even number from 2)
 CHAT_TARGETS = {"bedrock-multi-turn": None, "bedrock-single-turn": 2}
 
@@ -96,9 +97,9 @@ def _instruction_lane(context_key: str, response_key: str, shape, target, ctx) -
     return lane
 
 
-# media, tool definitions (and the flag of OpenAI's parallel calls, part of a tool-use record):
-# the general path writes or refuses them
-_SIDE_KEYS = MEDIA_KEYS + TOOL_KEYS + ("parallel_tool_calls",)
+# media, tool definitions (and the flag of OpenAI's parallel calls, part of a tool-use record),
+# a preference record's answers or label: the general path writes or refuses them
+_SIDE_KEYS = MEDIA_KEYS + TOOL_KEYS + ("parallel_tool_calls",) + PREFERENCE_KEYS
 
 
 def _thinks(content: str) -> bool:

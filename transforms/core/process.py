@@ -71,6 +71,7 @@ class BatchProcessor:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
         accepted, lengths, turn_counts, media, tool_use = 0, [], [], [], []
+        repaired: dict[str, int] = {}   # --repair name -> records it mended (that count)
         facets: dict[str, int] = {}   # facet -> records holding it (dataset-level rules)
         faceted = 0
         normalize = self._normalizer(batch.adapter)
@@ -95,12 +96,14 @@ class BatchProcessor:
                     out.measures.setdefault(split, []).append(measure(size, len(content[1])))
                 continue
             try:
-                split, lines, sizes, turns, uris, record_facets, uses = self._one(
+                split, lines, sizes, turns, uris, record_facets, uses, repairs = self._one(
                     batch, item, normalize)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
             accepted += 1
+            for name in repairs:
+                repaired[name] = repaired.get(name, 0) + 1
             out.lines.setdefault(split, []).extend(lines)
             out.sources.setdefault(split, []).extend([item.line] * len(lines))
             lengths += sizes
@@ -125,6 +128,8 @@ class BatchProcessor:
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
         st.add_tool_use(stats, tool_use)
+        if repaired:
+            stats["repaired_records"] = repaired
         stats["token_counts"] = dict(self.token_counts)
         if sampling:   # per split too: the report then counts what the down-sample kept
             stats["by_split"] = {split: add_measures(empty_figures(), ms, self.cfg.chars_per_token,
@@ -191,7 +196,7 @@ class BatchProcessor:
                     raise RecordError("not_selected", left_out, VALIDATE)
             # format() leaves the record as written (a --repair drop_* takes its parts away)
             return (split, lines, lengths, len(record.turns), media, facets,
-                    st.tool_use_summary(record))
+                    st.tool_use_summary(record), record.repairs)
         except RecordError as e:
             e.stage = e.stage or stage
             raise

@@ -92,6 +92,10 @@ REASONS: dict[str, str] = {
                       "the byte offset, the records read before it); it may be cut short",
     "unreadable_tail": "reading stopped inside the file (named: the byte offset, the records "
                        "read before it); what follows could not be read as records",
+    "preference_record": "a preference or labelled record (chosen / rejected, a KTO label, "
+                         "candidates): preference targets are not supported yet, and a "
+                         "supervised target would train on every answer (--repair use_chosen "
+                         "writes the chosen one)",
 }
 
 
@@ -138,6 +142,10 @@ class Record:
         extra values templates can name, never the conversation itself.
     weights: the training weight of each assistant message, in order (None where a message
         gives none; core/weights.py says which values), or None when no message gives one.
+    preference: a preference record's chosen / rejected answers or KTO label
+        (core/preferences.py Preference); None for a plain record.
+    repairs: the --repair fixes applied to the record (names from targets.context.REPAIRS
+        that count themselves: the report's repaired_records).
     """
 
     source: Source
@@ -151,6 +159,8 @@ class Record:
     id: str = ""
     tools: list | None = None
     weights: tuple | None = None
+    preference: Any = None
+    repairs: tuple = ()
 
     def content(self) -> list:
         """What identifies the record: its text, not where it came from."""
@@ -161,7 +171,9 @@ class Record:
         # tools and weights only when there are some: the ids of records without stay as they were
         if self.tools:
             content = content + [self.tools]
-        return content + [["weights", self.weights]] if self.weights is not None else content
+        if self.weights is not None:
+            content = content + [["weights", self.weights]]
+        return content + [["preference", self.preference]] if self.preference else content
 
     def with_id(self) -> "Record":
         """Sets a stable id from the content, so splits do not move when files are renamed."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 
-from tuneprep.transforms.core import tools
+from tuneprep.transforms.core import preferences, tools
 from tuneprep.transforms.core.records import FORMAT, RecordError, Record
 from tuneprep.transforms.core.weights import without_weights
 
@@ -122,6 +122,8 @@ class Target:
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
+            if record.preference is not None:   # every target of this version is supervised
+                record = preferences.as_supervised(record, ctx, self.name)
             if tools.has_tool_use(record) and not self.takes_tools(ctx):
                 record = _without(record, ctx, "drop_tool_turns", tools.without_tool_use,
                                   "tool_turn", f"the record holds tool use (definitions, calls "

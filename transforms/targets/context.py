@@ -15,6 +15,9 @@ REPAIRS = {
     "drop_leading_assistant": "drop assistant turns before the first user turn",
     "drop_weights": "drop message weights where the target cannot write them (every assistant "
                     "message then trains)",
+    "use_chosen": "write a preference record's chosen answer as the assistant turn (its "
+                  "rejected one dropped); keep a KTO record labelled true, refuse one labelled "
+                  "false",
 }
 
 
