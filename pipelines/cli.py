@@ -21,12 +21,12 @@ from tuneprep.pipelines.storage_options import endpoint_of
 from tuneprep.pipelines.job_spec import expand_config
 from tuneprep.pipelines.local_workers import (check_workers_option, with_local_workers,
                                      worker_environment)
+from tuneprep.pipelines.run_progress import status_line
 from tuneprep.pipelines.run_summary import summarize as _summarize
 from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
 from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.core import progress
 from tuneprep.transforms.io.assemble import temp_root
 from tuneprep.transforms.io.dataset_folder import TEMPORARY
 from tuneprep.transforms.io.storage import join
@@ -329,7 +329,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
 
     try:
         with workers_log_to_file(worker_processes and not args.verbose) as worker_log, \
-                worker_environment(worker_processes), _progress(args, cfg), \
+                worker_environment(worker_processes), status_line(args, cfg, beam_args), \
                 claim.Heartbeat(cfg.output, cfg.run_id):
             state.started = True
             if runs_elsewhere(beam_args):   # a job server may set its own SIGINT handler,
@@ -363,12 +363,6 @@ def add_job(p, cfg, args) -> None:
     from tuneprep.pipelines.worker_listing import listing_for
     from tuneprep.transforms.beam.pipeline import build
     build(p, cfg, describe(cfg), listing_for(args, cfg))
-
-
-def _progress(args, cfg) -> progress.StatusLine:
-    """One status line on stderr while the job runs: only on a terminal, never under --quiet."""
-    return progress.StatusLine(sys.stderr, progress.should_show(sys.stderr, args.quiet),
-                               len(cfg.inputs) + len(cfg.validation_inputs))
 
 
 def _failure_in_words(e: BaseException) -> str:

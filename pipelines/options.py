@@ -198,7 +198,8 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
                      help="replace the tuneprep dataset already in --output (only its own "
                      "files; a folder holding anything else is refused)")
     rn.add_argument("--quiet", action="store_true",
-                    help="no progress line on stderr (it is shown only on a terminal anyway)")
+                    help="no progress on stderr (redrawn on a terminal; elsewhere a plain "
+                    "line every 10 s, or every $TUNEPREP_PROGRESS_INTERVAL seconds)")
     rn.add_argument("--dry-run", action="store_true",
                     help="check the options and inputs, run a sample of each file through the "
                     "rules and print the plan; write nothing")

@@ -2,11 +2,17 @@
 with a reason when absent), and a real S3-protocol server. Plain helpers are in helpers.py."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 pytest.register_assert_rewrite("tests.helpers")   # its asserts report like a test's
+
+# A run whose stderr is not a terminal writes a plain progress line every 10 s: on a loaded
+# machine a test's run may take that long, and the tests that check stderr line by line would
+# then depend on the clock. The tests of those lines set their own interval.
+os.environ["TUNEPREP_PROGRESS_INTERVAL"] = "3600"
 
 from tests.helpers import CORPORA, SAMPLES, S3Bucket, S3Server, aws_test_env  # noqa: E402
 

@@ -72,11 +72,11 @@ def test_worker_counts_reach_the_launcher_through_the_relay_folder(tmp_path, mon
     monkeypatch.setenv(progress.RELAY_ENV, str(tmp_path))
     worker.add_batch(4096, 7)
     worker.add_batch(100, 1)
-    worker.file_done()
+    worker.file_done(5_000)                # a file of 5,000 bytes read
     launcher = progress.Counters()
     launcher.active = True
     launcher.add_batch(10, 0)              # its own in-process counts are added too
-    assert launcher.with_relayed(str(tmp_path)) == (1, 4206, 8)
+    assert launcher.with_relayed(str(tmp_path)) == (1, 4206, 8, 5_000)
     monkeypatch.delenv(progress.RELAY_ENV)
     idle = progress.Counters()
     idle.add_batch(5, 5)                   # no status line anywhere: a no-op

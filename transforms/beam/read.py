@@ -7,7 +7,7 @@ from tuneprep.transforms.core import progress
 
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.listing import InputListing, of_config
-from tuneprep.transforms.core.batching import iter_batches, plan_reads
+from tuneprep.transforms.core.batching import iter_batches, plan_reads, task_bytes
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
 
@@ -43,8 +43,9 @@ class _ReadFn(ConfiguredDoFn):
         # a failure of the store (not of the file) stops the run: see storage.py
         with storage.translate_failures(task.uri):
             yield from iter_batches(task, self.cfg)
+        if progress.COUNTERS.counting():   # (the size is looked up only for progress)
+            progress.COUNTERS.file_done(task_bytes(task), task.last)
         if task.last:
-            progress.COUNTERS.file_done()
             metrics.FILES_READ.inc()
 
 

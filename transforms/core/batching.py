@@ -14,6 +14,7 @@ from typing import Iterator
 import orjson
 
 from tuneprep.transforms.adapters import DETECT_SAMPLE, detect  # one sample size for detection
+from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import RawItem, read_items
 from tuneprep.transforms.io.byte_ranges import ByteRange, plan_ranges
 
@@ -48,6 +49,19 @@ class ReadTask:
     adapter: str | None = None    # chosen once from the head of a file read in ranges; else
                                   # at reading
     last: bool = True             # the file's last range (the progress line counts files)
+
+
+def task_bytes(task: ReadTask) -> int:
+    """The input bytes a task reads: its byte range, or its file from the range's start (the
+    progress line's count; 0 when the size cannot be had)."""
+    start = task.part.start if task.part is not None else 0
+    if task.part is not None and task.part.end is not None:
+        return task.part.end - start
+    try:
+        fs, path = storage.filesystem(task.uri)
+        return max(0, fs.size(path) - start)
+    except Exception:   # (the read itself reports an unreadable file)
+        return 0
 
 
 def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTask]:

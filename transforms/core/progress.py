@@ -1,12 +1,17 @@
-"""Progress of a local run: counts bumped per batch, and one status line redrawn on a terminal.
+"""Progress of a local run: counts bumped per batch, and one status line redrawn on a terminal,
+or a plain line now and then elsewhere (cron, CI, a log file).
 
 The Beam DoFns bump COUNTERS once per batch (never per record), and only while a status line is
 shown. In the DirectRunner's in-process mode the DoFns run here, so the launcher sees the counts
 as they grow. With local worker processes (--workers), the status line puts a folder in the
 environment the workers inherit (RELAY_ENV); each worker keeps its own counts in one small file
 there, and the launcher adds them up. Anywhere else (remote runners) COUNTERS stays inactive and
-bumping it is a no-op. Nothing is drawn unless stderr is a terminal and --quiet is not given, so
-logs and pipes never get control characters.
+bumping it is a no-op. On a terminal the line is redrawn in place every half second; anywhere
+else (a pipe, a file) a plain line, ending in a newline and free of control characters, is
+written every PLAIN_INTERVAL seconds (PLAIN_INTERVAL_ENV sets another), so a run shorter than
+that writes nothing. --quiet writes neither. Bytes are counted per file or byte range read, of
+the input's total size when the launcher knows it (local inputs), which gives the percentage and
+the time left.
 """
 from __future__ import annotations
 
@@ -17,6 +22,10 @@ import threading
 import time
 
 CLEAR_LINE = "\r\x1b[K"
+TERMINAL_INTERVAL = 0.5     # seconds between redraws on a terminal
+PLAIN_INTERVAL = 10.0       # seconds between plain lines: a log gets ~6 lines a minute
+PLAIN_INTERVAL_ENV = "TUNEPREP_PROGRESS_INTERVAL"   # another interval for plain lines, seconds
+PLAIN_PREFIX = "progress: "
 
 
 RELAY_ENV = "TUNEPREP_PROGRESS_DIR"
@@ -32,7 +41,13 @@ class Counters:
 
     def reset(self, files_total: int) -> None:
         self.files_total, self.files_done, self.records, self.dead = files_total, 0, 0, 0
+        self.bytes_done = 0
         self.started = time.monotonic()
+
+    def counting(self) -> bool:
+        """Whether bumps count (a status line is shown, here or by the launcher of this
+        worker): callers skip work done only for progress otherwise."""
+        return self.active or bool(self._relay())
 
     def add_batch(self, records: int, dead: int) -> None:
         if self.active or self._relay():
@@ -40,9 +55,11 @@ class Counters:
             self.dead += dead
             self._write()
 
-    def file_done(self) -> None:
+    def file_done(self, nbytes: int = 0, last: bool = True) -> None:
+        """A file, or a byte range of one (`last`: its file's last), read: nbytes of input."""
         if self.active or self._relay():
-            self.files_done += 1
+            self.files_done += bool(last)
+            self.bytes_done += nbytes
             self._write()
 
     def _relay(self) -> str | None:
@@ -56,24 +73,27 @@ class Counters:
         path = os.path.join(folder, str(os.getpid()))
         try:   # write then rename: the launcher never reads half a file
             with open(path + ".tmp", "w") as f:
-                f.write(f"{self.files_done} {self.records} {self.dead}")
+                f.write(f"{self.files_done} {self.records} {self.dead} {self.bytes_done}")
             os.replace(path + ".tmp", path)
         except OSError:   # the run ended and the folder is gone: progress only
             pass
 
-    def with_relayed(self, folder: str | None) -> tuple[int, int, int]:
-        """(files done, records, dead letters): these counts plus the workers' in `folder`."""
-        files, records, dead = self.files_done, self.records, self.dead
+    def with_relayed(self, folder: str | None) -> tuple[int, int, int, int]:
+        """(files done, records, dead letters, bytes read): these counts plus the workers' in
+        `folder`."""
+        totals = [self.files_done, self.records, self.dead, self.bytes_done]
         for name in os.listdir(folder) if folder else ():
             if name.endswith(".tmp"):
                 continue
             try:
                 with open(os.path.join(folder, name)) as f:
-                    f_, r, d = (int(x) for x in f.read().split())
+                    counts = [int(x) for x in f.read().split()]
             except (OSError, ValueError):
                 continue
-            files, records, dead = files + f_, records + r, dead + d
-        return files, records, dead
+            if len(counts) == len(totals):
+                totals = [t + c for t, c in zip(totals, counts)]
+        files, records, dead, nbytes = totals
+        return files, records, dead, nbytes
 
 
 COUNTERS = Counters()
@@ -96,32 +116,75 @@ def format_elapsed(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def format_bytes(n: float) -> str:
+    """Decimal units, as the README's sizes: 950 → "950 B", 45_200 → "45.2 kB"."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
 def format_status(files_done: int, files_total: int, records: int, dead: int,
-                  elapsed: float) -> str:
+                  elapsed: float, bytes_done: int = 0, bytes_total: int | None = None) -> str:
+    """The status: files, bytes read of the total with the percentage (when the total is known),
+    records, rate, dead letters, time so far and, once some bytes are read, the time left at
+    the rate so far."""
     rate = records / elapsed if elapsed > 0 else 0.0
-    return (f"files {files_done:,}/{files_total:,} · {records:,} records · "
-            f"{compact(rate)} records/s · {dead:,} dead letters · {format_elapsed(elapsed)}")
+    read = ""
+    left = ""
+    if bytes_total:
+        done = min(bytes_done, bytes_total)
+        read = (f"{format_bytes(done)}/{format_bytes(bytes_total)} "
+                f"({100 * done // bytes_total}%) · ")
+        if 0 < done < bytes_total and elapsed > 0:
+            left = f" · {format_elapsed(elapsed * (bytes_total - done) / done)} left"
+    return (f"files {files_done:,}/{files_total:,} · {read}{records:,} records · "
+            f"{compact(rate)} records/s · {dead:,} dead letters · {format_elapsed(elapsed)}"
+            + left)
+
+
+TERMINAL, PLAIN = "terminal", "plain"
+
+
+def display(stream, quiet: bool) -> str | None:
+    """How progress is shown on `stream`: redrawn on a TERMINAL, else PLAIN lines; None under
+    --quiet or on a closed or odd stream."""
+    if quiet:
+        return None
+    try:
+        return TERMINAL if stream.isatty() else PLAIN
+    except (AttributeError, ValueError, OSError):   # closed or odd streams
+        return None
 
 
 def should_show(stream, quiet: bool) -> bool:
-    """A status line only on a terminal, and never under --quiet."""
-    if quiet:
-        return False
+    """The redrawn status line: only on a terminal, and never under --quiet."""
+    return display(stream, quiet) == TERMINAL
+
+
+def plain_interval() -> float:
+    """Seconds between plain lines: PLAIN_INTERVAL, or PLAIN_INTERVAL_ENV's (positive) value."""
     try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):   # closed or odd streams are not terminals
-        return False
+        value = float(os.environ.get(PLAIN_INTERVAL_ENV, ""))
+    except ValueError:
+        return PLAIN_INTERVAL
+    return value if value > 0 else PLAIN_INTERVAL
 
 
 class StatusLine:
     """Context manager: while open (and enabled), redraws one line on `stream` every `interval`
     seconds from `counters`; draws once at start and once at the end, then clears the line so
-    whatever is printed next starts on a clean line."""
+    whatever is printed next starts on a clean line. `plain`: a line ending in a newline every
+    `interval` seconds instead (default plain_interval()), none at the start or the end, so a
+    log gets no control characters and a short run no lines. `bytes_total`: the input's size,
+    when known (the percentage and the time left)."""
 
-    def __init__(self, stream, enabled: bool, files_total: int = 0, interval: float = 0.5,
-                 counters: Counters = COUNTERS):
-        self.stream, self.enabled, self.interval = stream, enabled, interval
-        self.files_total, self.counters = files_total, counters
+    def __init__(self, stream, enabled: bool, files_total: int = 0,
+                 interval: float | None = None, counters: Counters = COUNTERS,
+                 plain: bool = False, bytes_total: int | None = None):
+        self.stream, self.enabled, self.plain = stream, enabled, plain
+        self.interval = interval or (plain_interval() if plain else TERMINAL_INTERVAL)
+        self.files_total, self.counters, self.bytes_total = files_total, counters, bytes_total
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._relay_dir: str | None = None
@@ -129,12 +192,14 @@ class StatusLine:
 
     def line(self) -> str:
         c = self.counters
-        files, records, dead = c.with_relayed(self._relay_dir)
-        return format_status(files, c.files_total, records, dead, time.monotonic() - c.started)
+        files, records, dead, nbytes = c.with_relayed(self._relay_dir)
+        return format_status(files, c.files_total, records, dead, time.monotonic() - c.started,
+                             nbytes, self.bytes_total)
 
     def _draw(self) -> None:
         try:
-            self.stream.write(CLEAR_LINE + self.line())
+            self.stream.write(PLAIN_PREFIX + self.line() + "\n" if self.plain
+                              else CLEAR_LINE + self.line())
             self.stream.flush()
         except (OSError, ValueError):   # the terminal went away: stop drawing, keep running
             self._stop.set()
@@ -150,7 +215,8 @@ class StatusLine:
             self._relay_dir = tempfile.mkdtemp(prefix="tuneprep-progress-")
             self._saved_env = os.environ.get(RELAY_ENV)
             os.environ[RELAY_ENV] = self._relay_dir   # worker processes start after this
-            self._draw()
+            if not self.plain:
+                self._draw()
             self._thread = threading.Thread(target=self._loop, name="tuneprep-progress",
                                             daemon=True)
             self._thread.start()
@@ -161,12 +227,13 @@ class StatusLine:
             self._stop.set()
             self._thread.join()
             self._thread = None
-            self._draw()        # the final counts, briefly
-            try:
-                self.stream.write(CLEAR_LINE)
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass
+            if not self.plain:
+                self._draw()        # the final counts, briefly
+                try:
+                    self.stream.write(CLEAR_LINE)
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass
         self.counters.active = False
         if self._relay_dir is not None:
             if self._saved_env is None:
