@@ -7,6 +7,7 @@ import stat
 import sys
 
 from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS
 
@@ -103,12 +104,14 @@ def _read_once(groups, warn) -> list[str]:
 
 
 def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
-    """One --input URI → [(file URI, identity)], sorted. The identity tells two paths to the
-    same file apart from two files: (device, inode) on local disk, so a link, `a/../a` or a
-    folder given beside a file in it is the same file; the filesystem and path elsewhere."""
+    """One --input URI → [(file URI, identity)], sorted; the file URIs in user_paths' one form,
+    whoever expands it (the launcher, or a worker handed that form). The identity tells two
+    paths to the same file apart from two files: (device, inode) on local disk, so a link,
+    `a/../a` or a folder given beside a file in it is the same file; the filesystem and path
+    elsewhere."""
     if not _utf8(uri):
         raise UsageError(f"{flag} {_shown(uri)}: the name is not valid UTF-8; rename it")
-    fs, path = storage.filesystem(uri)
+    fs, path = storage.filesystem(normalize(uri))   # (messages name the uri as given)
     local = storage.local_path(uri) is not None
     if any(c in path for c in "*?["):
         if local:

@@ -19,6 +19,7 @@ from tuneprep.pipelines.input_paths import expand_splits, print_warning
 from tuneprep.pipelines.options import (UsageError, add_run_arguments, did_you_mean,
                                          suggestions)
 from tuneprep.pipelines.storage_options import check_uris, endpoint_of, s3_timeout_of
+from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.io import storage
@@ -78,7 +79,7 @@ def read_template(path: str, what: str = "--template") -> dict:
     from tuneprep.transforms.targets.sagemaker_instruction import parse_template
     shown = f"{what} {path}" if what else path
     try:
-        with storage.open_read(path) as f:
+        with storage.open_read(normalize(path)) as f:
             text = f.read()
     except OSError as e:
         raise UsageError(f"{shown}: {e.strerror or e}") from None
@@ -268,7 +269,7 @@ def build_config(args, before_expand=None) -> RunConfig:
                                                       warn=warn)
     check_inputs(cfg, warn)   # the first records of the local files: a wrong --field-map, ...
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)
-    cfg.output = normalize_output(args.output)
+    cfg.output = normalize_output(normalize(args.output))   # (absolute, as the inputs)
     cfg.run_id = uuid.uuid4().hex[:12]
     cfg.s3_endpoint_url = endpoint_of(args)
     cfg.s3_timeout = s3_timeout_of()

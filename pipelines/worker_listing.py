@@ -3,10 +3,8 @@ workers by input_paths' own code (the same files, order and identities as the la
 listing), with the launcher's count and digest of its listing to check them against."""
 from __future__ import annotations
 
-import os
-
 from tuneprep.pipelines import input_paths
-from tuneprep.transforms.io import storage
+from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.io.listing import INPUT, VALIDATION_INPUT, InputListing, digest
 
 
@@ -24,16 +22,11 @@ def select_on_worker(groups: list) -> tuple[list[str], list[str]]:
     return input_paths._read_once(train, _quiet), input_paths._read_once(validation, _quiet)
 
 
-def _absolute(uri: str) -> str:
-    """A relative local path as the launcher sees it: a worker's working folder may differ."""
-    if storage.local_path(uri) is not None and not uri.startswith("file://"):
-        return os.path.abspath(os.path.expanduser(uri))   # (as fsspec reads ~)
-    return uri
-
-
 def listing_for(args, cfg) -> InputListing:
-    named = tuple([(INPUT, _absolute(u)) for u in args.input]
-                  + [(VALIDATION_INPUT, _absolute(u)) for u in args.validation_input])
+    """The graph holds the URIs in user_paths' one form, the form the launcher listed (a
+    worker's own folder and home may differ from the launcher's)."""
+    named = tuple([(INPUT, normalize(u)) for u in args.input]
+                  + [(VALIDATION_INPUT, normalize(u)) for u in args.validation_input])
     return InputListing(named, expand_on_worker, select_on_worker,
                         files=len(cfg.inputs) + len(cfg.validation_inputs),
                         sha256=digest(list(cfg.inputs), list(cfg.validation_inputs)))
