@@ -108,3 +108,24 @@ def test_the_llamafactory_demo_files(capsys, tmp_path, corpora):
     assert report["repaired_records"] == {"use_chosen": 450}
     assert len(written) == 450
     assert all(r["messages"][-1]["role"] == "assistant" for r in written)
+
+
+# --- Claude 3 Haiku's turn markers (item 3) ---------------------------------------------------
+
+def test_haiku_turn_markers_are_refused_by_run_as_by_validate(capsys, tmp_path):
+    """Plain OpenAI-style records take the fast lane to bedrock-multi-turn; the lane applies the
+    model's reserved words as the target's check does, so run refuses what validate refuses."""
+    markers = FIXTURES / "haiku_markers.jsonl"
+    code, _, report, written, dead = run(capsys, tmp_path, "--input", markers, "--target",
+                                         "bedrock-multi-turn", "--model", "claude-3-haiku")
+    assert code == 0 and len(written) == 35
+    assert not any("\nHuman:" in str(r) or "\nAssistant:" in str(r) for r in written)
+    assert report["dead_letter_reasons"] == {"reserved_word": 3}
+    assert main(["validate", "--target", "bedrock-multi-turn", "--model", "claude-3-haiku",
+                 str(markers)]) == 1
+    found = [line.split(": ", 2)[:2] for line in capsys.readouterr()[0].splitlines()]
+    assert [[f"{markers}:{d['source']['line']}", d["reason"]] for d in dead] == found
+    assert [d["message"] for d in dead] == [
+        "message 1 holds \\nHuman:, which Anthropic Claude 3 Haiku reserves; reword it",
+        "message 2 holds \\nAssistant:, which Anthropic Claude 3 Haiku reserves; reword it",
+        "system holds \\nHuman:, which Anthropic Claude 3 Haiku reserves; reword it"]

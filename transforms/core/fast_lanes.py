@@ -5,7 +5,7 @@ The general path (adapter → canonical Record → target format → validate �
 record, most of it in layers that a plain instruction record does not need. A lane takes a raw
 value and returns what the general path would give for it, or None when the record is not the
 plain case (a field missing, empty or not a string, a system prompt, a history, over a length
-limit, an option the lane does not model...). None sends the record down the general path, which
+limit, a word the model reserves, an option the lane does not model...). None sends the record down the general path, which
 then decides, with its reasons, messages and dead letters. So a lane never refuses a record and
 never decides anything the general path would decide differently: tests/transforms/core/test_fast_lanes.py
 checks, for generated and real records, that every record a lane takes comes out byte for byte
@@ -19,6 +19,7 @@ from tuneprep.transforms.adapters.common import MEDIA_KEYS
 from tuneprep.transforms.adapters.tool_use import TOOL_KEYS
 from tuneprep.transforms.core.preferences import PREFERENCE_KEYS
 from tuneprep.transforms.targets import check_limits
+from tuneprep.transforms.targets.conversation import reserved_word_problems
 
 # (value) -> (object, size, content) or None; content: what Record.content() gives, the same
 # list the general path hashes for the record id (so the train/validation split is the same)
@@ -112,6 +113,10 @@ def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
     """{"system"?: str, "messages": [{"role": "user"|"assistant", "content": str}, ...]}: user
     first, alternating, assistant last, every content non-blank → Bedrock messaging."""
     limits = ctx.max_chars is not None
+    model = getattr(ctx, "model", None)
+    # the model's reserved words (Claude 3 Haiku's turn markers): the target's own rule, so a
+    # record holding one takes the general path, which refuses it (reserved_word)
+    reserved = bool(getattr(model, "reserved_words", ()))
 
     def lane(value: Any):
         if type(value) is not dict:
@@ -144,6 +149,9 @@ def _chat_lane(turn_count: int | None, target, ctx) -> Lane:
         obj = {"system": written, "messages": out} if written else {"messages": out}
         size += len(written) if written else 0
         if limits and check_limits(target, obj, ctx, size):
+            return None
+        if reserved and (written and reserved_word_problems(written, "system", model) or any(
+                reserved_word_problems(m["content"], "message", model) for m in out)):
             return None
         return obj, size, [system, turns, None, None, None, None]
 
