@@ -4,11 +4,13 @@ found and the --field-map that would read them), question/answer-like records re
 documents, a ".jsonl" file that is one pretty-printed JSON document.
 
 `file_notes` gives the lines for one file (`inspect` prints them); `check_inputs` warns of them
-at launch for the first local input files (a `warning:` line each, kept in the report)."""
+at launch for the first local input files (a `warning:` line each, kept in the report), and
+refuses the run when none of an input's sampled records can be read (input_refusal.py)."""
 from __future__ import annotations
 
 from itertools import islice
 
+from tuneprep.pipelines.input_refusal import InputsRefused, refusal
 from tuneprep.transforms.adapters import DETECT_SAMPLE, detect
 from tuneprep.transforms.adapters.suggest import (keys_of, map_text, missing_sources,
                                                   propose_field_map, shown_keys,
@@ -66,20 +68,26 @@ def file_notes(uri: str, cfg, items: list, adapter: str | None, target_kind: str
     return notes
 
 
-def check_inputs(cfg, warn) -> None:
+def check_inputs(cfg, warn, keep_going: bool = False) -> None:
     """warn(line) of each note on the first CHECKED_FILES local inputs (a remote file is
-    read by the workers only)."""
+    read by the workers only). An input none of whose sampled records can be read refuses
+    the run (InputsRefused, every such input's problems at once) unless `keep_going`."""
     from tuneprep.transforms.targets import TARGETS
     kind = TARGETS[cfg.target].kind
     local = [uri for uri in cfg.inputs + cfg.validation_inputs
              if storage.local_path(uri) is not None]
+    refused: list[str] = []
     for uri in local[:CHECKED_FILES]:
         try:
             items = head_items(uri, cfg)
             adapter = cfg.input_format or detect(
                 [item.value for item in items if item.error is None], cfg.adapter)
             notes = file_notes(uri, cfg, items, adapter, kind)
+            lines = None if keep_going else refusal(uri, cfg, items, adapter, notes, head_items)
         except Exception:   # (unreadable: the run reports it on the file's own line)
             continue
-        for note in notes:
+        refused += lines or []
+        for note in notes if not lines else ():
             warn(note)
+    if refused:
+        raise InputsRefused(refused)

@@ -267,9 +267,9 @@ def build_config(args, before_expand=None) -> RunConfig:
         warn(tokenizer_note(cfg))
     cfg.inputs, cfg.validation_inputs = expand_splits(args, before_remote=before_expand,
                                                       warn=warn)
-    check_inputs(cfg, warn)   # the first records of the local files: a wrong --field-map, ...
+    check_inputs(cfg, warn, args.keep_going)   # the first records of the local files: ...
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)
-    cfg.output = normalize_output(normalize(args.output))   # (absolute, as the inputs)
+    cfg.output = normalize_output(args.output)
     cfg.run_id = uuid.uuid4().hex[:12]
     cfg.s3_endpoint_url = endpoint_of(args)
     cfg.s3_timeout = s3_timeout_of()

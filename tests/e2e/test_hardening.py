@@ -68,7 +68,7 @@ def test_every_damaged_file_at_once_is_accounted_for(tmp_path, capsys):
     expected = damaged_corpus(tmp_path / "in")
     out = tmp_path / "out"
     code, stdout, err = run(capsys, out, "--input", tmp_path / "in", "--target", "bedrock-text",
-                            "--input-format", "alpaca")
+                            "--input-format", "alpaca", "--keep-going")   # (wholly damaged files)
     assert code == 0, err
     report = read_json(out / "report.json")
     assert report["input_records"] == report["accepted_records"] + report["dead_letter_records"]
@@ -115,7 +115,7 @@ def test_dead_letter_ratio_fails_the_run_after_writing_the_report(tmp_path, caps
 def test_a_wrong_input_format_is_caught_by_the_ratio(tmp_path, capsys):
     code, _, err = run(capsys, tmp_path / "out", "--input", SAMPLES / "chat_sample.jsonl",
                        "--target", "bedrock-text", "--input-format", "alpaca",
-                       "--max-dead-letter-ratio", "0.5")
+                       "--max-dead-letter-ratio", "0.5", "--keep-going")   # (else refused at launch)
     assert code == 1 and "is --input-format right?" in err
 
 

@@ -540,7 +540,8 @@ def test_all_records_bad_fails(tmp_path, capsys):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"instruction": "x"\n[1, 2]\n{"instruction": "", "output": ""}\n')
     out = tmp_path / "out"
-    code, stdout, err = run(capsys, out, "--input", path, "--target", "bedrock-text")
+    code, stdout, err = run(capsys, out, "--input", path, "--target", "bedrock-text",
+                            "--keep-going")   # (else refused at the launch: none can be read)
     assert code == 1
     assert "error: no record was accepted into train" in err
     assert stdout.startswith("records in: 3; accepted: 0; written: nothing (the run failed); "

@@ -60,7 +60,7 @@ def test_the_field_map_proposed_for_common_key_pairs(keys, proposal):
 def test_csv_without_a_map_proposes_one_in_the_message_the_warning_and_the_report(tmp_path,
                                                                                   capsys):
     csv = OWN / "qa.csv"
-    code, stdout, err, report = run(capsys, tmp_path, "--input", csv)
+    code, stdout, err, report = run(capsys, tmp_path, "--input", csv, "--keep-going")
     assert code == 1
     assert stdout.startswith("records in: 6; accepted: 0;")
     assert "dead letters: 6 (unknown_format 6)" in stdout
@@ -90,7 +90,7 @@ def test_csv_with_the_proposed_map_writes_every_row(tmp_path, capsys):
 def test_a_field_map_the_wrong_way_round_is_named(tmp_path, capsys):
     csv = OWN / "qa.csv"
     code, _, err, report = run(capsys, tmp_path, "--input", csv, "--field-map",
-                               "question=instruction,response=answer")
+                               "question=instruction,response=answer", "--keep-going")
     warning = (f'{csv}:2: field_map_key: --field-map question=instruction: none of the first 6 '
                'records holds the key "instruction" (keys: question, answer); the map is '
                "canonical=source: did you mean instruction=question?")
@@ -118,7 +118,7 @@ def test_inspect_shows_the_keys_and_the_map_to_try(capsys):
 
 def test_dry_run_shows_the_map_to_try(tmp_path, capsys):
     code, out, _ = cli(capsys, "run", "--input", OWN / "qa.csv", "--target", "bedrock-text",
-                       "--output", tmp_path / "out", "--dry-run")
+                       "--output", tmp_path / "out", "--dry-run", "--keep-going")
     assert code == 0
     assert f"      {TRY_QA}\n" in out
 
@@ -148,7 +148,8 @@ def test_tab_and_pipe_delimiters_are_sniffed(tmp_path, capsys, delimiter, name):
 
 def test_a_cp1252_csv_suggests_encoding_then_reads_with_it(tmp_path, capsys):
     csv = OWN / "qa_cp1252.csv"
-    code, stdout, err, report = run(capsys, tmp_path, "--input", csv, "--field-map", QA_MAP)
+    code, stdout, err, report = run(capsys, tmp_path, "--input", csv, "--field-map", QA_MAP,
+                                    "--keep-going")
     assert code == 1 and "dead letters: 3 (invalid_utf8 3)" in stdout
     warning = (f"{csv}:2: invalid_utf8: 3 of the first 3 records are not UTF-8; if the file is "
                "in another encoding, give it with --encoding (e.g. --encoding cp1252)")
@@ -230,7 +231,7 @@ def test_records_path_names_the_list(tmp_path, capsys):
     _, out, _ = cli(capsys, "inspect", path, "--records-path", "payload.items", "--records", "1")
     assert '   container: json (records: the list at "payload.items" (--records-path))\n' in out
     code, stdout, _, _ = run(capsys, tmp_path, "--input", path, "--records-path", "payload.rows",
-                             "--overwrite")
+                             "--overwrite", "--keep-going")
     assert code == 1 and "dead letters: 1 (empty_file 1)" in stdout
     assert dead(tmp_path)[0]["message"] == ('no records at --records-path payload.rows: no key '
                                             '"rows" under "payload" (keys: items, other)')
@@ -284,7 +285,8 @@ def test_a_big_wrapped_document_streams_from_records_path(tmp_path, capsys):
     path = tmp_path / "big.json"
     path.write_bytes(orjson.dumps({"version": "1", "data": [
         {"prompt": f"p{i}", "completion": f"c{i}"} for i in range(50)]}))
-    code, stdout, _, _ = run(capsys, tmp_path, "--input", path, "--max-record-bytes", "500")
+    code, stdout, _, _ = run(capsys, tmp_path, "--input", path, "--max-record-bytes", "500",
+                             "--keep-going")
     assert "dead letters: 1 (record_too_large 1)" in stdout
     assert dead(tmp_path)[0]["message"].endswith(
         "if it wraps a list of records, name it with --records-path KEY")
