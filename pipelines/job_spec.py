@@ -24,7 +24,9 @@ Options given on the command line win over the file's (`--input` on the command 
 every input of the file). An unknown key, a value of the wrong kind or an unknown Beam option is
 a usage error (exit 2) naming the file and the key, with the nearest known keys.
 `tuneprep run … --print-config` prints a run's options as such a file (print_config.py).
-Relative paths are relative to the folder the command runs in, as on the command line."""
+Relative paths are relative to the folder the command runs in, as on the command line, not to
+the spec's own folder (a spec's values become command-line arguments: pipelines/user_paths.py
+puts each path in its one form)."""
 from __future__ import annotations
 
 import argparse

@@ -1,6 +1,9 @@
-"""Paths as users write them (--input, --validation-input, --output, --template, and the same
-keys of a --config job spec): `normalize` is the one rule that turns what was typed into the
-form every check, the launcher's listing, the workers' listing and the manifest compare.
+"""Paths as users write them (--input, --validation-input and --template, and the same keys of
+a --config job spec): `normalize` is the one rule that turns what was typed into the form the
+launcher's listing, the workers' listing and the manifest compare. (--output keeps
+output_guard.normalize_output's form, relative kept relative, so the summary names it as
+written: the local runner's workers start in this folder, and runner_checks.py refuses a
+relative --output to the others.)
 
 Local paths: `file://` dropped, `~` expanded, made absolute against the folder the command runs
 in (a job spec's relative paths too, as on the command line), trailing `/` dropped, `.` and

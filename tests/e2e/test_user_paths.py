@@ -91,12 +91,13 @@ def tuneprep(tree: Tree, *args: str) -> subprocess.CompletedProcess:
 
 
 def check_dataset(done: subprocess.CompletedProcess, train: Path, validation: Path,
-                  out: Path) -> None:
+                  out: Path, cwd: Path) -> None:
     assert done.returncode == 0, done.stderr
     summary, where = done.stdout.splitlines()[:2]
     assert summary == ("records in: 7; accepted: 7; written: train 5, validation 2; "
                        "dead letters: 0")
-    assert where.startswith(f"dataset: {out} ")   # (the one form: absolute)
+    named = where.removeprefix("dataset: ").split(" (")[0]   # (--output as written)
+    assert os.path.samefile(cwd / os.path.expanduser(named), out)
     written = {split: [r["instruction"] for f in sorted((out / split).glob("part-*.jsonl"))
                        for r in read_jsonl(f)] for split in ("train", "validation")}
     assert written == {"train": [r["instruction"] for r in TRAIN],
@@ -114,7 +115,7 @@ def test_each_form_of_path_runs_from_a_subfolder(name, tmp_path):
     tree = Tree(tmp_path)
     args, train, validation, out = form(name, tree)
     done = tuneprep(tree, "--target", "sagemaker-instruction", *args)
-    check_dataset(done, train, validation, out)
+    check_dataset(done, train, validation, out, tree.sub)
 
 
 def test_a_job_specs_relative_paths_are_relative_to_the_current_folder(tmp_path):
@@ -130,4 +131,4 @@ def test_a_job_specs_relative_paths_are_relative_to_the_current_folder(tmp_path)
         "output": "../out/", "template": "~/../work/template.json",
         "target": "sagemaker-instruction"}))
     done = tuneprep(tree, "--config", "../../specs/deep/job.yaml")
-    check_dataset(done, train, validation, tree.work / "out")
+    check_dataset(done, train, validation, tree.work / "out", tree.sub)
