@@ -7,6 +7,7 @@ import sys
 import orjson
 
 from tuneprep.transforms.io import storage
+from tuneprep.transforms.report.status import advice_warnings, summary_note
 
 
 def summarize(cfg) -> int:
@@ -18,6 +19,8 @@ def summarize(cfg) -> int:
     with storage.open_read(report_uri) as f:
         report = orjson.loads(f.read())
     print(summary_line(report))
+    for line in advice_warnings(report):   # many dead letters: the top reasons, their fixes
+        print(f"warning: {line}", file=sys.stderr)
     for warning in [w for w in report.get("warnings", [])
                     if w not in cfg.input_warnings]:   # (those were printed at launch)
         print(f"warning: {warning}", file=sys.stderr)
@@ -44,7 +47,8 @@ def summary_line(report: dict) -> str:
     return (f"records in: {report['input_records']:,}; accepted: {report['accepted_records']:,}; "
             f"written: {splits or 'none'}; dead letters: {report['dead_letter_records']:,}"
             + (f" ({reasons})" if reasons else "")
-            + (f"; sampled out: {sampled:,} (--sample-to-quota)" if sampled else ""))
+            + (f"; sampled out: {sampled:,} (--sample-to-quota)" if sampled else "")
+            + summary_note(report))
 
 
 def print_next_step(cfg) -> None:

@@ -20,6 +20,7 @@ import orjson
 from tuneprep.transforms.io import claim, training_request
 from tuneprep.transforms.io.dataset_folder import manifest_identity
 from tuneprep.transforms.report import html as report_html
+from tuneprep.transforms.report import status as run_status
 from tuneprep.transforms.report.run import run_section
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
@@ -383,7 +384,8 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
                 remove_tree(join(cfg.output, split))
     files.insert(0, dead_out.close())
 
-    report = _report(stats, sampled, sampled_files, errors, kept, cfg)
+    report = run_status.mark(_report(stats, sampled, sampled_files, errors, kept, cfg),
+                             dead_out.examples)
     report["run"] = run_section(cfg, manifest_extra, files, started)   # what run this was
     if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
         report["warnings"] = list(cfg.input_warnings)
@@ -472,7 +474,7 @@ def _report(stats: dict, sampled: dict, sampled_files: dict, errors: list[str],
     for key in ("files", "dead_letter_reasons", "dead_letter_stages", "output_records"):
         report[key] = dict(sorted(report[key].items()))
     report.update(_sorted_figures(report))
-    report["status"] = "failed" if errors else "succeeded"
+    report["status"] = run_status.FAILED if errors else run_status.SUCCEEDED   # (mark: many)
     report["errors"] = errors
     if errors and any(report["output_records"].values()):
         report["not_written_records"] = report["output_records"]

@@ -15,6 +15,7 @@ import math
 from tuneprep.transforms.core.progress import compact
 from tuneprep.transforms.core.records import REASONS
 from tuneprep.transforms.core.stats import CALL_BUCKETS, NEAR_LIMIT, TOKEN_BUCKETS
+from tuneprep.transforms.report.status import BADGES, CHOSEN_REASONS, FAILED, advice_html
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 EXAMPLE_RAW_CHARS = 600        # raw text shown per example (the dead-letter file has more)
@@ -24,7 +25,6 @@ GREEN, RED, BLUE, AMBER, GREY = "#2e7d4f", "#c0392b", "#3b6fb6", "#d98e04", "#9a
 # records left out by the user's own choice (--sample-to-quota, --records-with/-without), not
 # refused: a neutral colour, never the dead letters' red
 CHOSEN = "#8e9aaf"
-CHOSEN_REASONS = ("not_selected",)
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1f2933;
@@ -34,7 +34,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 10px}
 .sub{color:#52606d;margin:0 0 16px}
 .badge{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-size:13px;
 vertical-align:middle;margin-left:8px}
-.ok{background:#2e7d4f}.bad{background:#c0392b}
+.ok{background:#2e7d4f}.bad{background:#c0392b}.many{background:#d98e04}
 .tiles{display:flex;flex-wrap:wrap;gap:12px}
 .tile{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:10px 14px;flex:1 1 0;
 min-width:110px}
@@ -220,7 +220,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     near = report.get("near_limit_records", 0) or 0
     body = []
 
-    badge = "ok" if status == "succeeded" else "bad"
+    badge = BADGES.get(status, "bad")
     body.append(f'<h1>tuneprep dataset report<span class="badge {badge}">{e(status)}</span></h1>')
     body.append(f'<p class="sub">{n_in:,} records read from {len(report.get("files", {})):,} '
                 f'file(s): {accepted:,} accepted, {dead:,} dead letters ({_pct(dead, n_in)})'
@@ -232,10 +232,11 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     if report.get("warnings"):
         items = "".join(f"<li>{e(text)}</li>" for text in report["warnings"])
         body.append(f'<div class="warnings"><b>Warnings:</b><ul>{items}</ul></div>')
+    body.append(advice_html(report))
 
     tiles = [("records in", f"{n_in:,}"), ("accepted", f"{accepted:,}")]
     tiles += [(f"written: {split}", f"{count:,}") for split, count in outputs.items()]
-    if not outputs and status != "succeeded":   # a failed run writes no data
+    if not outputs and status == FAILED:   # a failed run writes no data
         tiles.append(("written", "nothing"))
     tiles.append(("dead letters", f"{dead:,} <small>{_pct(dead, n_in)}</small>"))
     if sampled:
@@ -261,7 +262,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
                  "lines. Records in = accepted + dead letters + sampled out.")
     else:
         note += " Records in = accepted + dead letters."
-    if not outputs and status != "succeeded" and report.get("not_written_records"):
+    if not outputs and status == FAILED and report.get("not_written_records"):
         kept = ", ".join(f"{k} {v:,}" for k, v in report["not_written_records"].items())
         note += f" The run failed, so nothing was written (it had accepted: {e(kept)})."
     body.append('<h2>Records out, per split</h2><div class="card">' + hbar_chart(rows)
