@@ -61,6 +61,7 @@ def test_a_target_without_weights_refuses_them_unless_dropped(capsys, tmp_path):
     _, _, report, written, _ = run(capsys, tmp_path, "--input", WEIGHTS, "--overwrite",
                                    "--target", "bedrock-multi-turn", "--repair", "drop_weights")
     assert report["dead_letter_reasons"] == {"bad_weight": 4}
+    assert report["repaired_records"] == {"drop_weights": 1}
     assert [m["content"] for m in written[0]["messages"]] == \
         ["Say hi.", "Go away.", "Please?", "Hi!"]
     assert Counter(m["role"] for m in written[0]["messages"]) == {"user": 2, "assistant": 2}

@@ -273,6 +273,7 @@ def _without(record: Record, ctx, repair: str, drop, reason: str, message: str) 
     else the record is refused, never written without it."""
     if repair not in getattr(ctx, "repair", ()):
         fail(reason, f"{message} (--repair {repair} drops it)")
+    record.repairs += (repair,)   # the report's repaired_records: what was mended, not refused
     return drop(record)
 
 
