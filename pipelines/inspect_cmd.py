@@ -57,7 +57,7 @@ def canonical(record) -> dict:
     out = {}
     for f in dataclasses.fields(record):
         value = getattr(record, f.name)
-        if f.name == "source" or value in (None, "", [], {}):
+        if f.name == "source" or value in (None, "", [], {}, ()):
             continue
         out[f.name] = [list(t) for t in value] if f.name == "turns" else value
     return out

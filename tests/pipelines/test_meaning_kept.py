@@ -130,3 +130,12 @@ def test_haiku_turn_markers_are_refused_by_run_as_by_validate(capsys, tmp_path):
         "message 1 holds \\nHuman:, which Anthropic Claude 3 Haiku reserves; reword it",
         "message 2 holds \\nAssistant:, which Anthropic Claude 3 Haiku reserves; reword it",
         "system holds \\nHuman:, which Anthropic Claude 3 Haiku reserves; reword it"]
+
+
+def test_inspect_shows_the_weights_and_the_preference(capsys):
+    assert main(["inspect", str(WEIGHTS), "--target", "openai-chat", "--records", "1"]) == 0
+    out = capsys.readouterr()[0]
+    assert '"weights":[0,1]' in out and '"weight":0' in out and '"repairs"' not in out
+    assert main(["inspect", str(KTO), "--target", "openai-chat", "--records", "2"]) == 0
+    out = capsys.readouterr()[0]
+    assert out.count("dead letter: preference_record (format)") == 2 and '"label":false' in out
