@@ -19,6 +19,7 @@ import orjson
 
 from tuneprep.transforms.io import claim, training_request
 from tuneprep.transforms.io.dataset_folder import manifest_identity
+from tuneprep.transforms.io.staged_files import commit, staged_uri, temp_root, write_staged
 from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.report import status as run_status
 from tuneprep.transforms.report.run import run_section
@@ -49,10 +50,6 @@ class Part:
 
 
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tuneprep-sha256")
-
-
-def temp_root(cfg) -> str:
-    return join(cfg.output, "_temporary", cfg.run_id)
 
 
 def write_part(cfg, kind: str, key: str, lines: list[bytes], source_uri: str,
@@ -89,7 +86,7 @@ class _Out:
     """One output file being written, with its count, size and digest for the manifest."""
 
     def __init__(self, cfg, relpath: str):
-        self.relpath, self.uri = relpath, join(cfg.output, relpath)
+        self.relpath, self.uri = relpath, staged_uri(cfg, relpath)   # (its place at commit)
         self.f = open_write(self.uri)
         self.records, self.bytes, self.sha = 0, 0, hashlib.sha256()
         self._hashing: Future | None = None
@@ -298,7 +295,7 @@ def _write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
 def _side_files(cfg, target, split) -> list[dict]:
     files = []
     for name, data in target.side_files(cfg.target_context()).items():
-        write_bytes(join(cfg.output, split, name), data)
+        write_staged(cfg, f"{split}/{name}", data)
         files.append({"path": f"{split}/{name}", "records": None, "bytes": len(data),
                       "sha256": hashlib.sha256(data).hexdigest()})
     return files
@@ -390,16 +387,17 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
     if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
         report["warnings"] = list(cfg.input_warnings)
     report = redact_all(_with_media_warnings(cfg, report))
-    write_bytes(join(cfg.output, "report.json"), orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    write_staged(cfg, "report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
     page = report_html.render(report, dead_out.examples, cfg.max_tokens_per_record()).encode()
-    write_bytes(join(cfg.output, "report.html"), page)
+    write_staged(cfg, "report.html", page)
     files.append({"path": "report.html", "records": None, "bytes": len(page),
                   "sha256": hashlib.sha256(page).hexdigest()})
     if not errors:   # the next step, beside the data (and in the manifest), before _SUCCESS
         files += _write_training_request(cfg, target, files)
     manifest = redact_all({**manifest_identity(cfg.run_id), "files": files, **manifest_extra})
-    write_bytes(join(cfg.output, "manifest.json"),
-                orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    write_staged(cfg, "manifest.json",
+                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    commit(cfg, [f["path"] for f in files] + ["report.json", "manifest.json"])
     remove_tree(join(cfg.output, "_temporary"))
     if cfg.claimed:
         claim.release(cfg.output)
@@ -418,7 +416,7 @@ def _write_training_request(cfg, target, files: list[dict]) -> list[dict]:
     if request is None:
         return []
     body = orjson.dumps(redact_all(request), option=orjson.OPT_INDENT_2) + b"\n"
-    write_bytes(join(cfg.output, training_request.FILE), body)
+    write_staged(cfg, training_request.FILE, body)
     return [{"path": training_request.FILE, "records": None, "bytes": len(body),
              "sha256": hashlib.sha256(body).hexdigest()}]
 

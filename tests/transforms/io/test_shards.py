@@ -13,6 +13,7 @@ import pytest
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.io import assemble as asm
 from tuneprep.transforms.io import shards
+from tuneprep.transforms.io.staged_files import commit
 from tuneprep.transforms.targets import get_target
 
 
@@ -39,6 +40,8 @@ def test_parallel_shards_are_the_one_worker_writers_bytes(tmp_path, seed):
     got = [shards.write_file(many, t, asm._Out)[0] for t in reversed(tasks)][::-1]
     got += asm._side_files(many, target, "train")
     assert got == expected
+    for cfg in (one, many):   # written under temporary names: in place at the commit
+        commit(cfg, [entry["path"] for entry in expected])
     for entry in expected:
         assert (tmp_path / "one" / entry["path"]).read_bytes() == \
             (tmp_path / "many" / entry["path"]).read_bytes()
