@@ -91,7 +91,8 @@ def test_use_chosen_writes_chosen_answers_and_kto_true_only(capsys, tmp_path):
     assert all(r["messages"][-1]["role"] == "assistant" for r in written)
     assert not {"Five, probably.", "I will not.", "No.", "11"} & set(answers)
     assert report["dead_letter_reasons"] == {"preference_record": 2}   # the label false ones
-    assert {d["source"]["line"] for d in dead} == {2, 4}
+    # a JSON document's records: counted as "line" or, where dead letters say so, "record"
+    assert {d["source"].get("record", d["source"].get("line")) for d in dead} == {2, 4}
     assert report["repaired_records"] == {"use_chosen": 5}
 
 
