@@ -54,7 +54,7 @@ def test_an_array_element_5000_deep_after_one_255_deep_loses_no_other_element(tm
     code, stdout, err, report = run(capsys, out, "--input", path)
     assert code == 0, err
     dead = check_run(out, report, stdout, 12, 10, {"train": 10}, {"too_deep": 2})
-    assert [d["source"]["line"] for d in dead] == [2, 4]
+    assert [d["source"]["record"] for d in dead] == [2, 4]   # (records of the array, not lines)
 
 
 def test_a_trailing_comma_in_element_3_of_1000_costs_that_element_only(tmp_path, capsys):
@@ -66,5 +66,7 @@ def test_a_trailing_comma_in_element_3_of_1000_costs_that_element_only(tmp_path,
     code, stdout, err, report = run(capsys, out, "--input", path)
     assert code == 0, err
     dead = check_run(out, report, stdout, 1000, 999, {"train": 999}, {"invalid_json": 1})
-    assert dead[0]["source"]["line"] == 3
-    assert dead[0]["message"].startswith("invalid JSON in element 3 of the JSON array (from byte ")
+    assert dead[0]["source"] == {"uri": str(path), "record": 3,
+                                 "offset": 2 + len(elements[0]) + 2 + len(elements[1]) + 2}
+    assert dead[0]["message"].startswith("invalid JSON in element 3 of the JSON array (from byte "
+                                         f"{dead[0]['source']['offset']:,})")

@@ -167,7 +167,7 @@ class BatchProcessor:
         try:
             if batch.adapter is None:
                 raise unknown_format(item.value)   # with the keys found and a --field-map
-            record = normalize(item.value, Source(batch.uri, item.line))
+            record = normalize(item.value, Source(batch.uri, item.line, item.unit, item.offset))
             split = batch.split or (split_of(record.with_id().id, self.cfg.validation_split)
                                     if self.cfg.validation_split > 0 else TRAIN)
             stage = FORMAT
@@ -227,4 +227,4 @@ class BatchProcessor:
         raw = item.raw if item.raw is not None else item.value
         out.lines.setdefault(DEAD_LETTER, []).append(dumps_line(
             dead_letter(err.reason, stage, stable_message(err.message), batch.uri, item.line,
-                        raw, self.cfg.raw_limit)))
+                        raw, self.cfg.raw_limit, item.unit, item.offset)))

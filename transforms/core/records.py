@@ -96,6 +96,9 @@ REASONS: dict[str, str] = {
                          "candidates): preference targets are not supported yet, and a "
                          "supervised target would train on every answer (--repair use_chosen "
                          "writes the chosen one)",
+    "missing_bucket_owner": "a Nova record's image or video has no s3Location.bucketOwner, "
+                            "which AWS's Nova Forge validator requires (--media-bucket-owner "
+                            "ACCOUNT_ID writes it)",
 }
 
 
@@ -115,10 +118,36 @@ class RecordError(Exception):
         return (RecordError, (self.reason, self.message, self.stage))
 
 
+# What a source position counts: a line of a line-based file (JSON Lines, CSV, text), or a
+# record of a JSON document (the 1-based index of the element in its array, wrapper list or map),
+# whose lines say nothing about where a record is (a pretty-printed element spans many).
+LINE, RECORD = "line", "record"
+
+
 @dataclass(slots=True)
 class Source:
     uri: str
-    line: int  # 1-based line, row or array index (+1) in the source file; 0 for the whole file
+    line: int  # 1-based position in the file, counted in `unit`s; 0 for the whole file
+    unit: str = LINE
+    offset: int | None = None   # a JSON document's element: its first byte, where it is known
+
+
+def source_entry(uri: str, line: int, unit: str = LINE, offset: int | None = None) -> dict:
+    """A dead letter's "source": {"uri", "line"} in a line-based file (line 0: the whole file),
+    {"uri", "record"} (+ "offset", the element's first byte, 0-based) in a JSON document."""
+    if unit != RECORD or not line:
+        return {"uri": uri, "line": line}
+    return {"uri": uri, "record": line} | ({} if offset is None else {"offset": offset})
+
+
+def source_text(source: dict) -> str:
+    """Where a dead letter's source is, as people read it: `file.jsonl:93` for a line,
+    `file.json record 4 (byte 1,234)` for a JSON document's record."""
+    uri = source.get("uri")
+    if "record" not in source:
+        return f"{uri}:{source.get('line')}"
+    at = f" (byte {source['offset']:,})" if isinstance(source.get("offset"), int) else ""
+    return f"{uri} record {source['record']}{at}"
 
 
 @dataclass(slots=True)
@@ -218,12 +247,13 @@ def _shallow(value: Any, depth: int) -> Any:
 
 
 def dead_letter(reason: str, stage: str, message: str, uri: str, line: int, raw: Any = None,
-                raw_limit: int = 2048) -> dict:
+                raw_limit: int = 2048, unit: str = LINE, offset: int | None = None) -> dict:
     """A dead-letter line (docs/design.md §3). The source URI and the message are redacted
     (no credentials); the raw text is the input's own and is kept as it was."""
     full = raw if isinstance(raw, (str, bytes)) else None
     out = {"reason": reason, "stage": stage, "message": redact(message),
-           "source": {"uri": redact(uri), "line": line}, "raw": truncate_raw(raw, raw_limit)}
+           "source": source_entry(redact(uri), line, unit, offset),
+           "raw": truncate_raw(raw, raw_limit)}
     if full is not None and len(full) > raw_limit:
         data = full.encode("utf-8", "surrogatepass") if isinstance(full, str) else full
         out["raw_sha256"] = hashlib.sha256(data).hexdigest()

@@ -13,7 +13,7 @@ import html
 import math
 
 from tuneprep.transforms.core.progress import compact
-from tuneprep.transforms.core.records import REASONS
+from tuneprep.transforms.core.records import REASONS, source_text
 from tuneprep.transforms.core.stats import CALL_BUCKETS, NEAR_LIMIT, TOKEN_BUCKETS
 from tuneprep.transforms.report.status import BADGES, CHOSEN_REASONS, FAILED, advice_html
 
@@ -452,8 +452,8 @@ def _dead_letters_section(report: dict, examples: dict) -> str:
             raw = "" if raw is None else str(raw)
             if len(raw) > EXAMPLE_RAW_CHARS:
                 raw = raw[:EXAMPLE_RAW_CHARS] + f"… ({len(raw):,} characters kept in the file)"
-            out.append(f'<p><span class="path"><code>{e(source.get("uri"))}:{e(source.get("line"))}'
-                       f'</code></span> <span class="muted">[{e(ex.get("stage"))}]</span> '
+            out.append(f'<p><span class="path"><code>{e(source_text(source))}</code></span>'
+                       f' <span class="muted">[{e(ex.get("stage"))}]</span> '
                        f'{e(ex.get("message"))}</p><pre>{e(raw)}</pre>')
         out.append("</details></div>")
     return "".join(out)

@@ -317,8 +317,12 @@ def test_run_with_records_nested_too_deep_completes(tmp_path, capsys, name):
     assert code == 0, stderr
     dead = check_run(out, read_json(out / "report.json"), stdout, 7, 5, {"train": 5},
                      {"too_deep": 2})
-    assert [(d["stage"], d["source"]["uri"], d["source"]["line"]) for d in dead] == [
-        ("read", str(path), 1), ("read", str(path), 2)]
+    if name.endswith(".jsonl"):
+        assert [(d["stage"], d["source"]) for d in dead] == [
+            ("read", {"uri": str(path), "line": 1}), ("read", {"uri": str(path), "line": 2})]
+    else:   # the array's records 1 and 2 (parsed whole: no byte offset)
+        assert [(d["stage"], d["source"]) for d in dead] == [
+            ("read", {"uri": str(path), "record": 1}), ("read", {"uri": str(path), "record": 2})]
     assert len(read_jsonl(out / "train/train.jsonl")) == 5
 
 

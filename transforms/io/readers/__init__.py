@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
-from tuneprep.transforms.core.records import READ, RecordError
+from tuneprep.transforms.core.records import LINE, READ, RecordError
 from tuneprep.transforms.io.storage import StorageError, failure, open_read
 
 if TYPE_CHECKING:
@@ -45,10 +45,12 @@ RAW_PREFIX_BYTES = 4096   # raw bytes kept in an error item: a 40 MB bad line mu
 
 @dataclass(slots=True)
 class RawItem:
-    line: int                      # 1-based line / row / array index+1; 0 = the file as a whole
+    line: int                      # 1-based position in `unit`s; 0 = the file as a whole
     value: Any = None              # parsed JSON value, CSV/Parquet row dict, or str document
     error: RecordError | None = None
     raw: Any = None                # the raw text of the item when it came from text (dead letters)
+    unit: str = LINE               # RECORD for a JSON document's element (records.Source)
+    offset: int | None = None      # a JSON document's element: its first byte, when known
 
 
 @dataclass(slots=True)

@@ -55,20 +55,27 @@ def read(count: int) -> str:
 
 def element(piece: bytes, index: int, offset: int) -> RawItem:
     """One element's text (at byte `offset` of the document), parsed."""
+    start = offset + len(piece) - len(piece.lstrip())   # (where its text starts)
     try:
         value = orjson.loads(piece)
     except orjson.JSONDecodeError as exc:
         if exc.msg.startswith("depth limit"):   # (orjson parses 1024 levels)
-            return deep(index)
+            return at(deep(index), start)
         try:
             piece.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return read_error(index, "invalid_utf8", f"invalid UTF-8 in element {index} of the "
-                              f"JSON array: {bad}", piece[:RAW_PREFIX_BYTES])
-        offset += len(piece) - len(piece.lstrip())   # (where its text starts)
-        return read_error(index, "invalid_json", f"invalid JSON in element {index} of the JSON "
-                          f"array (from byte {offset:,}): {exc.msg}", piece[:RAW_PREFIX_BYTES])
-    return deep(index) if too_deep(value) else RawItem(index, value)
+            return at(read_error(index, "invalid_utf8", f"invalid UTF-8 in element {index} of "
+                                 f"the JSON array: {bad}", piece[:RAW_PREFIX_BYTES]), start)
+        return at(read_error(index, "invalid_json", f"invalid JSON in element {index} of the "
+                             f"JSON array (from byte {start:,}): {exc.msg}",
+                             piece[:RAW_PREFIX_BYTES]), start)
+    return at(deep(index) if too_deep(value) else RawItem(index, value), start)
+
+
+def at(item: RawItem, offset: int) -> RawItem:
+    """The item with the byte its element's text starts at (the dead letter's source.offset)."""
+    item.offset = offset
+    return item
 
 
 def deep(index: int) -> RawItem:

@@ -4,7 +4,7 @@ the list of records at --records-path (a dotted path: "data", "payload.items").
 
 A document up to --max-record-bytes is parsed whole (it may be one record); a bigger one is
 streamed (json_stream.py), its shape told from its first bytes. Either way each element of the
-array, of the wrapper's list or of the map is one item, with line = index + 1.
+array, of the wrapper's list or of the map is one item, record index + 1 (RawItem.unit RECORD).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
+from tuneprep.transforms.core.records import RECORD
 from tuneprep.transforms.io.readers import (RAW_PREFIX_BYTES, RawItem, ReadOptions, read_error,
                                             strip_bom)
 from tuneprep.transforms.io.readers.array_elements import array_items
@@ -25,6 +26,15 @@ TURN_SAMPLE = 20     # list items looked at to tell a {"data": [...]} wrapper fr
 
 
 def read_json_doc(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
+    """The document's records, each counted as a record (its index, 1-based), not a line: the
+    lines of a pretty-printed document say nothing of where a record is."""
+    for item in _read_json_doc(stream, opts):
+        if item.line:   # (0: the file as a whole)
+            item.unit = RECORD
+        yield item
+
+
+def _read_json_doc(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
     limit = opts.max_record_bytes
     head = stream.read(limit + 1)
     if len(head) <= limit:
