@@ -101,8 +101,9 @@ def add_target_arguments(p: argparse.ArgumentParser, target_required: bool = Tru
     lim = g["limits"]
     lim.add_argument("--max-tokens", type=int, metavar="N",
                      help="per-record token limit (overrides the model's)")
-    lim.add_argument("--chars-per-token", type=float, default=6.0, metavar="C",
-                     help="characters per token when estimating length (default 6, AWS's rule)")
+    lim.add_argument("--chars-per-token", type=float, metavar="C",
+                     help="characters per token when estimating length (default: the model's "
+                     "validator's, 3 for claude-3-haiku; else 6, AWS's rule)")
     lim.add_argument("--token-margin", type=float, default=0.1, metavar="SHARE",
                      help="share of the token limit kept free, since 6 chars/token undercounts "
                      "some text (default 0.1)")

@@ -69,8 +69,9 @@ def model_for(name: str | None, target):
         raise UsageError(did_you_mean("--model", name, known, see)) from None
     if target is not None and target.kind not in model.kinds:
         takes = [t for t, tg in sorted(TARGETS.items()) if tg.kind in model.kinds]
+        hint = f" (rerun with --target {takes[0]})" if len(takes) == 1 else ""
         raise UsageError(f"--model {model.name} does not take --target {target.name}; "
-                         f"it takes: {', '.join(takes) or 'none of the targets'}")
+                         f"it takes: {', '.join(takes) or 'none of the targets'}{hint}")
     return model
 
 
@@ -174,7 +175,7 @@ def settings(args, template_file: str | None = None) -> RunConfig:
                                image_root=a.image_root),
         template=template, placeholder_map=placeholder_map,
         repair=repair, validation_split=a.validation_split, num_shards=a.num_shards,
-        chars_per_token=a.chars_per_token, token_margin=a.token_margin,
+        chars_per_token=chars_per_token(a.chars_per_token, model), token_margin=a.token_margin,
         max_tokens=a.max_tokens, chunk_chars=a.chunk_chars, tokenizer=exact_tokenizer(model),
         sample_to_quota=a.sample_to_quota,
         batch_size=a.batch_size or (batch_size_for(a.output) if a.output else 4096),
@@ -208,6 +209,16 @@ def _records_path(path: str | None) -> str | None:
     if not path.strip() or any(not part for part in path.strip().split(".")):
         raise UsageError(f"--records-path {path!r}: not KEY or KEY.KEY...")
     return path.strip()
+
+
+def chars_per_token(given: float | None, model) -> float:
+    """--chars-per-token, else the model's validator's estimate (Claude 3 Haiku's counts 3
+    characters a token), else AWS's planning rule. Only where tokens are estimated: an exact
+    tokenizer, when installed, counts instead."""
+    from tuneprep.transforms.targets.models import CHARS_PER_TOKEN
+    if given is not None:
+        return given
+    return getattr(model, "chars_per_token", None) or CHARS_PER_TOKEN
 
 
 def exact_tokenizer(model) -> str | None:

@@ -63,7 +63,7 @@ CASES = {
                                     "bedrock-conversation", ["--model", "nova-lite"],
                                     0, 120, 120, {"train": 120}, {}),
     "llamafactory-conversation": ("llamafactory_samples/v1_sft_demo.jsonl",
-                                  "bedrock-conversation", ["--model", "llama3-1-8b-instruct"],
+                                  "bedrock-conversation", ["--model", "llama3-2-1b-instruct"],
                                   0, 500, 500, {"train": 500}, {}),
     "llamafactory-conversation-no-model": ("llamafactory_samples/v1_sft_demo.jsonl",
                                            "bedrock-conversation", [],

@@ -165,11 +165,16 @@ def test_dry_run_warns_when_the_sample_is_mostly_dead_letters(tmp_path, capsys):
 
 def test_inspect_shows_a_tool_use_record_as_the_target_writes_it(capsys):
     """A record with parallel tool calls: the canonical parts, then the Converse record with
-    toolConfig, toolUse and the merged toolResults, as bedrock-conversation writes it; the next
-    record (with reasoning, which Nova Lite does not take) as its dead letter."""
+    toolConfig, toolUse and the merged toolResults, as bedrock-conversation writes it for Nova 2
+    Lite (the Nova that takes tool blocks); the next record as its dead letter. For Nova 1 Lite
+    both are tool_turn dead letters."""
     source = REPO / "tests/fixtures/tools/openai_parallel.jsonl"
     code, out, err = cli(capsys, "inspect", source, "--target", "bedrock-conversation",
                          "--model", "nova-lite", "--records", 2)
+    assert code == 0, err
+    assert [line.split(" (")[0] for line in _field(out, "dead letter:")] == ["tool_turn"] * 2
+    code, out, err = cli(capsys, "inspect", source, "--target", "bedrock-conversation",
+                         "--model", "nova-2-lite", "--records", 2)
     assert code == 0, err
     canon = orjson.loads(_field(out, "canonical:")[0])
     assert [role for role, _ in canon["turns"]] == ["system", "user", "tool_call", "tool_call",
@@ -179,4 +184,4 @@ def test_inspect_shows_a_tool_use_record_as_the_target_writes_it(capsys):
     assert [[next(iter(block)) for block in m["content"]] for m in written["messages"]] == [
         ["text"], ["toolUse", "toolUse"], ["toolResult", "toolResult"], ["text"]]
     assert [line.split(" (")[0] for line in _field(out, "dead letter:")] == [
-        "reasoning_not_taken"]
+        "bad_tool_definition"]   # the next record's tool has no description

@@ -40,14 +40,17 @@ def test_bedrock_text_local_with_validation(tmp_path, capsys):
     request, lines = run(capsys, out, "--input", ALPACA, "--target", "bedrock-text",
                          "--model", "titan-text-express", "--validation-split", "0.2")
     assert lines[2] == (f"next step: {out}/training-request.json (the CreateModelCustomizationJob "
-                        f"request; fill in its 5 <...> placeholders)")
+                        f"request; fill in its 7 <...> placeholders)")
     assert request["service"] == "bedrock" and request["api"] == "CreateModelCustomizationJob"
     body = request["request"]
     assert body["customizationType"] == "FINE_TUNING"
     assert body["baseModelIdentifier"] == "amazon.titan-text-express-v1:0:8k"
-    assert body["trainingDataConfig"] == {"s3Uri": "train/train.jsonl"}
-    assert body["validationDataConfig"] == {"validators": [{"s3Uri":
-                                                            "validation/validation.jsonl"}]}
+    # a local dataset: the files' s3:// URIs are the user's to give, so they are placeholders
+    assert body["trainingDataConfig"] == {
+        "s3Uri": "<TRAINING_S3_URI: the s3:// URI of train/train.jsonl once uploaded>"}
+    assert body["validationDataConfig"] == {"validators": [{
+        "s3Uri": "<VALIDATION_S3_URI: the s3:// URI of validation/validation.jsonl once "
+                 "uploaded>"}]}
     for field in ("roleArn", "jobName", "customModelName"):
         assert body[field].startswith("<") and body[field].endswith(">")
     assert body["outputDataConfig"]["s3Uri"].startswith("<OUTPUT_S3_URI")
@@ -55,7 +58,9 @@ def test_bedrock_text_local_with_validation(tmp_path, capsys):
     assert "customizationConfig" not in body
     assert any("upload" in note and "s3://" in note for note in request["notes"])
     assert request["placeholders"] == ["request.jobName", "request.customModelName",
-                                       "request.roleArn", "request.outputDataConfig.s3Uri",
+                                       "request.roleArn", "request.trainingDataConfig.s3Uri",
+                                       "request.validationDataConfig.validators[0].s3Uri",
+                                       "request.outputDataConfig.s3Uri",
                                        "request.hyperParameters.epochCount"]
     assert tr.BEDROCK_API in request["sources"]
     # in the manifest, with its digest
@@ -88,7 +93,8 @@ def test_bedrock_conversation_nova_lite(tmp_path, capsys):
     body = request["request"]
     assert body["baseModelIdentifier"] == "amazon.nova-lite-v1:0:300k"
     assert body["customizationType"] == "FINE_TUNING"
-    assert body["trainingDataConfig"] == {"s3Uri": "train/train.jsonl"}
+    assert body["trainingDataConfig"]["s3Uri"].startswith("<TRAINING_S3_URI: ")
+    assert "request.trainingDataConfig.s3Uri" in request["placeholders"]
     assert "validationDataConfig" not in body        # no validation set was asked for
     check_placeholders(request)
 
@@ -125,8 +131,13 @@ def test_sagemaker_instruction_without_validation(tmp_path, capsys):
     assert estimator["model_id"] == "meta-textgeneration-llama-2-7b"
     assert estimator["hyperparameters"] == {"instruction_tuned": "True", "chat_dataset": "False",
                                             "validation_split_ratio": "0.2"}
-    assert request["fit"]["inputs"] == {"training": "train/"}   # the folder with template.json
-    assert request["placeholders"] == ["estimator.role"]
+    # the folder with template.json, to upload
+    assert request["fit"]["inputs"] == {
+        "training": "<TRAINING_S3_URI: the s3:// URI of train/ once uploaded>"}
+    assert request["placeholders"] == ["estimator.role", "fit.inputs.training"]
+    # Meta's Llama is gated: AWS's Llama examples accept the EULA in the estimator
+    assert estimator["environment"] == {"accept_eula": "true"}
+    assert any("accept_eula" in note and "licence" in note for note in request["notes"])
     assert any("validation_split_ratio" in note for note in request["notes"])
 
 
@@ -137,7 +148,17 @@ def test_sagemaker_chat_with_validation_and_chat_template(tmp_path, capsys):
     assert estimator["model_id"] == "meta-textgeneration-llama-3-1-8b-instruct"
     assert estimator["hyperparameters"] == {"instruction_tuned": "False", "chat_dataset": "True",
                                             "chat_template": "Llama3.1"}
-    assert request["fit"]["inputs"] == {"training": "train/", "validation": "validation/"}
+    assert request["fit"]["inputs"] == {
+        "training": "<TRAINING_S3_URI: the s3:// URI of train/ once uploaded>",
+        "validation": "<VALIDATION_S3_URI: the s3:// URI of validation/ once uploaded>"}
+    assert estimator["environment"] == {"accept_eula": "true"}
+    check_placeholders(request)
+
+
+def test_an_ungated_jumpstart_model_takes_no_eula(tmp_path, capsys):
+    request, _ = run(capsys, tmp_path / "out", "--input", ALPACA, "--target",
+                     "sagemaker-instruction", "--model", "flan-t5-small")
+    assert "environment" not in request["estimator"]
 
 
 def test_openai_chat(tmp_path, capsys):

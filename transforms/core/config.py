@@ -7,6 +7,7 @@ from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.io.readers import ReadOptions
 from tuneprep.transforms.io.byte_ranges import RANGE_BYTES
 from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.targets.models import CHARS_PER_TOKEN
 
 DEFAULT_CHUNK_CHARS = 20_000
 
@@ -26,7 +27,7 @@ class RunConfig:
     repair: tuple[str, ...] = ()
     validation_split: float = 0.0
     num_shards: int | None = None          # sharded layouts; None = one shard per ~256 MB
-    chars_per_token: float = 6.0
+    chars_per_token: float = CHARS_PER_TOKEN
     token_margin: float = 0.1              # share of the token limit kept free (6 chars/token undercounts)
     max_tokens: int | None = None          # overrides the model's per-record limit
     # the tokenizer that counts the limit exactly (the model's ModelSpec.tokenizer, set by the

@@ -21,8 +21,8 @@ has REINFORCEMENT_FINE_TUNING and IMPORTED, which no target writes data for (an 
 map to REINFORCEMENT_FINE_TUNING in CUSTOMIZATION_TYPES). baseModelIdentifier is the catalogue's
 ModelSpec.bedrock_model_id of --model. trainingDataConfig.s3Uri and
 validationDataConfig.validators[].s3Uri name the dataset's files (Bedrock takes one file each;
-ValidationDataConfig takes 0-10 validators); for a local --output they are the paths relative to
-it, with a note that they must be uploaded and replaced by s3:// URIs. roleArn, jobName,
+ValidationDataConfig takes 0-10 validators); for a local --output they are placeholders naming
+the file to upload (a value only the user can give, so listed among the placeholders). roleArn, jobName,
 customModelName, outputDataConfig.s3Uri and hyperParameters (a map of strings; the names differ
 per model) are placeholders.
   https://docs.aws.amazon.com/bedrock/latest/APIReference/API_CreateModelCustomizationJob.html
@@ -43,7 +43,9 @@ sagemaker-chat), chat_template ("Llama3.1" for the Llama 3.1 chat models, as AWS
 it) and, without a validation set, validation_split_ratio (JumpStart's default "0.2" is written
 out, so the share held out of the training channel is visible). The JumpStart model ids are
 those of SageMaker's pretrained-model table, kept here (JUMPSTART_MODEL_IDS) as the catalogue
-names only Bedrock ids; a model without one gets a placeholder.
+names only Bedrock ids; a model without one gets a placeholder. Meta's Llama models are gated:
+their estimator carries environment={"accept_eula": "true"}, as AWS's Llama examples set it
+(without it the training job is refused), with a note that it accepts Meta's licence.
   https://docs.aws.amazon.com/sagemaker/latest/dg/jumpstart-foundation-models-use-python-sdk-estimator-class.html
   https://docs.aws.amazon.com/sagemaker/latest/dg/jumpstart-foundation-models-fine-tuning-instruction-based.html
   https://sagemaker.readthedocs.io/en/stable/doc_utils/pretrainedmodels.html (model ids)
@@ -92,6 +94,10 @@ JUMPSTART_MODEL_IDS = {
 # chat_template per model, where AWS's samples set one
 CHAT_TEMPLATES = {"jumpstart-llama3-1-8b-instruct": "Llama3.1",
                   "jumpstart-llama3-1-70b-instruct": "Llama3.1"}
+# Meta's Llama models on JumpStart are gated: the estimator must say the EULA is accepted, as
+# AWS's Llama fine-tuning examples do (JumpStartEstimator(..., environment={"accept_eula":
+# "true"}); amazon-sagemaker-examples, the Llama 2 / 3 JumpStart fine-tuning notebooks [verify])
+GATED_PREFIX = "meta-"
 JUMPSTART_DEFAULT_SPLIT = "0.2"   # validation_split_ratio's default (service-formats.md §3.3)
 
 ROLE_ARN = "<ROLE_ARN: an IAM service role the service can assume, allowed to read the data>"
@@ -119,11 +125,19 @@ def _locate(output: str, relpath: str) -> str:
     return f"{output.rstrip('/')}/{relpath}" if output.startswith("s3://") else relpath
 
 
+def _s3_uri(output: str, relpath: str, name: str) -> str:
+    """Where the service reads a dataset file or folder: its s3:// URI for an S3 output; for a
+    local one a placeholder naming the path to upload (the service reads only S3)."""
+    if output.startswith("s3://"):
+        return _locate(output, relpath)
+    return f"<{name}: the s3:// URI of {relpath} once uploaded>"
+
+
 def _upload_note(output: str) -> list[str]:
     if output.startswith("s3://"):
         return []
-    return ["the dataset is on local disk: upload its train/ and validation/ "
-            "folders to S3 and replace the relative paths here by their s3:// URIs"]
+    return ["the dataset is on local disk: upload its train/ and validation/ folders to S3 "
+            "and put their s3:// URIs in the <..._S3_URI> placeholders that name them"]
 
 
 def training_request(target_name: str, target_kind: str, spec, output: str,
@@ -159,12 +173,12 @@ def _bedrock(kind: str, spec, output: str, train: list[str], validation: list[st
         "baseModelIdentifier": model_id or "<BASE_MODEL_ID: run with --model to have it "
                                            f"filled in, or see {BEDROCK_MODELS}>",
         "customizationType": customization,
-        "trainingDataConfig": {"s3Uri": _locate(output, train[0]) if train else
-                               "<TRAINING_S3_URI>"},
+        "trainingDataConfig": {"s3Uri": _s3_uri(output, train[0], "TRAINING_S3_URI") if train
+                               else "<TRAINING_S3_URI>"},
     }
     if validation:
-        request["validationDataConfig"] = {"validators": [{"s3Uri": _locate(output, p)}
-                                                          for p in validation]}
+        request["validationDataConfig"] = {"validators": [
+            {"s3Uri": _s3_uri(output, p, "VALIDATION_S3_URI")} for p in validation]}
     request["outputDataConfig"] = {"s3Uri": OUTPUT_S3_URI}
     notes = _upload_note(output)
     if customization == "DISTILLATION":
@@ -183,9 +197,9 @@ def _bedrock(kind: str, spec, output: str, train: list[str], validation: list[st
         "sources": [BEDROCK_API, BEDROCK_MODELS, BEDROCK_HP]}
 
 
-def _channel(output: str, files: list[str]) -> str:
+def _channel(output: str, files: list[str], name: str) -> str:
     folder = files[0].rsplit("/", 1)[0] + "/"
-    return _locate(output, folder)
+    return _s3_uri(output, folder, name)
 
 
 def _jumpstart(target_name: str, spec, output: str, train: list[str], validation: list[str],
@@ -200,9 +214,10 @@ def _jumpstart(target_name: str, spec, output: str, train: list[str], validation
         else:
             notes.append("chat_template: AWS's samples set \"Llama3.1\" for the Llama 3.1 chat "
                          "models; for another model see its JumpStart defaults")
-    inputs = {"training": _channel(output, train) if train else "<TRAINING_S3_URI>"}
+    inputs = {"training": _channel(output, train, "TRAINING_S3_URI") if train
+              else "<TRAINING_S3_URI>"}
     if validation:
-        inputs["validation"] = _channel(output, validation)
+        inputs["validation"] = _channel(output, validation, "VALIDATION_S3_URI")
     else:
         hyper["validation_split_ratio"] = JUMPSTART_DEFAULT_SPLIT
         notes.append(f"no validation set was written: JumpStart holds out validation_split_ratio "
@@ -212,6 +227,10 @@ def _jumpstart(target_name: str, spec, output: str, train: list[str], validation
     estimator = {"model_id": model_id or "<JUMPSTART_MODEL_ID: run with --model to have it "
                                          f"filled in, or see {JUMPSTART_MODELS}>",
                  "role": ROLE_ARN, "hyperparameters": hyper}
+    if model_id and model_id.startswith(GATED_PREFIX):
+        estimator["environment"] = {"accept_eula": "true"}
+        notes.append("environment accept_eula \"true\" accepts Meta's Llama licence (its "
+                     "Acceptable Use Policy included): read it before you send the request")
     notes.append("fill in every <...> value, then: JumpStartEstimator(**estimator).fit(inputs) "
                  "(SageMaker Python SDK); check the defaults with "
                  "sagemaker.hyperparameters.retrieve_default(model_id=...)")

@@ -10,6 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+# the sources cited beside each row (TABLE_DATE and LEGACY_NOTE are imported from here too)
+from tuneprep.transforms.targets.model_sources import (
+    _CUSTOMIZE, _REQUIREMENTS, _TEXT, _CPT, _TITAN_HP, _IMAGE, _COHERE, _COHERE_HP,
+    _HAIKU_COOKBOOK, _HAIKU_HP, _HAIKU_NOTE, _JUMPSTART, _JUMPSTART_SAMPLE, _JUMPSTART_DOMAIN,
+    _JUMPSTART_CHAT, _NOVA, _NOVA2, _NOVA_NOTE, _IMAGE_TEXT, _LLAMA_SAMPLE, _LLAMA3_TOKENIZER,
+    _MISTRAL_TOKENIZER, _DISTILL, _SUPPORTED, TABLE_DATE, LEGACY_NOTE, _CANVAS,
+    _DISTILL_VALIDATOR, _DISTILL_NOTE, _HAIKU_VALIDATOR, _NOVA1_NO_TOOLS, _NOVA2_TOOLS,
+    _LLAMA31_TEXT, _TITAN_RECORDS)
+
+# characters a token where a record's tokens are estimated: AWS's planning rule ("Token quota
+# x 6", service-formats.md §1.0), unless the model's validator counts otherwise
+# (ModelSpec.chars_per_token) or --chars-per-token says
+CHARS_PER_TOKEN = 6.0
+
 GB = 1_000_000_000
 MB = 1_000_000
 
@@ -17,67 +31,6 @@ KINDS = ("text-to-text", "pretrain", "image", "single-turn", "multi-turn", "inst
          "conversation", "distillation", "chat", "domain-adaptation",
          "openai-chat")  # no model of the catalogue takes openai-chat: --max-tokens is its limit
 
-_CUSTOMIZE = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html"
-_REQUIREMENTS = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
-                 "model-training-validation-requirements.html")
-_TEXT = "https://docs.aws.amazon.com/bedrock/latest/userguide/preparing-text-data.html"
-_CPT = "https://docs.aws.amazon.com/bedrock/latest/userguide/dataset-prep-continued-pretraining.html"
-_TITAN_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-titan-text.html"
-_IMAGE = "https://docs.aws.amazon.com/bedrock/latest/userguide/preparing-image-generation-data.html"
-_COHERE = "https://docs.cohere.com/docs/fine-tuning-cohere-models-on-amazon-bedrock"
-_COHERE_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-cohere-command.html"
-_HAIKU_COOKBOOK = "https://platform.claude.com/cookbook/finetuning-finetuning-on-bedrock"
-_HAIKU_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-anth-claude-3.html"
-_HAIKU_NOTE = ("[3rd, verify] record counts, 32,000 tokens and file sizes are constants of an "
-               "unattributed sample validator (service-formats.md §2.2)")
-_JUMPSTART = ("https://docs.aws.amazon.com/sagemaker/latest/dg/"
-              "jumpstart-foundation-models-fine-tuning-instruction-based.html")
-_JUMPSTART_SAMPLE = ("[sample] JumpStart Mistral-7B fine-tuning notebook (template.json, "
-                     "service-formats.md §3.1)")
-_JUMPSTART_DOMAIN = ("[sample] JumpStart Mistral-7B notebook and the Llama-2-7B JumpStart spec: "
-                     "one CSV/JSON/TXT file per channel, column `text` (service-formats.md "
-                     "§3.2-3.3)")
-_JUMPSTART_CHAT = ("[3rd, verify] JumpStart chat fine-tuning {\"dialog\": [...]} with "
-                   "chat_dataset=\"True\" (service-formats.md §3.4)")
-_NOVA = "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
-_NOVA2 = "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html"
-_NOVA_NOTE = ("[3rd] record counts (Nova 1.0: 8-20,000; Nova 2.0: 200-20,000) and media counts "
-              "(10 images per message, 1 video per record) from the Nova FT dataset validator "
-              "usage guide (service-formats.md §2.2)")
-_IMAGE_TEXT = "https://docs.aws.amazon.com/bedrock/latest/userguide/preparing-image-text-data.html"
-_LLAMA_SAMPLE = ("[sample] amazon-bedrock-samples custom-models/bedrock-fine-tuning/open-source/"
-                 "dataset_validation/README.md (PR #498): 10k/1k rows, 16K input tokens (90B: "
-                 "10K), images <= 10 MB, <= 8192 px, one system element")
-# docs/sources/formats-2026.md, "Tokenizers that install with their vocabulary": llama-models'
-# llama3/tokenizer.model is the tokenizer of Llama 3, 3.1, 3.2 and 3.3 (its llama3_1, llama3_2,
-# llama3_3 code loads that one file); mistral-common's tokenizer.model.v1 is Mistral 7B's
-# 32,000-piece SentencePiece vocabulary (JumpStart's Mistral 7B is Mistral-7B-v0.1 [verify])
-_LLAMA3_TOKENIZER = ("[package] llama-models 0.3.0 llama_models/llama3/tokenizer.model "
-                     "(formats-2026.md, Tokenizers that install with their vocabulary)")
-_MISTRAL_TOKENIZER = ("[package] mistral-common data/tokenizer.model.v1 [verify: JumpStart's "
-                      "Mistral 7B is v0.1] (formats-2026.md, Tokenizers that install with their "
-                      "vocabulary)")
-_DISTILL = ("https://docs.aws.amazon.com/bedrock/latest/userguide/"
-            "distillation-data-prep-option-1.html")
-# Bedrock's customization table ("Supported models and Regions for fine-tuning"), as read for
-# docs/sources/formats-2026.md ("Current customization table"). The page carries no date of its
-# own; the date is that of those notes. A model it no longer lists stays, marked legacy.
-_SUPPORTED = "https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-supported.html"
-TABLE_DATE = "late 2026"
-LEGACY_NOTE = (f"no longer in Bedrock's customization table as of {TABLE_DATE}; "
-               f"source {_SUPPORTED}")
-_CANVAS = ("https://docs.aws.amazon.com/nova/latest/userguide/"
-           "fine-tune-prepare-data-creative-content.html")
-# AWS's distillation validator (aws-samples/amazon-bedrock-samples, custom-models/
-# model_distillation/dataset-validation: constants.py MAX_SIZE, MIN_NUM_PROMPTS) refuses input
-# files over 1 GB together and fewer than 100 prompts. Its 1 GB is 1024**3 bytes; 10**9 is kept,
-# the stricter reading. The record maximum of the "Amazon Bedrock service quotas" table
-# (https://docs.aws.amazon.com/general/latest/gr/bedrock.html) could not be read: none is set.
-_DISTILL_VALIDATOR = ("[code] amazon-bedrock-samples custom-models/model_distillation/"
-                      "dataset-validation (>= 100 prompts, <= 1 GB of input files)")
-_DISTILL_NOTE = ("students: Anthropic and Meta Llama take single-turn prompts only, Nova "
-                 "multi-turn (service-formats.md §1.6); the student list is Bedrock's "
-                 "distillation model list [verify]")
 # Nova's reserved words, refused in every text block (system, user, assistant, reasoning). The
 # prose docs name 7 mixed-case words in prompts only; AWS's own validator (the Nova Forge SDK's
 # dataset_validator, which the Nova docs point to) checks these 13 in every block, so the
@@ -93,6 +46,7 @@ class ModelSpec:
     service: str                        # "bedrock" | "sagemaker"
     kinds: tuple[str, ...]
     max_tokens: int | None = None       # input + output tokens per record, at batch size 1
+    chars_per_token: float | None = None    # the estimate its validator uses (None: 6)
     min_records: int | None = None
     min_validation_records: int | None = None    # when a validation set is given
     max_train_records: int | None = None
@@ -124,10 +78,11 @@ class ModelSpec:
     max_system_blocks: int | None = None
     reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks
     # tool definitions, calls and results in fine-tuning data (Converse toolConfig / toolUse /
-    # toolResult). Nova: the docs conflict (the Nova 2 user guide, nova-data-prep-sft-2, says
-    # tool calling is supported; an older Bedrock page, nova-2-sft-data-prep, says not yet);
-    # AWS's own validator, the Forge SDK, takes them for every Nova model, so we follow it
-    # (docs/sources/formats-2026.md, "Tool use")
+    # toolResult). Nova 2 Lite only: its user guide (_NOVA2_TOOLS) says tool calling is
+    # supported; for Nova 1 (Micro, Lite, Pro) the Forge SDK's converter refuses tools ("not
+    # supported in Nova 1.0"), the older Nova validator refuses them and the Nova 1 page lists
+    # text, image and video only (_NOVA1_NO_TOOLS), though the Forge dataset_validator itself
+    # does not ask the version: the stricter reading wins (formats-2026.md, "Tool use")
     tool_use: bool = False
     # media object keys only of word characters and _ - / . (the three Nova validators check
     # `^[\w\-/\.]+$`; the docs say the same of file names): docs/sources/formats-2026.md
@@ -135,8 +90,9 @@ class ModelSpec:
     # each optional field (system, image, video, reasoning) in every record or in none, as the
     # Nova Forge validator checks the whole dataset (docs/sources/formats-2026.md)
     consistent_optional_fields: bool = False
-    # s3Location.bucketOwner on every media reference: the Forge SDK requires it, the older Nova
-    # validators take it as optional (docs/sources/formats-2026.md); without it a run warns
+    # s3Location.bucketOwner on every media reference: the Forge SDK requires it (S3Location
+    # bucketOwner: str), the older Nova validators take it as optional (formats-2026.md); a
+    # record without it is refused (missing_bucket_owner) unless --media-bucket-owner gives it
     wants_bucket_owner: bool = False
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
     # why the model is legacy (LEGACY_NOTE: gone from Bedrock's customization table); a legacy
@@ -162,8 +118,8 @@ def _titan_text(name: str, display: str, kinds: tuple[str, ...], cpt: bool,
         name, display, "bedrock", kinds, max_tokens=4096, bedrock_model_id=bedrock_model_id,
         max_train_bytes=1 * GB, max_validation_bytes=100 * MB,
         max_pretrain_train_bytes=10 * GB if cpt else None,
-        sources=(_REQUIREMENTS, _TEXT, _CPT, _TITAN_HP, _CUSTOMIZE) if cpt
-        else (_REQUIREMENTS, _TEXT, _TITAN_HP, _CUSTOMIZE))
+        sources=((_REQUIREMENTS, _TEXT, _CPT, _TITAN_HP, _CUSTOMIZE) if cpt
+                 else (_REQUIREMENTS, _TEXT, _TITAN_HP, _CUSTOMIZE)) + (_TITAN_RECORDS,))
 
 
 def _legacy(spec: ModelSpec) -> ModelSpec:
@@ -222,21 +178,21 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False,
         image_max_bytes=10 * MB if media else None, image_min_px=25 if media else None,
         video_max_bytes=50 * MB if media else None, video_max_seconds=90 if media else None,
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
-        reserved_words=NOVA_RESERVED, reasoning_content=nova2, tool_use=True,
+        reserved_words=NOVA_RESERVED, reasoning_content=nova2, tool_use=nova2,
         any_schema_version=True,
         word_media_keys=True, consistent_optional_fields=True, wants_bucket_owner=media,
         bedrock_model_id=bedrock_model_id,
-        sources=((_NOVA2,) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE))
+        sources=((_NOVA2, _NOVA2_TOOLS) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE)
+        + (() if nova2 else (_NOVA1_NO_TOOLS,)))
 
 
 def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = False,
             prompt_completion: bool = False, bedrock_model_id: str | None = None) -> ModelSpec:
     """Meta Llama 3.1 / 3.2 on Bedrock, Converse format. "16K" is read as 16,000 tokens (the
     stricter reading); the limit is on input tokens, checked here on the whole record.
-    prompt_completion: the model takes {"prompt", "completion"} too (Bedrock's table lists
-    Llama 3.1 8B and 70B Instruct as non-conversational as well, and AWS's Llama validator
-    checks that format for them: docs/sources/formats-2026.md)."""
-    kinds = ("conversation", "text-to-text") if prompt_completion else ("conversation",)
+    prompt_completion: the model takes {"prompt", "completion"} only (_LLAMA31_TEXT: AWS's
+    Llama validator and Bedrock's data page take Llama 3.1 8B and 70B Instruct that way)."""
+    kinds = ("text-to-text",) if prompt_completion else ("conversation",)
     return ModelSpec(
         name, display, "bedrock", kinds, max_tokens=max_tokens,
         max_train_records=10_000, max_validation_records=1000,
@@ -244,7 +200,8 @@ def _llama3(name: str, display: str, max_tokens: int = 16_000, vision: bool = Fa
         image_max_bytes=10 * MB if vision else None, image_max_px=8192 if vision else None,
         max_system_blocks=1, bedrock_model_id=bedrock_model_id, tokenizer="llama3",
         sources=((_TEXT, _IMAGE_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE) if vision
-                 else (_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE)) + (_LLAMA3_TOKENIZER,))
+                 else (_TEXT, _CUSTOMIZE, _LLAMA_SAMPLE)) + (_LLAMA3_TOKENIZER,)
+        + ((_LLAMA31_TEXT,) if prompt_completion else ()))
 
 
 def _student(name: str, display: str, single_turn: bool,
@@ -294,12 +251,13 @@ _BEDROCK = [
     # The Haiku validator refuses the old prompt format's turn markers inside any content and a
     # validation set outside 32-1,000 records (docs/sources/formats-2026.md)
     ModelSpec("claude-3-haiku", "Anthropic Claude 3 Haiku", "bedrock",
-              ("single-turn", "multi-turn"), max_tokens=32_000, min_records=32,
+              ("single-turn", "multi-turn"), max_tokens=32_000, chars_per_token=3.0,
+              min_records=32,
               max_train_records=10_000, min_validation_records=32, max_validation_records=1000,
               max_total_records=10_000, max_train_bytes=10 * GB, max_validation_bytes=1 * GB,
               reserved_words=("\nHuman:", "\nAssistant:"),
               bedrock_model_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
-              sources=(_HAIKU_NOTE, _HAIKU_COOKBOOK, _HAIKU_HP, _CUSTOMIZE)),
+              sources=(_HAIKU_NOTE, _HAIKU_VALIDATOR, _HAIKU_COOKBOOK, _HAIKU_HP, _CUSTOMIZE)),
     _legacy(ModelSpec("cohere-command", "Cohere Command", "bedrock", ("text-to-text",),
                       max_tokens=4096, min_records=32,
                       bedrock_model_id="cohere.command-text-v14:7:4k",

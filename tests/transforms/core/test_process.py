@@ -369,7 +369,7 @@ def _messages(i, tools: bool):
 def test_records_with_or_without_a_field_keep_the_chosen_ones(option, kept):
     """--records-with toolUse keeps the records that call a tool; the others are dead letters
     not_selected (stage validate), counted, so a mixed corpus can make a consistent dataset."""
-    processor = BatchProcessor(cfg(target="bedrock-conversation", model="nova-lite",
+    processor = BatchProcessor(cfg(target="bedrock-conversation", model="nova-2-lite",
                                    **{option: ("toolUse",)}))
     out = processor(batch([_messages(i, tools=i % 2 == 1) for i in (1, 2, 3, 4)],
                           adapter="messages"))

@@ -21,7 +21,9 @@ def ctx_for(model, **kwargs):
     return TargetContext(model=get_model(model), **kwargs)
 
 
-NOVA, NOVA2 = ctx_for("nova-lite"), ctx_for("nova-2-lite")
+# tool blocks: Nova 2 Lite only (Nova 1 takes none: test_validator_parity)
+NOVA, NOVA2 = ctx_for("nova-2-lite"), ctx_for("nova-2-lite")
+NOVA1 = ctx_for("nova-lite")
 WEATHER = ToolSpec("get_weather", "Weather of a city",
                    {"type": "object", "properties": {"city": {"type": "string"}},
                     "required": ["city"]})
@@ -129,7 +131,7 @@ def test_reasoning_only_where_the_model_takes_it():
     record = rec([("user", "2+2?"), ("reasoning", "Add them."), ("assistant", "4")])
     assert formatted(CONV, record, NOVA2)[0]["messages"][1] == msg(
         "assistant", thought("Add them."), text("4"))
-    assert reason(CONV, record, NOVA) == "reasoning_not_taken"
+    assert reason(CONV, record, NOVA1) == "reasoning_not_taken"
     dropped = formatted(CONV, record, ctx_for("nova-lite", repair=frozenset({"drop_reasoning"})))
     assert dropped[0]["messages"][1] == msg("assistant", text("4"))
 
@@ -168,7 +170,7 @@ def test_repairs_apply_to_tool_records():
     record = rec([("user", "a"), ("user", "b"), ("tool_call", PARIS),
                   ("tool", ToolResult("c1", "r")), ("assistant", "c"), ("user", "d")],
                  tools=[WEATHER])
-    ctx = ctx_for("nova-lite", repair=frozenset({"merge_consecutive", "drop_trailing_user"}))
+    ctx = ctx_for("nova-2-lite", repair=frozenset({"merge_consecutive", "drop_trailing_user"}))
     assert formatted(CONV, record, ctx)[0]["messages"] == [
         msg("user", text("a\n\nb")), msg("assistant", use("c1", "get_weather", {"city": "Paris"})),
         msg("user", result("c1", text("r"))), msg("assistant", text("c"))]
@@ -316,7 +318,7 @@ REASONED = {"schemaVersion": SCHEMA, "messages": [
 
 @pytest.mark.parametrize("obj, ctx, expected", [
     (REASONED, NOVA2, []),
-    (REASONED, NOVA, ["reasoning_not_taken"]),
+    (REASONED, NOVA1, ["reasoning_not_taken"]),
     ({**REASONED, "messages": [msg("user", thought("Add."), text("2+2?")),
                                REASONED["messages"][1]]}, NOVA2, ["misplaced_reasoning"]),
     ({**REASONED, "messages": [msg("user", text("2+2?")), msg("assistant", thought(" "),

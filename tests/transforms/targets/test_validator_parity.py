@@ -184,3 +184,49 @@ def test_a_nova_run_with_media_and_no_bucket_owner_warns(s3, tmp_path, capsys):
     owners = {b["image"]["source"]["s3Location"]["bucketOwner"] for r in written
               for m in r["messages"] for b in m["content"] if "image" in b}
     assert owners == {"123456789012"}
+
+
+def test_haiku_length_is_estimated_at_3_characters_a_token(tmp_path, capsys):
+    """AWS's Haiku validator counts len(text) / 3 against 32,000 tokens: a record of 100,027
+    characters passes 6 characters a token and is refused there."""
+    path = write_jsonl(tmp_path / "train.jsonl", [chat("q" * 100_000, "a" * 27)])
+    args = ["validate", "--target", "bedrock-single-turn", "--model", "claude-3-haiku", str(path)]
+    assert main(args) == 1
+    out, _ = capsys.readouterr()
+    assert ":1: too_long:" in out and "at 3 characters a token" in out
+    main([*args, "--chars-per-token", "6"])   # the option still rules
+    assert "too_long" not in capsys.readouterr()[0]
+    assert get_model("claude-3-haiku").chars_per_token == 3.0
+    assert get_model("titan-text-express").chars_per_token is None   # AWS's 6
+
+
+def test_llama_3_1_through_the_converse_schema_is_refused_at_the_launch(tmp_path, capsys):
+    for name in ("llama3-1-8b-instruct", "llama3-1-70b-instruct"):
+        code = main(["run", "--input", str(SAMPLES / "chat_sample.jsonl"), "--target",
+                     "bedrock-conversation", "--model", name, "--output", str(tmp_path / name)])
+        _, err = capsys.readouterr()
+        assert code == 2
+        assert err.splitlines() == [f"error: --model {name} does not take --target "
+                                    "bedrock-conversation; it takes: bedrock-text (rerun with "
+                                    "--target bedrock-text)"]
+        assert not (tmp_path / name).exists()
+
+
+def test_only_nova_2_takes_tool_blocks():
+    tool_record = {"schemaVersion": "bedrock-conversation-2024", "toolConfig": {"tools": [
+        {"toolSpec": {"name": "clock", "description": "the time",
+                      "inputSchema": {"json": {"type": "object"}}}}]}, "messages": [
+        {"role": "user", "content": [{"text": "Time?"}]},
+        {"role": "assistant", "content": [{"toolUse": {"toolUseId": "t1", "name": "clock",
+                                                       "input": {}}}]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "t1",
+                                                     "content": [{"text": "12:00"}]}}]},
+        {"role": "assistant", "content": [{"text": "Noon."}]}]}
+    for name in ("nova-micro", "nova-lite", "nova-pro"):
+        assert not get_model(name).tool_use, name
+        ctx = TargetContext(model=get_model(name))
+        assert reasons("bedrock-conversation", tool_record, ctx) == ["not_taken_by_model"], name
+    assert get_model("nova-2-lite").tool_use
+    assert reasons("bedrock-conversation", tool_record,
+                   TargetContext(model=get_model("nova-2-lite"))) == []
+
