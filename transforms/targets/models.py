@@ -91,8 +91,8 @@ class ModelSpec:
     # Nova Forge validator checks the whole dataset (docs/sources/formats-2026.md)
     consistent_optional_fields: bool = False
     # s3Location.bucketOwner on every media reference: the Forge SDK requires it (S3Location
-    # bucketOwner: str), the older Nova validators take it as optional (formats-2026.md); a
-    # record without it is refused (missing_bucket_owner) unless --media-bucket-owner gives it
+    # bucketOwner: str), the older Nova validators take it as optional (formats-2026.md);
+    # without it a run only warns (assemble._with_media_warnings) for now
     wants_bucket_owner: bool = False
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
     # why the model is legacy (LEGACY_NOTE: gone from Bedrock's customization table); a legacy
