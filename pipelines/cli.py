@@ -308,6 +308,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
         raise UsageError(f"--output {cfg.output}: another run is writing there "
                          f"({claim.describe(marker)}); wait for it to end, or stop it")
     cfg.claimed = True
+    cfg.success_by_launcher = not executable_path(beam_args)   # (a jar's job writes its own)
     state.cfg = cfg
     cfg.drop_copied_parts = not runs_elsewhere(beam_args) and \
         storage.local_path(cfg.output) is not None
@@ -354,6 +355,8 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
         print(f"job written to {executable_path(beam_args)}; the dataset at {cfg.output} is "
               "complete when that job has run and _SUCCESS exists")
         return 0
+    from tuneprep.transforms.io.staged_files import finish
+    finish(cfg)   # the job succeeded as a whole: _SUCCESS now, if its report says complete
     return _summarize(cfg)
 
 

@@ -51,6 +51,8 @@ class RunConfig:
     records_without: tuple = ()            # ... and must not hold
     input_warnings: list[str] = field(default_factory=list)   # what the input listing skipped
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
+    success_by_launcher: bool = False      # the launcher, not the job, writes _SUCCESS once the
+                                           # job succeeded (transforms/io/staged_files.finish)
     # delete each part file as soon as assembling has copied it: only where no runner retries
     # the assembly (the local runner fails the run instead), and only on local disk, where the
     # parts' unwritten pages otherwise compete with the dataset's own for the disk

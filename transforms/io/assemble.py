@@ -19,7 +19,8 @@ import orjson
 
 from tuneprep.transforms.io import claim, training_request
 from tuneprep.transforms.io.dataset_folder import manifest_identity
-from tuneprep.transforms.io.staged_files import commit, staged_uri, temp_root, write_staged
+from tuneprep.transforms.io.staged_files import (SUCCESS, commit, staged_uri, temp_root,
+                                                 write_staged)
 from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.report import status as run_status
 from tuneprep.transforms.report.run import run_section
@@ -399,10 +400,12 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
                  orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     commit(cfg, [f["path"] for f in files] + ["report.json", "manifest.json"])
     remove_tree(join(cfg.output, "_temporary"))
+    if cfg.success_by_launcher:   # this step may yet fail or run again: the launcher decides
+        return report
     if cfg.claimed:
         claim.release(cfg.output)
     if not errors:
-        write_bytes(join(cfg.output, "_SUCCESS"), b"")
+        write_bytes(join(cfg.output, SUCCESS), b"")
     return report
 
 

@@ -8,15 +8,24 @@ run's `_RUNNING` claim proves tuneprep's for `--overwrite`. A rename within one 
 atomic and copies nothing. On an object store a file is written to its key directly: an object
 appears whole or not at all when its upload completes, and a rename there would copy every
 byte again.
+
+`_SUCCESS` comes last of all, and from the launcher when there is one (`finish`): the
+assembly is one step of the job, which may still fail or be run again after it; only the
+launcher knows the job as a whole succeeded. A job launched elsewhere (a template, a jar)
+writes its own at the end of the assembly.
 """
 from __future__ import annotations
 
 import os
 
+import orjson
+
+from tuneprep.transforms.io import claim
 from tuneprep.transforms.io.dataset_folder import MANIFEST, TEMPORARY
-from tuneprep.transforms.io.storage import join, local_path, write_bytes
+from tuneprep.transforms.io.storage import join, local_path, open_read, write_bytes
 
 STAGE = "commit"   # the folder of _temporary/RUN/ holding the files of the dataset to be
+SUCCESS = "_SUCCESS"
 
 
 def temp_root(cfg) -> str:
@@ -47,3 +56,21 @@ def commit(cfg, relpaths: list[str]) -> None:
         final = os.path.join(root, *relpath.split("/"))
         os.makedirs(os.path.dirname(final), exist_ok=True)
         os.replace(local_path(staged_uri(cfg, relpath)), final)
+
+
+def finish(cfg) -> bool:
+    """The launcher's end of a job that succeeded: `_SUCCESS` when the run still holds its
+    claim and its report has no error (a failed check), then the claim ends. True when the
+    dataset is complete."""
+    marker = claim.holder(cfg.output)
+    if marker is None or marker.get("run_id") != cfg.run_id:   # taken over: not ours to mark
+        return False
+    try:
+        with open_read(join(cfg.output, "report.json")) as f:
+            complete = not orjson.loads(f.read()).get("errors")
+    except FileNotFoundError:   # the job ended without assembling anything
+        complete = False
+    if complete:
+        write_bytes(join(cfg.output, SUCCESS), b"")
+    claim.release(cfg.output)
+    return complete
