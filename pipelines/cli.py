@@ -86,7 +86,10 @@ def make_parser() -> argparse.ArgumentParser:
         "validate", help=COMMANDS["validate"],
         description="Check JSONL files (or dataset folders) someone already made against a "
         "target's rules, with the settings `run` would use for the same --model, --template "
-        "and token options. Prints one `file:line: reason: message` line per problem; exit 0 "
+        "and token options. Prints each problem as `file:line: reason: message`, the first "
+        "--show N of each reason (--all: every one), the input format of a file none of whose "
+        "lines passes with the `tuneprep run` that converts it, and one summary line (records "
+        "checked, problems by reason); --format json prints one JSON document instead; exit 0 "
         "when every line passes, 1 when any fails, 2 for a usage error."))
     targets = sub.add_parser(
         "targets", help=COMMANDS["targets"],

@@ -251,6 +251,8 @@ def add_validate_arguments(p: argparse.ArgumentParser) -> None:
                    "records name, as `run` does: it exists, its type by content, the model's "
                    "limits (Nova: image <= 10 MB and >= 25 px a side, video <= 50 MB and "
                    "<= 90 s); each medium once. Without it media are not read")
+    from tuneprep.pipelines.validate_findings import add_output_arguments
+    add_output_arguments(p)
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="JSONL files or folders (a dataset folder: every split but the dead "
                    "letters; its template.json is read when there is no --template)")

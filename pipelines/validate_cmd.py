@@ -1,6 +1,9 @@
 """`tuneprep validate`: check JSONL files someone already made against a target's rules.
 
-One line per problem, `file:line: reason: message`; exit 1 when there is any. The options are
+Each problem is a `file:line: reason: message`; validate_findings.py prints them for people (the
+first --show N of each reason, the input format a file that is not in the target's holds and the
+`tuneprep run` that converts it, one summary line) or as one JSON document (--format json);
+exit 1 when there is any. The options are
 `run`'s (--model, --template, --placeholder-map, --max-tokens, --chars-per-token,
 --token-margin), checked and turned into settings the same way. With --check-media the media
 the records name are read as `run` reads them (Target.media_checker); without it, a note on
@@ -13,6 +16,7 @@ import orjson
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
+from tuneprep.pipelines.validate_findings import Findings, detect_format, shown_per_reason
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.targets import TARGETS
 
@@ -76,7 +80,7 @@ def _validate(args) -> int:
         raise missing
     model = cfg.model_spec()
     templates = {}   # template.json path -> its template
-    problems = 0
+    findings = Findings(shown_per_reason(args))
     media = target.media_checker(model) if args.check_media else None
     unchecked = 0    # media references not read (no --check-media)
     for uri, template_file in files:
@@ -96,15 +100,13 @@ def _validate(args) -> int:
                 records += 1
                 found = target.validate_line(line, ctx)
                 for reason, message in found:
-                    problems += 1
-                    print(f"{uri}:{number}: {reason}: {message}")
+                    findings.add(uri, number, reason, message)
                 try:
                     obj = orjson.loads(line)
                 except orjson.JSONDecodeError:
                     continue  # reported by validate_line
                 for reason, message in media.problems(obj) if media else ():
-                    problems += 1
-                    print(f"{uri}:{number}: {reason}: {message}")
+                    findings.add(uri, number, reason, message)
                 if media is None:
                     unchecked += len(target.media_uris(obj))
                 try:  # rules over the whole file (e.g. one media kind per dataset)
@@ -113,18 +115,23 @@ def _validate(args) -> int:
                 except (TypeError, AttributeError):
                     pass  # a line that is no object was reported by validate_line
         for reason, message in target.dataset_problems(facets, ctx, records):
-            problems += 1
-            print(f"{uri}: {reason}: {message}")
+            findings.add(uri, None, reason, message)
         if model is not None:
             for message in _count_problems(uri, records, model):
-                problems += 1
-                print(f"{uri}: records: {message}")
+                findings.add(uri, None, "records", message)
+        checked = findings.file(uri)
+        checked["records"] = records
+        if records and checked["bad_records"] == records:   # none passes: another format?
+            checked["detected"] = detect_format(uri, cfg, target.name, args.model)
     if unchecked:
-        print(f"note: {unchecked:,} media reference(s) were not read (existence, type, the "
-              "model's size and duration limits): pass --check-media to check them as `run` "
-              "does", file=sys.stderr)
-    print(f"{problems} problem(s)" if problems else "no problems", file=sys.stderr)
-    return 1 if problems else 0
+        findings.notes.append(f"note: {unchecked:,} media reference(s) were not read (existence, "
+                              "type, the model's size and duration limits): pass --check-media "
+                              "to check them as `run` does")
+    if args.format == "json":
+        findings.print_json(target.name, args.model)
+    else:
+        findings.print_text()
+    return 1 if findings.problems else 0
 
 
 def _count_problems(uri: str, records: int, model) -> list[str]:

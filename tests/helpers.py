@@ -346,3 +346,9 @@ def alpaca_lines(n: int) -> list[bytes]:
             out.append(orjson.dumps({"instruction": f"Question {i} é", "input": "",
                                      "output": f"Answer {i}"}))
     return out
+
+
+def validate_passed(err: str) -> bool:
+    """`tuneprep validate`'s stderr when every line passed: its one summary line, nothing else."""
+    import re
+    return re.fullmatch(r"checked [\d,]+ records? in [\d,]+ files?: no problems\n", err) is not None

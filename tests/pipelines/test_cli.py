@@ -650,10 +650,10 @@ def test_validate_a_good_output(tmp_path, capsys):
     ok_run(capsys, out, "--input", ALPACA, "--target", "bedrock-text", "--validation-split", "0.1")
     code, stdout, err = cli(capsys, "validate", "--target", "bedrock-text",
                             out / "train/train.jsonl")
-    assert (code, stdout, err) == (0, "", "no problems\n")
+    assert (code, stdout, err) == (0, "", "checked 83 records in 1 file: no problems\n")
     # a folder: every .jsonl but the dead letters (which are not target records)
     code, stdout, err = cli(capsys, "validate", "--target", "bedrock-text", out)
-    assert (code, stdout, err) == (0, "", "no problems\n")
+    assert (code, stdout, err) == (0, "", "checked 91 records in 2 files: no problems\n")
 
 
 def test_validate_a_bad_file(tmp_path, capsys):
@@ -664,7 +664,7 @@ def test_validate_a_bad_file(tmp_path, capsys):
                     b'\n'
                     b'[1, 2]\n'
                     b'\xef\xbb\xbf{"prompt": "p", "completion": "c"}\n')
-    code, stdout, err = cli(capsys, "validate", "--target", "bedrock-text", bad)
+    code, stdout, err = cli(capsys, "validate", "--all", "--target", "bedrock-text", bad)
     assert code == 1
     lines = stdout.splitlines()
     assert [line.split(": ")[0] for line in lines] == [f"{bad}:{n}" for n in (2, 3, 4, 5, 6)]
@@ -672,10 +672,14 @@ def test_validate_a_bad_file(tmp_path, capsys):
         location, reason, message = line.split(": ", 2)
         assert reason in REASONS and message
     assert all(line.split(": ")[1] == "invalid_record" for line in lines[1:])
-    assert err == f"{len(lines)} problem(s)\n"
+    reasons = {}
+    for line in lines:
+        reasons[line.split(": ")[1]] = reasons.get(line.split(": ")[1], 0) + 1
+    assert err == (f"checked 6 records in 1 file: {len(lines)} problems in 5 records ("
+                   + ", ".join(f"{r} {n}" for r, n in reasons.items()) + ")\n")
 
     # a folder holding it is checked too
-    code, stdout, _ = cli(capsys, "validate", "--target", "bedrock-text", tmp_path)
+    code, stdout, _ = cli(capsys, "validate", "--all", "--target", "bedrock-text", tmp_path)
     assert code == 1 and stdout.splitlines() == lines
 
 
