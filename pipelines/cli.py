@@ -12,6 +12,7 @@ import sys
 
 from tuneprep.pipelines import interrupts, output_guard
 from tuneprep.pipelines.closed_pipe import quiet_on_closed_pipe
+from tuneprep.pipelines.command_guard import one_line, one_line_errors, output_writable
 from tuneprep.pipelines.options import (UsageError, add_inspect_arguments, add_run_arguments,
                                          add_spec_arguments, add_validate_arguments,
                                          did_you_mean, long_options, refuse_extra_arguments,
@@ -137,27 +138,28 @@ def _main(argv: list[str]) -> int:
     if not argv:   # bare `tuneprep`: what it can do, not an error
         parser.print_help()
         return 0
-    try:
-        args, beam_args = parser.parse_known_args(expand_config(argv))
-        if args.command != "run" and beam_args:
-            refuse_extra_arguments(beam_args, long_options(_command_parser(parser, args.command)),
-                                   f"see `tuneprep {args.command} --help`")
-        if args.command == "run" and args.print_config:
-            from tuneprep.pipelines.print_config import print_config
-            return print_config(args, beam_args)
-        if args.command == "run":
-            return _run(args, beam_args)
+    return one_line_errors(lambda: _command(parser, argv))   # (exit 2 for a usage error)
+
+
+def _command(parser, argv: list[str]) -> int:
+    args, beam_args = parser.parse_known_args(expand_config(argv))
+    if args.command != "run" and beam_args:
+        refuse_extra_arguments(beam_args, long_options(_command_parser(parser, args.command)),
+                               f"see `tuneprep {args.command} --help`")
+    if args.command == "run" and args.print_config:
+        from tuneprep.pipelines.print_config import print_config
+        return print_config(args, beam_args)
+    if args.command == "run":
+        return _run(args, beam_args)
+    with storage.translate_failures():   # the store failing is one line, as for run
         if args.command == "inspect":
             from tuneprep.pipelines.inspect_cmd import inspect_main
             return inspect_main(args)
         if args.command == "validate":
             from tuneprep.pipelines.validate_cmd import validate_main
             return validate_main(args)
-        from tuneprep.pipelines.targets_cmd import targets_main
-        return targets_main(args)
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    from tuneprep.pipelines.targets_cmd import targets_main
+    return targets_main(args)
 
 
 def _run(args, beam_args: list[str]) -> int:
@@ -304,9 +306,11 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
         return dry_run(cfg, overwrite=args.overwrite)
     plan = output_guard.plan_overwrite(cfg.output, args.overwrite, cfg.image_uri_prefix)
     state.created = not storage.exists(cfg.output)
-    if plan is not None:
-        output_guard.clear(cfg.output, plan)
-    if not claim.claim(cfg.output, cfg.run_id):
+    with output_writable(cfg.output):   # a read-only folder: one line, exit 2
+        if plan is not None:
+            output_guard.clear(cfg.output, plan)
+        claimed = claim.claim(cfg.output, cfg.run_id)
+    if not claimed:
         marker = claim.holder(cfg.output) or {}
         raise UsageError(f"--output {cfg.output}: another run is writing there "
                          f"({claim.describe(marker)}); wait for it to end, or stop it")
@@ -375,16 +379,11 @@ def _failure_in_words(e: BaseException) -> str:
     """A failed job's exception as one line. A worker process's failure reaches the launcher as
     "RuntimeError: tuneprep.transforms.io.storage.StorageError: <message>": the message alone
     is the words a person needs."""
-    line = _one_line(e)
+    line = one_line(e)
     for prefix in ("tuneprep.transforms.io.storage.StorageError: ", "StorageError: "):
         if prefix in line:
             return line.split(prefix, 1)[1]
     return f"{type(e).__name__}: {line}"
-
-
-def _one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[-1] if text else repr(e)
 
 
 if __name__ == "__main__":

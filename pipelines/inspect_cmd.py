@@ -15,6 +15,7 @@ import orjson
 from tuneprep.pipelines.input_paths import expand_inputs
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.settings import settings
+from tuneprep.pipelines.storage_options import refuse_credentials
 from tuneprep.transforms.adapters import ADAPTERS, detect, normalize, safe_match
 from tuneprep.transforms.adapters import apply_field_map
 from tuneprep.transforms.core.batching import DETECT_SAMPLE
@@ -158,6 +159,8 @@ def _how_read(uri: str, fmt: str, cfg: RunConfig) -> str:
 
 
 def inspect_main(args, out=None) -> int:
+    for uri in args.uris:   # as run refuses them (storage_options.check_uris)
+        refuse_credentials("", uri)
     cfg = _config(args)
     for uri in expand_inputs(args.uris):
         inspect_file(uri, cfg, args.records, args.full, bool(args.target), out)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from tuneprep.pipelines.command_guard import read_settings_file
 from tuneprep.pipelines.options import (LIST_OPTIONS, MAP_OPTIONS, UsageError, add_run_arguments,
                                          did_you_mean, suggestions)
 
@@ -166,12 +167,14 @@ def _check_beam_keys(source: str, beam: dict, tokens: list[str]) -> None:
 
 
 def load(path: str) -> dict:
+    """The spec at `path` (a regular file of at most MAX_SETTINGS_FILE_BYTES) as a mapping;
+    UsageError for anything else, with the line where the YAML goes wrong."""
     import yaml
+    data = read_settings_file(CONFIG, path)
     try:
-        with open(path, encoding="utf-8") as f:
-            spec = yaml.safe_load(f)
-    except OSError as e:
-        raise UsageError(f"{CONFIG} {path}: {e.strerror}") from None
+        spec = yaml.load(data.decode("utf-8"), Loader=_spec_loader())
+    except UnicodeDecodeError:
+        raise UsageError(f"{CONFIG} {path}: not UTF-8 text") from None
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         at = f" (line {where.line + 1})" if where is not None else ""
@@ -182,6 +185,22 @@ def load(path: str) -> dict:
     if not isinstance(spec, dict):
         raise UsageError(f"{CONFIG} {path}: expected a mapping of option names, got {_kind(spec)}")
     return spec
+
+
+def _spec_loader():
+    """YAML's safe loader without aliases: `*name` repeats a value without its bytes, so a few
+    lines of nested aliases ("billion laughs") expand past any memory; a spec needs none."""
+    import yaml
+
+    class SpecLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"an alias (*{event.anchor}): aliases are not taken in a job "
+                    "spec; write the value out", event.start_mark)
+            return super().compose_node(parent, index)
+    return SpecLoader
 
 
 def spec_tokens(path: str, spec: dict, skip: set[str] = frozenset()) -> list[str]:

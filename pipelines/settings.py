@@ -18,7 +18,9 @@ from tuneprep.pipelines.input_check import check_inputs
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
 from tuneprep.pipelines.options import (UsageError, add_run_arguments, did_you_mean,
                                          suggestions)
-from tuneprep.pipelines.storage_options import check_uris, endpoint_of, s3_timeout_of
+from tuneprep.pipelines.command_guard import read_settings_file
+from tuneprep.pipelines.storage_options import (check_uris, endpoint_of, refuse_credentials,
+                                                 s3_timeout_of)
 from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.core.config import RunConfig
@@ -43,13 +45,24 @@ def with_run_defaults(args) -> argparse.Namespace:
     return argparse.Namespace(**{**_run_defaults(), **vars(args)})
 
 
-def parse_map(text: str, what: str) -> dict[str, str]:
-    out = {}
+def parse_map(text: str, what: str, one_source: bool = False) -> dict[str, str]:
+    """NAME=VALUE,... → {NAME: VALUE}; a NAME given twice is refused (one would be dropped
+    without a word), and with `one_source` a VALUE too: --field-map renames a source key, which
+    can become one name only (two took it twice, and the run failed on every record)."""
+    out: dict[str, str] = {}
     for pair in filter(None, (s.strip() for s in text.split(","))):
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip() or not value.strip():
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
             raise UsageError(f"{what}: '{pair}' is not NAME=VALUE")
-        out[key.strip()] = value.strip()
+        if key in out:
+            raise UsageError(f"{what}: {key}={out[key]} and {pair}: {key} is given twice; "
+                             "give each name once")
+        if one_source and value in out.values():
+            first = next(k for k, v in out.items() if v == value)
+            raise UsageError(f"{what}: {first}={value} and {pair}: the key {value} can become "
+                             "one name only; give it once")
+        out[key] = value
     return out
 
 
@@ -79,13 +92,10 @@ def read_template(path: str, what: str = "--template") -> dict:
     """A template.json file → the template; UsageError naming `what` and the path."""
     from tuneprep.transforms.targets.sagemaker_instruction import parse_template
     shown = f"{what} {path}" if what else path
+    refuse_credentials(what, path)
+    text = read_settings_file(what, normalize(path), typed=path)
     try:
-        with storage.open_read(normalize(path)) as f:
-            text = f.read()
-    except OSError as e:
-        raise UsageError(f"{shown}: {e.strerror or e}") from None
-    try:
-        return parse_template(text.decode("utf-8") if isinstance(text, bytes) else text)
+        return parse_template(text.decode("utf-8"))
     except UnicodeDecodeError:
         raise UsageError(f"{shown}: not UTF-8 text") from None
     except ValueError as e:
@@ -171,7 +181,7 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         read=ReadOptions(file_format=a.file_format, text_unit=a.text_unit,
                          max_record_bytes=a.max_record_bytes, encoding=_encoding(a.encoding),
                          records_path=_records_path(a.records_path)),
-        adapter=AdapterOptions(field_map=parse_map(a.field_map, "--field-map"),
+        adapter=AdapterOptions(field_map=parse_map(a.field_map, "--field-map", one_source=True),
                                image_root=a.image_root),
         template=template, placeholder_map=placeholder_map,
         repair=repair, validation_split=a.validation_split, num_shards=a.num_shards,

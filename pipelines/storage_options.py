@@ -15,10 +15,7 @@ def check_uris(args) -> None:
         ("--image-uri-prefix", args.image_uri_prefix),
         ("--s3-endpoint-url", args.s3_endpoint_url)]
     for name, uri in named:
-        if uri and storage.has_credentials(uri):
-            raise UsageError(f"{name} {storage.redact(uri)}: credentials in a URI are not "
-                             "accepted; use AWS_PROFILE or AWS_ACCESS_KEY_ID / "
-                             "AWS_SECRET_ACCESS_KEY (or an instance/task role)")
+        refuse_credentials(name, uri)
     if args.s3_endpoint_url and not args.s3_endpoint_url.startswith(("http://", "https://")):
         raise UsageError(f"--s3-endpoint-url {args.s3_endpoint_url}: not an http(s):// URL")
     endpoint_of(args)   # the environment's endpoint, checked as the option's
@@ -29,6 +26,14 @@ def check_uris(args) -> None:
         if not prefix.startswith("s3://") or image_ref_problem(
                 prefix.rstrip("/") + "/x.png") is not None:
             raise UsageError(f"--image-uri-prefix {prefix}: not an s3://bucket/folder URI")
+
+
+def refuse_credentials(name: str, uri: str | None) -> None:
+    """UsageError (the URI redacted) when `uri` carries credentials: every command's paths."""
+    if uri and storage.has_credentials(uri):
+        shown = f"{name} {storage.redact(uri)}" if name else storage.redact(uri)
+        raise UsageError(f"{shown}: credentials in a URI are not accepted; use AWS_PROFILE or "
+                         "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance/task role)")
 
 
 def endpoint_of(args) -> str | None:

@@ -14,10 +14,13 @@ import sys
 
 import orjson
 
+from tuneprep.pipelines.command_guard import refuse_special_file
 from tuneprep.pipelines.options import UsageError
+from tuneprep.pipelines.storage_options import refuse_credentials
 from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
 from tuneprep.pipelines.validate_findings import Findings, detect_format, shown_per_reason
 from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.readers.jsonl import skip_rest_of_line
 from tuneprep.transforms.targets import TARGETS
 
 TEMPLATE_FILE = "template.json"    # beside the data of a sagemaker-instruction split
@@ -28,6 +31,8 @@ def _files(paths: list[str]) -> list[tuple[str, str | None]]:
     letters."""
     files = []
     for path in paths:
+        refuse_credentials("", path)
+        refuse_special_file("", path, folder_ok=True)
         fs, p = storage.filesystem(path)
         if not fs.exists(p):
             raise UsageError(f"{path}: no such file or folder")
@@ -36,6 +41,8 @@ def _files(paths: list[str]) -> list[tuple[str, str | None]]:
                            and "/dead_letter/" not in f[len(p):])
             if not found:
                 raise UsageError(f"{path}: no .jsonl file in the folder")
+            for f in found:   # (a FIFO named x.jsonl in the folder would block)
+                refuse_special_file("", _with_protocol(path, f))
             files += [(_with_protocol(path, f), _beside(fs, path, f)) for f in found]
         else:
             files.append((path, _beside(fs, path, p)))
@@ -81,6 +88,7 @@ def _validate(args) -> int:
     model = cfg.model_spec()
     templates = {}   # template.json path -> its template
     findings = Findings(shown_per_reason(args))
+    limit = cfg.read.max_record_bytes
     media = target.media_checker(model) if args.check_media else None
     unchecked = 0    # media references not read (no --check-media)
     for uri, template_file in files:
@@ -95,9 +103,12 @@ def _validate(args) -> int:
             ctx.template = None   # the default template, as a run without --template writes
         facets: dict[str, int] = {}   # facet -> records holding it (rules over the file)
         with storage.open_read(uri) as f:
-            for number, line in enumerate(f, 1):
-                line = line.rstrip(b"\r\n") if line.endswith(b"\n") else line
+            for number, line in enumerate(bounded_lines(f, limit), 1):
                 records += 1
+                if line is None:   # (run's limit: its reader refuses the line alike)
+                    findings.add(uri, number, "record_too_large",
+                                 f"the line is over {limit:,} bytes (--max-record-bytes)")
+                    continue
                 found = target.validate_line(line, ctx)
                 for reason, message in found:
                     findings.add(uri, number, reason, message)
@@ -132,6 +143,20 @@ def _validate(args) -> int:
     else:
         findings.print_text()
     return 1 if findings.problems else 0
+
+
+def bounded_lines(f, limit: int):
+    """The lines of `f` without their line end, None for a line over `limit` bytes (skipped
+    unread, so a 1 GB line costs no more memory than `limit`)."""
+    while True:
+        line = f.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            skip_rest_of_line(f)
+            yield None
+            continue
+        yield line.rstrip(b"\r\n") if line.endswith(b"\n") else line
 
 
 def _count_problems(uri: str, records: int, model) -> list[str]:

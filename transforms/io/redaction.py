@@ -14,7 +14,9 @@ _USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
 # "key" (key=, api_key=, AccessKey=; not max-keys=)
 _SECRET_PARAM = re.compile(
     r"(?i)([?&](?:[^=&\s#]*(?:secret|signature|token|credential|password|passwd)[^=&\s#]*"
-    r"|[^=&\s#]*key)=)[^&\s#]*")
+    r"|[^=&\s#]*key)=)[^&\s#]*?(?=:?(?:[\s&#]|$))")
+# (a ':' that ends the value before a space is the message's, "URI: problem", and is kept:
+# so redact(redact(x)) == redact(x) too)
 _SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 REDACTED = "***"
 
