@@ -18,9 +18,13 @@ KILLED_AT = {   # where the run dies: the function wrapped, in which module
     "the commit": ("tuneprep.transforms.io.staged_files", "os", "replace"),
 }
 HOOK = """
-import importlib, os, signal, sys
+import importlib, os, signal, sys, types
 module, owner, name = sys.argv[1:4]
-holder = getattr(importlib.import_module(module), owner)
+found = importlib.import_module(module)
+holder = getattr(found, owner)
+if isinstance(holder, types.ModuleType):   # (os.replace for this module only, not everyone's)
+    holder = types.SimpleNamespace(**vars(holder))
+    setattr(found, owner, holder)
 real = getattr(holder, name)
 def killed(*args, **kwargs):
     result = real(*args, **kwargs)
@@ -56,6 +60,10 @@ def test_a_kill_while_writing_leaves_no_cut_dataset_file(moment, tmp_path):
     killed = _cli(*run, hook=KILLED_AT[moment])
     assert killed.returncode == -9, killed.stderr
     assert not (out / "_SUCCESS").exists()
+    staged = list(out.glob("_temporary/*/commit/**/*.*"))
+    at_final = [n for n in EXPECTED if (out / n).exists()]
+    if moment == "the commit":   # one file renamed into place, the others still staged
+        assert len(at_final) == 1 and staged, (at_final, staged)
     listed = ({f["path"]: f["bytes"] for f in read_json(out / "manifest.json")["files"]}
               if (out / "manifest.json").exists() else {})
     for name in ("train/train.jsonl", "dead_letter/dead_letter.jsonl"):
