@@ -6,38 +6,44 @@ import os
 import stat
 import sys
 
+from tuneprep.pipelines.command_guard import kind_of, not_regular
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS
+from tuneprep.transforms.report import skipped_inputs as skips
 
 # in a folder, only files with these extensions (optionally compressed) are inputs
 FOLDER_EXTENSIONS = (".jsonl", ".ndjson", ".jsonlines", ".json", ".csv", ".tsv", ".parquet",
                      ".pq", ".txt", ".text")
 
 
-def expand_inputs(uris: list[str], flag: str = "--input", warn=None) -> list[str]:
+def expand_inputs(uris: list[str], flag: str = "--input", warn=None,
+                  skipped: list | None = None) -> list[str]:
     """Files, folders (recursively; names starting with '.' or '_' are skipped) and globs → a
     list of file URIs, sorted within each URI, each file once. Raises UsageError for a URI that
     matches nothing or names no regular file. `warn(line)` (default: a `warning:` line on
-    stderr) is told of skipped files and of files reached twice."""
+    stderr) is told of skipped files and of files reached twice; `skipped` gets each skipped
+    input as a report entry (transforms/report/skipped_inputs.py)."""
     warn = warn or print_warning
-    expand = _expander(warn)
+    expand = _expander(warn, skipped)
     for uri in uris:   # the local ones first: a missing local file is never hidden behind S3
         if storage.local_path(uri) is not None:
             expand(flag, uri)
     return _read_once([(flag, uri, expand(flag, uri)) for uri in uris], warn)
 
 
-def expand_splits(args, before_remote=None, warn=None) -> tuple[list[str], list[str]]:
+def expand_splits(args, before_remote=None, warn=None,
+                  skipped: list | None = None) -> tuple[list[str], list[str]]:
     """--input and --validation-input → (training files, validation files). Local URIs are
     listed first, then `before_remote()` runs (the launcher's S3 checks), then the others: a
     missing local file is never hidden behind an S3 error. A file of both splits is a
-    UsageError: its records would be counted (and trained on) twice."""
+    UsageError: its records would be counted (and trained on) twice. `skipped`: as for
+    expand_inputs."""
     warn = warn or print_warning
     named = [("--input", u) for u in args.input] + [
         ("--validation-input", u) for u in args.validation_input]
-    expand = _expander(warn)
+    expand = _expander(warn, skipped)
     for flag, uri in named:
         if storage.local_path(uri) is not None:
             expand(flag, uri)
@@ -61,13 +67,18 @@ def print_warning(line: str) -> None:
     print(f"warning: {line}", file=sys.stderr)
 
 
-def _expander(warn):
-    """_expand_one, listing a URI given twice once (and warning of its skipped files once)."""
+def _expander(warn, skipped: list | None):
+    """_expand_one, listing a URI given twice once (and warning of its skipped files once);
+    an input skipped by two URIs (overlapping folders) is one entry of `skipped`."""
     done: dict[str, list] = {}
+
+    def skip(item: dict) -> None:
+        if skipped is not None and item not in skipped:
+            skipped.append(item)
 
     def expand(flag: str, uri: str) -> list:
         if uri not in done:
-            done[uri] = _expand_one(flag, uri, warn)
+            done[uri] = _expand_one(flag, uri, warn, skip)
         return done[uri]
     return expand
 
@@ -103,12 +114,13 @@ def _read_once(groups, warn) -> list[str]:
     return out
 
 
-def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
+def _expand_one(flag: str, uri: str, warn, skip=None) -> list[tuple[str, tuple]]:
     """One --input URI → [(file URI, identity)], sorted; the file URIs in user_paths' one form,
     whoever expands it (the launcher, or a worker handed that form). The identity tells two
     paths to the same file apart from two files: (device, inode) on local disk, so a link,
     `a/../a` or a folder given beside a file in it is the same file; the filesystem and path
-    elsewhere."""
+    elsewhere. `skip(entry)` is told of each input a folder or glob skips."""
+    skip = skip or (lambda _entry: None)
     if not _utf8(uri):
         raise UsageError(f"{flag} {_shown(uri)}: the name is not valid UTF-8; rename it")
     fs, path = storage.filesystem(normalize(uri))   # (messages name the uri as given)
@@ -129,18 +141,17 @@ def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
         if stat.S_ISREG(st.st_mode):
             return [(_unstrip(fs, uri, path), (st.st_dev, st.st_ino))]
         if not stat.S_ISDIR(st.st_mode):
-            raise UsageError(f"{flag} {uri}: {_kind(st.st_mode)}, not a regular file; only "
-                             "regular files are read")
-        candidates = _data_files(fs.find(path), path, flag, uri, warn)
+            raise UsageError(f"{flag} {uri}: {not_regular(st.st_mode)}")
+        candidates = _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
     elif fs.isdir(path):
-        candidates = _data_files(fs.find(path), path, flag, uri, warn)
+        candidates = _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
     elif fs.exists(path):
         candidates = [path]
     else:
         raise UsageError(f"{flag} {uri}: no such file or folder")
     files = []
     for p in sorted(candidates):
-        key = _local_identity(p, flag, uri, warn) if local else (type(fs).__name__, p)
+        key = _local_identity(p, flag, uri, warn, skip, fs) if local else (type(fs).__name__, p)
         if key is not None:
             files.append((_unstrip(fs, uri, p), key))
     if not files:
@@ -151,34 +162,26 @@ def _expand_one(flag: str, uri: str, warn) -> list[tuple[str, tuple]]:
     return files
 
 
-def _local_identity(path: str, flag: str, uri: str, warn) -> tuple | None:
+def _local_identity(path: str, flag: str, uri: str, warn, skip, fs) -> tuple | None:
     """(device, inode) of a listed local file; None, with a warning, when it is skipped: a
     name that is not UTF-8 (it could not be written to the report), a FIFO, socket or device
     (reading one blocks or never ends), a broken link."""
     problem = None
     if not _utf8(path):
-        problem = "the name is not valid UTF-8 (rename it to read it)"
+        problem, reason = "the name is not valid UTF-8 (rename it to read it)", skips.NOT_UTF8
     else:
         try:
             st = os.stat(path)
         except OSError as e:
-            problem = ("a broken link" if os.path.islink(path) else
-                       f"cannot be read ({e.strerror})")
+            problem, reason = (("a broken link", skips.BROKEN_LINK) if os.path.islink(path) else
+                               (f"cannot be read ({e.strerror})", skips.UNREADABLE))
         else:
             if stat.S_ISREG(st.st_mode):
                 return st.st_dev, st.st_ino
-            problem = f"{_kind(st.st_mode)}, not a regular file"
+            problem, reason = f"{kind_of(st.st_mode)}, not a regular file", skips.SPECIAL_FILE
     warn(f"{flag} {uri}: skipped {_shown(path)}: {problem}")
+    skip(skips.entry(_shown(_unstrip(fs, uri, path)), reason))
     return None
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return name
-    return "a special file"
 
 
 def _utf8(text: str) -> bool:
@@ -199,20 +202,46 @@ def _shown(path: str) -> str:
 SKIPPED_SHOWN = 5   # skipped names a warning shows
 
 
-def _data_files(found: list[str], root: str, flag: str, uri: str, warn) -> list[str]:
+def _data_files(fs, found: list[str], root: str, flag: str, uri: str, warn,
+                skip) -> list[str]:
     """The data files of a folder listing; one warning naming the files skipped for their
-    extension (notes.md, a README: name one to read it). Hidden names are not named."""
-    visible = [p for p in found if not _hidden(p[len(root):])]
+    extension (notes.md, a README: name one to read it) and one naming the hidden names (each
+    topmost one: a hidden folder is one name, with its files counted); each is skip()ped."""
+    hidden: dict[str, int] = {}   # topmost hidden path -> files under it
+    visible = []
+    for p in found:
+        top = _hidden_top(p, root)
+        if top is None:
+            visible.append(p)
+        else:
+            hidden[top] = hidden.get(top, 0) + 1
     data = [p for p in visible if _is_data_file(p)]
     skipped = sorted(set(visible) - set(data))
     if skipped:
-        names = [_shown(p[len(root):].lstrip("/")) for p in skipped]
-        more = len(names) - SKIPPED_SHOWN
-        shown = ", ".join(names[:SKIPPED_SHOWN]) + (f" and {more} more" if more > 0 else "")
-        warn(f"{flag} {uri}: skipped {len(names)} file{'s' if len(names) > 1 else ''} without a "
-             f"data extension: {shown} (a folder reads {' '.join(FOLDER_EXTENSIONS)} files; "
+        warn(f"{flag} {uri}: skipped {_plural(skipped, 'file')} without a data extension: "
+             f"{_names(skipped, root)} (a folder reads {' '.join(FOLDER_EXTENSIONS)} files; "
              "name a file to read it)")
+    if hidden:
+        warn(f"{flag} {uri}: skipped {_plural(hidden, 'hidden name')}: "
+             f"{_names(sorted(hidden), root)} (names starting with . or _ are not read; name "
+             "one to read it)")
+    for top in sorted(hidden):   # (a folder's count of files says how much was left out)
+        files = hidden[top] if top not in found else None
+        skip(skips.entry(_shown(_unstrip(fs, uri, top)), skips.HIDDEN, files))
+    for p in skipped:
+        skip(skips.entry(_shown(_unstrip(fs, uri, p)), skips.NO_EXTENSION))
     return data
+
+
+def _plural(items, noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) > 1 else ''}"
+
+
+def _names(paths: list[str], root: str) -> str:
+    """'a.md, b.txt and 3 more': the first SKIPPED_SHOWN names, relative to the folder."""
+    names = [_shown(p[len(root):].lstrip("/")) for p in paths]
+    more = len(names) - SKIPPED_SHOWN
+    return ", ".join(names[:SKIPPED_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def _is_data_file(path: str) -> bool:
@@ -223,8 +252,14 @@ def _is_data_file(path: str) -> bool:
         for comp in COMPRESSION_EXTENSIONS)
 
 
-def _hidden(relpath: str) -> bool:
-    return any(part.startswith((".", "_")) for part in relpath.split("/") if part)
+def _hidden_top(path: str, root: str) -> str | None:
+    """The topmost part of `path` under `root` whose name starts with . or _ (the path of the
+    hidden file or folder); None when no part does."""
+    parts = path[len(root):].split("/")
+    for i, part in enumerate(parts):
+        if part.startswith((".", "_")):
+            return root + "/".join(parts[:i + 1])
+    return None
 
 
 def _unstrip(fs, uri: str, path: str) -> str:

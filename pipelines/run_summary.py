@@ -7,6 +7,7 @@ import sys
 import orjson
 
 from tuneprep.transforms.io import storage
+from tuneprep.transforms.report import skipped_inputs
 from tuneprep.transforms.report.status import advice_warnings, summary_note
 
 
@@ -48,6 +49,7 @@ def summary_line(report: dict) -> str:
             f"written: {splits or 'none'}; dead letters: {report['dead_letter_records']:,}"
             + (f" ({reasons})" if reasons else "")
             + (f"; sampled out: {sampled:,} (--sample-to-quota)" if sampled else "")
+            + skipped_inputs.summary_note(report)
             + summary_note(report))
 
 

@@ -286,8 +286,9 @@ def build_config(args, before_expand=None) -> RunConfig:
         warn(f"--model {spec.name} is legacy: {spec.legacy}")
     if tokenizer_note(cfg):   # said once, and kept in the report
         warn(tokenizer_note(cfg))
+    skipped: list[dict] = []   # kept for the report and the summary line
     cfg.inputs, cfg.validation_inputs = expand_splits(args, before_remote=before_expand,
-                                                      warn=warn)
+                                                      warn=warn, skipped=skipped)
     check_inputs(cfg, warn, args.keep_going)   # the first records of the local files: ...
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)
     cfg.output = normalize_output(args.output)
@@ -295,6 +296,7 @@ def build_config(args, before_expand=None) -> RunConfig:
     cfg.s3_endpoint_url = endpoint_of(args)
     cfg.s3_timeout = s3_timeout_of()
     cfg.input_warnings = warnings
+    cfg.skipped_inputs = skipped
     return cfg
 
 

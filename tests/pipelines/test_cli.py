@@ -608,9 +608,14 @@ def test_folder_of_mixed_formats(tmp_path, capsys):
     skipped = (f"--input {data}: skipped 1 file without a data extension: README.md (a folder "
                "reads .jsonl .ndjson .jsonlines .json .csv .tsv .parquet .pq .txt .text files; "
                "name a file to read it)")
-    assert code == 0 and err == f"warning: {skipped}\n"   # named, and kept in the report
+    hidden = (f"--input {data}: skipped 1 hidden name: _hidden.jsonl (names starting with . or "
+              "_ are not read; name one to read it)")
+    assert code == 0 and err == f"warning: {skipped}\nwarning: {hidden}\n"   # named, and kept
     report = read_json(out / "report.json")
-    assert report["warnings"] == [skipped]
+    assert report["warnings"] == [skipped, hidden]
+    assert report["skipped_inputs"] == [
+        {"path": str(data / "_hidden.jsonl"), "reason": "hidden name"},
+        {"path": str(data / "README.md"), "reason": "no data extension"}]
     assert report["input_records"] == report["accepted_records"] == 7
     assert sorted(report["files"]) == sorted(str(data / name) for name in (
         "a.jsonl.gz", "b.csv", "nested/c.parquet"))

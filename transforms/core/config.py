@@ -50,6 +50,8 @@ class RunConfig:
     records_with: tuple = ()               # optional fields every written record must hold
     records_without: tuple = ()            # ... and must not hold
     input_warnings: list[str] = field(default_factory=list)   # what the input listing skipped
+    # each input a folder or glob skipped: {path, reason} (transforms/report/skipped_inputs.py)
+    skipped_inputs: list[dict] = field(default_factory=list)
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     success_by_launcher: bool = False      # the launcher, not the job, writes _SUCCESS once the
                                            # job succeeded (transforms/io/staged_files.finish)

@@ -387,6 +387,7 @@ def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,
     report["run"] = run_section(cfg, manifest_extra, files, started)   # what run this was
     if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
         report["warnings"] = list(cfg.input_warnings)
+    report["skipped_inputs"] = list(cfg.skipped_inputs)   # not read: not in input_records
     report = redact_all(_with_media_warnings(cfg, report))
     write_staged(cfg, "report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
     page = report_html.render(report, dead_out.examples, cfg.max_tokens_per_record()).encode()

@@ -15,6 +15,7 @@ import math
 from tuneprep.transforms.core.progress import compact
 from tuneprep.transforms.core.records import REASONS, source_text
 from tuneprep.transforms.core.stats import CALL_BUCKETS, NEAR_LIMIT, TOKEN_BUCKETS
+from tuneprep.transforms.report import skipped_inputs
 from tuneprep.transforms.report.status import BADGES, CHOSEN_REASONS, FAILED, advice_html
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -232,6 +233,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     if report.get("warnings"):
         items = "".join(f"<li>{e(text)}</li>" for text in report["warnings"])
         body.append(f'<div class="warnings"><b>Warnings:</b><ul>{items}</ul></div>')
+    body.append(skipped_inputs.html_section(report))
     body.append(advice_html(report))
 
     tiles = [("records in", f"{n_in:,}"), ("accepted", f"{accepted:,}")]

@@ -1,0 +1,85 @@
+"""Skips counted (issue 28, item 10), through the command line: a folder's inputs that are not
+read (a hidden name, no data extension, a name that is not UTF-8, a special file) are each
+listed with their reason in report.json's `skipped_inputs` and report.html, and counted on the
+summary line, so a run that read 100 of 350 records does not look complete."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.helpers import check_run, read_json
+from tuneprep.pipelines.cli import main
+
+pytestmark = pytest.mark.slow   # (in-process runs of 3-5 s)
+
+
+def records(path: Path, first: int, n: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(
+        orjson.dumps({"instruction": f"question {i}", "output": f"answer {i}"}) + b"\n"
+        for i in range(first, first + n)))
+
+
+def run(capsys, out: Path, folder: Path) -> tuple[int, str, str, dict]:
+    code = main(["run", "--target", "bedrock-text", "--output", str(out), "--input", str(folder)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err, read_json(out / "report.json")
+
+
+def test_250_of_350_records_in_hidden_names_are_listed_and_counted(tmp_path, capsys):
+    folder = tmp_path / "data"
+    records(folder / "train.jsonl", 0, 100)
+    records(folder / "_old" / "2024-01.jsonl", 100, 100)   # an underscore folder: 200 records
+    records(folder / "_old" / "2024-02.jsonl", 200, 100)
+    records(folder / ".backup.jsonl", 300, 50)             # a dot file: 50 more
+    out = tmp_path / "out"
+    code, stdout, err, report = run(capsys, out, folder)
+    assert code == 0, err
+    check_run(out, report, stdout, 100, 100, {"train": 100}, {})
+    assert report["skipped_inputs"] == [
+        {"path": str(folder / ".backup.jsonl"), "reason": "hidden name"},
+        {"path": str(folder / "_old"), "reason": "hidden name", "files": 2}]
+    assert stdout.splitlines()[0] == ("records in: 100; accepted: 100; written: train 100; "
+                                      "dead letters: 0; skipped inputs: 2 (hidden name)")
+    assert (f"warning: --input {folder}: skipped 2 hidden names: .backup.jsonl, _old (names "
+            "starting with . or _ are not read; name one to read it)") in err.splitlines()
+    page = (out / "report.html").read_text()
+    assert "Skipped inputs (2):" in page
+    assert f"<code>{folder / '_old'}</code>: hidden name (2 files in it)" in page
+
+
+def test_every_reason_a_folder_skips_an_input_is_counted(tmp_path, capsys):
+    folder = tmp_path / "data"
+    records(folder / "train.jsonl", 0, 10)
+    (folder / "README.md").write_text("where the data came from\n")
+    os.mkfifo(folder / "pipe.jsonl")
+    bad_name = os.fsencode(str(folder)) + b"/caf\xe9.jsonl"   # latin-1 bytes: not UTF-8
+    with open(bad_name, "wb") as f:
+        f.write(b'{"instruction": "q", "output": "a"}\n')
+    (folder / "gone.jsonl").symlink_to(folder / "missing.jsonl")
+    out = tmp_path / "out"
+    code, stdout, err, report = run(capsys, out, folder)
+    assert code == 0, err
+    check_run(out, report, stdout, 10, 10, {"train": 10}, {})
+    assert report["skipped_inputs"] == [
+        {"path": str(folder / "README.md"), "reason": "no data extension"},
+        {"path": f"{folder}/caf\\xe9.jsonl", "reason": "name not UTF-8"},
+        {"path": str(folder / "gone.jsonl"), "reason": "broken link"},
+        {"path": str(folder / "pipe.jsonl"), "reason": "special file"}]
+    assert stdout.splitlines()[0].endswith(
+        "; skipped inputs: 4 (broken link 1, name not UTF-8 1, no data extension 1, "
+        "special file 1)")
+
+
+def test_a_folder_with_nothing_skipped_says_so(tmp_path, capsys):
+    folder = tmp_path / "data"
+    records(folder / "train.jsonl", 0, 10)
+    out = tmp_path / "out"
+    code, stdout, err, report = run(capsys, out, folder)
+    assert code == 0, err
+    assert report["skipped_inputs"] == []
+    assert "skipped" not in stdout
+    assert "Skipped inputs" not in (out / "report.html").read_text()
