@@ -28,8 +28,8 @@ from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.io.redaction import redact_all
-from tuneprep.transforms.io.storage import (bucket_of, is_s3, join, open_read, open_write,
-                                            remove_tree, write_bytes)
+from tuneprep.transforms.io.storage import (bucket_of, is_s3, join, local_path, open_read,
+                                            open_write, remove_tree, write_bytes)
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
 
@@ -57,6 +57,8 @@ def write_part(cfg, kind: str, key: str, lines: list[bytes], source_uri: str,
                source_lines: list[int] | None = None) -> Part:
     """Writes one batch's lines of one kind; the same key always gives the same file, so a
     retried bundle overwrites its own part and nothing is counted twice."""
+    if cfg.claimed and local_path(cfg.output) is not None:   # (on S3 a read costs a request)
+        claim.check_local(cfg.output, cfg.run_id)
     data = b"\n".join(lines)
     uri = join(temp_root(cfg), kind, f"{key}.jsonl")
     with open_write(uri) as f:

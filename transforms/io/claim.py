@@ -169,6 +169,22 @@ def check(output: str, run_id: str) -> None:
                               f"{run_id} stops without touching the dataset")
 
 
+def check_local(output: str, run_id: str) -> None:
+    """check() for a local output, at the cost of one small read (it runs for every part): a
+    killed launcher's worker processes live on for seconds, and must not write into a folder
+    another run has cleared and claimed since."""
+    try:
+        with open(os.path.join(local_path(output), MARKER), "rb") as f:
+            data = f.read()
+        ours = orjson.loads(data).get("run_id") == run_id
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        ours = False
+    if not ours:
+        raise OutputTakenOver(f"the {MARKER} marker of {output} is no longer run {run_id}'s "
+                              "(its launcher is gone, or another run took over): this worker "
+                              "stops without writing")
+
+
 def release(output: str) -> None:
     if held(output):
         fs, path = filesystem(join(output, MARKER))
