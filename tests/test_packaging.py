@@ -7,9 +7,11 @@ environment, in a folder outside the repository, must write the same bytes as an
 Then the same environment serves as the SDK workers of a PortableRunner job launched in-tree:
 workers that have only the installed package, as on a cluster.
 
-Needs the package index (PyPI or the CI mirror); ~60 s, most of it `pip install`."""
+Needs the package index (PyPI or the CI mirror) the first time: ~60 s, most of it `pip install`;
+the venv is then kept per set of dependencies (see _cached_venv), and a session takes ~15 s."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -28,9 +30,26 @@ PROJECT_FILES = ("setup.py", "pyproject.toml", "README.md", "tuneprep", "pipelin
                  "transforms")
 
 
+COMPLETE = ".tuneprep-deps-installed"
+
+
+def _cached_venv() -> Path:
+    """The test venv, kept in .cache/packaging/ per set of dependencies (requirements.lock,
+    pyproject.toml, setup.py): installing them is most of this module's time (~60 s), and a fresh
+    clone (CI) builds it once. A venv cannot move, so the path is fixed."""
+    key = hashlib.sha256(b"".join((REPO / name).read_bytes() for name in
+                                  ("requirements.lock", "pyproject.toml", "setup.py")))
+    env_dir = REPO / ".cache" / "packaging" / key.hexdigest()[:16] / "venv"
+    if not (env_dir / COMPLETE).exists():
+        shutil.rmtree(env_dir, ignore_errors=True)   # a half-built one of our own cache
+        subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+    return env_dir
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
-    """A fresh virtual environment with the sdist of this tree installed (not editable)."""
+    """A virtual environment of its own (no system site packages) with the sdist of this tree
+    installed (not editable) at the locked versions."""
     root = tmp_path_factory.mktemp("packaging")
     src = root / "src"
     src.mkdir()
@@ -45,11 +64,17 @@ def venv(tmp_path_factory) -> Path:
     assert build.returncode == 0, build.stderr
     sdists = list((root / "dist").glob("tuneprep-*.tar.gz"))
     assert len(sdists) == 1, sdists
-    env_dir = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
-    install = subprocess.run([str(env_dir / "bin" / "pip"), "install", "-q", str(sdists[0])],
-                             cwd=root, capture_output=True, text=True, timeout=600)
+    env_dir = _cached_venv()
+    # the sdist of this tree, over the cached one: its dependencies are the cache key's, so
+    # --no-deps changes nothing a fresh install would get
+    fresh = not (env_dir / COMPLETE).exists()
+    install = subprocess.run(
+        [str(env_dir / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+         "-c", str(REPO / "requirements.lock"), str(sdists[0])]
+        + ([] if fresh else ["--no-deps", "--force-reinstall"]),
+        cwd=root, capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr[-3000:]
+    (env_dir / COMPLETE).touch()
     return env_dir
 
 
@@ -71,7 +96,8 @@ def test_the_sdist_holds_the_code_and_its_dependencies(venv, tmp_path):
     assert probe.returncode == 0, probe.stderr
     for path in probe.stdout.split():
         assert Path(path).is_relative_to(venv), path
-        assert not Path(path).is_relative_to(REPO), path
+        # not the source tree's folders (the cached venv itself lives under REPO/.cache)
+        assert not any(Path(path).is_relative_to(REPO / name) for name in PROJECT_FILES), path
 
 
 def test_tuneprep_is_the_only_installed_top_level_name(venv):

@@ -46,6 +46,7 @@ def clean_env(tmp_path: Path, **extra) -> dict:
                AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
                AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"))
     env.pop("AWS_MAX_ATTEMPTS")
+    env["TUNEPREP_PROGRESS_INTERVAL"] = "3600"   # no clock-dependent progress line (conftest)
     env.update(extra)
     return env
 
