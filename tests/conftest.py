@@ -58,8 +58,17 @@ def store(s3):
     storage.configure(None, fresh=True)
 
 
+# Fixtures that start or use the S3 server: every test that takes one talks to a real server
+# over HTTP (seconds, not milliseconds), so it is slow by what it does, marked or not.
+S3_FIXTURES = {"s3_server", "s3", "store"}
+
+
 def pytest_collection_modifyitems(items):
-    """Every test under tests/e2e/ runs the whole command: mark it so (-m e2e / -m "not e2e")."""
+    """Every test under tests/e2e/ runs the whole command: mark it so (-m e2e / -m "not e2e"),
+    and slow, as every test on the S3 server: `-m "not slow"` is the quick loop."""
     for item in items:
         if "e2e" in item.path.relative_to(item.config.rootpath).parts[:2]:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+        if S3_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

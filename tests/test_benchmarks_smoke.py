@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import orjson
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,6 +19,7 @@ def _bench(tmp_path, *extra):
     return proc.stdout, orjson.loads(out_json.read_bytes())
 
 
+@pytest.mark.slow
 def test_benchmark_runs_and_both_sides_agree(tmp_path):
     stdout, result = _bench(tmp_path, "--append-results", str(tmp_path / "results.md"))
     assert "| wall time (s) |" in stdout and "tuneprep / baseline" in stdout

@@ -8,6 +8,7 @@ import pytest
 
 import gzip
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -58,7 +59,13 @@ files = st.one_of(
 )
 
 
-@settings(max_examples=30, deadline=None,
+# Each example is a whole run (~2-5 s here), so the count bounds the time: 10 by default
+# (~40 s), TUNEPREP_FUZZ_EXAMPLES=200 for a long hunt. Hypothesis keeps the failures it finds in
+# .hypothesis/ and replays them first.
+EXAMPLES = int(os.environ.get("TUNEPREP_FUZZ_EXAMPLES", "10"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(inputs=st.lists(files, min_size=1, max_size=4), target=st.sampled_from(TARGETS))
 def test_any_input_completes_and_every_record_is_accounted_for(inputs, target, tmp_path_factory,

@@ -108,6 +108,7 @@ def single_turn_corpus(path: Path, n: int) -> Path:
 
 # --- the sample run -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sample_run(tmp_path, capsys):
     out = tmp_path / "out"
     report = ok_run(capsys, out, "--input", ALPACA, "--target", "bedrock-text",
@@ -148,6 +149,7 @@ def test_sample_run(tmp_path, capsys):
     assert manifest["inputs"] == [str(ALPACA)]
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_files(tmp_path, capsys):
     args = ("--input", ALPACA, "--target", "bedrock-text", "--validation-split", "0.1")
     ok_run(capsys, tmp_path / "a", *args)
@@ -176,6 +178,7 @@ def test_non_empty_output_needs_overwrite(tmp_path, capsys):
     assert layout(out) == ["keep.txt"] and (out / "keep.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_a_previous_dataset(tmp_path, capsys):
     out = tmp_path / "out"
     ok_run(capsys, out, "--input", ALPACA, "--target", "bedrock-text", "--validation-split", "0.1")
@@ -292,6 +295,7 @@ def test_usage_errors_of_the_other_commands(capsys):
 
 # --- targets --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sagemaker_shards_and_template(tmp_path, capsys):
     out = tmp_path / "out"
     template = SAMPLES / "template.json"
@@ -316,6 +320,7 @@ def test_sagemaker_shards_and_template(tmp_path, capsys):
     assert first["instruction"] == orjson.loads(ALPACA.read_text().splitlines()[0])["instruction"]
 
 
+@pytest.mark.slow
 def test_sagemaker_shards_with_validation(tmp_path, capsys):
     out = tmp_path / "out"
     ok_run(capsys, out, "--input", ALPACA, "--target", "sagemaker-instruction",
@@ -327,6 +332,7 @@ def test_sagemaker_shards_with_validation(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("placeholder", ["question", "ask"])
+@pytest.mark.slow
 def test_sagemaker_placeholder_map(placeholder, tmp_path, capsys):
     template = {"prompt": f"Q: {{{placeholder}}}\nA:", "completion": " {response}"}
     path = _template(tmp_path, template)
@@ -354,6 +360,7 @@ def test_sagemaker_unmapped_placeholder_is_a_dead_letter(tmp_path, capsys):
     assert "no record was accepted" in err
 
 
+@pytest.mark.slow
 def test_pretrain_chunks(tmp_path, capsys):
     out = tmp_path / "out"
     source = (SAMPLES / "shakespeare.txt").read_text()
@@ -379,6 +386,7 @@ def test_pretrain_line_units(tmp_path, capsys):
     assert assert_valid(out, "bedrock-pretrain") == report["output_records"]["train"]
 
 
+@pytest.mark.slow
 def test_multi_turn_samples(tmp_path, capsys):
     report = ok_run(capsys, tmp_path / "chat", "--input", SAMPLES / "chat_sample.jsonl",
                     "--target", "bedrock-multi-turn")
@@ -443,6 +451,7 @@ def test_multi_turn_repairs(tmp_path, capsys):
 
 # --- model limits and quotas --------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_too_few_records_for_the_model_fails(tmp_path, capsys):
     path = single_turn_corpus(tmp_path / "five.jsonl", 5)
     out = tmp_path / "out"
@@ -462,6 +471,7 @@ def test_too_few_records_for_the_model_fails(tmp_path, capsys):
     check_manifest(out)
 
 
+@pytest.mark.slow
 def test_enough_records_for_the_model(tmp_path, capsys):
     path = single_turn_corpus(tmp_path / "forty.jsonl", 40)
     out = tmp_path / "out"
@@ -487,6 +497,7 @@ def test_max_tokens_makes_long_records_dead_letters(tmp_path, capsys):
     assert assert_valid(out, "bedrock-text", TargetContext(max_chars=limit)) == len(train)
 
 
+@pytest.mark.slow
 def test_sample_to_quota_down_samples(tmp_path, capsys):
     n = 10_050
     path = single_turn_corpus(tmp_path / "many.jsonl", n)
@@ -525,6 +536,7 @@ def test_sample_to_quota_down_samples(tmp_path, capsys):
     assert order == sorted(order)
 
 
+@pytest.mark.slow
 def test_sample_to_quota_per_file_counts(tmp_path, capsys):
     path = single_turn_corpus(tmp_path / "many.jsonl", 10_050)
     out = tmp_path / "out"
@@ -536,6 +548,7 @@ def test_sample_to_quota_per_file_counts(tmp_path, capsys):
     assert per_file["dead_letter_records"] == report["dead_letter_records"] == 0
 
 
+@pytest.mark.slow
 def test_sample_to_quota_with_validation_meets_the_total(tmp_path, capsys):
     path = single_turn_corpus(tmp_path / "many.jsonl", 11_200)
     out = tmp_path / "out"
@@ -693,7 +706,7 @@ def test_validate_checks_the_model_quota(tmp_path, capsys):
     code, stdout, err = cli(capsys, "validate", "--target", "bedrock-single-turn",
                             "--model", "claude-3-haiku", path)
     assert code == 1
-    assert stdout == f"{path}: records: 5 records; claude-3-haiku needs at least 32\n"
+    assert stdout == f"{path}: records: train has 5 records; claude-3-haiku needs at least 32\n"
 
 
 def test_targets_lists_every_target_and_model(capsys):
@@ -707,6 +720,7 @@ def test_targets_lists_every_target_and_model(capsys):
 
 # --- the entry point ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_entry_point_subprocess(tmp_path):
     pyproject = (REPO / "pyproject.toml").read_text()
     assert 'tuneprep = "tuneprep.pipelines.cli:main"' in pyproject

@@ -114,6 +114,7 @@ def test_a_misspelt_job_spec_key_gets_a_suggestion(capsys, tmp_path):
 
 # ---------------------------------------------------------------- field_map as a mapping
 
+@pytest.mark.slow
 def test_a_job_spec_field_map_may_be_a_mapping(capsys, tmp_path):
     spec = tmp_path / "job.yaml"
     spec.write_text(yaml.safe_dump({

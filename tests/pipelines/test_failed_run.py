@@ -18,6 +18,7 @@ def no_aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
 
 
+@pytest.mark.slow
 def test_a_failed_job_leaves_no_marker_and_the_rerun_is_not_blocked(tmp_path, capsys, no_aws):
     # many local-image records first (dead letters without --image-uri-prefix: parts are
     # written), then s3:// images, which cannot be checked without credentials: the job fails

@@ -126,6 +126,7 @@ SKIPPED = {"fifo.jsonl": "a FIFO, not a regular file", "gone.jsonl": "a broken l
            "sock.jsonl": "a socket, not a regular file"}
 
 
+@pytest.mark.slow
 def test_a_folder_takes_only_regular_files(tmp_path):
     """A FIFO in a folder hung the old code forever in open(); now it and the socket, the
     device and the broken link are skipped, each named in a warning."""
@@ -145,6 +146,7 @@ def test_a_folder_takes_only_regular_files(tmp_path):
     assert "skipped" in (out / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_a_glob_takes_only_regular_files(tmp_path):
     write_jsonl(tmp_path / "good.jsonl", rows("good"))
     names = special_files(tmp_path)
@@ -186,6 +188,7 @@ def two_paths_cases(tmp_path: Path) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("case", ["dotdot", "symlink", "hard link", "folder and a file in it",
                                   "the same file twice", "a glob and its folder"])
+@pytest.mark.slow
 def test_one_file_through_two_paths_is_read_once(case, tmp_path, capsys):
     inputs = two_paths_cases(tmp_path)[case]
     out = tmp_path / "out"
@@ -202,6 +205,7 @@ def test_one_file_through_two_paths_is_read_once(case, tmp_path, capsys):
     assert "read once" in warning
 
 
+@pytest.mark.slow
 def test_the_first_path_given_is_the_one_reported(tmp_path, capsys):
     cases = two_paths_cases(tmp_path)
     link, a = cases["symlink"][1], cases["symlink"][0]

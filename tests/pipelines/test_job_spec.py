@@ -28,6 +28,7 @@ def cli(capsys, *args) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_a_spec_runs_like_its_command_line(capsys, tmp_path):
     spec = write_spec(tmp_path / "job.yaml", {
         "input": [str(ALPACA)], "target": "bedrock-text", "validation-split": 0.1,
@@ -48,6 +49,7 @@ def test_a_spec_runs_like_its_command_line(capsys, tmp_path):
     assert read_json(a / "manifest.json")["options"] == read_json(b / "manifest.json")["options"]
 
 
+@pytest.mark.slow
 def test_the_command_line_wins(capsys, tmp_path):
     spec = write_spec(tmp_path / "job.yaml", {
         "input": [str(ALPACA), str(ALPACA)], "target": "bedrock-text", "validation_split": 0.5,

@@ -89,6 +89,7 @@ def test_a_symlink_as_output_is_one_line(home, capsys):
     assert snapshot(home) == before
 
 
+@pytest.mark.slow
 def test_an_input_glob_that_would_read_the_dataset_back_is_refused(home, capsys):
     code, _, err = cli(capsys, *RUN, "--input", "~/data/**", "--output", "~/data/out")
     assert code == 2 and "would read it back" in err and not (home / "data/out").exists()
@@ -106,6 +107,7 @@ def test_the_same_input_through_dots_or_a_link_is_still_the_input(home, capsys):
     assert snapshot(home) == before
 
 
+@pytest.mark.slow
 def test_tilde_means_the_home_folder_to_every_check_and_write(home, capsys):
     code, _, err = cli(capsys, *RUN, "--input", "~/data/corpus.jsonl", "--output", "~/datasets/a")
     assert code == 0, err
@@ -116,6 +118,7 @@ def test_tilde_means_the_home_folder_to_every_check_and_write(home, capsys):
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_overwrite_replaces_only_a_dataset_and_only_its_files(home, capsys):
     out = home / "ds"
     code, _, err = cli(capsys, *RUN, "--input", "~/data", "--output", out, "--validation-split",
@@ -144,6 +147,7 @@ def test_a_folder_without_a_dataset_marker_is_not_cleared(home, capsys):
     assert snapshot(home) == before
 
 
+@pytest.mark.slow
 def test_a_run_that_fails_before_writing_leaves_no_claim(home, capsys):
     code, _, err = cli(capsys, *RUN, "--input", "~/data", "--output", "~/ds", "--runner", "NoSuch")
     assert code != 0 and err.count("\n") == 1, err
@@ -228,6 +232,7 @@ def test_an_interrupted_run_ends_with_one_line_and_no_success(sig, code, tmp_pat
                                   "training-request.json", "_SUCCESS"])
 
 
+@pytest.mark.slow
 def test_an_interrupt_after_the_dataset_is_complete_says_so(tmp_path, capsys, monkeypatch):
     import tuneprep.pipelines.cli as cli_module
     from tuneprep.pipelines.interrupts import Interrupted
@@ -278,6 +283,7 @@ def test_s3_overwrite_removes_only_the_dataset_objects(s3, capsys):
 
 # --- the claim's heartbeat ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
     from tuneprep.transforms.io import claim
     out = home / "ds"

@@ -58,6 +58,7 @@ def test_other_tools_folders_are_refused_whole(case, tmp_path, capsys):
     assert files_under(out) == before
 
 
+@pytest.mark.slow
 def test_a_tuneprep_manifest_lists_what_it_may_clear(tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = cli(capsys, *RUN, "--output", out)
@@ -93,6 +94,7 @@ def test_a_manifest_without_the_schema_proves_nothing(tmp_path, capsys):
     assert files_under(out) == before
 
 
+@pytest.mark.slow
 def test_a_failed_runs_dataset_is_replaced(tmp_path, capsys):
     """No _SUCCESS and no data, but its manifest, report and dead letters are tuneprep's."""
     out = tmp_path / "out"

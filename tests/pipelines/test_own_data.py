@@ -57,6 +57,7 @@ def test_the_field_map_proposed_for_common_key_pairs(keys, proposal):
 
 # --- question,answer CSV: BOM, CRLF, a multi-line cell ---------------------------------------
 
+@pytest.mark.slow
 def test_csv_without_a_map_proposes_one_in_the_message_the_warning_and_the_report(tmp_path,
                                                                                   capsys):
     csv = OWN / "qa.csv"
@@ -75,6 +76,7 @@ def test_csv_without_a_map_proposes_one_in_the_message_the_warning_and_the_repor
     assert f"try --field-map {QA_MAP}" in html
 
 
+@pytest.mark.slow
 def test_csv_with_the_proposed_map_writes_every_row(tmp_path, capsys):
     code, stdout, err, report = run(capsys, tmp_path, "--input", OWN / "qa.csv",
                                     "--field-map", QA_MAP)
@@ -125,6 +127,7 @@ def test_dry_run_shows_the_map_to_try(tmp_path, capsys):
 
 # --- delimiters, encodings ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_semicolon_csv_is_sniffed(tmp_path, capsys):
     csv = OWN / "qa_semicolon.csv"
     _, out, _ = cli(capsys, "inspect", csv, "--records", "1")
@@ -146,6 +149,7 @@ def test_tab_and_pipe_delimiters_are_sniffed(tmp_path, capsys, delimiter, name):
     assert '"question":"Why, then?","answer":"Because."' in out
 
 
+@pytest.mark.slow
 def test_a_cp1252_csv_suggests_encoding_then_reads_with_it(tmp_path, capsys):
     csv = OWN / "qa_cp1252.csv"
     code, stdout, err, report = run(capsys, tmp_path, "--input", csv, "--field-map", QA_MAP,
@@ -170,6 +174,7 @@ def test_a_cp1252_csv_suggests_encoding_then_reads_with_it(tmp_path, capsys):
     assert "   container: csv (delimiter: comma, encoding: iso8859-1)\n" in out
 
 
+@pytest.mark.slow
 def test_a_latin1_jsonl_reads_with_encoding(tmp_path, capsys):
     path = tmp_path / "l1.jsonl"
     path.write_bytes('{"instruction": "Größe?", "output": "Groß."}\n'.encode("latin-1"))
@@ -209,6 +214,7 @@ def test_a_jsonl_file_stays_jsonl_when_its_first_line_is_a_record(tmp_path, caps
     assert "dead letters: 1 (invalid_json 1)" in stdout and "pretty_printed" not in err
 
 
+@pytest.mark.slow
 def test_a_wrapped_json_document_is_read_from_its_list(tmp_path, capsys):
     path = OWN / "wrapped.json"
     _, out, _ = cli(capsys, "inspect", path, "--records", "1")
@@ -219,6 +225,7 @@ def test_a_wrapped_json_document_is_read_from_its_list(tmp_path, capsys):
     assert written(tmp_path)[3] == {"prompt": "What is H2O?", "completion": "Water."}
 
 
+@pytest.mark.slow
 def test_records_path_names_the_list(tmp_path, capsys):
     path = tmp_path / "nested.json"
     path.write_bytes(orjson.dumps({"meta": {"n": 2}, "payload": {"items": [
@@ -239,6 +246,7 @@ def test_records_path_names_the_list(tmp_path, capsys):
 
 # --- what a folder listing skips, local files before S3 -------------------------------------
 
+@pytest.mark.slow
 def test_a_folder_names_the_files_it_skips(tmp_path, capsys):
     folder = OWN / "folder"
     code, stdout, err, report = run(capsys, tmp_path, "--input", folder)
@@ -270,6 +278,7 @@ def test_a_missing_local_file_is_named_before_any_s3_call(tmp_path, capsys, monk
 from tuneprep.transforms.io.storage import filesystem as FILESYSTEM  # noqa: E402
 
 
+@pytest.mark.slow
 def test_pairs_read_as_plain_documents_are_pointed_out(tmp_path, capsys):
     path = write_jsonl(tmp_path / "io.jsonl", [{"input": "2+2?", "output": "4"}])
     code, _, err, _ = run(capsys, tmp_path, "--input", path)
@@ -281,6 +290,7 @@ def test_pairs_read_as_plain_documents_are_pointed_out(tmp_path, capsys):
     assert code == 0 and written(tmp_path) == [{"prompt": "2+2?", "completion": "4"}]
 
 
+@pytest.mark.slow
 def test_a_big_wrapped_document_streams_from_records_path(tmp_path, capsys):
     path = tmp_path / "big.json"
     path.write_bytes(orjson.dumps({"version": "1", "data": [

@@ -32,6 +32,7 @@ def _template(tmp_path, template: dict):
 
 # --- a run's output passes validate with the run's own arguments ---------------------------------
 
+@pytest.mark.slow
 def test_a_templated_run_validates_with_the_template_json_beside_it(tmp_path, capsys):
     template = _template(tmp_path, {"prompt": "Q: {question}\nA:", "completion": " {response}"})
     out = tmp_path / "out"
@@ -114,6 +115,7 @@ def test_a_placeholder_map_the_template_has_no_placeholder_for_is_refused(tmp_pa
 
 # --- the configured chars/token is the one stated -----------------------------------------------
 
+@pytest.mark.slow
 def test_too_long_states_the_configured_chars_per_token(tmp_path, capsys):
     path = write_jsonl(tmp_path / "a.jsonl", [{"prompt": "p" * 100, "completion": "c"},
                                               {"prompt": "p", "completion": "c"}])
@@ -151,6 +153,7 @@ TEMPLATED = ["--target", "sagemaker-instruction", "--template", "{template}",
     ["--target", "bedrock-text", "--model", "titan-text-lite", "--chars-per-token", "4",
      "--token-margin", "0"],
 ])
+@pytest.mark.slow
 def test_run_dry_run_inspect_and_validate_get_the_same_settings(options, tmp_path, capsys,
                                                                 monkeypatch):
     template = _template(tmp_path, {"prompt": "Q: {question}\nA:", "completion": " {response}"})

@@ -184,6 +184,7 @@ def test_a_failed_run_writes_no_request(tmp_path, capsys):
     assert not (out / tr.FILE).exists() and not (out / "_SUCCESS").exists()
 
 
+@pytest.mark.slow
 def test_overwrite_recognises_and_clears_it(tmp_path, capsys):
     out = tmp_path / "out"
     run(capsys, out, "--input", ALPACA, "--target", "bedrock-text")

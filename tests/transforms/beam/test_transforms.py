@@ -4,6 +4,7 @@ import hashlib
 
 import apache_beam as beam
 import orjson
+import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
@@ -62,6 +63,7 @@ def test_read_batches_gives_keys_adapters_and_items(tmp_path):
                     label="CheckBatches")
 
 
+@pytest.mark.slow
 def test_read_batches_input_format_and_undetectable_files(tmp_path):
     odd = write_jsonl(tmp_path / "odd.jsonl", [{"weird": 1}, {"weird": 2}])
     pc = write_jsonl(tmp_path / "pc.jsonl", [{"prompt": "p", "completion": "c"}])
@@ -197,6 +199,7 @@ def check_dataset(out):
     return report, manifest
 
 
+@pytest.mark.slow
 def test_build_writes_a_complete_dataset(tmp_path):
     a = write_jsonl(tmp_path / "a.jsonl", [alpaca(i) for i in range(1, 61)] + [{"instruction": "x"}],
                     extra_lines=["{broken"])
@@ -237,6 +240,7 @@ def test_build_writes_a_complete_dataset(tmp_path):
     assert sum(f["records"] for f in manifest["files"] if f["records"] is not None) == 65
 
 
+@pytest.mark.slow
 def test_build_with_sample_to_quota_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setitem(models.MODELS, "tiny", ModelSpec(
         "tiny", "Tiny test model", "bedrock", ("text-to-text",), max_train_records=10))

@@ -200,6 +200,7 @@ ROWS = [{"instruction": f"q{i}", "output": _spaced(150 if i == 0 else 20)} for i
 
 
 @needs_mistral
+@pytest.mark.slow
 def test_a_run_counts_exactly_and_says_so_in_the_report(tmp_path, capsys):
     code, out = _run(tmp_path, ROWS, "mistral-7b")
     _, err = capsys.readouterr()
@@ -217,6 +218,7 @@ def test_a_run_counts_exactly_and_says_so_in_the_report(tmp_path, capsys):
     assert "counted exactly" in page
 
 
+@pytest.mark.slow
 def test_without_the_package_the_limit_is_estimated_and_said_once(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(tokens, "missing", lambda name: "mistral-common is not installed")
     code, out = _run(tmp_path, ROWS, "mistral-7b")

@@ -3,6 +3,7 @@ exactly the items, line numbers and errors of reading it whole. (RunConfig.split
 --split-bytes keep their names: they belong to the command line.)"""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
@@ -32,6 +33,7 @@ def blocks_of(data: bytes, size: int):
 @settings(max_examples=300, deadline=None)
 @given(lines=hs.lists(hs.binary(max_size=12).map(lambda b: b.replace(b"\n", b"x")), max_size=40),
        trailing=hs.booleans(), range_bytes=hs.integers(1, 30), block=hs.integers(1, 50))
+@pytest.mark.slow
 def test_cuts_match_a_byte_by_byte_scan_whatever_the_block_size(lines, trailing, range_bytes,
                                                                  block):
     data = b"\n".join(lines) + (b"\n" if trailing and lines else b"")

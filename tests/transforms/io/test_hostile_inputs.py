@@ -7,8 +7,6 @@ repeated (a fraction of a second for gigabytes); the memory bounds are measured 
 """
 from __future__ import annotations
 
-import gzip
-import os
 import random
 import subprocess
 import sys
@@ -17,15 +15,13 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.core.batching import HEAD_BYTES, batch_records, encoded_size, read_head
+from tuneprep.transforms.core.batching import HEAD_BYTES, encoded_size, read_head
 from tuneprep.transforms.io.readers import RawItem, ReadOptions, read_items
 from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, DepthGauge, too_deep
 from tuneprep.transforms.core.records import REASONS, dead_letter, truncate_raw
 
-from tests.helpers import REPO, check_run, read_json, read_jsonl
-
-MiB = 1 << 20
-MEMORY_BOUND = 512 * MiB   # a whole run; measured ~180 MB after the fix, 1.1-2.3 GB before
+from tests.helpers import (MEMORY_BOUND, MiB, REPO, check_run, cli_measured, gzip_members,
+                           read_json, read_jsonl)
 
 
 def nested(depth: int, leaf: bytes = b"1") -> bytes:
@@ -36,15 +32,7 @@ def alpaca(i: int) -> bytes:
     return orjson.dumps({"instruction": f"Question {i}?", "input": "", "output": f"Answer {i}."})
 
 
-def members(path, parts) -> str:
-    """A gzip file of (data, times) parts, each compressed once and repeated: a multi-member
-    gzip that decompresses to sum(len(data) * times) bytes."""
-    with open(path, "wb") as f:
-        for data, times in parts:
-            member = gzip.compress(data, 1)
-            for _ in range(times):
-                f.write(member)
-    return str(path)
+members = gzip_members
 
 
 def read(path, **opts) -> list[RawItem]:
@@ -175,7 +163,6 @@ def test_batching_sizes_and_detection_ignore_what_cannot_be_written():
     assert encoded_size(deep) is None and encoded_size({"a": "b"}) == 9
     head, sizes = read_head(iter([RawItem(1, deep), RawItem(2, {"a": "b"})]))
     assert len(head) == 2 and sizes == [9]
-    assert batch_records([], 4096) == 4096
 
 
 def test_detection_head_stops_at_about_head_bytes():
@@ -304,6 +291,7 @@ def run_inprocess(capsys, out, *args) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("name", ["deep.jsonl", "deep.json"])
+@pytest.mark.slow
 def test_run_with_records_nested_too_deep_completes(tmp_path, capsys, name):
     """The issue's case: the first records nest 300 and 1000 deep (the run failed with
     "TypeError: Recursion limit reached")."""
@@ -326,26 +314,9 @@ def test_run_with_records_nested_too_deep_completes(tmp_path, capsys, name):
     assert len(read_jsonl(out / "train/train.jsonl")) == 5
 
 
-PEAK_RSS = """
-import resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-sys.stderr.write(done.stderr)
-print(done.stdout + "\\n" + str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.exit(done.returncode)
-"""
-
-
 def run_measured(tmp_path, *args) -> tuple[int, str, str, int]:
-    """`tuneprep run` in a subprocess: (exit code, stdout, stderr, peak RSS in bytes of the
-    run and the workers it waited for)."""
-    command = [sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target", "bedrock-text",
-               *map(str, args)]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    stdout, _, peak = done.stdout.rstrip("\n").rpartition("\n")
-    unit = 1 if sys.platform == "darwin" else 1024   # ru_maxrss: bytes on macOS, else kB
-    return done.returncode, stdout.rstrip("\n") + "\n", done.stderr, int(peak) * unit
+    """`tuneprep run` in a subprocess: (exit code, stdout, stderr, peak RSS in bytes)."""
+    return cli_measured(tmp_path, "run", "--target", "bedrock-text", *args)
 
 
 @pytest.mark.slow

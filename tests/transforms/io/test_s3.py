@@ -412,6 +412,7 @@ def test_image_flow_uploads_by_content_and_references_real_objects(s3, tmp_path,
     assert s3.keys("images/") == uploads and s3.get(tampered) == b"left alone"
 
 
+@pytest.mark.slow
 def test_local_images_need_an_upload_prefix(tmp_path, capsys):
     captions = caption_corpus(tmp_path / "corpus")
     out = tmp_path / "out"

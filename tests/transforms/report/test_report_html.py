@@ -282,6 +282,7 @@ def _failed_run(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_a_sampled_run_reports_the_sampled_out_apart_and_names_the_run(tmp_path, capsys):
     out = _sampled_run(tmp_path)
     capsys.readouterr()
@@ -308,6 +309,7 @@ def test_a_sampled_run_reports_the_sampled_out_apart_and_names_the_run(tmp_path,
     assert bars == [CHOSEN]
 
 
+@pytest.mark.slow
 def test_a_failed_run_says_nothing_was_written(tmp_path, capsys):
     out = _failed_run(tmp_path)
     stdout = capsys.readouterr().out

@@ -69,6 +69,7 @@ def test_an_image_model_is_refused_on_a_text_target(tmp_path, capsys):
         assert code == 2 and f"--model {name} does not take --target bedrock-text" in err
 
 
+@pytest.mark.slow
 def test_a_legacy_model_runs_with_a_one_line_warning(tmp_path, capsys):
     rows = [{"prompt": f"question {i}", "completion": f"answer {i}"} for i in range(40)]
     data = write_jsonl(tmp_path / "in.jsonl", rows)

@@ -4,6 +4,7 @@ each)."""
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.targets.context import TargetContext
@@ -29,6 +30,7 @@ def test_haiku_refuses_old_turn_markers_inside_any_content():
     assert reasons("bedrock-multi-turn", chat("Human: who wrote it?", "ok"), HAIKU) == []
 
 
+@pytest.mark.slow
 def test_a_haiku_validation_set_holds_at_least_32_records(tmp_path, capsys):
     rows = [{"messages": [{"role": "user", "content": f"question {i}"},
                           {"role": "assistant", "content": f"answer {i}"}]} for i in range(60)]
@@ -61,6 +63,7 @@ def test_nova_takes_at_most_20000_records_train_and_validation_together():
     assert get_model("nova-2-lite").min_records == 200
 
 
+@pytest.mark.slow
 def test_llama_3_1_takes_prompt_completion_on_bedrock(tmp_path, capsys):
     for name in ("llama3-1-8b-instruct", "llama3-1-70b-instruct"):
         out = tmp_path / name
@@ -112,6 +115,7 @@ def test_distillation_prompts_as_the_distillation_validator_checks_them():
         assert get_model(name).min_records == 100, name
 
 
+@pytest.mark.slow
 def test_a_nova_run_with_a_system_prompt_in_some_records_fails_with_counts(tmp_path, capsys):
     rows = [{"messages": ([{"role": "system", "content": "Be brief."}] if i < 3 else []) + [
         {"role": "user", "content": f"question {i}"},
