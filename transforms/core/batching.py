@@ -8,7 +8,7 @@ than all the per-record work together.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain, count, islice
+from itertools import chain
 from typing import Iterator
 
 import orjson
@@ -82,7 +82,7 @@ def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTa
 
 
 def read_head(items: Iterator[RawItem]) -> tuple[list[RawItem], list[int]]:
-    """The first items, for adapter detection and batch sizing, and the encoded size of each
+    """The first items, for adapter detection, and the encoded size of each
     good one: DETECT_SAMPLE items, or fewer once they pass HEAD_BYTES (20 records at the
     16 MiB limit would take gigabytes as Python objects). Takes no item beyond those."""
     head, sizes = [], []
@@ -103,15 +103,36 @@ def encoded_size(value) -> int | None:
         return None
 
 
-def batch_records(sizes: list[int], batch_size: int) -> int:
-    """Records per batch: batch_size, or fewer when the first records average over
-    RECORD_BYTES, so a batch holds about batch_size × RECORD_BYTES of input and a worker's
-    memory stays flat whatever the records' size (measured: 1,024 chat records of ~2 kB took
-    ~20 MiB more per worker than 1,024 Alpaca records of ~0.6 kB)."""
-    if not sizes:
-        return batch_size
-    average = sum(sizes) / len(sizes)
-    return max(1, min(batch_size, int(batch_size * RECORD_BYTES / max(average, 1))))
+def batch_bytes(batch_size: int) -> int:
+    """The input bytes a batch holds at most: batch_size × RECORD_BYTES (1 MiB for the local
+    1,024, 4 MiB for S3's 4,096), so a worker's memory stays flat whatever the records' size
+    (measured: 1,024 chat records of ~2 kB took ~20 MiB more per worker than 1,024 Alpaca
+    records of ~0.6 kB; 1,024 records of 15 MB sized from 20 tiny first ones took 2.8 GiB)."""
+    return batch_size * RECORD_BYTES
+
+
+def item_size(item: RawItem) -> int:
+    """What an item weighs in a batch: its value's size as JSON, or its kept raw text."""
+    if item.error is None:
+        return encoded_size(item.value) or RECORD_BYTES   # (too deep to write: guessed)
+    return len(item.raw) if isinstance(item.raw, (bytes, str)) else RECORD_BYTES
+
+
+def fill_batches(items: Iterator[RawItem], most_records: int,
+                 most_bytes: int) -> Iterator[list[RawItem]]:
+    """The items in lists of at most most_records items and most_bytes (item_size), sized as
+    they fill, so big records after small ones still make small batches; a record over
+    most_bytes is a batch of its own."""
+    pending, held = [], 0
+    for item in items:
+        size = item_size(item)
+        if pending and (len(pending) >= most_records or held + size > most_bytes):
+            yield pending
+            pending, held = [], 0
+        pending.append(item)
+        held += size
+    if pending:
+        yield pending
 
 
 def choose_adapter(head: list[RawItem], cfg) -> str | None:
@@ -119,15 +140,12 @@ def choose_adapter(head: list[RawItem], cfg) -> str | None:
 
 
 def iter_batches(task: ReadTask, cfg, size: int | None = None) -> Iterator[Batch]:
-    """Batches of `size` records, or by default of batch_records()."""
+    """Batches of at most `size` records (by default cfg.batch_size) and batch_bytes()."""
     items = iter(read_items(task.uri, cfg.read, task.part))
-    head, sizes = read_head(items)
+    head, _ = read_head(items)
     adapter = task.adapter or choose_adapter(head, cfg)
-    size = size or batch_records(sizes, cfg.batch_size)
     items = chain(head, items)  # the items read for detection are the first records too
-    for batch_index in count():
-        pending = list(islice(items, size))
-        if not pending:
-            return
+    for batch_index, pending in enumerate(
+            fill_batches(items, size or cfg.batch_size, batch_bytes(cfg.batch_size))):
         yield Batch(task.file_index, batch_index, task.uri, task.split, adapter, pending,
                     task.part_index)

@@ -285,7 +285,8 @@ def test_build_with_nothing_accepted_fails_without_success(tmp_path):
 
 
 def test_batches_of_big_records_hold_fewer_records(tmp_path):
-    """A batch holds about batch_size KiB: records of ~4 KiB come 4 times fewer a batch."""
+    """A batch holds at most batch_size KiB: records of ~4 KiB come 4 times fewer a batch, and
+    the bytes close a batch as it fills, whatever the first records were."""
     big = write_jsonl(tmp_path / "big.jsonl",
                       [{"instruction": f"Q {i}", "input": "x" * 4000, "output": "A"}
                        for i in range(100)])
@@ -294,5 +295,10 @@ def test_batches_of_big_records_hold_fewer_records(tmp_path):
     assert sizes == [10] * 10
     small = write_jsonl(tmp_path / "small.jsonl", [alpaca(i) for i in range(1, 101)])
     assert [len(b.items) for b in iter_batches(ReadTask(0, small, None), cfg)] == [40, 40, 20]
-    assert [len(b.items) for b in iter_batches(ReadTask(0, big, None), cfg, 30)] == [
+    assert [len(b.items) for b in iter_batches(ReadTask(0, small, None), cfg, 30)] == [
         30, 30, 30, 10]                            # an exact size when asked (dry run)
+    assert [len(b.items) for b in iter_batches(ReadTask(0, big, None), cfg, 30)] == [10] * 10
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [alpaca(i) for i in range(1, 21)] + [
+        {"instruction": f"Q {i}", "input": "x" * 4000, "output": "A"} for i in range(30)])
+    assert [len(b.items) for b in iter_batches(ReadTask(0, mixed, None), cfg)] == [
+        29, 10, 10, 1]   # (was 40, 10: sized from the 20 small first records)
