@@ -36,3 +36,25 @@ def test_every_install_uses_the_lock():
     assert "-c $(LOCK)" in makefile and "LOCK := requirements.lock" in makefile
     for image in ("deploy/worker.Dockerfile", "deploy/dataflow/Dockerfile"):
         assert "-c requirements.lock" in (REPO / image).read_text(), image
+
+
+def _make_dry_run(target: str, tmp_path) -> str:
+    """What `make TARGET` would run on a fresh machine (a venv that does not exist yet)."""
+    import subprocess
+    done = subprocess.run(["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_make_sample_installs_only_what_a_run_needs(tmp_path):
+    """The first command a newcomer types installs the run's dependencies, not the test extra
+    (moto, PyAV, Dask, ...: twice the size), and keeps pip's output out of the terminal."""
+    sample = _make_dry_run("sample", tmp_path)
+    installs = [line for line in sample.splitlines() if " install " in line]
+    assert installs and all("-c requirements.lock" in line for line in installs)
+    assert not any("[test]" in line for line in installs), installs
+    assert all("install.log" in line for line in installs), installs
+    test = _make_dry_run("test", tmp_path)
+    assert any("-e '.[test]'" in line and "-c requirements.lock" in line
+               for line in test.splitlines())
