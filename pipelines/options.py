@@ -163,7 +163,8 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     out.add_argument("--media-bucket-owner", metavar="ACCOUNT_ID",
                      help="bedrock-conversation: the 12-digit AWS account that owns the media "
                      "buckets, written as s3Location.bucketOwner (AWS's Nova Forge validator "
-                     "requires it; without it a Nova run with media warns)")
+                     "requires it; without it a Nova record with media is a "
+                     "missing_bucket_owner dead letter)")
     rn.add_argument("--s3-endpoint-url", metavar="URL",
                     help="S3-compatible endpoint (MinIO, LocalStack, ...); default: "
                     "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. Credentials always come "

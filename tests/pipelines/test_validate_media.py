@@ -26,7 +26,9 @@ def png(side: int) -> bytes:
 
 
 def record(kind: str, uri: str, fmt: str) -> dict:
-    media = {kind: {"format": fmt, "source": {"s3Location": {"uri": uri}}}}
+    # with the bucket's owner, which Nova's media need (missing_bucket_owner otherwise)
+    media = {kind: {"format": fmt, "source": {"s3Location": {"uri": uri,
+                                                            "bucketOwner": "123456789012"}}}}
     return {"schemaVersion": "bedrock-conversation-2024",
             "messages": [{"role": "user", "content": [media, {"text": "What is shown?"}]},
                          {"role": "assistant", "content": [{"text": "A red square."}]}]}

@@ -434,12 +434,6 @@ def _with_media_warnings(cfg, report: dict) -> dict:
     if not buckets:
         return report
     report["media_buckets"] = dict(sorted(buckets.items()))
-    spec = cfg.model_spec()
-    if getattr(spec, "wants_bucket_owner", False) and not cfg.media_bucket_owner:
-        report.setdefault("warnings", []).append(
-            f"{sum(buckets.values()):,} media references carry no s3Location.bucketOwner; AWS's "
-            f"Nova Forge validator requires it for {spec.name}: add --media-bucket-owner "
-            "ACCOUNT_ID (the account that owns the media buckets)")
     if is_s3(cfg.output):
         home = bucket_of(cfg.output)
         others = {b: n for b, n in sorted(buckets.items()) if b != home}

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import Target
+from tuneprep.transforms.targets.bucket_owner import owner_for
 from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, OPTIONAL_FIELDS, VIDEO_FORMATS,
                                                   check_converse, converse_length,
@@ -83,7 +84,7 @@ class BedrockConversation(Target):
         return record
 
     def build(self, record, ctx):
-        media = (media_block(record.image, getattr(ctx, "media_bucket_owner", None))
+        media = (media_block(record.image, owner_for(record, ctx))
                  if record.image is not None else None)
         if tool_rules.is_structured(record):
             system, messages = tool_messages(record, ctx)

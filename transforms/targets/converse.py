@@ -31,6 +31,7 @@ import orjson
 
 from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import fail
+from tuneprep.transforms.targets.bucket_owner import missing_owner
 from tuneprep.transforms.targets.conversation import (order_problems, reserved_word_problems,
                                                       role_problem)
 from tuneprep.transforms.targets.references import is_account_id, s3_reference_problem
@@ -489,6 +490,8 @@ def _media_block_problems(value, kind: str, label: str, model, media: _Media):
         problems.append((problem[0], f"{label}: {problem[1]}"))
     else:
         media.uris.append(location["uri"])
+    problem = missing_owner(location, model)
+    problems += [(problem[0], f"{label}: {problem[1]}")] if problem else []
     media_format = value["format"]
     taken = getattr(model, f"{kind}_formats", None) or (
         tuple(IMAGE_FORMATS.values()) if kind == "image" else tuple(VIDEO_FORMATS.values()))

@@ -92,7 +92,7 @@ class ModelSpec:
     consistent_optional_fields: bool = False
     # s3Location.bucketOwner on every media reference: the Forge SDK requires it (S3Location
     # bucketOwner: str), the older Nova validators take it as optional (formats-2026.md);
-    # without it a run only warns (assemble._with_media_warnings) for now
+    # a reference without it is refused, missing_bucket_owner (targets/bucket_owner.py)
     wants_bucket_owner: bool = False
     single_turn_prompts: bool = False        # distillation student takes one user prompt only
     # why the model is legacy (LEGACY_NOTE: gone from Bedrock's customization table); a legacy

@@ -25,7 +25,8 @@ pytest.importorskip("av", reason="PyAV writes the test videos (pip install -e '.
 
 def nova(model="nova-lite", **limits):
     spec = get_model(model)
-    return TargetContext(model=dataclasses.replace(spec, **limits) if limits else spec)
+    return TargetContext(model=dataclasses.replace(spec, **limits) if limits else spec,
+                         media_bucket_owner="123456789012")   # Nova's media name their owner
 
 
 def with_video(uri):

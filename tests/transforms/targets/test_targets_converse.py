@@ -28,12 +28,19 @@ def msg(role, *blocks):
     return {"role": role, "content": list(blocks)}
 
 
-def image(uri="s3://data-bkt/img/cat.png", fmt="png"):
-    return {"image": {"format": fmt, "source": {"s3Location": {"uri": uri}}}}
+OWNER = "123456789012"   # s3Location.bucketOwner, which Nova's media need (bucket_owner.py)
 
 
-def video(uri="s3://data-bkt/v/clip.mp4", fmt="mp4"):
-    return {"video": {"format": fmt, "source": {"s3Location": {"uri": uri}}}}
+def location(uri, owner):
+    return {"uri": uri, **({"bucketOwner": owner} if owner else {})}
+
+
+def image(uri="s3://data-bkt/img/cat.png", fmt="png", owner=None):
+    return {"image": {"format": fmt, "source": {"s3Location": location(uri, owner)}}}
+
+
+def video(uri="s3://data-bkt/v/clip.mp4", fmt="mp4", owner=None):
+    return {"video": {"format": fmt, "source": {"s3Location": location(uri, owner)}}}
 
 
 def converse(*messages, system=None):
@@ -168,18 +175,18 @@ def test_reserved_words_in_every_text_block():
 
 def test_nova_media_keys_take_word_characters_only():
     """All three Nova validators refuse `s3://b/my images/cat 1.jpg`; Llama takes it."""
-    spaced = converse(msg("user", image("s3://data-bkt/my images/cat 1.png"), {"text": "a"}),
-                      EXCHANGE[1])
+    spaced = converse(msg("user", image("s3://data-bkt/my images/cat 1.png", owner=OWNER),
+                          {"text": "a"}), EXCHANGE[1])
     assert reasons(CONV, spaced, ctx_for("nova-lite")) == ["bad_image_ref"]
     assert reasons(CONV, spaced, ctx_for("llama3-2-11b-vision-instruct")) == []
-    plain = converse(msg("user", image("s3://data-bkt/my_images/cat-1.v2.png"), {"text": "a"}),
-                     EXCHANGE[1])
+    plain = converse(msg("user", image("s3://data-bkt/my_images/cat-1.v2.png", owner=OWNER),
+                         {"text": "a"}), EXCHANGE[1])
     assert reasons(CONV, plain, ctx_for("nova-lite")) == []
 
 
 def test_media_kinds_per_model():
-    with_image = converse(msg("user", image(), {"text": "a"}), EXCHANGE[1])
-    with_video = converse(msg("user", video(), {"text": "a"}), EXCHANGE[1])
+    with_image = converse(msg("user", image(owner=OWNER), {"text": "a"}), EXCHANGE[1])
+    with_video = converse(msg("user", video(owner=OWNER), {"text": "a"}), EXCHANGE[1])
     assert reasons(CONV, with_image, ctx_for("nova-lite")) == []
     assert reasons(CONV, with_video, ctx_for("nova-lite")) == []
     assert reasons(CONV, with_image, ctx_for("nova-micro")) == ["not_taken_by_model"]
@@ -187,7 +194,7 @@ def test_media_kinds_per_model():
     assert reasons(CONV, with_video, ctx_for("llama3-2-11b-vision-instruct")) == [
         "not_taken_by_model"]
     assert reasons(CONV, with_image, ctx_for("llama3-1-8b-instruct")) == ["not_taken_by_model"]
-    webp = converse(msg("user", image(fmt="webp"), {"text": "a"}), EXCHANGE[1])
+    webp = converse(msg("user", image(fmt="webp", owner=OWNER), {"text": "a"}), EXCHANGE[1])
     assert reasons(CONV, webp, ctx_for("llama3-2-90b-vision-instruct")) == []
     assert reasons(CONV, webp, ctx_for("nova-lite")) == []          # Nova 1 takes webp...
     assert reasons(CONV, webp, ctx_for("nova-2-lite")) == ["unsupported_image_type"]   # 2 not
@@ -195,18 +202,19 @@ def test_media_kinds_per_model():
 
 def test_media_counts():
     nova = ctx_for("nova-lite")
-    eleven = converse(msg("user", *[image()] * 11, {"text": "a"}), EXCHANGE[1])
-    ten = converse(msg("user", *[image()] * 10, {"text": "a"}), EXCHANGE[1])
+    eleven = converse(msg("user", *[image(owner=OWNER)] * 11, {"text": "a"}), EXCHANGE[1])
+    ten = converse(msg("user", *[image(owner=OWNER)] * 10, {"text": "a"}), EXCHANGE[1])
     assert reasons(CONV, eleven, nova) == ["too_many_media"]
     assert reasons(CONV, ten, nova) == []
-    two_videos = converse(msg("user", video(), {"text": "a"}), EXCHANGE[1],
-                          msg("user", video(), {"text": "b"}), EXCHANGE[1])
+    two_videos = converse(msg("user", video(owner=OWNER), {"text": "a"}), EXCHANGE[1],
+                          msg("user", video(owner=OWNER), {"text": "b"}), EXCHANGE[1])
     assert reasons(CONV, two_videos, nova) == ["too_many_media"]
     assert reasons(CONV, two_videos) == []
 
 
 def test_media_in_the_dataset_bucket():
-    obj = converse(msg("user", image("s3://other-bkt/cat.png"), {"text": "a"}), EXCHANGE[1])
+    obj = converse(msg("user", image("s3://other-bkt/cat.png", owner=OWNER), {"text": "a"}),
+                   EXCHANGE[1])
     assert reasons(CONV, obj, ctx_for("nova-lite", dataset_uri="s3://data-bkt/out")) == [
         "media_outside_dataset_bucket"]
     assert reasons(CONV, obj, ctx_for("nova-lite", dataset_uri="s3://other-bkt/out")) == []
@@ -352,7 +360,7 @@ def test_uploads_images_only_where_the_model_takes_them():
 
 def test_local_image_uploaded_by_content(store, tmp_path):
     s3 = store
-    ctx = ctx_for("nova-lite", image_uri_prefix=s3.uri("images"))
+    ctx = ctx_for("nova-lite", image_uri_prefix=s3.uri("images"), media_bucket_owner=OWNER)
     first = picture(tmp_path / "a/cat.jpg")
     same = tmp_path / "b/cat_copy.png"             # the same bytes under another name
     same.parent.mkdir()
@@ -362,7 +370,7 @@ def test_local_image_uploaded_by_content(store, tmp_path):
     keys = s3.keys("images/")
     assert len(keys) == 1 and keys[0].endswith(".jpg") and len(keys[0]) == len("images/") + 36
     assert record.image == s3.uri(keys[0])
-    assert objs[0]["messages"][0]["content"] == [image(s3.uri(keys[0]), "jpeg"),
+    assert objs[0]["messages"][0]["content"] == [image(s3.uri(keys[0]), "jpeg", OWNER),
                                                  {"text": "What is it?"}]
     again, _ = prepared(rec(turns, image=str(same)), ctx)
     assert again.image == record.image and s3.keys("images/") == keys   # uploaded once
@@ -389,7 +397,7 @@ def test_local_image_checked_against_the_model(store, tmp_path, model, fmt, size
     s3 = store
     path = picture(tmp_path / f"img.{fmt.lower()}", size, fmt)
     ctx = TargetContext(model=get_model(model) if model else None,
-                        image_uri_prefix=s3.uri("images"))
+                        image_uri_prefix=s3.uri("images"), media_bucket_owner=OWNER)
     record = rec([("user", "q"), ("assistant", "a")], image=path)
     if expected is None:
         assert prepared(record, ctx)[0].image.startswith(s3.uri("images/"))

@@ -122,9 +122,11 @@ def test_media_stays_before_the_first_user_text():
     record = rec([("user", "What is it?"), ("tool_call", ToolCall("t1", "now", {})),
                   ("tool", ToolResult("t1", "12:00")), ("assistant", "A clock at noon.")],
                  tools=[CLOCK], image="s3://data-bkt/img/clock.png")
-    first = formatted(CONV, record, NOVA)[0]["messages"][0]
-    assert first == msg("user", {"image": {"format": "png", "source": {
-        "s3Location": {"uri": "s3://data-bkt/img/clock.png"}}}}, text("What is it?"))
+    owner = "123456789012"   # Nova's media name their bucket's owner (bucket_owner.py)
+    first = formatted(CONV, record, ctx_for("nova-2-lite", media_bucket_owner=owner))[0][
+        "messages"][0]
+    assert first == msg("user", {"image": {"format": "png", "source": {"s3Location": {
+        "uri": "s3://data-bkt/img/clock.png", "bucketOwner": owner}}}}, text("What is it?"))
 
 
 def test_reasoning_only_where_the_model_takes_it():

@@ -164,32 +164,6 @@ def test_media_bucket_owner_option_is_checked(tmp_path, capsys):
     assert "is for --target bedrock-conversation" in capsys.readouterr().err
 
 
-def test_a_nova_run_with_media_and_no_bucket_owner_warns(s3, tmp_path, capsys):
-    import io
-    from PIL import Image
-    rows = [{"messages": [{"role": "user", "content": f"what is in picture {i}?"},
-                          {"role": "assistant", "content": "a cat"}],
-             "images": [s3.uri(f"img/cat{i}.png")]} for i in range(10)]
-    corpus = write_jsonl(tmp_path / "pics.jsonl", rows)
-    base = ["run", "--input", str(corpus), "--target", "bedrock-conversation", "--model",
-            "nova-lite", "--s3-endpoint-url", s3.endpoint]
-    for i in range(10):
-        png = io.BytesIO()
-        Image.new("RGB", (64, 48), (i * 20, 80, 40)).save(png, "PNG")
-        s3.put(f"img/cat{i}.png", png.getvalue())
-    code = main([*base, "--output", s3.uri("ds1")])
-    _, err = capsys.readouterr()
-    assert code == 0, err
-    assert "carry no s3Location.bucketOwner" in err
-    code = main([*base, "--output", s3.uri("ds2"), "--media-bucket-owner", "123456789012"])
-    _, err = capsys.readouterr()
-    assert code == 0 and "bucketOwner" not in err, err
-    written = [orjson.loads(line) for line in s3.get("ds2/train/train.jsonl").splitlines()]
-    owners = {b["image"]["source"]["s3Location"]["bucketOwner"] for r in written
-              for m in r["messages"] for b in m["content"] if "image" in b}
-    assert owners == {"123456789012"}
-
-
 def test_haiku_length_is_estimated_at_3_characters_a_token(tmp_path, capsys):
     """AWS's Haiku validator counts len(text) / 3 against 32,000 tokens: a record of 100,027
     characters passes 6 characters a token and is refused there."""
