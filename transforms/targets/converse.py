@@ -290,10 +290,13 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
         problems.append(("invalid_record", f"unexpected keys: {', '.join(extra)}"))
     if "messages" not in obj:
         problems.append(("invalid_record", "missing keys: messages"))
+    # exactly bedrock-conversation-2024, for every model: the Nova page says Nova takes any
+    # string, but AWS's Nova Forge SDK (sft_dataset_validator, validate_schema_version) refuses
+    # any other value or none ("must be 'bedrock-conversation-2024'"; amzn-nova-forge 1.4.10 via
+    # tests/oracles/nova_forge_check.py, all four Nova models), as the distillation validator
+    # does; run always writes it (docs/sources/formats-2026.md, "Nova")
     version = obj.get("schemaVersion")
-    lenient = getattr(model, "any_schema_version", False) and isinstance(version, str) \
-        and version.strip() and "schemaVersion" in obj
-    if version != SCHEMA_VERSION and not lenient:
+    if version != SCHEMA_VERSION:
         hint = " (the docs' bullet misspells it; every example uses bedrock-conversation-2024)" \
             if version == "bedrock-conversion-2024" else ""
         problems.append(("invalid_record", f"schemaVersion is {version!r}, not "

@@ -74,7 +74,6 @@ class ModelSpec:
     video_max_seconds: float | None = None
     media_in_dataset_bucket: bool = False    # media must be in the dataset's S3 bucket
     reserved_words: tuple[str, ...] = ()     # refused anywhere in any text block
-    any_schema_version: bool = False         # takes any schemaVersion string (Nova)
     max_system_blocks: int | None = None
     reasoning_content: bool = False          # assistant turns may hold reasoningContent blocks
     # tool definitions, calls and results in fine-tuning data (Converse toolConfig / toolUse /
@@ -179,7 +178,6 @@ def _nova(name: str, display: str, media: bool, nova2: bool = False,
         video_max_bytes=50 * MB if media else None, video_max_seconds=90 if media else None,
         max_images_per_message=10, max_videos_per_record=1, media_in_dataset_bucket=True,
         reserved_words=NOVA_RESERVED, reasoning_content=nova2, tool_use=nova2,
-        any_schema_version=True,
         word_media_keys=True, consistent_optional_fields=True, wants_bucket_owner=media,
         bedrock_model_id=bedrock_model_id,
         sources=((_NOVA2, _NOVA2_TOOLS) if nova2 else ()) + (_NOVA, _TEXT, _CUSTOMIZE, _NOVA_NOTE)

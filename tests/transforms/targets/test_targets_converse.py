@@ -304,10 +304,15 @@ def test_student_models():
     assert get_model("distill-nova-micro").kinds == ("distillation",)
 
 
-def test_nova_takes_any_schema_version():
+def test_every_model_takes_exactly_bedrock_conversation_2024():
+    """The Nova page says any string; the Nova Forge SDK refuses all but this one."""
     obj = {"schemaVersion": "tooluse-dataset-2024", "messages": list(EXCHANGE)}
-    assert reasons(CONV, obj, ctx_for("nova-lite")) == []
-    assert reasons(CONV, obj, ctx_for("llama3-1-8b-instruct")) == ["invalid_record"]
+    for model in ("nova-lite", "nova-micro", "nova-pro", "nova-2-lite",
+                  "llama3-1-8b-instruct"):
+        assert reasons(CONV, obj, ctx_for(model)) == ["invalid_record"], model
+    assert reasons(CONV, {"messages": list(EXCHANGE)}, ctx_for("nova-lite")) == [
+        "invalid_record"]
+    assert reasons(CONV, converse(*EXCHANGE), ctx_for("nova-lite")) == []
     assert reasons(CONV, obj) == ["invalid_record"]
     assert reasons(CONV, {"schemaVersion": "", "messages": list(EXCHANGE)},
                    ctx_for("nova-lite")) == ["invalid_record"]
