@@ -10,6 +10,7 @@ import sys
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.output_guard import plan_overwrite
+from tuneprep.pipelines.sample_outcomes import NoMedia
 from tuneprep.transforms.adapters import DETECT_SAMPLE
 from tuneprep.transforms.adapters.suggest import unknown_format_hint
 from tuneprep.transforms.core import stats as st
@@ -20,36 +21,6 @@ from tuneprep.transforms.targets import get_target
 
 SAMPLE_RECORDS = 100     # per file
 SAMPLE_FILES = 100       # files sampled; the others are listed only
-
-
-class _NoMedia:
-    """The target, with media never uploaded: a dry run writes nothing anywhere. A local image
-    of bedrock-image is checked as the run checks it (exists, type by content, the model's
-    limits: no AWS needed), and the record then names where the run would upload it; other
-    media are not read."""
-
-    PLACEHOLDER_PREFIX = "s3://image-uri-prefix/images"   # what the run takes from the option
-
-    def __init__(self, target):
-        self._target = target
-        self.skipped = 0     # sampled records with media the dry run did not read
-        self.checked = 0     # local images checked (not uploaded)
-
-    def prepare_media(self, record, ctx):
-        ref = record.image
-        if self._target.name == "bedrock-image" and isinstance(ref, str) and ref.strip() \
-                and ("://" not in ref or ref.startswith("file://")):
-            from tuneprep.transforms.io import images
-            _, _, digest, info = images.check_local(ref, getattr(ctx, "model", None))
-            self.checked += 1
-            prefix = getattr(ctx, "image_uri_prefix", None) or self.PLACEHOLDER_PREFIX
-            record.image = f"{prefix}/{images.content_name(digest, info.format)}"
-            return record
-        self.skipped += record.image is not None
-        return record
-
-    def __getattr__(self, name):
-        return getattr(self._target, name)
 
 
 def _format_of(uri: str, read) -> str:
@@ -107,7 +78,7 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     target = get_target(cfg.target)
     processor = BatchProcessor(cfg)
     checks_media = processor.target.handles_media
-    processor.target = no_media = _NoMedia(processor.target)
+    processor.target = no_media = NoMedia(processor.target)
     files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
                                                     for uri in cfg.validation_inputs]
     total = st.new_stats()

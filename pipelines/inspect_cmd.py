@@ -16,9 +16,9 @@ from tuneprep.pipelines.input_paths import expand_inputs
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.settings import settings
 from tuneprep.pipelines.storage_options import refuse_credentials
-from tuneprep.transforms.adapters import ADAPTERS, detect, normalize, safe_match
+from tuneprep.transforms.adapters import ADAPTERS, normalize, safe_match
 from tuneprep.transforms.adapters import apply_field_map
-from tuneprep.transforms.core.batching import DETECT_SAMPLE
+from tuneprep.transforms.core.batching import DETECT_SAMPLE, Batch, choose_adapter, read_head
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.adapters.suggest import (keys_of, map_text, propose_field_map,
                                                   shown_keys, unknown_format)
@@ -27,7 +27,9 @@ from tuneprep.transforms.io.readers import (container_format, is_utf8_encoding, 
 from tuneprep.transforms.io.readers.csv_rows import csv_delimiter, delimiter_name
 from tuneprep.transforms.io.readers.json_doc import records_location
 from tuneprep.pipelines.input_check import file_notes
-from tuneprep.transforms.core.records import RecordError, Source
+from tuneprep.transforms.core.records import NORMALIZE, READ, Source
+from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.pipelines.sample_outcomes import NoMedia, outcomes
 from tuneprep.transforms.targets import TARGETS
 
 SHOW_CHARS = 300     # strings longer than this are cut in the display (--full shows them whole)
@@ -82,7 +84,7 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
     if cfg.input_format:
         adapter, how = cfg.input_format, "forced with --input-format"
     else:
-        adapter = detect(values, cfg.adapter)
+        adapter = choose_adapter(read_head(iter(items))[0], cfg)   # as the run chooses it
         mapped = [apply_field_map(v, cfg.adapter.field_map) for v in values[:DETECT_SAMPLE]]
         votes = {name: sum(1 for v in mapped if safe_match(a, v)) for name, a in ADAPTERS.items()}
         votes = {k: v for k, v in sorted(votes.items(), key=lambda kv: -kv[1]) if v}
@@ -103,43 +105,36 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
     for note in file_notes(uri, cfg, items[:DETECT_SAMPLE], adapter, kind, unknown=False):
         print(f"   warning:   {note}", file=out)
     target = TARGETS[cfg.target] if with_target else None
-    ctx = cfg.target_context() if target else None
-    for item in items[:n]:
+    shown = items[:n]
+    # the run's own code decides each record (BatchProcessor, its fast lanes, media not read)
+    processor = BatchProcessor(cfg)
+    processor.target = NoMedia(processor.target)
+    results = outcomes(processor, Batch(0, 0, uri, None, adapter, shown)) if shown else {}
+    for item in shown:
         print(f"-- line {item.line}", file=out)
-        if item.error is not None:
-            print(f"   dead letter: {item.error.reason} (read): {item.error.message}", file=out)
+        result = results.get(item.line, {})
+        letter = result.get("dead_letter")
+        if letter is not None and letter["stage"] in (READ, NORMALIZE):
+            if letter["stage"] == NORMALIZE:
+                print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
+            _print_dead(letter, out)
             continue
-        if adapter is None:
-            print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
-            print(f"   dead letter: unknown_format (normalize): "
-                  f"{unknown_format(item.value).message}", file=out)
-            continue
-        try:
-            record = normalize(item.value, adapter, Source(uri, item.line), cfg.adapter).with_id()
-        except RecordError as e:
-            print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
-            print(f"   dead letter: {e.reason} ({e.stage or 'normalize'}): {e.message}", file=out)
-            continue
+        record = normalize(item.value, adapter, Source(uri, item.line), cfg.adapter).with_id()
         print(f"   canonical:   {_dump(shorten(canonical(record), limit))}", file=out)
         if target is None:
             continue
-        try:
-            objs = target.format(record, ctx)
-            problems = [p for obj in objs for p in target.validate(obj, ctx)]
-        except RecordError as e:
-            print(f"   dead letter: {e.reason} ({e.stage or 'format'}): {e.message}", file=out)
+        if letter is not None:
+            _print_dead(letter, out)
             continue
-        except Exception as e:  # a target bug shows as the run would record it
-            print(f"   dead letter: internal_error (format): {type(e).__name__}: {e}", file=out)
-            continue
-        if problems:
-            reason, _ = problems[0]
-            print(f"   dead letter: {reason} (validate): "
-                  f"{'; '.join(m for _, m in problems)}", file=out)
-            continue
+        objs = result.get("written", [])
         for i, obj in enumerate(objs):
             name = target.name if len(objs) == 1 else f"{target.name} [{i + 1}/{len(objs)}]"
             print(f"   {name}: {_dump(shorten(obj, limit))}", file=out)
+
+
+def _print_dead(letter: dict, out) -> None:
+    print(f"   dead letter: {letter['reason']} ({letter['stage']}): {letter['message']}",
+          file=out)
 
 
 def _how_read(uri: str, fmt: str, cfg: RunConfig) -> str:

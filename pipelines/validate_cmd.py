@@ -19,16 +19,16 @@ from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.storage_options import refuse_credentials
 from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
 from tuneprep.pipelines.validate_findings import Findings, detect_format, shown_per_reason
-from tuneprep.transforms.io import storage
+from tuneprep.transforms.io import dataset_rules, storage
 from tuneprep.transforms.io.readers.jsonl import skip_rest_of_line
 from tuneprep.transforms.targets import TARGETS
 
 TEMPLATE_FILE = "template.json"    # beside the data of a sagemaker-instruction split
 
 
-def _files(paths: list[str]) -> list[tuple[str, str | None]]:
-    """[(file URI, the template.json beside it or None)]: a folder's .jsonl files but the dead
-    letters."""
+def _files(paths: list[str]) -> list[tuple[str, str | None, str]]:
+    """[(file URI, the template.json beside it or None, the path given)]: a folder's .jsonl
+    files but the dead letters."""
     files = []
     for path in paths:
         refuse_credentials("", path)
@@ -43,9 +43,9 @@ def _files(paths: list[str]) -> list[tuple[str, str | None]]:
                 raise UsageError(f"{path}: no .jsonl file in the folder")
             for f in found:   # (a FIFO named x.jsonl in the folder would block)
                 refuse_special_file("", _with_protocol(path, f))
-            files += [(_with_protocol(path, f), _beside(fs, path, f)) for f in found]
+            files += [(_with_protocol(path, f), _beside(fs, path, f), path) for f in found]
         else:
-            files.append((path, _beside(fs, path, p)))
+            files.append((path, _beside(fs, path, p), path))
     return files
 
 
@@ -81,7 +81,7 @@ def _validate(args) -> int:
     except UsageError as e:   # told after the options, as `run` checks them before its inputs
         files, missing = [], e
     uses_template = target.name == TEMPLATE_TARGET and not args.template
-    beside = [t for _, t in files if t is not None] if uses_template else []
+    beside = [t for _, t, _ in files if t is not None] if uses_template else []
     cfg = settings(args, template_file=beside[0] if beside else None)
     if missing is not None:
         raise missing
@@ -91,7 +91,12 @@ def _validate(args) -> int:
     limit = cfg.read.max_record_bytes
     media = target.media_checker(model) if args.check_media else None
     unchecked = 0    # media references not read (no --check-media)
-    for uri, template_file in files:
+    # the dataset rules (dataset_rules.py, as `run` applies them) over each path given, one
+    # dataset (a folder: its splits): records and bytes per split, the target's facets
+    datasets: dict[str, _Dataset] = {}
+    for uri, template_file, given in files:
+        dataset = datasets.setdefault(given, _Dataset())
+        facets = dataset.facets
         records = 0
         ctx = cfg.target_context()
         ctx.dataset_uri = uri
@@ -101,7 +106,6 @@ def _validate(args) -> int:
             ctx.template = templates[template_file]
         elif uses_template:
             ctx.template = None   # the default template, as a run without --template writes
-        facets: dict[str, int] = {}   # facet -> records holding it (rules over the file)
         with storage.open_read(uri) as f:
             for number, line in enumerate(bounded_lines(f, limit), 1):
                 records += 1
@@ -125,15 +129,16 @@ def _validate(args) -> int:
                         facets[facet] = facets.get(facet, 0) + 1
                 except (TypeError, AttributeError):
                     pass  # a line that is no object was reported by validate_line
-        for reason, message in target.dataset_problems(facets, ctx, records):
-            findings.add(uri, None, reason, message)
-        if model is not None:
-            for message in _count_problems(uri, records, model):
-                findings.add(uri, None, "records", message)
+        split = dataset_rules.split_of_path(uri)
+        dataset.counts[split] = dataset.counts.get(split, 0) + records
+        dataset.sizes[split] = dataset.sizes.get(split, 0) + _size(uri)
         checked = findings.file(uri)
         checked["records"] = records
         if records and checked["bad_records"] == records:   # none passes: another format?
             checked["detected"] = detect_format(uri, cfg, target.name, args.model)
+    for given, dataset in datasets.items():
+        for reason, message in dataset.problems(target, cfg, model):
+            findings.add(given, None, reason, message)
     if unchecked:
         findings.notes.append(f"note: {unchecked:,} media reference(s) were not read (existence, "
                               "type, the model's size and duration limits): pass --check-media "
@@ -159,12 +164,22 @@ def bounded_lines(f, limit: int):
         yield line.rstrip(b"\r\n") if line.endswith(b"\n") else line
 
 
-def _count_problems(uri: str, records: int, model) -> list[str]:
-    in_validation = "/validation/" in uri or uri.rsplit("/", 1)[-1].startswith("validation")
-    limit = model.max_validation_records if in_validation else model.max_train_records
-    out = []
-    if limit is not None and records > limit:
-        out.append(f"{records:,} records; {model.name} takes at most {limit:,}")
-    if not in_validation and model.min_records is not None and records < model.min_records:
-        out.append(f"{records:,} records; {model.name} needs at least {model.min_records:,}")
-    return out
+class _Dataset:
+    """What the dataset rules read of one path given: its records and bytes per split, and
+    the target's facets (facet -> records holding it)."""
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+        self.sizes: dict[str, int] = {}
+        self.facets: dict[str, int] = {}
+
+    def problems(self, target, cfg, model) -> list[tuple[str, str]]:
+        records = sum(self.counts.values())
+        return (target.dataset_problems(self.facets, cfg.target_context(), records)
+                + dataset_rules.record_count_problems(model, self.counts)
+                + dataset_rules.file_size_problems(model, target.kind, self.sizes))
+
+
+def _size(uri: str) -> int:
+    fs, path = storage.filesystem(uri)
+    return fs.size(path)

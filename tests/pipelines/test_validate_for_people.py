@@ -95,12 +95,12 @@ def test_problems_are_grouped_by_reason_each_with_its_first_n(tmp_path, capsys):
                          "--show", "2", path)
     assert code == 1
     assert [line.split(": ")[0:2] for line in out.splitlines()] == [
-        [f"{path}:2", "invalid_record"], [f"{path}:4", "invalid_record"],
-        ["  … 1 more invalid_record (--show N lists N a reason, --all every one)"],
+        [f"{path}:2", "invalid_json"], [f"{path}:7", "invalid_json"],
         [f"{path}:3", "too_long"], [f"{path}:5", "too_long"],
-        ["  … 1 more too_long (--show N lists N a reason, --all every one)"]]
-    assert err == ("checked 8 records in 1 file: 6 problems in 6 records (invalid_record 3, "
-                   "too_long 3)\n")
+        ["  … 1 more too_long (--show N lists N a reason, --all every one)"],
+        [f"{path}:4", "invalid_record"]]
+    assert err == ("checked 8 records in 1 file: 6 problems in 6 records (invalid_json 2, "
+                   "too_long 3, invalid_record 1)\n")
 
 
 def test_format_json_is_one_document_with_counts_and_every_problem(tmp_path, capsys):

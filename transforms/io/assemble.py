@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from tuneprep.transforms.io import claim, training_request
+from tuneprep.transforms.io import claim, dataset_rules, training_request
 from tuneprep.transforms.io.dataset_folder import manifest_identity
 from tuneprep.transforms.io.staged_files import (SUCCESS, commit, staged_uri, temp_root,
                                                  write_staged)
@@ -169,28 +169,9 @@ def _sample_keep(candidates: list, quota: int) -> list:
 
 
 def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
-    spec = cfg.model_spec()
-    if spec is None:
-        return []
-    problems = []
-    hint = " (use --sample-to-quota to down-sample deterministically)"
-    limits = {TRAIN: spec.max_train_records, VALIDATION: spec.max_validation_records}
-    for split, limit in limits.items():
-        if limit is not None and counts.get(split, 0) > limit and not cfg.sample_to_quota:
-            problems.append(f"{split} has {counts[split]:,} records; {spec.name} takes at most "
-                            f"{limit:,}{hint}")
-    total = sum(counts.get(s, 0) - sampled.get(s, 0) for s in (TRAIN, VALIDATION))
-    if spec.max_total_records is not None and total > spec.max_total_records:
-        problems.append(f"train and validation hold {total:,} records together; {spec.name} "
-                        f"takes at most {spec.max_total_records:,}{hint}")
-    held_out = counts.get(VALIDATION, 0) - sampled.get(VALIDATION, 0)
-    if spec.min_validation_records is not None and 0 < held_out < spec.min_validation_records:
-        problems.append(f"validation has {held_out:,} records; {spec.name} needs at least "
-                        f"{spec.min_validation_records:,} when a validation set is given")
-    if spec.min_records is not None and counts.get(TRAIN, 0) - sampled.get(TRAIN, 0) < spec.min_records:
-        problems.append(f"train has {counts.get(TRAIN, 0) - sampled.get(TRAIN, 0):,} records; "
-                        f"{spec.name} needs at least {spec.min_records:,}")
-    return problems
+    counts = {TRAIN: counts.get(TRAIN, 0), VALIDATION: counts.get(VALIDATION, 0)}
+    return [message for _, message in dataset_rules.record_count_problems(
+        cfg.model_spec(), counts, sampled, cfg.sample_to_quota)]
 
 
 def _dead_letter_ratio_problems(cfg, stats: dict) -> list[str]:
@@ -305,19 +286,10 @@ def _side_files(cfg, target, split) -> list[dict]:
 
 
 def _file_size_problems(cfg, target, files) -> list[str]:
-    spec = cfg.model_spec()
-    if spec is None:
-        return []
-    limits = {TRAIN: spec.max_train_bytes, VALIDATION: spec.max_validation_bytes}
-    if target.kind == "pretrain" and getattr(spec, "max_pretrain_train_bytes", None):
-        limits[TRAIN] = spec.max_pretrain_train_bytes
-    problems = []
-    for split, limit in limits.items():
-        size = sum(f["bytes"] for f in files if f["path"].startswith(split + "/")
-                   and f["records"] is not None)
-        if limit is not None and size > limit:
-            problems.append(f"{split} data is {size:,} bytes; {spec.name} takes at most {limit:,}")
-    return problems
+    sizes = {split: sum(f["bytes"] for f in files if f["path"].startswith(split + "/")
+                        and f["records"] is not None) for split in (TRAIN, VALIDATION)}
+    return [message for _, message in dataset_rules.file_size_problems(
+        cfg.model_spec(), target.kind, sizes)]
 
 
 def assemble(cfg, parts: list[Part], stats: dict, manifest_extra: dict,

@@ -179,10 +179,10 @@ class Target:
             return [("invalid_record", "blank line: JSONL takes one JSON object on every line")]
         try:
             obj = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            return [("invalid_record", f"the line is not one JSON object (pretty-printed?): {error}")]
-        if not isinstance(obj, dict):
-            return [("invalid_record",
+        except orjson.JSONDecodeError as error:   # run's reader: the same line, the same code
+            return [("invalid_json", f"the line is not one JSON object (pretty-printed?): {error}")]
+        if not isinstance(obj, dict):   # run's adapters refuse it as wrong_type
+            return [("wrong_type",
                      f"the line holds a JSON {type(obj).__name__}, not an object")]
         return self.validate(obj, ctx)
 

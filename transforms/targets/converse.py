@@ -25,6 +25,7 @@ Writing tool use and reasoning: converse_tools.py.
 """
 from __future__ import annotations
 
+import mimetypes
 import re
 
 import orjson
@@ -97,10 +98,11 @@ def media_block(uri, bucket_owner: str | None = None) -> dict:
         kind, media_format = "image", IMAGE_FORMATS[extension]
     elif extension in VIDEO_FORMATS:
         kind, media_format = "video", VIDEO_FORMATS[extension]
-    else:
-        fail("unsupported_image_type", f"the media {uri!r} is not an image "
-                                       f"({', '.join(sorted(IMAGE_FORMATS))}) or a video "
-                                       f"({', '.join(sorted(VIDEO_FORMATS))}) by its extension")
+    else:   # a video the format does not take (.avi) is validate's unsupported_video_type too
+        video = (mimetypes.guess_type(uri)[0] or "").startswith("video/")
+        fail("unsupported_video_type" if video else "unsupported_image_type",
+             f"the media {uri!r} is not an image ({', '.join(sorted(IMAGE_FORMATS))}) or a "
+             f"video ({', '.join(sorted(VIDEO_FORMATS))}) by its extension")
     location = {"uri": uri, **({"bucketOwner": bucket_owner} if bucket_owner else {})}
     return {kind: {"format": media_format, "source": {"s3Location": location}}}
 
@@ -406,6 +408,9 @@ def _system_problems(system, model) -> list[tuple[str, str]]:
     for index, block in enumerate(system):
         problems += _text_problems(block, f"system[{index}]", model)
     limit = getattr(model, "max_system_blocks", None)
+    if limit is not None and not system:   # "only one element" (Llama): run writes none empty
+        problems.append(("invalid_record", f"system is an empty list; {model.display} takes "
+                                           "one system block, or no system key"))
     if limit is not None and len(system) > limit:
         problems.append(("invalid_record", f"system holds {len(system)} blocks; "
                                            f"{model.display} takes at most {limit}"))

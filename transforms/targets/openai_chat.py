@@ -163,7 +163,11 @@ def _message_problems(message, position: int) -> list[tuple[str, str]]:
     if not isinstance(message, dict):
         return [("invalid_record", f"{label} is not an object")]
     problems = []
-    missing = [key for key in ("role", "content") if key not in message]
+    # a message that makes calls may leave its content out (OpenAI's chat format: content is
+    # optional with tool_calls / function_call), as run writes it with content null
+    calls = message.get("tool_calls") or message.get("function_call")
+    missing = [key for key in ("role", "content") if key not in message
+               and not (key == "content" and calls)]
     if missing:
         problems.append(("missing_field", f"{label} has no {' or '.join(missing)}"))
     unknown = sorted(set(message) - set(MESSAGE_KEYS))

@@ -230,15 +230,15 @@ def test_single_turn_validate_counts():
     assert reasons("bedrock-multi-turn", obj) == []
 
 
-@pytest.mark.parametrize("line", [
-    b"\xef\xbb\xbf" + b'{"prompt": "a", "completion": "b"}',
-    b'{\n  "prompt": "a",',
-    b'[{"prompt": "a", "completion": "b"}]',
-    b"",
-    b"not json",
+@pytest.mark.parametrize("line, reason", [
+    (b"\xef\xbb\xbf" + b'{"prompt": "a", "completion": "b"}', "invalid_record"),
+    (b'{\n  "prompt": "a",', "invalid_json"),                  # run's reader: invalid_json
+    (b'[{"prompt": "a", "completion": "b"}]', "wrong_type"),   # run's adapters: wrong_type
+    (b"", "invalid_record"),
+    (b"not json", "invalid_json"),
 ])
-def test_validate_line_refuses_non_jsonl(line):
-    assert [r for r, _ in get_target("bedrock-text").validate_line(line, CTX)] == ["invalid_record"]
+def test_validate_line_refuses_non_jsonl(line, reason):
+    assert [r for r, _ in get_target("bedrock-text").validate_line(line, CTX)] == [reason]
 
 
 def test_validate_line_good():

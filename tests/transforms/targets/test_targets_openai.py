@@ -102,7 +102,7 @@ def test_cookbook_checks(obj, expected):
 
 def test_data_type():
     target = get_target(NAME)
-    assert [r for r, _ in target.validate_line(b'["messages"]', CTX)] == ["invalid_record"]
+    assert [r for r, _ in target.validate_line(b'["messages"]', CTX)] == ["wrong_type"]
     assert reasons(["messages"]) == ["invalid_record"]
 
 
