@@ -33,3 +33,60 @@ def test_big_records_after_small_ones_make_small_batches(tmp_path):
     assert code == 0, stderr
     check_run(out, read_json(out / "report.json"), stdout, 35, 35, {"train": 35}, {})
     assert peak < MEMORY_BOUND, f"peak RSS {peak / MiB:.0f} MiB"
+
+
+def parquet_bomb(path, rows: int = 100_000, value_bytes: int = 1_000_000,
+                 arrow_schema: bool = False) -> str:
+    """A ~1 kB Parquet file whose one row group decodes to rows × value_bytes: a dictionary
+    page holding one value once (zstd) and every row pointing at it. Without the stored Arrow
+    schema (another writer's file) the column reads back as plain strings; with it, as a
+    dictionary column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def repeated(value):
+        return pa.DictionaryArray.from_arrays(pa.array([0] * rows, pa.int32()), pa.array([value]))
+    table = pa.table({"instruction": repeated("x" * value_bytes), "output": repeated("ok")})
+    pq.write_table(table, path, compression="zstd", compression_level=22,
+                   store_schema=arrow_schema)
+    return str(path)
+
+
+@pytest.mark.parametrize("command", ["run", "dry-run", "inspect"])
+def test_a_parquet_dictionary_bomb_is_refused_by_its_row_group(tmp_path, command):
+    """A 900-byte Parquet file of 100,000 rows of 1 MB (100 GB decoded) next to a good one:
+    rows were decoded 4,096 at a time (4 GB) in run, inspect and --dry-run; now its row group
+    is one record_too_large dead letter naming its rows, and the good file is read."""
+    bomb = parquet_bomb(tmp_path / "bomb.parquet")
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"".join(alpaca(i) for i in range(5)))
+    out = tmp_path / "out"
+    args = {"run": ["run", "--target", "bedrock-text", "--input", bomb, "--input", good,
+                    "--output", out, "--keep-going"],
+            "dry-run": ["run", "--target", "bedrock-text", "--input", bomb, "--output", out,
+                        "--dry-run", "--keep-going"],
+            "inspect": ["inspect", bomb]}[command]
+    code, stdout, stderr, peak = cli_measured(tmp_path, *args, timeout=120)
+    assert code == 0, stderr
+    assert peak < MEMORY_BOUND, f"peak RSS {peak / MiB:.0f} MiB"
+    if command == "run":
+        dead = check_run(out, read_json(out / "report.json"), stdout, 6, 5, {"train": 5},
+                         {"record_too_large": 1})
+        assert dead[0]["source"] == {"uri": bomb, "line": 1}
+        assert "row group 1 (rows 1-100,000) decodes to over" in dead[0]["message"]
+    elif command == "dry-run":
+        assert "1 read, 0 accepted, 1 dead letters (record_too_large 1)" in stdout, stdout
+    else:
+        assert "row group 1 (rows 1-100,000)" in stdout, stdout
+
+
+def test_a_parquet_bomb_read_as_a_dictionary_column_is_refused(tmp_path):
+    """The same bomb with pyarrow's stored schema: the column reads back as a dictionary, whose
+    Arrow size counts the value once; its decoded size counts it for every row."""
+    bomb = parquet_bomb(tmp_path / "bomb.parquet", arrow_schema=True)
+    out = tmp_path / "out"
+    code, stdout, stderr, peak = cli_measured(tmp_path, "run", "--target", "bedrock-text",
+                                              "--input", bomb, "--output", out, "--keep-going")
+    assert code == 1, stderr   # (nothing accepted: the run fails, its report says why)
+    assert peak < MEMORY_BOUND, f"peak RSS {peak / MiB:.0f} MiB"
+    check_run(out, read_json(out / "report.json"), stdout, 1, 0, {}, {"record_too_large": 1})

@@ -22,7 +22,8 @@ REASONS: dict[str, str] = {
     "invalid_csv": "the CSV row could not be parsed",
     "unreadable_file": "the file could not be opened or read to its end",
     "empty_file": "the file holds no record",
-    "record_too_large": "the raw record is larger than --max-record-bytes",
+    "record_too_large": "the raw record is larger than --max-record-bytes, or a Parquet row "
+                        "group decodes to far more than its stored bytes (a decompression bomb)",
     "unknown_format": "no input adapter recognises the record",
     "wrong_type": "a field has the wrong JSON type",
     "missing_field": "a required field is missing",

@@ -174,7 +174,8 @@ class Target:
 
     def validate_line(self, line: bytes, ctx) -> list[tuple[str, str]]:
         if line.startswith(_BOM):
-            return [("invalid_record", "the line starts with a byte order mark (BOM)")]
+            # (not JSON: run's reader refuses it as invalid_json but at the start of a file)
+            return [("invalid_json", "the line starts with a byte order mark (BOM)")]
         if not line or line.isspace():
             return [("invalid_record", "blank line: JSONL takes one JSON object on every line")]
         try:
