@@ -690,7 +690,7 @@ def test_validate_a_bad_file(tmp_path, capsys):
     # is no object wrong_type, as in run's dead letters)
     assert found == {f"{bad}:{n}": reason for n, reason in (
         (2, "invalid_record"), (3, "invalid_json"), (4, "invalid_record"), (5, "wrong_type"),
-        (6, "invalid_record"))}
+        (6, "invalid_json"))}
     for line in lines:
         location, reason, message = line.split(": ", 2)
         assert reason in REASONS and message

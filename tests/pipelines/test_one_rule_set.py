@@ -50,6 +50,7 @@ OPENAI = [
     (_tool_chat(content=None), None),
     (b'{"messages": [{"role": "user", "content": "hi"},', "invalid_json"),
     (b"[1, 2]", "wrong_type"),
+    (b'\xef\xbb\xbf{"messages": []}', "invalid_json"),       # a BOM but at the file's start
     (_chat("hi", "   "), "empty_field"),
     (_chat("hi", 42), "wrong_type"),
     ({"messages": [{"role": "user", "content": "x"}, {"role": "robot", "content": "x"},

@@ -231,7 +231,7 @@ def test_single_turn_validate_counts():
 
 
 @pytest.mark.parametrize("line, reason", [
-    (b"\xef\xbb\xbf" + b'{"prompt": "a", "completion": "b"}', "invalid_record"),
+    (b"\xef\xbb\xbf" + b'{"prompt": "a", "completion": "b"}', "invalid_json"),
     (b'{\n  "prompt": "a",', "invalid_json"),                  # run's reader: invalid_json
     (b'[{"prompt": "a", "completion": "b"}]', "wrong_type"),   # run's adapters: wrong_type
     (b"", "invalid_record"),
