@@ -19,6 +19,9 @@ from tuneprep.transforms.io.byte_ranges import range_count
 
 # below this much input, extra processes cost more start-up than they save
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+# --workers at most this many a CPU: each is a process of ~130 MiB, and more than the CPUs only
+# wait for them (--workers 1000 started 218 processes for 50 records, then ran out of memory)
+WORKERS_PER_CPU = 4
 
 
 def cpu_count() -> int:
@@ -35,21 +38,33 @@ def worker_count(inputs: list[str], file_format: str | None, split_bytes: int,
     cpus = cpus or cpu_count()
     if cpus <= 1:
         return 1
+    total, pieces = _work(inputs, file_format, split_bytes, cpus)
+    return 1 if total < PARALLEL_MIN_BYTES else max(1, min(cpus, pieces))
+
+
+def _work(inputs: list[str], file_format: str | None, split_bytes: int,
+          enough: int) -> tuple[int, int]:
+    """(bytes, pieces of work) of the inputs, looked at until there are `enough` pieces and
+    PARALLEL_MIN_BYTES."""
     total = pieces = 0
     for uri in inputs:
         fs, path = storage.filesystem(uri)
         size = fs.size(path) or 0
         total += size
         pieces += range_count(uri, size, file_format, split_bytes)
-        if total >= PARALLEL_MIN_BYTES and pieces >= cpus:   # no need to look further
+        if total >= PARALLEL_MIN_BYTES and pieces >= enough:   # no need to look further
             break
-    return 1 if total < PARALLEL_MIN_BYTES else max(1, min(cpus, pieces))
+    return total, pieces
 
 
 def check_workers_option(workers: int | None, beam_args: list[str]) -> None:
     """UsageError when --workers cannot apply (checked before anything is written)."""
     if workers is None:
         return
+    most = cpu_count() * WORKERS_PER_CPU
+    if workers > most:
+        raise UsageError(f"--workers {workers:,}: at most {most} on this machine "
+                         f"({WORKERS_PER_CPU} a CPU; each worker is a process of ~130 MiB)")
     if runs_elsewhere(beam_args):
         raise UsageError("--workers is for the local runner; a cluster runner sizes its workers "
                          "with its own options (--num_workers, --max_num_workers, ...)")
@@ -63,8 +78,11 @@ def with_local_workers(beam_args: list[str], workers: int | None, cfg) -> list[s
     runner or the Beam options already say how the local runner runs."""
     if runs_elsewhere(beam_args) or _told(beam_args):
         return beam_args
-    n = workers if workers is not None else worker_count(
-        cfg.inputs + cfg.validation_inputs, cfg.read.file_format, cfg.split_bytes)
+    inputs = cfg.inputs + cfg.validation_inputs
+    if workers is None:
+        n = worker_count(inputs, cfg.read.file_format, cfg.split_bytes)
+    else:   # no more processes than pieces of work: the others would only start and wait
+        n = min(workers, _work(inputs, cfg.read.file_format, cfg.split_bytes, workers)[1])
     if n <= 1:
         return beam_args
     return [*beam_args, "--direct_num_workers", str(n),

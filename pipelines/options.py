@@ -82,6 +82,7 @@ def _groups(p, groups: dict | None) -> dict:
 
 FILE_FORMATS = ["jsonl", "json", "csv", "tsv", "parquet", "text"]
 TEXT_UNITS = ["file", "line", "paragraph"]
+MAX_SHARDS = 100_000   # --num-shards at most: each shard is a file (and a name held at assembly)
 
 
 def add_target_arguments(p: argparse.ArgumentParser, target_required: bool = True,
@@ -155,7 +156,7 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     split.add_argument("--validation-split", type=float, default=0.0, metavar="FRACTION",
                        help="share of records held out for validation, chosen from the record id")
     out.add_argument("--num-shards", type=int, help="sharded targets: files per split "
-                     "(default: one per ~256 MB)")
+                     f"(default: one per ~256 MB; at most {MAX_SHARDS:,})")
     out.add_argument("--image-uri-prefix", metavar="S3_URI",
                      help="bedrock-image, bedrock-conversation: s3:// folder that local images "
                      "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "

@@ -16,7 +16,7 @@ import uuid
 
 from tuneprep.pipelines.input_check import check_inputs
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
-from tuneprep.pipelines.options import (UsageError, add_run_arguments, did_you_mean,
+from tuneprep.pipelines.options import (MAX_SHARDS, UsageError, add_run_arguments, did_you_mean,
                                          suggestions)
 from tuneprep.pipelines.command_guard import read_settings_file
 from tuneprep.pipelines.storage_options import (check_uris, endpoint_of, refuse_credentials,
@@ -139,6 +139,9 @@ def settings(args, template_file: str | None = None) -> RunConfig:
                                          (target.layout == "single" and a.num_shards != 1)):
             raise UsageError(f"--num-shards: {target.name} writes exactly one file per split"
                              if target.layout == "single" else "--num-shards must be at least 1")
+        if a.num_shards is not None and a.num_shards > MAX_SHARDS:
+            raise UsageError(f"--num-shards {a.num_shards:,}: at most {MAX_SHARDS:,} (the "
+                             "shard names alone would fill the memory)")
     if not 0.0 <= a.validation_split < 1.0:
         raise UsageError("--validation-split must be at least 0 and below 1")
     if a.max_dead_letter_ratio is not None and not 0.0 <= a.max_dead_letter_ratio <= 1.0:

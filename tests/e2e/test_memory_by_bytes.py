@@ -90,3 +90,23 @@ def test_a_parquet_bomb_read_as_a_dictionary_column_is_refused(tmp_path):
     assert code == 1, stderr   # (nothing accepted: the run fails, its report says why)
     assert peak < MEMORY_BOUND, f"peak RSS {peak / MiB:.0f} MiB"
     check_run(out, read_json(out / "report.json"), stdout, 1, 0, {}, {"record_too_large": 1})
+
+
+@pytest.mark.parametrize("option, line", [
+    (["--num-shards", "1000000000"],
+     "error: --num-shards 1,000,000,000: at most 100,000 (the shard names alone would fill the "
+     "memory)\n"),
+    (["--workers", "1000"], "error: --workers 1,000: at most {most} on this machine (4 a CPU; "
+                            "each worker is a process of ~130 MiB)\n")])
+def test_shard_and_worker_counts_are_capped_with_one_line(tmp_path, option, line):
+    """--num-shards 1000000000 took over 2 GiB at the assembly (a name per shard), --workers
+    1000 started 218 processes for 50 records: both are one line at the launch, exit 2."""
+    from tuneprep.pipelines.local_workers import cpu_count
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"".join(alpaca(i) for i in range(50)))
+    out = tmp_path / "out"
+    code, stdout, stderr, peak = cli_measured(
+        tmp_path, "run", "--target", "sagemaker-instruction", "--input", good, "--output", out,
+        *option, timeout=60)
+    assert (code, stdout.strip(), stderr) == (2, "", line.format(most=cpu_count() * 4))
+    assert not out.exists() and peak < MEMORY_BOUND

@@ -58,6 +58,22 @@ def test_worker_options_are_added_only_for_the_local_runner_and_never_override(t
     assert with_local_workers(remote, None, cfg) == remote
 
 
+def test_workers_never_outnumber_the_pieces_of_work_or_the_cpus(tmp_path, monkeypatch):
+    """--workers 1000 for 50 records started 218 processes: now no more than the pieces of
+    work (one small file: one piece, so in-process), and more than 4 a CPU is refused."""
+    small = tmp_path / "s.jsonl"
+    small.write_bytes(b"\n".join(alpaca_lines(50)) + b"\n")
+    cfg = RunConfig(target="bedrock-text", output="o", inputs=[str(small)])
+    assert with_local_workers([], 8, cfg) == []
+    cfg.inputs = [sparse_file(tmp_path / "big.jsonl", 100 * MIB)]   # 3 ranges of ~32 MiB
+    assert with_local_workers([], 8, cfg)[:2] == ["--direct_num_workers", "3"]
+    monkeypatch.setattr("tuneprep.pipelines.local_workers.cpu_count", lambda: 2)
+    check_workers_option(8, [])
+    with pytest.raises(UsageError, match=r"^--workers 1,000: at most 8 on this machine "
+                                         r"\(4 a CPU; each worker is a process of ~130 MiB\)$"):
+        check_workers_option(1000, [])
+
+
 def test_workers_option_errors():
     check_workers_option(None, ["--runner", "FlinkRunner"])
     check_workers_option(2, [])
