@@ -168,6 +168,14 @@ HAIKU = [
 
 
 def test_haiku_chat_records_get_one_reason_from_every_command(tmp_path, capsys):
+    from tuneprep.transforms.core.config import RunConfig
+    from tuneprep.transforms.core.fast_lanes import lane_for
+    from tuneprep.transforms.targets import get_target
+    cfg = RunConfig(target="bedrock-multi-turn", output="unused", model="claude-3-haiku",
+                    chars_per_token=3.0)   # (the model's, as settings makes it)
+    lane = lane_for("messages", get_target(cfg.target), cfg, cfg.target_context())
+    taken = [i for i, (row, _) in enumerate(HAIKU, 1) if isinstance(row, dict) and lane(row)]
+    assert taken == [1, 2]   # the plain ones take the lane; the others the general path
     found = four_commands(capsys, tmp_path, HAIKU, ["--target", "bedrock-multi-turn",
                                                     "--model", "claude-3-haiku"])
     check_one_rule_set(found)
