@@ -54,10 +54,11 @@ def targets_main(args=None) -> int:
 
 
 def catalogue(targets: dict) -> dict:
-    """The JSON form: {"targets": [{name, kind, layout, takes_validation, models: [...]}]}."""
+    """The JSON form: {"targets": [{name, kind, layout, takes_validation, min_train_records,
+    models: [...]}]}."""
     return {"targets": [
         {"name": name, "kind": t.kind, "layout": t.layout,
-         "takes_validation": t.takes_validation,
+         "takes_validation": t.takes_validation, "min_train_records": t.min_train_records,
          "models": [model_json(m) for m in _models_of(t)]}
         for name, t in targets.items()]}
 
@@ -78,6 +79,8 @@ def _text(targets: dict, models: list[ModelSpec]) -> list[str]:
     for name, target in targets.items():
         layout = "one file per split" if target.layout == "single" else "sharded + template.json"
         validation = "validation ok" if target.takes_validation else "no validation set"
+        if target.min_train_records:   # the service's own minimum (openai-chat)
+            validation += f"; train at least {target.min_train_records:,} records"
         # a legacy model (gone from Bedrock's customization table) is named with its mark
         names = [m.name + (" (legacy)" if m.legacy else "") for m in _models_of(target)]
         rows.append((name, target.kind, f"{layout}; {validation}",

@@ -176,7 +176,7 @@ class _Dataset:
     def problems(self, target, cfg, model) -> list[tuple[str, str]]:
         records = sum(self.counts.values())
         return (target.dataset_problems(self.facets, cfg.target_context(), records)
-                + dataset_rules.record_count_problems(model, self.counts)
+                + dataset_rules.record_count_problems(model, self.counts, target=target)
                 + dataset_rules.file_size_problems(model, target.kind, self.sizes))
 
 

@@ -24,7 +24,8 @@ Counts were found by running once, then checked against the data:
   a Claude student takes single prompts only, so the 333 of 4 or 6 turns are not_single_turn.
 - toy_chat_fine_tuning.jsonl (the OpenAI cookbook's toy file, 5 records): record 4 has no user
   message (the cookbook's warning; refused, missing_user_message) and record 5 is the very long
-  one (26,026 characters, over --max-tokens 4,096 at 6 chars/token less 10 %: too_long).
+  one (26,026 characters, over --max-tokens 4,096 at 6 chars/token less 10 %: too_long); the 3
+  good ones are under the 10 examples OpenAI takes at least, so the run fails.
 - glaive_toolcall_en_demo.json: 300 ShareGPT records, 153 with function-call/observation turns
   and 38 more that define tools without calling one (191 define tools; the other 109 have
   "tools": "[]"). The adapter reads the definitions into Record.tools and the turns into
@@ -75,8 +76,9 @@ CASES = {
                                 0, 500, 500, {"train": 500}, {}),
     "sharegpt-openai-chat": ("sharegpt_fastchat_dummy/dummy_conversation.json", "openai-chat",
                              [], 0, 500, 500, {"train": 500}, {}),
+    # 3 accepted, under the 10 examples OpenAI takes at least: the run fails, nothing written
     "openai-toy-openai-chat": ("openai_chat_toy/toy_chat_fine_tuning.jsonl", "openai-chat",
-                               ["--max-tokens", "4096"], 0, 5, 3, {"train": 3},
+                               ["--max-tokens", "4096"], 1, 5, 3, {"train": 3},
                                {"missing_user_message": 1, "too_long": 1}),
     "glaive-openai-chat": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
                            "openai-chat", [], 0, 300, 300, {"train": 300}, {}),
@@ -229,9 +231,10 @@ def _sharegpt_chat(corpora, out, dead):
 def _openai_toy(corpora, out, dead):
     assert [(d["source"]["line"], d["reason"], d["stage"]) for d in dead] == [
         (4, "missing_user_message", "format"), (5, "too_long", "validate")]
-    written = read_jsonl(out / "train/train.jsonl")
-    source = read_jsonl(corpora / "openai_chat_toy/toy_chat_fine_tuning.jsonl")
-    assert written == source[:3]   # the good records pass through unchanged
+    # the 3 good records are under OpenAI's minimum of 10: nothing is written, the run says why
+    assert not (out / "train").exists()
+    assert read_json(out / "report.json")["errors"] == [
+        "train has 3 records; openai-chat needs at least 10"]
 
 
 def _distill_claude(corpora, out, dead):

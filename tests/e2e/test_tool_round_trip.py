@@ -53,7 +53,8 @@ BASE = [
 
 
 def _variant(record: dict, n: int) -> dict:
-    """The record with its question and call ids numbered (Nova takes 8 records at least)."""
+    """The record with its question and call ids numbered (Nova takes 8 records at least,
+    OpenAI 10)."""
     text = orjson.dumps(record).decode()
     for call_id in ("call_a1", "call_b2", "t-1", "t-2"):
         text = text.replace(f'"{call_id}"', f'"{call_id}-{n}"')
@@ -62,7 +63,7 @@ def _variant(record: dict, n: int) -> dict:
     return variant
 
 
-RECORDS = [_variant(record, n) for n in range(4) for record in BASE]
+RECORDS = [_variant(record, n) for n in range(5) for record in BASE]
 
 
 def _run(capsys, source, target, out, *extra) -> list[dict]:

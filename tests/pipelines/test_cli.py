@@ -399,10 +399,10 @@ def test_multi_turn_samples(tmp_path, capsys):
     report = ok_run(capsys, tmp_path / "toy", "--input", SAMPLES / "openai_toy_chat.jsonl",
                     "--target", "bedrock-multi-turn")
     # record 4 is a system prompt then an assistant turn, with no user turn
-    assert report["input_records"] == 5 and report["accepted_records"] == 4
+    assert report["input_records"] == 12 and report["accepted_records"] == 11
     assert report["dead_letter_reasons"] == {"starts_with_assistant": 1}
     assert dead_letters(tmp_path / "toy")[0]["source"]["line"] == 4
-    assert assert_valid(tmp_path / "toy", "bedrock-multi-turn") == 4
+    assert assert_valid(tmp_path / "toy", "bedrock-multi-turn") == 11
 
 
 ROLE_PROBLEMS = [

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from tests.helpers import REPO, check_accounting, read_json, read_jsonl
+from tests.helpers import REPO, check_accounting, read_json, read_jsonl, write_jsonl
 from tuneprep.pipelines.cli import main
 
 FIXTURES = REPO / "tests" / "fixtures" / "issue22"
@@ -31,8 +31,16 @@ def run(capsys, tmp_path, *args) -> tuple[int, str, dict, list, list]:
             read_jsonl(dead) if dead.exists() else [])
 
 
+def plain_records(tmp_path):
+    """10 plain exchanges, given after a fixture: OpenAI takes at least 10 training examples."""
+    return write_jsonl(tmp_path / "plain.jsonl", [{"messages": [
+        {"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+        for i in range(10)])
+
+
 def test_openai_chat_writes_weights_and_refuses_bad_ones_as_validate_does(capsys, tmp_path):
     code, _, report, written, dead = run(capsys, tmp_path, "--input", WEIGHTS,
+                                         "--input", plain_records(tmp_path),
                                          "--target", "openai-chat")
     assert code == 0
     excluded = written[0]["messages"][1]
@@ -42,10 +50,11 @@ def test_openai_chat_writes_weights_and_refuses_bad_ones_as_validate_does(capsys
     assert report["dead_letter_reasons"] == {"bad_weight": 4}
     assert [d["source"]["line"] for d in dead] == [2, 3, 4, 5]
     # validate refuses the same lines of the same input, with the same reason
-    assert main(["validate", "--target", "openai-chat", str(WEIGHTS)]) == 1
+    assert main(["validate", "--target", "openai-chat", "--all", str(WEIGHTS)]) == 1
     lines = capsys.readouterr()[0].splitlines()
-    assert [line.split(":")[-3:-1] for line in lines] == \
+    assert [line.split(":")[-3:-1] for line in lines[:-1]] == \
         [[str(n), " bad_weight"] for n in (2, 3, 4, 5)]
+    assert lines[-1].endswith(": records: train has 6 records; openai-chat needs at least 10")
     # and passes what run wrote
     assert main(["validate", "--target", "openai-chat", str(tmp_path / "out")]) == 0
 
@@ -84,9 +93,10 @@ def test_kto_and_dpo_records_are_refused_by_a_supervised_target(capsys, tmp_path
 
 def test_use_chosen_writes_chosen_answers_and_kto_true_only(capsys, tmp_path):
     code, _, report, written, dead = run(capsys, tmp_path, "--input", KTO, "--input", DPO,
+                                         "--input", plain_records(tmp_path),
                                          "--target", "openai-chat", "--repair", "use_chosen")
     assert code == 0
-    answers = [r["messages"][-1]["content"] for r in written]
+    answers = [r["messages"][-1]["content"] for r in written[:-10]]
     assert answers == ["4.", "Blue.", "Hello!", "Why did the chicken cross the road?", "2"]
     assert all(r["messages"][-1]["role"] == "assistant" for r in written)
     assert not {"Five, probably.", "I will not.", "No.", "11"} & set(answers)

@@ -162,7 +162,9 @@ def test_an_ungated_jumpstart_model_takes_no_eula(tmp_path, capsys):
 
 
 def test_openai_chat(tmp_path, capsys):
-    request, _ = run(capsys, tmp_path / "out", "--input", OPENAI, "--target", "openai-chat",
+    # the sample and the chat sample: a train split of at least 10 after a 0.4 validation split
+    request, _ = run(capsys, tmp_path / "out", "--input", OPENAI, "--input",
+                     SAMPLES / "chat_sample.jsonl", "--target", "openai-chat",
                      "--validation-split", "0.4")
     assert request["service"] == "openai" and request["api"] == "POST /v1/fine_tuning/jobs"
     body = request["request"]

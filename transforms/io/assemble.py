@@ -171,7 +171,7 @@ def _sample_keep(candidates: list, quota: int) -> list:
 def _quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
     counts = {TRAIN: counts.get(TRAIN, 0), VALIDATION: counts.get(VALIDATION, 0)}
     return [message for _, message in dataset_rules.record_count_problems(
-        cfg.model_spec(), counts, sampled, cfg.sample_to_quota)]
+        cfg.model_spec(), counts, sampled, cfg.sample_to_quota, get_target(cfg.target))]
 
 
 def _dead_letter_ratio_problems(cfg, stats: dict) -> list[str]:

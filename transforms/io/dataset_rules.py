@@ -22,16 +22,21 @@ def split_of_path(path: str) -> str:
 
 
 def record_count_problems(spec, counts: dict, sampled: dict | None = None,
-                          sample_to_quota: bool = False) -> list[tuple[str, str]]:
+                          sample_to_quota: bool = False, target=None) -> list[tuple[str, str]]:
     """`counts`: split -> records (before any down-sample); `sampled`: split -> records the
     down-sample leaves out. A split's maximum is not a problem when --sample-to-quota cuts it
-    to size; the total and the minimums count what is kept. The train minimum applies when
-    `counts` has a train split (validate given a validation file alone checks no train)."""
-    if spec is None:
-        return []
+    to size; the total and the minimums count what is kept. The train minimum (the stricter of
+    the model's and the target's own, Target.min_train_records) applies when `counts` has a
+    train split (validate given a validation file alone checks no train)."""
     sampled = sampled or {}
     kept = {split: n - sampled.get(split, 0) for split, n in counts.items()}
+    minimum = _train_minimum(spec, target)
     problems = []
+    if minimum is not None and TRAIN in kept and kept[TRAIN] < minimum[0]:
+        problems.append(f"train has {kept[TRAIN]:,} records; {minimum[1]} needs at least "
+                        f"{minimum[0]:,}")
+    if spec is None:
+        return [(RECORDS, message) for message in problems]
     for split, limit in ((TRAIN, spec.max_train_records),
                          (VALIDATION, spec.max_validation_records)):
         if limit is not None and counts.get(split, 0) > limit and not sample_to_quota:
@@ -45,10 +50,15 @@ def record_count_problems(spec, counts: dict, sampled: dict | None = None,
     if spec.min_validation_records is not None and 0 < held_out < spec.min_validation_records:
         problems.append(f"validation has {held_out:,} records; {spec.name} needs at least "
                         f"{spec.min_validation_records:,} when a validation set is given")
-    if spec.min_records is not None and TRAIN in kept and kept[TRAIN] < spec.min_records:
-        problems.append(f"train has {kept[TRAIN]:,} records; {spec.name} needs at least "
-                        f"{spec.min_records:,}")
     return [(RECORDS, message) for message in problems]
+
+
+def _train_minimum(spec, target) -> tuple[int, str] | None:
+    """(records, who asks) of the stricter train minimum: the model's or the service's."""
+    found = [(spec.min_records, spec.name)] if getattr(spec, "min_records", None) else []
+    if getattr(target, "min_train_records", None):
+        found.append((target.min_train_records, target.name))
+    return max(found) if found else None
 
 
 def file_size_problems(spec, target_kind: str, sizes: dict) -> list[tuple[str, str]]:

@@ -56,6 +56,9 @@ class Target:
         writes_weights   can the output carry a message's training weight (Record.weights)?
                          When not, format() refuses a record with weights (weight_not_taken)
                          unless --repair drop_weights
+        min_train_records the service's minimum of train records whatever the model (None:
+                         the model's ModelSpec.min_records only); a dataset rule
+                         (transforms/io/dataset_rules.py), in run and validate
 
     Hooks, each documented once here (ctx: targets/context.py TargetContext):
 
@@ -118,6 +121,7 @@ class Target:
     writes_tools = False
     writes_reasoning = False
     writes_weights = False
+    min_train_records: int | None = None
     selectable_fields: tuple[str, ...] = ()
 
     def format(self, record: Record, ctx) -> list[dict]:

@@ -89,6 +89,9 @@ class OpenAIChat(Target):
     writes_tools = True
     writes_reasoning = False   # OpenAI chat SFT takes no reasoning field
     writes_weights = True
+    # OpenAI refuses a training file of fewer than 10 examples (its fine-tuning guide: "at least
+    # 10 examples"; docs/sources/formats-2026.md, "OpenAI chat record count")
+    min_train_records = 10
 
     def build(self, record, ctx):
         system, turns = split_system(record)
