@@ -131,3 +131,23 @@ def test_s3_dataset_with_an_unlisted_file_is_refused(s3, capsys):
     s3.client.delete_object(Bucket=s3.name, Key="out/validation/validation.jsonl")
     code, _, err = cli(capsys, *base, "--overwrite")
     assert code == 0, err
+
+
+def test_a_dataset_from_before_the_manifest_marker_is_replaced(tmp_path, capsys):
+    """A dataset written by tuneprep before manifests carried their schema (no schema, no run
+    id; tuneprep's version and each file's SHA-256) is still tuneprep's: `make sample` after an
+    upgrade replaces it. Its files must still match the list."""
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, *RUN, "--output", out)
+    assert code == 0, err
+    manifest = read_json(out / "manifest.json")
+    legacy = {k: v for k, v in manifest.items() if k not in ("schema", "run_id")}
+    assert legacy["versions"]["tuneprep"] and all("sha256" in f for f in legacy["files"])
+    (out / "manifest.json").write_bytes(orjson.dumps(legacy))
+    (out / "train" / "notes.txt").write_text("mine")
+    code, _, err = cli(capsys, *RUN, "--output", out, "--overwrite")
+    assert code == 2 and refused(err, "train/notes.txt"), err   # an unlisted file: refused
+    (out / "train" / "notes.txt").unlink()
+    code, _, err = cli(capsys, *RUN, "--output", out, "--overwrite")
+    assert code == 0, err
+    assert read_json(out / "manifest.json")["schema"] == dataset_folder.MANIFEST_SCHEMA

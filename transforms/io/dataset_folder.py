@@ -47,9 +47,8 @@ def manifest_identity(run_id: str) -> dict:
 def manifest_files(manifest) -> dict[str, int | None] | None:
     """path -> bytes of every file a tuneprep manifest lists; None when `manifest` (parsed
     JSON) is not a tuneprep manifest."""
-    if not (isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA
-            and isinstance(manifest.get("run_id"), str) and manifest["run_id"]
-            and isinstance(manifest.get("files"), list)):
+    if not (isinstance(manifest, dict) and isinstance(manifest.get("files"), list)
+            and (_marked(manifest) or _before_the_marker(manifest))):
         return None
     out = {}
     for entry in manifest["files"]:
@@ -58,6 +57,23 @@ def manifest_files(manifest) -> dict[str, int | None] | None:
         size = entry.get("bytes")
         out[entry["path"]] = size if isinstance(size, int) else None
     return out
+
+
+def _marked(manifest: dict) -> bool:
+    return (manifest.get("schema") == MANIFEST_SCHEMA and isinstance(manifest.get("run_id"), str)
+            and bool(manifest["run_id"]))
+
+
+def _before_the_marker(manifest: dict) -> bool:
+    """A manifest tuneprep 0.1 wrote before MANIFEST_SCHEMA existed (up to December 2026): no
+    schema, no run id, but tuneprep's own version and each file's SHA-256. Taken, so a dataset
+    the previous release made can still be replaced (`make sample` twice across an upgrade);
+    its files must still be the ones it lists, at their sizes."""
+    versions = manifest.get("versions")
+    return ("schema" not in manifest and "run_id" not in manifest and isinstance(versions, dict)
+            and isinstance(versions.get("tuneprep"), str)
+            and all(isinstance(e, dict) and isinstance(e.get("sha256"), str)
+                    for e in manifest["files"]))
 
 
 def is_dataset_file(relpath: str) -> bool:
