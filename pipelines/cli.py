@@ -24,6 +24,7 @@ from tuneprep.pipelines.local_workers import (check_workers_option, with_local_w
                                      worker_environment)
 from tuneprep.pipelines.run_progress import status_line
 from tuneprep.pipelines.run_summary import summarize as _summarize
+from tuneprep.pipelines.bounded_cleanup import within_one_call
 from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
@@ -174,7 +175,7 @@ def _run(args, beam_args: list[str]) -> int:
                 with storage.translate_failures():
                     return _launch(args, beam_args, state)
             except storage.StorageError as e:  # not a usage error: the store failed (exit 1)
-                state.failed()
+                within_one_call(state.failed, None)
                 print(f"error: {e}", file=sys.stderr)
                 return 1
     except interrupts.Interrupted as e:
@@ -347,11 +348,11 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
             log.exception("the run failed")
-        state.failed(job_ended=True)
+        note = within_one_call(lambda: (state.failed(job_ended=True), state.rerun_note())[1],
+                              "; rerun with --overwrite once the store answers")
         message = storage.failure(e) or _failure_in_words(e)
         print(f"error: the run failed: {storage.redact(message)}; the dataset at "
-              f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)"
-              + state.rerun_note()
+              f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)" + note
               + (f"; worker log: {worker_log}" if worker_log else ""), file=sys.stderr)
         return 1
     finally:
@@ -363,8 +364,8 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
               "complete when that job has run and _SUCCESS exists")
         return 0
     from tuneprep.transforms.io.staged_files import finish
-    finish(cfg)   # the job succeeded as a whole: _SUCCESS now, if its report says complete
-    return _summarize(cfg)
+    complete = finish(cfg)   # the job succeeded as a whole: _SUCCESS now, if its report says
+    return _summarize(cfg, complete)   # complete; the exit code agrees with it
 
 
 def add_job(p, cfg, args) -> None:

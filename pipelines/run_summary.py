@@ -11,8 +11,24 @@ from tuneprep.transforms.report import skipped_inputs
 from tuneprep.transforms.report.status import advice_warnings, summary_note
 
 
-def summarize(cfg) -> int:
-    """The summary of a finished run (stdout), its warnings and errors (stderr); its exit code."""
+def summarize(cfg, complete: bool | None = None) -> int:
+    """The summary of a finished run (stdout), its warnings and errors (stderr); its exit code.
+    complete: whether the launcher wrote _SUCCESS (None: look). With _SUCCESS written the exit
+    code is 0 whatever the store answers now: the two must agree."""
+    if not complete:
+        return _summarize(cfg, complete)
+    try:
+        return _summarize(cfg, complete)
+    except Exception as e:
+        if storage.failure(e) is None:
+            raise
+        print(f"warning: the dataset is complete (_SUCCESS), but its report could not be read "
+              f"back: {storage.failure(e)}", file=sys.stderr)
+        print(f"dataset: {cfg.output}")
+        return 0
+
+
+def _summarize(cfg, complete: bool | None) -> int:
     report_uri = storage.join(cfg.output, "report.json")
     if not storage.exists(report_uri):
         print(f"error: the run ended without a report at {report_uri}", file=sys.stderr)
@@ -25,7 +41,8 @@ def summarize(cfg) -> int:
     for warning in [w for w in report.get("warnings", [])
                     if w not in cfg.input_warnings]:   # (those were printed at launch)
         print(f"warning: {warning}", file=sys.stderr)
-    ok = storage.exists(storage.join(cfg.output, "_SUCCESS"))
+    ok = complete if complete is not None else storage.exists(storage.join(cfg.output,
+                                                                           "_SUCCESS"))
     if ok:
         print(f"dataset: {cfg.output} (report.html, report.json, manifest.json, dead_letter/"
               + (", sampled_out/" if report.get("sampled_out_records") else "") + ")")

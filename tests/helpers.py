@@ -159,6 +159,20 @@ def aws_test_env(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
 
+def s3_cli_env(tmp_path, timeout: float, **extra) -> dict:
+    """The environment of a CLI run in a subprocess against a test server: this machine's
+    without its AWS set-up, with the test server's keys, TUNEPREP_S3_TIMEOUT=`timeout` and
+    without AWS_MAX_ATTEMPTS (the tries are tuneprep's own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TUNEPREP_"))}
+    env.update(AWS_TEST_ENV, PYTHONPATH=str(REPO), TUNEPREP_S3_TIMEOUT=str(timeout),
+               AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"))
+    env.pop("AWS_MAX_ATTEMPTS")
+    env["TUNEPREP_PROGRESS_INTERVAL"] = "3600"   # no clock-dependent progress line (conftest)
+    env.update(extra)
+    return env
+
+
 class S3Bucket:
     """One fresh bucket on a test server, and helpers to put and get objects."""
 

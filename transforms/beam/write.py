@@ -12,7 +12,7 @@ from tuneprep.transforms.core import progress
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import storage
-from tuneprep.transforms.io import shards
+from tuneprep.transforms.io import s3_writers, shards
 from tuneprep.transforms.io.assemble import assemble, write_part
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
@@ -90,7 +90,7 @@ def _plan_files(_, parts, cfg):
 class _WriteFileFn(ConfiguredDoFn):
     def process(self, task):
         from tuneprep.transforms.io.assemble import _Out
-        with storage.translate_failures(self.cfg.output):
+        with storage.translate_failures(self.cfg.output), s3_writers.aborted_on_failure():
             entry, copied, uploaded = shards.write_file(self.cfg, task, _Out)
         metrics.SHARDS_WRITTEN.inc()
         metrics.BYTES_COPIED_ON_S3.inc(copied)
@@ -110,7 +110,7 @@ def _assemble(_, parts, stats, cfg, extra, candidates=None, listed=None, started
     storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
     if listed is not None:   # the input files, as the workers listed them (for the manifest)
         extra = {**extra, "inputs": listed[0], "validation_inputs": listed[1]}
-    with storage.translate_failures(cfg.output):
+    with storage.translate_failures(cfg.output), s3_writers.aborted_on_failure():
         return assemble(cfg, parts, stats, extra, candidates, started,
                         written=_by_split(written or []))
 

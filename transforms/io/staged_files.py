@@ -70,7 +70,7 @@ def finish(cfg) -> bool:
             complete = not orjson.loads(f.read()).get("errors")
     except FileNotFoundError:   # the job ended without assembling anything
         complete = False
-    if complete:
-        write_bytes(join(cfg.output, SUCCESS), b"")
     claim.release(cfg.output)
+    if complete:   # last: a run that fails before it (the claim's release) exits 1 without it
+        write_bytes(join(cfg.output, SUCCESS), b"")
     return complete

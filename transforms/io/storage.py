@@ -44,7 +44,9 @@ import fsspec
 import fsspec.config
 import fsspec.utils
 
+from tuneprep.transforms.io import s3_writers
 from tuneprep.transforms.io.redaction import has_credentials, redact
+from tuneprep.transforms.io.s3_retries import S3_ATTEMPTS, tune as _tune
 
 BUFFER = 1 << 20
 
@@ -116,7 +118,7 @@ def open_write(uri: str, exclusive: bool = False):
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         return open(path, mode, buffering=BUFFER)
     fs, path = filesystem(uri)
-    return fs.open(path, mode)
+    return s3_writers.track(fs.open(path, mode))
 
 
 def write_bytes(uri: str, data: bytes) -> None:
@@ -179,14 +181,13 @@ def endpoint_from_env() -> str | None:
 # --- how long a silent S3 endpoint is waited for -----------------------------------------------
 # A frozen endpoint (it accepts connections, then never answers) was waited for 6.5 minutes a
 # call: botocore tries a request 5 times (legacy mode) and s3fs retries each call 5 times more
-# (S3FileSystem.retries), each try waiting s3fs's 15 s read timeout. Here one call waits at most
-# S3FS_TRIES x S3_ATTEMPTS x the timeout (+ a few seconds of backoff): 90 s by default; and
-# an upload no longer waits for a "100 Continue" that never comes (see _tune).
+# (S3FileSystem.retries), each try waiting s3fs's 15 s read timeout. The tries and the bound of
+# one call are in s3_retries.py; an upload no longer waits for a "100 Continue" that never comes
+# (s3_retries.tune), and files being written are aborted, never left to the garbage collector
+# (s3_writers.py).
 
 S3_TIMEOUT_ENV = "TUNEPREP_S3_TIMEOUT"
 DEFAULT_S3_TIMEOUT = 15.0   # s (s3fs's own read timeout): to connect, and for each read
-S3_ATTEMPTS = 3             # botocore's tries of one request ("standard" retry mode)
-S3FS_TRIES = 2              # s3fs's tries of one call: botocore does not retry a body cut short
 _RETRY_ENV = ("AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE")   # set: botocore takes its retries from them
 
 
@@ -239,23 +240,6 @@ def __getattr__(name: str):
         from s3fs import S3FileSystem
         return _tune(S3FileSystem)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _tune(cls):
-    """S3FileSystem.retries is a class attribute (no option sets it).
-
-    And no "Expect: 100-continue" on uploads: botocore puts it on every PUT with a body, and
-    aiohttp waits for the server's "100 Continue" before sending the body with no timeout at
-    all (read_timeout is armed only once the body is sent), so a part written to a frozen
-    endpoint waited forever. Without it a refused upload sends its body in vain: a part or one
-    block of a multipart upload, worth less than a hung run. Removed before s3fs makes its first
-    botocore session, which copies botocore's handler list."""
-    cls.retries = S3FS_TRIES
-    from botocore import handlers
-    kept = [spec for spec in handlers.BUILTIN_HANDLERS if spec[1] is not handlers.add_expect_header]
-    if len(kept) != len(handlers.BUILTIN_HANDLERS):
-        handlers.BUILTIN_HANDLERS[:] = kept
-    return cls
 
 
 def configure(endpoint_url: str | None = None, fresh: bool = False,

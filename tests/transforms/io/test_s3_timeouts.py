@@ -22,14 +22,14 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tests.helpers import AWS_TEST_ENV, REPO
-from tuneprep.transforms.io import storage
+from tests.helpers import s3_cli_env
+from tuneprep.transforms.io import s3_retries, storage
 
 pytestmark = pytest.mark.slow   # (`pytest -m "not slow"` is the quick loop)
 
 TIMEOUT = 1   # s a try, in these tests (TUNEPREP_S3_TIMEOUT)
-BOUND = 45    # s a run may take to fail: one call is 2 s3fs tries x 3 botocore tries x 1 s,
-              # plus backoff; a failed run makes a few such calls (preflight, claim, cleanup)
+BOUND = 45    # s a run may take to fail: one call is 3 botocore tries x 1 s, plus backoff;
+              # a failed run makes a few such calls (preflight, claim, cleanup)
 
 
 def free_port() -> int:
@@ -39,16 +39,7 @@ def free_port() -> int:
 
 
 def clean_env(tmp_path: Path, **extra) -> dict:
-    """This machine's environment without its AWS set-up, with the test server's keys and
-    without AWS_MAX_ATTEMPTS: the tries are tuneprep's own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TUNEPREP_"))}
-    env.update(AWS_TEST_ENV, PYTHONPATH=str(REPO), TUNEPREP_S3_TIMEOUT=str(TIMEOUT),
-               AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"))
-    env.pop("AWS_MAX_ATTEMPTS")
-    env["TUNEPREP_PROGRESS_INTERVAL"] = "3600"   # no clock-dependent progress line (conftest)
-    env.update(extra)
-    return env
+    return s3_cli_env(tmp_path, TIMEOUT, **extra)
 
 
 def run_cli(tmp_path: Path, env: dict, *args, timeout: float = 240) -> tuple[int, str, str, float]:
@@ -113,7 +104,7 @@ def test_a_frozen_endpoint_at_launch_fails_within_the_bound(how, frozen, tmp_pat
                            "the timeout (ReadTimeoutError, 1 s a try, retried)"), line
     assert "TUNEPREP_S3_TIMEOUT" in line
     assert took < BOUND, took
-    assert len(frozen.connections) == 6   # 2 s3fs tries x 3 botocore tries, no more
+    assert len(frozen.connections) == 3   # 3 botocore tries, and s3fs tries no more
     assert not (tmp_path / "out").exists()
 
 
@@ -123,7 +114,7 @@ def test_aws_max_attempts_of_the_environment_is_respected(frozen, tmp_path):
                                  "--input", "s3://tp-frozen/in/a.jsonl",
                                  "--output", tmp_path / "out", timeout=120)
     assert code == 1 and "S3 did not answer" in one_error(err)
-    assert len(frozen.connections) == 2   # s3fs's 2 tries of botocore's one
+    assert len(frozen.connections) == 1   # botocore's one try, and s3fs tries no more
 
 
 class MotoProcess:
@@ -226,7 +217,7 @@ def test_the_timeout_travels_to_the_workers_in_the_run_config(tmp_path, monkeypa
         kwargs = fsspec.config.conf["s3"]["config_kwargs"]
         assert kwargs["connect_timeout"] == kwargs["read_timeout"] == 2.5
         assert kwargs["retries"] == {"total_max_attempts": 3, "mode": "standard"}
-        assert fsspec.get_filesystem_class("s3").retries == storage.S3FS_TRIES
+        assert fsspec.get_filesystem_class("s3").retries == s3_retries.S3FS_TRIES
     finally:
         storage.configure(None)
 

@@ -1,0 +1,322 @@
+"""S3 failing in every phase of a run, through a fault-injecting proxy on 127.0.0.1 in front of
+the moto test server: an endpoint that freezes (at the first part, at the first request for
+the dataset's train.jsonl) ends the run with one error line and exit 1 within the documented
+bound, with no _SUCCESS and nothing left to hang the process's exit; throttling (503 SlowDown)
+and connection resets on a large share of the requests are tried again until the dataset is
+complete, and the exit code agrees with _SUCCESS. Each run is a real CLI in a subprocess, so a
+hang fails the test instead of hanging it. Unit tests of the pieces (writers aborted, the retry
+classification, the launcher's bounded clean-up) follow."""
+from __future__ import annotations
+
+import gc
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import orjson
+import pytest
+
+from tests.helpers import S3Bucket, s3_cli_env
+from tuneprep.pipelines import bounded_cleanup
+from tuneprep.transforms.io import s3_retries, s3_writers, storage
+
+TIMEOUT = 1        # s a try, in these tests (TUNEPREP_S3_TIMEOUT)
+SHUTDOWN = 12      # s the runner may take to stop its threads once the run has failed
+RECORDS = 2000
+
+
+# --- the fault-injecting proxy ------------------------------------------------------------------
+
+SLOW_DOWN_BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+                  b"<Message>Please reduce your request rate.</Message></Error>")
+SLOW_DOWN = (b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+             + str(len(SLOW_DOWN_BODY)).encode() + b"\r\nConnection: close\r\n\r\n" + SLOW_DOWN_BODY)
+
+
+class FaultProxy:
+    """Passes requests to the S3 server, one connection each, and freezes, refuses (503
+    SlowDown) or resets the ones `rule(number, method, path)` names ("freeze", "503", "reset";
+    None passes). A frozen request's body is never read, as a hung server reads none. A thread
+    of the test: it serves at most `limit` requests (then refuses) and stops by itself after
+    `lifetime` seconds, closing what it held."""
+
+    def __init__(self, upstream_port: int, rule: Callable[[int, str, str], str | None],
+                 limit: int = 3000, lifetime: float = 120):
+        self.upstream_port, self.rule, self.limit = upstream_port, rule, limit
+        self.deadline = time.monotonic() + lifetime
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.sock.settimeout(0.2)
+        self.endpoint = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.requests: list[tuple[str, str, str | None]] = []   # (method, path, fault)
+        self.first_freeze: float | None = None
+        self._lock = threading.Lock()
+        self._held: list[socket.socket] = []
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def faults(self, kind: str) -> int:
+        return sum(1 for _, _, fault in self.requests if fault == kind)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        try:
+            while not self._stopped.is_set() and time.monotonic() < self.deadline:
+                try:
+                    conn, _ = self.sock.accept()
+                except socket.timeout:
+                    continue
+                conn.settimeout(max(0.1, self.deadline - time.monotonic()))
+                threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+        finally:
+            self.sock.close()
+            with self._lock:
+                for conn in self._held:
+                    conn.close()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            head, rest = _read_head(conn)
+            method, path = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[:2]
+            with self._lock:
+                number = len(self.requests)
+                fault = self.rule(number, method, path) if number < self.limit else "503"
+                self.requests.append((method, path, fault))
+                if fault == "freeze":
+                    self.first_freeze = self.first_freeze or time.monotonic()
+                    self._held.append(conn)   # never answered; closed when the proxy stops
+                    return
+            body = _read_body(conn, head, rest)
+            if fault == "503":   # (the answer to a HEAD has no body)
+                conn.sendall(SLOW_DOWN if method != "HEAD" else SLOW_DOWN[:-len(SLOW_DOWN_BODY)])
+            elif fault == "reset":   # RST, not FIN: SO_LINGER with a zero timeout
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                conn.sendall(self._forward(head, body))
+        except (OSError, ValueError):
+            pass
+        conn.close()
+
+    def _forward(self, head: bytes, body: bytes) -> bytes:
+        lines = [line for line in head.split(b"\r\n")
+                 if not line.lower().startswith((b"connection:", b"keep-alive:"))]
+        with socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30) as up:
+            up.sendall(b"\r\n".join(lines + [b"Connection: close"]) + b"\r\n\r\n" + body)
+            chunks = []
+            while chunk := up.recv(1 << 16):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _read_head(conn: socket.socket) -> tuple[bytes, bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(1 << 16)
+        if not chunk:
+            raise ValueError("closed before a request")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head, rest
+
+
+def _read_body(conn: socket.socket, head: bytes, body: bytes) -> bytes:
+    headers = {k.strip().lower(): v.strip() for k, _, v in
+               (line.partition(b":") for line in head.split(b"\r\n")[1:])}
+    chunked = headers.get(b"transfer-encoding", b"").lower() == b"chunked"
+    length = int(headers.get(b"content-length", b"0"))
+    while (not body.endswith(b"0\r\n\r\n")) if chunked else len(body) < length:
+        chunk = conn.recv(1 << 16)
+        if not chunk:
+            raise ValueError("closed in the middle of a request")
+        body += chunk
+    return body
+
+
+def frozen_from(first: Callable[[str, str], bool]):
+    """A rule: the endpoint freezes at the first request `first(method, path)` names, and
+    answers nothing after it."""
+    state = {"frozen": False}
+
+    def rule(number, method, path):
+        state["frozen"] = state["frozen"] or first(method, path)
+        return "freeze" if state["frozen"] else None
+    return rule
+
+
+# --- runs through the proxy ---------------------------------------------------------------------
+
+@pytest.fixture
+def bucket(s3_server) -> S3Bucket:
+    import uuid
+    return S3Bucket(s3_server, f"tp-{uuid.uuid4().hex[:12]}")
+
+
+def run_through(proxy: FaultProxy, bucket: S3Bucket, tmp_path: Path) -> tuple[int, str, str]:
+    source = tmp_path / "a.jsonl"
+    source.write_bytes(b"".join(orjson.dumps({"prompt": f"question {i}", "completion": f"a {i}"})
+                                + b"\n" for i in range(RECORDS)))
+    try:
+        done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target",
+                               "bedrock-text", "--s3-endpoint-url", proxy.endpoint, "--input",
+                               source, "--output", bucket.uri("out")], cwd=tmp_path,
+                              env=s3_cli_env(tmp_path, TIMEOUT), capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        proxy.stop()
+    return done.returncode, done.stdout, done.stderr
+
+
+def one_error(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where, first", [
+    ("the first part", lambda method, path: method == "PUT" and "/_temporary/" in path),
+    ("the final write", lambda method, path: "train/train.jsonl" in path),
+])
+def test_an_endpoint_frozen_in_a_phase_fails_the_run_within_the_bound(where, first, bucket,
+                                                                      tmp_path):
+    """Frozen in the final write, the run printed its error line, then hung in s3fs's clean-up
+    at exit (train.jsonl's writer, left to the garbage collector, uploaded to the frozen
+    endpoint): no exit within 900 s. Frozen at the first part it took 196 s, the launcher's
+    clean-up waiting a whole call for each of its requests."""
+    proxy = FaultProxy(bucket.server.port, frozen_from(first))
+    code, out, err = run_through(proxy, bucket, tmp_path)
+    ended = time.monotonic()
+    assert proxy.first_freeze is not None, f"never froze at {where}: {out}{err}"
+    assert code == 1 and out == "", (out, err)
+    line = one_error(err)   # (nothing after it either: no "Fatal Python error", no traceback)
+    assert line.startswith("error: the run failed: ") and "S3 did not answer" in line, line
+    assert "is not complete (no _SUCCESS)" in line, line
+    bound = s3_retries.failed_run_bound(TIMEOUT) + SHUTDOWN
+    assert ended - proxy.first_freeze < bound, (ended - proxy.first_freeze, bound)
+    keys = bucket.keys("out/")
+    assert "out/_SUCCESS" not in keys and "out/train/train.jsonl" not in keys, keys
+
+
+def refused_in_runs(kind: str, share: float, run: int = 7):
+    """A rule: `kind` for runs of `run` consecutive requests, `share` of them in all: longer
+    than the tries of one call used to be (6), so some call met nothing else."""
+    period = round(run / share)
+    return lambda number, method, path: kind if number % period >= period - run else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind, share", [("503", 0.5), ("reset", 0.4)])
+def test_throttling_and_resets_are_tried_again_to_a_complete_dataset(kind, share, bucket,
+                                                                    tmp_path):
+    """503 SlowDown on half the requests, or connections reset on 40 %: before, a call that
+    met only refusals failed the run (exit 1, sometimes after _SUCCESS was written)."""
+    proxy = FaultProxy(bucket.server.port, refused_in_runs(kind, share))
+    started = time.monotonic()
+    code, out, err = run_through(proxy, bucket, tmp_path)
+    assert code == 0, (out, err)
+    assert proxy.faults(kind) >= 7, proxy.requests
+    assert "out/_SUCCESS" in bucket.keys("out/")
+    lines = bucket.get("out/train/train.jsonl").splitlines()
+    assert [orjson.loads(line)["prompt"] for line in lines] == [
+        f"question {i}" for i in range(RECORDS)]
+    assert time.monotonic() - started < 90
+
+
+# --- the pieces ---------------------------------------------------------------------------------
+
+def test_a_failed_write_block_leaves_no_object(store):
+    """fsspec's files commit in __exit__ even when the block failed: half a file under its
+    final name."""
+    uri = store.uri("out/train/train.jsonl")
+    with pytest.raises(RuntimeError):
+        with storage.open_write(uri) as f:
+            f.write(b'{"half": "a file"}\n')
+            raise RuntimeError("the copy failed")
+    assert store.keys("out/") == []
+
+
+def test_a_writer_left_open_uploads_nothing_when_collected(store):
+    f = storage.open_write(store.uri("out/left.jsonl"))
+    f.write(b"x\n")
+    del f
+    gc.collect()
+    assert store.keys("out/") == []
+
+
+def test_writers_open_when_a_block_fails_are_aborted_and_others_closed(store):
+    with pytest.raises(RuntimeError):
+        with s3_writers.aborted_on_failure():
+            done = storage.open_write(store.uri("out/done.jsonl"))
+            done.write(b"kept\n")
+            done.close()
+            held = storage.open_write(store.uri("out/held.jsonl"))
+            held.write(b"half\n")
+            raise RuntimeError("the endpoint froze")
+    assert held.closed
+    assert store.keys("out/") == ["out/done.jsonl"]
+
+
+def _client_error(code: str, status: int):
+    from botocore.exceptions import ClientError
+    return ClientError({"Error": {"Code": code, "Message": code},
+                        "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+
+
+def test_what_is_tried_again():
+    from botocore.exceptions import (ConnectionClosedError, EndpointConnectionError,
+                                     ReadTimeoutError)
+    translated = OSError(5, "SlowDown")   # (s3fs's form, with the ClientError as its cause)
+    translated.__cause__ = _client_error("SlowDown", 503)
+    assert s3_retries.transient(translated)
+    assert s3_retries.transient(_client_error("InternalError", 500))
+    assert s3_retries.transient(ConnectionClosedError(endpoint_url="http://s3"))
+    assert s3_retries.transient(ConnectionResetError())
+    assert not s3_retries.transient(ReadTimeoutError(endpoint_url="http://s3"))   # silence
+    assert not s3_retries.transient(EndpointConnectionError(endpoint_url="http://s3"))
+    assert not s3_retries.transient(_client_error("AccessDenied", 403))
+    assert not s3_retries.transient(FileNotFoundError("no such key"))
+
+
+def test_a_refused_call_is_tried_again_and_a_lasting_refusal_is_raised(monkeypatch):
+    import asyncio
+    monkeypatch.setattr(s3_retries, "BACKOFF", 0.001)
+    calls = []
+
+    async def s3fs_loop(func, *, args=(), kwargs=None, retries):
+        calls.append(1)
+        return await func()
+
+    async def refused_twice():
+        if len(calls) <= 2:
+            raise _client_error("SlowDown", 503)
+        return "ok"
+
+    tried = s3_retries.with_transient_retries(s3fs_loop)
+    assert asyncio.run(tried(refused_twice, retries=1)) == "ok" and len(calls) == 3
+    calls.clear()
+
+    async def always_refused():
+        raise _client_error("SlowDown", 503)
+
+    with pytest.raises(Exception, match="SlowDown"):
+        asyncio.run(tried(always_refused, retries=1))
+    assert len(calls) == s3_retries.TRANSIENT_TRIES
+
+
+def test_the_launchers_clean_up_is_given_one_calls_time(monkeypatch):
+    monkeypatch.setattr(bounded_cleanup, "silent_call_bound", lambda timeout: 0.2)
+    release = threading.Event()
+    started = time.monotonic()
+    assert bounded_cleanup.within_one_call(lambda: release.wait(30), "gave up") == "gave up"
+    assert time.monotonic() - started < 2
+    release.set()
+    assert bounded_cleanup.within_one_call(lambda: "done", "gave up") == "done"
+    assert bounded_cleanup.within_one_call(lambda: 1 / 0, "gave up") == "gave up"
