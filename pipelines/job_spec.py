@@ -152,12 +152,8 @@ def _beam_tokens(source: str, beam) -> list[str]:
 def _check_beam_keys(source: str, beam: dict, tokens: list[str]) -> None:
     from tuneprep.pipelines.runner_checks import load_runner
     load_runner(tokens)   # DaskRunner's own options are known once its module is imported
-    from apache_beam.options import pipeline_options as po
-    parser = po._BeamArgumentParser(allow_abbrev=False)
-    for cls in po.PipelineOptions.__subclasses__():
-        cls._add_argparse_args(parser)
-    known = {a.dest for a in parser._actions} | {
-        o[2:] for a in parser._actions for o in a.option_strings if o.startswith("--")}
+    from tuneprep.transforms.beam.options import option_names, option_parser
+    known = option_names(option_parser())
     unknown = [k for k in beam if k not in known]
     if unknown:
         near = suggestions(unknown[0], known)   # (matched without the common "beam.")
@@ -236,18 +232,3 @@ def expand_config(argv: list[str]) -> list[str]:
     spec = load(path)
     return ["run", *spec_tokens(path, spec, _given_keys(rest, _run_actions())), *rest]
 
-
-def validate(path: str) -> list[str]:
-    """Every check that needs no input, output or cluster: the file, its keys and values, the
-    `tuneprep run` parser, the run's settings as `run` makes them (settings.settings: model and
-    target, template, token options...), the Beam options and the runner's path rules. Returns
-    the arguments the run would get; raises UsageError."""
-    from tuneprep.pipelines import cli
-    from tuneprep.pipelines.runner_checks import check_paths_for_runner, refuse_beam_options
-    from tuneprep.pipelines.settings import settings
-    argv = expand_config(["run", CONFIG, path])
-    args, beam_args = cli.make_parser().parse_known_args(argv)
-    settings(args)
-    refuse_beam_options(beam_args)
-    check_paths_for_runner(args, beam_args)
-    return argv

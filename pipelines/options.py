@@ -253,8 +253,23 @@ def add_validate_arguments(p: argparse.ArgumentParser) -> None:
                    "records name, as `run` does: it exists, its type by content, the model's "
                    "limits (Nova: image <= 10 MB and >= 25 px a side, video <= 50 MB and "
                    "<= 90 s); each medium once. Without it media are not read")
-    from tuneprep.pipelines.validate_findings import add_output_arguments
     add_output_arguments(p)
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="JSONL files or folders (a dataset folder: every split but the dead "
                    "letters; its template.json is read when there is no --template)")
+
+
+# `tuneprep validate`'s output (validate_findings.py prints it)
+SHOW = 3          # problems shown per reason by default (text)
+FORMATS = ("text", "json")
+
+
+def add_output_arguments(p: argparse.ArgumentParser) -> None:
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--show", type=int, metavar="N",
+                       help=f"problems listed per reason (default {SHOW}; with --format json: "
+                       "every one); the summary counts them all")
+    shown.add_argument("--all", action="store_true", help="list every problem")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="text for people (default), or json: one JSON document with the counts "
+                   "and the problems (file, line, reason, message)")

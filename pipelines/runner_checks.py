@@ -69,8 +69,8 @@ def load_runner(beam_args: list[str]) -> None:
         raise UsageError(f"--runner {name}: Beam knows this runner only by its full name, "
                          f"--runner {DASK_RUNNER} (experimental, and tuneprep does not run "
                          "there yet: see deploy/dask/README.md)")
-    from apache_beam.runners.runner import _RUNNER_MAP
-    path = _RUNNER_MAP.get(name.lower(), _RUNNER_MAP.get(name.lower() + "runner", name))
+    from tuneprep.transforms.beam.options import runner_path
+    path = runner_path(name)
     if "." not in path:
         return   # Beam refuses an unknown runner name itself, listing the known ones
     try:
@@ -120,10 +120,8 @@ def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
     if not beam_args:
         return
     load_runner(beam_args)   # a runner's own options (--dask_client_address) register on import
-    from apache_beam.options import pipeline_options as po
-    parser = po._BeamArgumentParser(allow_abbrev=False)  # what PipelineOptions itself parses with
-    for cls in po.PipelineOptions.__subclasses__():
-        cls._add_argparse_args(parser)
+    from tuneprep.transforms.beam.options import option_parser
+    parser = option_parser()
     _, unknown = parser.parse_known_args(beam_args)
     options = [a for a in unknown if a.startswith("-")]
     if options:   # the nearest of tuneprep's options, else of Beam's

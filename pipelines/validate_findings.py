@@ -9,7 +9,6 @@ document on stdout with the same counts and every problem (or the first N a reas
 """
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from itertools import islice
@@ -17,24 +16,11 @@ from pathlib import PurePosixPath
 
 import orjson
 
-SHOW = 3          # problems shown per reason by default (text)
-FORMATS = ("text", "json")
-
-
-def add_output_arguments(p: argparse.ArgumentParser) -> None:
-    shown = p.add_mutually_exclusive_group()
-    shown.add_argument("--show", type=int, metavar="N",
-                       help=f"problems listed per reason (default {SHOW}; with --format json: "
-                       "every one); the summary counts them all")
-    shown.add_argument("--all", action="store_true", help="list every problem")
-    p.add_argument("--format", choices=FORMATS, default="text",
-                   help="text for people (default), or json: one JSON document with the counts "
-                   "and the problems (file, line, reason, message)")
+from tuneprep.pipelines.options import SHOW, UsageError
 
 
 def shown_per_reason(args) -> int | None:
     """Problems kept per reason: None for every one."""
-    from tuneprep.pipelines.options import UsageError
     if args.show is not None and args.show < 0:
         raise UsageError("--show must be at least 0")
     if args.all:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tuneprep.pipelines import job_spec
+from tuneprep.pipelines import job_spec, job_spec_check
 from tests.helpers import REPO, locked_versions
 
 DEPLOY = REPO / "deploy"
@@ -61,7 +61,7 @@ def test_there_is_a_job_spec_per_engine():
 
 @pytest.mark.parametrize("path", JOB_SPECS, ids=ids(JOB_SPECS))
 def test_job_spec_validates(path):
-    argv = job_spec.validate(str(path))
+    argv = job_spec_check.validate(str(path))
     assert argv[0] == "run" and "--target" in argv and "--output" in argv
 
 
@@ -71,7 +71,7 @@ def test_the_kubernetes_configmap_holds_a_valid_job_spec(tmp_path):
     cron = next(d for d in docs if d["kind"] == "CronJob")
     spec = tmp_path / "job.yaml"
     spec.write_text(config["data"]["job.yaml"])
-    job_spec.validate(str(spec))
+    job_spec_check.validate(str(spec))
     container = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["tuneprep", "run", "--config", "/etc/tuneprep/job.yaml"]
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"

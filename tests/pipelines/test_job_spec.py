@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tuneprep.pipelines import job_spec
+from tuneprep.pipelines import job_spec, job_spec_check
 from tuneprep.pipelines.cli import main, make_parser
 from tuneprep.pipelines.options import UsageError
 from tests.helpers import SAMPLES, layout, read_json
@@ -152,11 +152,11 @@ def test_validate_applies_the_runner_path_rules(tmp_path):
         "input": "s3://b/corpus.jsonl", "target": "bedrock-text", "output": "relative/out",
         "beam": {"runner": "DataflowRunner"}})
     with pytest.raises(UsageError, match="--output relative/out: a relative local path"):
-        job_spec.validate(str(spec))
+        job_spec_check.validate(str(spec))
     spec = write_spec(tmp_path / "ok.yaml", {
         "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
         "beam": {"runner": "DataflowRunner", "project": "p", "region": "r"}})
-    assert job_spec.validate(str(spec))[:3] == ["run", "--input", "s3://b/corpus/"]
+    assert job_spec_check.validate(str(spec))[:3] == ["run", "--input", "s3://b/corpus/"]
 
 
 def test_validate_makes_the_runs_settings(tmp_path):
@@ -167,16 +167,16 @@ def test_validate_makes_the_runs_settings(tmp_path):
         "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
         "model": "nova-lite"})
     with pytest.raises(UsageError, match="--model nova-lite does not take --target bedrock-text"):
-        job_spec.validate(str(spec))
+        job_spec_check.validate(str(spec))
     spec = write_spec(tmp_path / "job2.yaml", {
         "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
         "token_margin": 1.5})
     with pytest.raises(UsageError, match="--token-margin must be at least 0 and below 1"):
-        job_spec.validate(str(spec))
+        job_spec_check.validate(str(spec))
     spec = write_spec(tmp_path / "job3.yaml", {
         "input": "s3://b/corpus/", "target": "bedrock-text", "output": "s3://b/out",
         "model": "titan-text-lite", "chars_per_token": 4, "token_margin": 0.2})
-    argv = job_spec.validate(str(spec))
+    argv = job_spec_check.validate(str(spec))
     from_spec = settings(make_parser().parse_known_args(argv)[0])
     from_args = settings(make_parser().parse_args([
         "run", "--input", "s3://b/corpus/", "--target", "bedrock-text", "--output", "s3://b/out",
