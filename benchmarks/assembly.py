@@ -18,7 +18,9 @@ from pathlib import Path
 import orjson
 
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io import assemble as asm
+from tuneprep.transforms.io import parts as part_files
+from tuneprep.transforms.io import split_files
+from tuneprep.transforms.io.output_files import OutputFile
 from tuneprep.transforms.io import shards
 from tuneprep.transforms.targets import get_target
 
@@ -28,7 +30,7 @@ RECORDS_PER_PART = 1024
 def _parts(cfg, mb: int) -> list:
     line = orjson.dumps({"prompt": "Question: " + "word " * 60, "completion": "answer " * 50})
     n = max(1, mb * 1_000_000 // (len(line) + 1) // RECORDS_PER_PART)
-    return [asm.write_part(cfg, "train", f"{i:06d}-0000-00000000", [line] * RECORDS_PER_PART,
+    return [part_files.write_part(cfg, "train", f"{i:06d}-0000-00000000", [line] * RECORDS_PER_PART,
                            "in.jsonl") for i in range(n)]
 
 
@@ -38,7 +40,7 @@ def _warm(_):
 
 def _run(args):
     cfg, task = args
-    return shards.write_file(cfg, task, asm._Out)[0]
+    return shards.write_file(cfg, task, OutputFile)[0]
 
 
 def main(argv=None) -> int:
@@ -56,15 +58,15 @@ def main(argv=None) -> int:
                              num_shards=o.shards)
         parts = _parts(serial, o.mb)
         shutil.copytree(root / "serial" / "_temporary", root / "parallel" / "_temporary")
-        parts_p = [asm.Part(p.kind, p.key, p.uri.replace(str(root / "serial"),
+        parts_p = [part_files.Part(p.kind, p.key, p.uri.replace(str(root / "serial"),
                                                          str(root / "parallel")), p.records,
                             p.bytes, p.source_uri) for p in parts]
         total = sum(p.bytes for p in parts)
         t0 = time.perf_counter()
-        expected = asm._write_split(serial, target, "train", parts, None, None)
+        expected = split_files.write_split(serial, target, "train", parts, None, None)
         os.sync()
         t_serial = time.perf_counter() - t0
-        tasks = shards.plan_split(parallel, target, "train", parts_p, asm._shard_count)
+        tasks = shards.plan_split(parallel, target, "train", parts_p, split_files.shard_count)
         # spawned, not forked (assemble's hashing thread would not exist in a forked child),
         # and started before the clock, as a runner's workers are
         with ProcessPoolExecutor(o.processes, mp_context=multiprocessing.get_context("spawn")) as ex:
@@ -73,7 +75,7 @@ def main(argv=None) -> int:
             got = list(ex.map(_run, [(parallel, t) for t in tasks]))
             os.sync()
             t_parallel = time.perf_counter() - t0
-        got += asm._side_files(parallel, target, "train")
+        got += split_files.side_files(parallel, target, "train")
         same = got == expected
         print(f"{total / 1e6:,.0f} MB in {len(parts):,} parts → {o.shards} shards: one worker "
               f"{t_serial:.2f} s ({total / 1e6 / t_serial:,.0f} MB/s); {o.processes} processes, "

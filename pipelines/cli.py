@@ -29,7 +29,7 @@ from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
 from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.io.assemble import temp_root
+from tuneprep.transforms.io.staged_files import temp_root
 from tuneprep.transforms.io.dataset_folder import TEMPORARY
 from tuneprep.transforms.io.storage import join
 from tuneprep.transforms.targets import get_target

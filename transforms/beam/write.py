@@ -13,7 +13,8 @@ from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io import s3_writers, shards
-from tuneprep.transforms.io.assemble import assemble, write_part
+from tuneprep.transforms.io.assemble import assemble
+from tuneprep.transforms.io.parts import write_part
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
 from tuneprep.transforms.core.process import DEAD_LETTER
@@ -69,7 +70,7 @@ def _plan_files(_, parts, cfg):
     """The files written in parallel (transforms/io/shards.py): shards of a sharded layout, a
     one-file layout concatenated on S3. Only the parts' descriptions are read here."""
     from tuneprep.transforms.io import claim
-    from tuneprep.transforms.io.assemble import _shard_count
+    from tuneprep.transforms.io.split_files import shard_count
     from tuneprep.transforms.targets import get_target
     from tuneprep.transforms.core.process import TRAIN, VALIDATION
     storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)
@@ -83,15 +84,15 @@ def _plan_files(_, parts, cfg):
         return []
     tasks = []
     for split in (TRAIN, VALIDATION):
-        tasks += shards.plan_split(cfg, target, split, by_kind.get(split, []), _shard_count) or []
+        tasks += shards.plan_split(cfg, target, split, by_kind.get(split, []), shard_count) or []
     return tasks
 
 
 class _WriteFileFn(ConfiguredDoFn):
     def process(self, task):
-        from tuneprep.transforms.io.assemble import _Out
+        from tuneprep.transforms.io.output_files import OutputFile
         with storage.translate_failures(self.cfg.output), s3_writers.aborted_on_failure():
-            entry, copied, uploaded = shards.write_file(self.cfg, task, _Out)
+            entry, copied, uploaded = shards.write_file(self.cfg, task, OutputFile)
         metrics.SHARDS_WRITTEN.inc()
         metrics.BYTES_COPIED_ON_S3.inc(copied)
         metrics.BYTES_THROUGH_WORKER.inc(uploaded)

@@ -13,7 +13,10 @@ from tuneprep.transforms.core import sampling
 from tuneprep.transforms.targets import models
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import assemble as assemble_module
-from tuneprep.transforms.io.assemble import assemble, temp_root, write_part
+from tuneprep.transforms.io import split_files
+from tuneprep.transforms.io.assemble import assemble
+from tuneprep.transforms.io.parts import write_part
+from tuneprep.transforms.io.staged_files import temp_root
 from tuneprep.transforms.core.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.targets.models import ModelSpec
@@ -177,11 +180,12 @@ def test_dropping_parts_as_they_are_copied_changes_nothing_but_when_they_go(tmp_
             opened.append((drop, all(os.path.exists(p.uri) != drop for p in before)))
             return _real(uri)
 
-        assemble_module.open_read = spying_open_read
+        # the dead letters are copied by assemble, the splits by split_files
+        assemble_module.open_read = split_files.open_read = spying_open_read
         try:
             assemble(cfg, parts, stats, {})
         finally:
-            assemble_module.open_read = real_open_read
+            assemble_module.open_read = split_files.open_read = real_open_read
         out = tmp_path / str(drop) / "out"
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes()
                         for p in sorted(out.rglob("*")) if p.is_file() and p.name != "report.html"

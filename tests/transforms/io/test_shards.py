@@ -11,7 +11,9 @@ import orjson
 import pytest
 
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io import assemble as asm
+from tuneprep.transforms.io import split_files
+from tuneprep.transforms.io.output_files import OutputFile
+from tuneprep.transforms.io.parts import write_part
 from tuneprep.transforms.io import shards
 from tuneprep.transforms.io.staged_files import commit
 from tuneprep.transforms.targets import get_target
@@ -21,7 +23,7 @@ def _parts(cfg, sizes, kind="train"):
     out, n = [], 0
     for i, size in enumerate(sizes):
         lines = [orjson.dumps({"i": n + j, "pad": "x" * ((n + j) % 7)}) for j in range(size)]
-        out.append(asm.write_part(cfg, kind, f"{i:06d}-0000-00000000", lines, "in.jsonl"))
+        out.append(write_part(cfg, kind, f"{i:06d}-0000-00000000", lines, "in.jsonl"))
         n += size
     return out
 
@@ -34,11 +36,11 @@ def test_parallel_shards_are_the_one_worker_writers_bytes(tmp_path, seed):
     target = get_target("sagemaker-instruction")
     one = RunConfig(target=target.name, output=str(tmp_path / "one"), num_shards=n)
     many = RunConfig(target=target.name, output=str(tmp_path / "many"), num_shards=n)
-    expected = asm._write_split(one, target, "train", _parts(one, sizes), None, None)
+    expected = split_files.write_split(one, target, "train", _parts(one, sizes), None, None)
     parts = _parts(many, sizes)
-    tasks = shards.plan_split(many, target, "train", parts, asm._shard_count)
-    got = [shards.write_file(many, t, asm._Out)[0] for t in reversed(tasks)][::-1]
-    got += asm._side_files(many, target, "train")
+    tasks = shards.plan_split(many, target, "train", parts, split_files.shard_count)
+    got = [shards.write_file(many, t, OutputFile)[0] for t in reversed(tasks)][::-1]
+    got += split_files.side_files(many, target, "train")
     assert got == expected
     for cfg in (one, many):   # written under temporary names: in place at the commit
         commit(cfg, [entry["path"] for entry in expected])
@@ -51,10 +53,10 @@ def test_not_taken_a_local_single_file_or_a_sampled_run(tmp_path):
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path))
     parts = _parts(cfg, [3])
     assert shards.plan_split(cfg, get_target("bedrock-text"), "train", parts,
-                             asm._shard_count) is None
+                             split_files.shard_count) is None
     sampled = RunConfig(target="sagemaker-instruction", output=str(tmp_path), sample_to_quota=True)
     assert shards.plan_split(sampled, get_target("sagemaker-instruction"), "train", parts,
-                             asm._shard_count) is None
+                             split_files.shard_count) is None
 
 
 MiB = 1 << 20
@@ -92,12 +94,12 @@ def test_a_one_file_layout_on_s3_is_concatenated_by_s3(s3):
     storage.configure(s3.server.endpoint, fresh=True)
     cfg = RunConfig(target="bedrock-text", output=s3.uri("out"))
     big = [orjson.dumps({"i": i, "pad": "y" * 1000}) for i in range(6 * 1024)]   # ~6 MiB
-    parts = [asm.write_part(cfg, "train", f"{k:06d}-0000-00000000", lines, "in.jsonl")
+    parts = [write_part(cfg, "train", f"{k:06d}-0000-00000000", lines, "in.jsonl")
              for k, lines in enumerate([big, big[:10], big, big[:3]])]
     assert parts[0].bytes > 5 * MiB and all(p.sha256 for p in parts)
-    tasks = shards.plan_split(cfg, get_target("bedrock-text"), "train", parts, asm._shard_count)
+    tasks = shards.plan_split(cfg, get_target("bedrock-text"), "train", parts, split_files.shard_count)
     assert [t.relpath for t in tasks] == ["train/train.jsonl"] and tasks[0].concat
-    entry, copied, uploaded = shards.write_file(cfg, tasks[0], asm._Out)
+    entry, copied, uploaded = shards.write_file(cfg, tasks[0], OutputFile)
     expected = b"".join(s3.get(p.uri.split("/", 3)[3]) for p in parts)
     data = s3.get("out/train/train.jsonl")
     assert data == expected

@@ -8,7 +8,7 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io.assemble import _file_size_problems, _quota_problems
+from tuneprep.transforms.io.assembly_checks import file_size_problems, quota_problems
 from tuneprep.transforms.targets import TARGETS
 from tuneprep.transforms.targets.context import TargetContext
 from tuneprep.transforms.targets.models import (LEGACY_NOTE, MODELS, TABLE_DATE, get_model,
@@ -105,18 +105,18 @@ def test_distillation_prompt_files_over_1_gb_fail_the_run():
     cfg = RunConfig(target="bedrock-distillation", output="unused", model="distill-nova-lite")
     target = TARGETS["bedrock-distillation"]
     files = [{"path": "train/train.jsonl", "records": 5000, "bytes": 10**9 + 1}]
-    assert _file_size_problems(cfg, target, files) == [
+    assert file_size_problems(cfg, target, files) == [
         "train data is 1,000,000,001 bytes; distill-nova-lite takes at most 1,000,000,000"]
     files[0]["bytes"] = 10**9
-    assert _file_size_problems(cfg, target, files) == []
+    assert file_size_problems(cfg, target, files) == []
 
 
 def test_too_few_distillation_prompts_fail_the_run():
     cfg = RunConfig(target="bedrock-distillation", output="unused",
                     model="distill-claude-3-haiku")
-    assert _quota_problems(cfg, {"train": 99}, {}) == [
+    assert quota_problems(cfg, {"train": 99}, {}) == [
         "train has 99 records; distill-claude-3-haiku needs at least 100"]
-    assert _quota_problems(cfg, {"train": 100}, {}) == []
+    assert quota_problems(cfg, {"train": 100}, {}) == []
 
 
 def test_the_readme_models_section_says_what_the_catalogue_does():

@@ -52,14 +52,14 @@ def test_a_haiku_validation_set_holds_at_least_32_records(tmp_path, capsys):
 
 def test_nova_takes_at_most_20000_records_train_and_validation_together():
     from tuneprep.transforms.core.config import RunConfig
-    from tuneprep.transforms.io.assemble import _quota_problems
+    from tuneprep.transforms.io.assembly_checks import quota_problems
     for name in ("nova-lite", "nova-micro", "nova-pro", "nova-2-lite"):
         assert get_model(name).max_total_records == 20_000, name
     cfg = RunConfig(target="bedrock-conversation", output="unused", model="nova-lite")
-    problems = _quota_problems(cfg, {"train": 18_000, "validation": 2_500}, {})
+    problems = quota_problems(cfg, {"train": 18_000, "validation": 2_500}, {})
     assert problems == ["train and validation hold 20,500 records together; nova-lite takes at "
                         "most 20,000 (use --sample-to-quota to down-sample deterministically)"]
-    assert _quota_problems(cfg, {"train": 18_000, "validation": 2_000}, {}) == []
+    assert quota_problems(cfg, {"train": 18_000, "validation": 2_000}, {}) == []
     assert get_model("nova-2-lite").min_records == 200
 
 

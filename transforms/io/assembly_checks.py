@@ -1,0 +1,46 @@
+"""The checks of the assembly that fail a run as a whole (no data is written, the report says
+why): the model's record counts, --max-dead-letter-ratio, the target's dataset rules, an empty
+train split, and the data files' sizes. The rules themselves are dataset_rules.py's (validate
+applies them too); here they meet the run's config."""
+from __future__ import annotations
+
+from tuneprep.transforms.core.process import TRAIN, VALIDATION
+from tuneprep.transforms.io import dataset_rules
+from tuneprep.transforms.targets import get_target
+
+NO_TRAIN = "no record was accepted into train; see dead_letter/ and report.json"
+
+
+def before_writing(cfg, target, counts: dict, sampled: dict, stats: dict) -> list[str]:
+    """What fails the run before any data file is written."""
+    errors = quota_problems(cfg, counts, sampled) + dead_letter_ratio_problems(cfg, stats)
+    errors += [f"{reason}: {message}" for reason, message in target.dataset_problems(
+        stats.get("dataset_facets", {}), cfg.target_context(), stats.get("faceted_records", 0))]
+    if not counts.get(TRAIN):
+        errors.append(NO_TRAIN)
+    return errors
+
+
+def quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
+    counts = {TRAIN: counts.get(TRAIN, 0), VALIDATION: counts.get(VALIDATION, 0)}
+    return [message for _, message in dataset_rules.record_count_problems(
+        cfg.model_spec(), counts, sampled, cfg.sample_to_quota, get_target(cfg.target))]
+
+
+def dead_letter_ratio_problems(cfg, stats: dict) -> list[str]:
+    """Rule refusals only: records left out by --sample-to-quota were chosen, not refused."""
+    limit, total = cfg.max_dead_letter_ratio, stats.get("input_records", 0)
+    dead = stats.get("dead_letter_records", 0)
+    if limit is None or not total or dead / total <= limit:
+        return []
+    top = sorted(stats.get("dead_letter_reasons", {}).items(), key=lambda kv: -kv[1])[:3]
+    reasons = ", ".join(f"{k} {v:,}" for k, v in top)
+    return [f"{dead:,} of {total:,} records ({dead / total:.1%}) are dead letters, over "
+            f"--max-dead-letter-ratio {limit:g} (most: {reasons}); is --input-format right?"]
+
+
+def file_size_problems(cfg, target, files) -> list[str]:
+    sizes = {split: sum(f["bytes"] for f in files if f["path"].startswith(split + "/")
+                        and f["records"] is not None) for split in (TRAIN, VALIDATION)}
+    return [message for _, message in dataset_rules.file_size_problems(
+        cfg.model_spec(), target.kind, sizes)]

@@ -1,0 +1,94 @@
+"""report.json's accounting: input = accepted + dead letters + sampled out, in all and per file;
+the figures (lengths, turns, tool use) of what was written; the warning about media in other
+buckets. Pure Python: assemble.py writes what this returns."""
+from __future__ import annotations
+
+from tuneprep.transforms.core import sampling
+from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.io.storage import bucket_of, is_s3
+from tuneprep.transforms.report import status as run_status
+
+
+def with_media_warnings(cfg, report: dict) -> dict:
+    """Sorts the media buckets and warns when media live outside the dataset's bucket: the
+    training job's service role must then be allowed to read those buckets too."""
+    buckets = report.get("media_buckets")
+    if not buckets:
+        return report
+    report["media_buckets"] = dict(sorted(buckets.items()))
+    if is_s3(cfg.output):
+        home = bucket_of(cfg.output)
+        others = {b: n for b, n in sorted(buckets.items()) if b != home}
+        if others:
+            where = ", ".join(f"s3://{b} ({n:,})" for b, n in others.items())
+            report.setdefault("warnings", []).append(
+                f"{sum(others.values()):,} media references are in another bucket than the "
+                f"dataset's (s3://{home}): {where}; the training job's role needs s3:GetObject "
+                "there too")
+    return report
+
+
+def build_report(stats: dict, sampled: dict, sampled_files: dict, errors: list[str],
+            kept: dict | None = None, cfg=None) -> dict:
+    """The accounting: input = accepted + dead letters + sampled out, in all and per file.
+    Records --sample-to-quota left out were chosen, not refused: they are accepted records no
+    longer, and no dead letters either. A failed run wrote no data: its output_records are
+    empty, and what it would have written is `not_written_records`."""
+    report = st.merge(st.new_stats(), stats)
+    by_split = report.pop("by_split", None) or {}
+    n_sampled = sum(sampled.values())
+    report["sampled_out_records"] = n_sampled
+    if n_sampled:
+        read = sampling.figures(report)
+        written = _written_figures(by_split, kept or {}, cfg)
+        if written is not None:   # the figures count what was written, and apart what was read
+            report.update(written)
+            report["read"] = _sorted_figures(read)
+        report["accepted_records"] -= n_sampled
+        for split, n in sampled.items():
+            report["output_records"][split] -= n
+    for uri, f in report["files"].items() if n_sampled else ():   # per file once any was
+        f["sampled_out_records"] = sampled_files.get(uri, 0)
+        f["accepted_records"] -= f["sampled_out_records"]
+    # the runner may merge statistics in any order: sort what is keyed by name
+    for key in ("files", "dead_letter_reasons", "dead_letter_stages", "output_records"):
+        report[key] = dict(sorted(report[key].items()))
+    report.update(_sorted_figures(report))
+    report["status"] = run_status.FAILED if errors else run_status.SUCCEEDED   # (mark: many)
+    report["errors"] = errors
+    if errors and any(report["output_records"].values()):
+        report["not_written_records"] = report["output_records"]
+        report["output_records"] = {}
+    ordered = {k: report.pop(k) for k in ("status", "errors", "input_records", "accepted_records",
+                                          "output_records", "dead_letter_records",
+                                          "dead_letter_reasons", "sampled_out_records")}
+    return {**ordered, **report}
+
+
+def _sorted_figures(figures: dict) -> dict:
+    out = dict(figures)
+    if "tokens_histogram" in out:
+        out["tokens_histogram"] = {name: out["tokens_histogram"][name] for name in st.BUCKET_NAMES
+                                   if name in out["tokens_histogram"]}
+    if "turns_histogram" in out:
+        out["turns_histogram"] = dict(sorted(out["turns_histogram"].items(),
+                                             key=lambda kv: int(kv[0].rstrip("+"))))
+    return out
+
+
+def _written_figures(by_split: dict, kept: dict, cfg) -> dict | None:
+    """Lengths, turns and tool use of the written records: a sampled split's from the kept
+    candidates' measures, another split's as it was read. None when the measures are unknown."""
+    if cfg is None:
+        return None
+    written = sampling.empty_figures()
+    for split, figures in by_split.items():
+        if split not in kept:
+            st.merge(written, figures)
+    for split, entries in kept.items():
+        measures = [m for _, _, _, m in entries]
+        if any(m is None for m in measures):
+            return None
+        sampling.add_measures(written, measures, cfg.chars_per_token,
+                               cfg.target_context().max_chars)
+    return written

@@ -1,0 +1,79 @@
+"""One split's data files from its parts, in input order: one file or N even shards (by lines),
+and the target's side files beside them (e.g. template.json). The serial path; shards.py writes
+the files of a split in parallel where the runner allows."""
+from __future__ import annotations
+
+import math
+
+import orjson
+
+from tuneprep.transforms.core.jsonl import dumps_line
+from tuneprep.transforms.io.output_files import OutputFile, file_entry
+from tuneprep.transforms.io.parts import copied
+from tuneprep.transforms.io.redaction import redact_all
+from tuneprep.transforms.io.staged_files import write_staged
+from tuneprep.transforms.io.storage import open_read
+
+AUTO_SHARD_BYTES = 256 * 1024 * 1024
+BLOCK = 1 << 20
+
+
+def shard_count(cfg, target, total_bytes: int) -> int:
+    if target.layout == "single":
+        return 1
+    if cfg.num_shards:
+        return cfg.num_shards
+    return max(1, math.ceil(total_bytes / AUTO_SHARD_BYTES))
+
+
+def write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
+    total = sum(p.records for p in parts) if keep is None else len(keep)
+    n = shard_count(cfg, target, sum(p.bytes for p in parts))
+    if target.layout == "single":
+        names = [f"{split}/{split}.jsonl"]
+    else:
+        names = [f"{split}/part-{i:05d}-of-{n:05d}.jsonl" for i in range(n)]
+    files, shard, out, written = [], 0, OutputFile(cfg, names[0]), 0
+    for part in parts:
+        boundary = (shard + 1) * total / n if shard + 1 < n else math.inf
+        if keep is None and written + part.records <= boundary:
+            # the whole part stays in this shard: copy it in blocks, not line by line
+            with open_read(part.uri) as f:
+                while block := f.read(BLOCK):
+                    out.write_block(block, 0)
+            out.records += part.records
+            written += part.records
+            copied(cfg, part)
+            continue
+        sources = None
+        with open_read(part.uri) as f:
+            for index, line in enumerate(f):
+                if keep is not None and (part.key, index) not in keep:
+                    if sources is None:
+                        with open_read(part.uri + ".src") as s:
+                            sources = orjson.loads(s.read())
+                    # where it came from, not the record: the file stays small, the input has it
+                    sampled_out.write(dumps_line({"source": redact_all(
+                        {"uri": part.source_uri, "line": sources[index]})}) + b"\n")
+                    continue
+                # line-level boundaries keep shards even however the batches fell
+                while shard + 1 < n and written >= (shard + 1) * total / n:
+                    files.append(out.close())
+                    shard += 1
+                    out = OutputFile(cfg, names[shard])
+                out.write(line)
+                written += 1
+        copied(cfg, part)
+    files.append(out.close())
+    while shard + 1 < n:  # more shards than lines: keep the promised count, empty files
+        shard += 1
+        files.append(OutputFile(cfg, names[shard]).close())
+    return files + side_files(cfg, target, split)
+
+
+def side_files(cfg, target, split) -> list[dict]:
+    files = []
+    for name, data in target.side_files(cfg.target_context()).items():
+        write_staged(cfg, f"{split}/{name}", data)
+        files.append(file_entry(f"{split}/{name}", data))
+    return files
