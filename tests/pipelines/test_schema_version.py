@@ -1,6 +1,6 @@
 """schemaVersion (issue 22, item 3): every bedrock-conversation record carries exactly
 "bedrock-conversation-2024", Nova's too, as AWS's Nova Forge SDK refuses any other value (the
-Nova page's "any string" is not what the validator does; transforms/targets/converse.py
+Nova page's "any string" is not what the validator does; transforms/targets/converse_check.py
 check_converse). `run` writes it, `validate` refuses another: the two agree."""
 from __future__ import annotations
 

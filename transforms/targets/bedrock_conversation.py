@@ -23,8 +23,8 @@ field (system, image, video, reasoning, toolUse, toolResult) in every record or 
 Tool use (writes_tools; ModelSpec.tool_use decides per model: Nova) and reasoning
 (writes_reasoning; ModelSpec.reasoning_content: Nova 2 Lite): a top-level toolConfig from
 Record.tools, assistant reasoningContent / text / toolUse blocks, user toolResult / text blocks,
-as converse.py writes them (converse_tool_object), checked by its rules, which follow the Nova
-Forge SDK's sft_dataset_validator (tests/oracles/test_nova_forge_tools.py runs it over what this
+as converse_tools.py writes them (converse_tool_object), checked by converse_tool_checks.py,
+whose rules follow the Nova Forge SDK's sft_dataset_validator (tests/oracles/test_nova_forge_tools.py runs it over what this
 target writes). A model without tool use refuses a record that holds some (tool_turn; --repair
 drop_tool_turns), one without reasoning a record with reasoning (reasoning_not_taken; --repair
 drop_reasoning).
@@ -35,13 +35,15 @@ from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.bucket_owner import owner_for
 from tuneprep.transforms.targets.conversation import clean_turns
-from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, OPTIONAL_FIELDS, VIDEO_FORMATS,
-                                                  check_converse, converse_length,
-                                                  converse_object, converse_texts, extension_of,
-                                                  image_types, inconsistent_field_problems,
-                                                  media_block, media_kind, media_kinds,
-                                                  media_uris, mixed_media_problems,
-                                                  optional_fields, s3_problem)
+from tuneprep.transforms.targets.converse import (OPTIONAL_FIELDS, converse_length,
+                                                  converse_object, converse_texts,
+                                                  inconsistent_field_problems, optional_fields)
+from tuneprep.transforms.targets.converse_check import check_converse
+from tuneprep.transforms.targets.converse_media_blocks import (IMAGE_FORMATS, VIDEO_FORMATS,
+                                                               extension_of, image_types,
+                                                               media_block, media_kind,
+                                                               media_kinds, media_uris,
+                                                               mixed_media_problems, s3_problem)
 from tuneprep.transforms.targets.converse_tools import converse_tool_object, tool_messages
 from tuneprep.transforms.targets.converse_media import (ConverseMediaChecker, check_content,
                                                         takes)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
-from tuneprep.transforms.targets.converse import (check_converse, converse_length,
-                                                  converse_object, converse_texts)
+from tuneprep.transforms.targets.converse import converse_length, converse_object, converse_texts
+from tuneprep.transforms.targets.converse_check import check_converse
 
 
 class BedrockDistillation(Target):

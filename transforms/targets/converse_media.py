@@ -15,8 +15,9 @@ check_converse reports without reading the object.
 from __future__ import annotations
 
 from tuneprep.transforms.targets.base import fail
-from tuneprep.transforms.targets.converse import (IMAGE_FORMATS, PILLOW_TYPES, VIDEO_FORMATS,
-                                                  image_types, media_refs, s3_problem)
+from tuneprep.transforms.targets.converse_media_blocks import (IMAGE_FORMATS, PILLOW_TYPES,
+                                                               VIDEO_FORMATS, image_types,
+                                                               media_refs, s3_problem)
 from tuneprep.transforms.targets.written_media import WrittenMediaChecker
 
 

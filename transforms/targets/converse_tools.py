@@ -1,6 +1,6 @@
 """Bedrock Converse records with tool use and reasoning: canonical tool-use records
 (transforms/core/tools.py) → messages under the conversation rules → Converse blocks. The
-checks of a written record's tool blocks are in converse.py, with the rest of the schema.
+checks of a written record's tool blocks are in converse_tool_checks.py.
 
 From canonical tool-use records (transforms/core/tools.py): an assistant message's blocks are
 written reasoningContent, text, then its toolUse blocks; a user message's its toolResult blocks,
