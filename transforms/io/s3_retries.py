@@ -5,7 +5,8 @@ Two kinds of failure, two budgets:
   they are few: botocore tries a request S3_ATTEMPTS times and s3fs does not try the call
   again (S3FS_TRIES): a call waits at most S3_ATTEMPTS x the timeout plus 3 s of backoff
   (48 s by default). s3fs's own 5 tries of every call, each of botocore's, made a frozen
-  endpoint cost 6.5 minutes a call.
+  endpoint cost 6.5 minutes a call. A call that sends a body gets 1 s more for each
+  UPLOAD_FLOOR bytes of it, then ends as silence (see _upload_deadline).
 - a quick refusal: throttling (503 SlowDown), a server error (5xx), a connection reset or a
   body cut short. Such a try costs milliseconds and the next one usually succeeds (S3 asks
   for it: "reduce your request rate"), so the call is tried again, TRANSIENT_TRIES times in
@@ -21,6 +22,7 @@ S3FS_TRIES = 1         # s3fs's tries of one call (quick refusals: tried again b
 TRANSIENT_TRIES = 5    # tries of a call refused quickly (throttled, 5xx, connection reset)
 BACKOFF = 0.5          # s: the first pause after a refused call, doubled after each
 MAX_BACKOFF = 4.0      # s
+UPLOAD_FLOOR = 256 * 1024   # bytes/s: an upload slower than this is taken for silence
 
 _TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout",
                     "Throttling", "ThrottlingException", "RequestLimitExceeded",
@@ -79,9 +81,16 @@ def with_transient_retries(error_wrapper):
         return error_wrapper
 
     async def tried(func, *, args=(), kwargs=None, retries):
+        deadline = _upload_deadline(func, kwargs)
         for pause in [*_pauses(), None]:
             try:
-                return await error_wrapper(func, args=args, kwargs=kwargs, retries=retries)
+                call = error_wrapper(func, args=args, kwargs=kwargs, retries=retries)
+                if deadline is None:
+                    return await call
+                try:
+                    return await asyncio.wait_for(call, deadline)
+                except asyncio.TimeoutError:
+                    raise _silence(func, deadline) from None
             except Exception as e:
                 if pause is None or not transient(e):
                     raise
@@ -89,6 +98,27 @@ def with_transient_retries(error_wrapper):
 
     tried.tuneprep_retries = True
     return tried
+
+
+def _upload_deadline(func, kwargs) -> float | None:
+    """Seconds a call that sends a body (a PUT, a part of a multipart upload) may take: aiohttp
+    arms the read timeout only once the body is sent, so a body sent to a frozen endpoint
+    waited forever once the socket's buffers were full (a 40 MiB PUT: until the connection
+    closed). One silent call's bound, plus the body at UPLOAD_FLOOR."""
+    body = (kwargs or {}).get("Body")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        return None
+    config = getattr(getattr(getattr(func, "__self__", None), "meta", None), "config", None)
+    timeout = getattr(config, "read_timeout", None) or 15.0
+    return silent_call_bound(timeout) + len(body) / UPLOAD_FLOOR
+
+
+def _silence(func, deadline: float) -> Exception:
+    """The error of an upload that did not end in time: the one a silent endpoint gives."""
+    from botocore.exceptions import ReadTimeoutError
+    client = getattr(func, "__self__", None)
+    url = getattr(getattr(client, "meta", None), "endpoint_url", "S3")
+    return ReadTimeoutError(endpoint_url=f"{url} (an upload not done in {deadline:.0f} s)")
 
 
 def tune(cls):

@@ -320,3 +320,22 @@ def test_the_launchers_clean_up_is_given_one_calls_time(monkeypatch):
     release.set()
     assert bounded_cleanup.within_one_call(lambda: "done", "gave up") == "done"
     assert bounded_cleanup.within_one_call(lambda: 1 / 0, "gave up") == "gave up"
+
+
+@pytest.mark.slow
+def test_an_upload_to_a_frozen_endpoint_ends_by_its_deadline(store, monkeypatch):
+    """aiohttp arms its read timeout only once the body is sent: a 40 MiB PUT to a frozen
+    endpoint waited until the connection closed (200 s, the proxy's lifetime, measured)."""
+    monkeypatch.setattr(s3_retries, "UPLOAD_FLOOR", 64 << 20)   # (the body's share: < 1 s)
+    proxy = FaultProxy(store.server.port, lambda number, method, path: "freeze", lifetime=40)
+    storage.configure(proxy.endpoint, fresh=True, timeout=TIMEOUT)
+    started = time.monotonic()
+    try:
+        with pytest.raises(storage.StorageError, match="S3 did not answer within the timeout"):
+            with storage.translate_failures():
+                storage.write_bytes(store.uri("big.bin"), bytes(32 << 20))
+        took = time.monotonic() - started
+    finally:
+        proxy.stop()
+    assert took < s3_retries.silent_call_bound(TIMEOUT) + 5, took
+    assert proxy.faults("freeze") == 1   # (a deadline is not tried again: it is silence)
