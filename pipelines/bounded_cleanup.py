@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, TypeVar
 
-from tuneprep.transforms.io import storage
+from tuneprep.transforms.io import s3_config
 from tuneprep.transforms.io.s3_retries import silent_call_bound
 
 T = TypeVar("T")
@@ -30,5 +30,5 @@ def within_one_call(work: Callable[[], T], otherwise: T) -> T:
 
     thread = threading.Thread(target=run, daemon=True, name="tuneprep-cleanup")
     thread.start()
-    thread.join(silent_call_bound(storage.s3_timeout()))
+    thread.join(silent_call_bound(s3_config.s3_timeout()))
     return result[0] if result else otherwise

@@ -28,7 +28,7 @@ from tuneprep.pipelines.bounded_cleanup import within_one_call
 from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
-from tuneprep.transforms.io import claim, storage
+from tuneprep.transforms.io import claim, s3_config, storage
 from tuneprep.transforms.io.staged_files import temp_root
 from tuneprep.transforms.io.dataset_folder import TEMPORARY
 from tuneprep.transforms.io.storage import join
@@ -152,6 +152,7 @@ def _command(parser, argv: list[str]) -> int:
         return print_config(args, beam_args)
     if args.command == "run":
         return _run(args, beam_args)
+    s3_config.configure()   # inspect and validate read S3 too: bounded waits, as a run's
     with storage.translate_failures():   # the store failing is one line, as for run
         if args.command == "inspect":
             from tuneprep.pipelines.inspect_cmd import inspect_main
@@ -167,7 +168,7 @@ def _run(args, beam_args: list[str]) -> int:
     refuse_beam_options(beam_args)
     check_workers_option(args.workers, beam_args)
     check_paths_for_runner(args, beam_args)
-    storage.configure(endpoint_of(args), fresh=True)
+    s3_config.configure(endpoint_of(args), fresh=True)
     state = _RunState()
     try:
         with interrupts.signals_raise():

@@ -3,7 +3,8 @@ the RunConfig records for remote workers."""
 from __future__ import annotations
 
 from tuneprep.pipelines.options import UsageError
-from tuneprep.transforms.io import storage
+from tuneprep.transforms.io import s3_config
+from tuneprep.transforms.io.redaction import has_credentials, redact
 
 
 def check_uris(args) -> None:
@@ -30,8 +31,8 @@ def check_uris(args) -> None:
 
 def refuse_credentials(name: str, uri: str | None) -> None:
     """UsageError (the URI redacted) when `uri` carries credentials: every command's paths."""
-    if uri and storage.has_credentials(uri):
-        shown = f"{name} {storage.redact(uri)}" if name else storage.redact(uri)
+    if uri and has_credentials(uri):
+        shown = f"{name} {redact(uri)}" if name else redact(uri)
         raise UsageError(f"{shown}: credentials in a URI are not accepted; use AWS_PROFILE or "
                          "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance/task role)")
 
@@ -43,7 +44,7 @@ def endpoint_of(args) -> str | None:
     if args.s3_endpoint_url:
         return args.s3_endpoint_url
     try:
-        return storage.endpoint_from_env()
+        return s3_config.endpoint_from_env()
     except ValueError as e:
         raise UsageError(str(e)) from None
 
@@ -51,6 +52,6 @@ def endpoint_of(args) -> str | None:
 def s3_timeout_of() -> float:
     """TUNEPREP_S3_TIMEOUT, else the default: recorded in the RunConfig for remote workers."""
     try:
-        return storage.s3_timeout_from_env()
+        return s3_config.s3_timeout_from_env()
     except ValueError as e:
         raise UsageError(str(e)) from None

@@ -52,10 +52,10 @@ def s3(s3_server, monkeypatch, tmp_path) -> S3Bucket:
 def store(s3):
     """A fresh bucket on the S3 test server, with fsspec pointed at it (as a run's
     --s3-endpoint-url does) for the test only."""
-    from tuneprep.transforms.io import storage
-    storage.configure(s3.endpoint, fresh=True)
+    from tuneprep.transforms.io import s3_config
+    s3_config.configure(s3.endpoint, fresh=True)
     yield s3
-    storage.configure(None, fresh=True)
+    s3_config.configure(None, fresh=True)
 
 
 # Fixtures that start or use the S3 server: every test that takes one talks to a real server

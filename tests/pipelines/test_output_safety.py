@@ -305,8 +305,8 @@ def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
 
 
 def test_the_heartbeat_touches_an_s3_marker_and_never_creates_one(s3):
-    from tuneprep.transforms.io import claim, storage
-    storage.configure(s3.endpoint, fresh=True)
+    from tuneprep.transforms.io import claim, s3_config
+    s3_config.configure(s3.endpoint, fresh=True)
     out = s3.uri("ds")
     assert claim.claim(out, "r1") and not claim.claim(out, "r2")
     first = claim.holder(out)

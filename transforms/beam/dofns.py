@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import apache_beam as beam
 
-from tuneprep.transforms.io import storage
+from tuneprep.transforms.io import s3_config
 
 
 class ConfiguredDoFn(beam.DoFn):
@@ -14,4 +14,4 @@ class ConfiguredDoFn(beam.DoFn):
         self.cfg = cfg
 
     def setup(self):
-        storage.configure(self.cfg.s3_endpoint_url, timeout=self.cfg.s3_timeout)
+        s3_config.configure(self.cfg.s3_endpoint_url, timeout=self.cfg.s3_timeout)

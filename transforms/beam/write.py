@@ -12,7 +12,7 @@ from tuneprep.transforms.core import progress
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import storage
-from tuneprep.transforms.io import s3_writers, shards
+from tuneprep.transforms.io import s3_config, s3_writers, shards
 from tuneprep.transforms.io.assemble import assemble
 from tuneprep.transforms.io.parts import write_part
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
@@ -73,7 +73,7 @@ def _plan_files(_, parts, cfg):
     from tuneprep.transforms.io.split_files import shard_count
     from tuneprep.transforms.targets import get_target
     from tuneprep.transforms.core.process import TRAIN, VALIDATION
-    storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)
+    s3_config.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)
     if cfg.claimed:
         claim.check(cfg.output, cfg.run_id)
     target = get_target(cfg.target)
@@ -108,7 +108,7 @@ def _by_split(entries) -> dict:
 
 def _assemble(_, parts, stats, cfg, extra, candidates=None, listed=None, started=None,
               written=None):
-    storage.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
+    s3_config.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
     if listed is not None:   # the input files, as the workers listed them (for the manifest)
         extra = {**extra, "inputs": listed[0], "validation_inputs": listed[1]}
     with storage.translate_failures(cfg.output), s3_writers.aborted_on_failure():

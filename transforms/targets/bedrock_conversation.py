@@ -24,10 +24,10 @@ Tool use (writes_tools; ModelSpec.tool_use decides per model: Nova) and reasonin
 (writes_reasoning; ModelSpec.reasoning_content: Nova 2 Lite): a top-level toolConfig from
 Record.tools, assistant reasoningContent / text / toolUse blocks, user toolResult / text blocks,
 as converse_tools.py writes them (converse_tool_object), checked by converse_tool_checks.py,
-whose rules follow the Nova Forge SDK's sft_dataset_validator (tests/oracles/test_nova_forge_tools.py runs it over what this
-target writes). A model without tool use refuses a record that holds some (tool_turn; --repair
-drop_tool_turns), one without reasoning a record with reasoning (reasoning_not_taken; --repair
-drop_reasoning).
+whose rules follow the Nova Forge SDK's sft_dataset_validator
+(tests/oracles/test_nova_forge_tools.py runs it over what this target writes). A model without
+tool use refuses a record that holds some (tool_turn; --repair drop_tool_turns), one without
+reasoning a record with reasoning (reasoning_not_taken; --repair drop_reasoning).
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ import pytest
 
 from tests.helpers import S3Bucket, s3_cli_env
 from tuneprep.pipelines import bounded_cleanup
-from tuneprep.transforms.io import s3_retries, s3_writers, storage
+from tuneprep.transforms.io import s3_config, s3_retries, s3_writers, storage
 
 TIMEOUT = 1        # s a try, in these tests (TUNEPREP_S3_TIMEOUT)
 SHUTDOWN = 12      # s the runner may take to stop its threads once the run has failed
@@ -328,7 +328,7 @@ def test_an_upload_to_a_frozen_endpoint_ends_by_its_deadline(store, monkeypatch)
     endpoint waited until the connection closed (200 s, the proxy's lifetime, measured)."""
     monkeypatch.setattr(s3_retries, "UPLOAD_FLOOR", 64 << 20)   # (the body's share: < 1 s)
     proxy = FaultProxy(store.server.port, lambda number, method, path: "freeze", lifetime=40)
-    storage.configure(proxy.endpoint, fresh=True, timeout=TIMEOUT)
+    s3_config.configure(proxy.endpoint, fresh=True, timeout=TIMEOUT)
     started = time.monotonic()
     try:
         with pytest.raises(storage.StorageError, match="S3 did not answer within the timeout"):

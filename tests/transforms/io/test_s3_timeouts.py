@@ -23,7 +23,7 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tests.helpers import s3_cli_env
-from tuneprep.transforms.io import s3_retries, storage
+from tuneprep.transforms.io import s3_config, s3_retries
 
 pytestmark = pytest.mark.slow   # (`pytest -m "not slow"` is the quick loop)
 
@@ -115,6 +115,23 @@ def test_aws_max_attempts_of_the_environment_is_respected(frozen, tmp_path):
                                  "--output", tmp_path / "out", timeout=120)
     assert code == 1 and "S3 did not answer" in one_error(err)
     assert len(frozen.connections) == 1   # botocore's one try, and s3fs tries no more
+
+
+@pytest.mark.parametrize("command", ["validate", "inspect"])
+def test_validate_and_inspect_wait_for_a_frozen_endpoint_within_the_bound(command, frozen,
+                                                                         tmp_path):
+    """Importing the store sets no S3 setting (s3_config.py): these commands configure the
+    bounded waits themselves, as a run does."""
+    args = ["--target", "bedrock-text"] if command == "validate" else []
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", command, *args,
+                           "s3://tp-frozen/in/a.jsonl"], cwd=tmp_path,
+                          env=clean_env(tmp_path, AWS_ENDPOINT_URL_S3=frozen.endpoint),
+                          capture_output=True, text=True, timeout=240)
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    assert "S3 did not answer within the timeout" in done.stderr and "Traceback" not in done.stderr
+    assert took < BOUND, took
 
 
 class MotoProcess:
@@ -211,7 +228,7 @@ def test_the_timeout_travels_to_the_workers_in_the_run_config(tmp_path, monkeypa
     assert cfg.s3_timeout == 2.5
     monkeypatch.delenv("TUNEPREP_S3_TIMEOUT")   # a remote worker: not in its environment
     try:
-        storage.configure(None, timeout=99)
+        s3_config.configure(None, timeout=99)
         ConfiguredDoFn(pickle.loads(pickle.dumps(cfg))).setup()
         import fsspec
         kwargs = fsspec.config.conf["s3"]["config_kwargs"]
@@ -219,7 +236,7 @@ def test_the_timeout_travels_to_the_workers_in_the_run_config(tmp_path, monkeypa
         assert kwargs["retries"] == {"total_max_attempts": 3, "mode": "standard"}
         assert fsspec.get_filesystem_class("s3").retries == s3_retries.S3FS_TRIES
     finally:
-        storage.configure(None)
+        s3_config.configure(None)
 
 
 # --- the S3 settings of the environment are checked like options --------------------------------

@@ -90,8 +90,8 @@ def test_a_one_file_layout_on_s3_is_concatenated_by_s3(s3):
     """Parts of 6 MiB and small ones on the moto server: the big ones are copied by S3
     (UploadPartCopy: moto serves it), the small ones gathered; the file is the parts' bytes in
     order, and the manifest entry says what its digest covers."""
-    from tuneprep.transforms.io import storage
-    storage.configure(s3.server.endpoint, fresh=True)
+    from tuneprep.transforms.io import s3_config
+    s3_config.configure(s3.server.endpoint, fresh=True)
     cfg = RunConfig(target="bedrock-text", output=s3.uri("out"))
     big = [orjson.dumps({"i": i, "pad": "y" * 1000}) for i in range(6 * 1024)]   # ~6 MiB
     parts = [write_part(cfg, "train", f"{k:06d}-0000-00000000", lines, "in.jsonl")

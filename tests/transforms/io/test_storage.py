@@ -1,8 +1,7 @@
-"""transforms/io/storage.py and redaction.py: endpoint configuration, failures of the store,
-credentials kept out of text."""
+"""transforms/io/storage.py and redaction.py: failures of the store, credentials kept out of
+text (the S3 settings: test_s3_config.py)."""
 from __future__ import annotations
 
-import fsspec.config
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
@@ -29,28 +28,6 @@ def test_redact_the_secret_of_the_environment(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "abcdefgh12345678")
     assert redact("oops abcdefgh12345678 leaked") == "oops *** leaked"
     assert redact_all({"s3://a:b@c/x": ["abcdefgh12345678", 3]}) == {"s3://***@c/x": ["***", 3]}
-
-
-def test_configure_sets_fsspec_defaults():
-    try:
-        storage.configure("http://127.0.0.1:9000")
-        assert fsspec.config.conf["s3"]["endpoint_url"] == "http://127.0.0.1:9000"
-        assert fsspec.config.conf["s3"]["use_listings_cache"] is False
-    finally:
-        storage.configure(None)
-    assert "endpoint_url" not in fsspec.config.conf["s3"]
-
-
-def test_endpoint_from_env(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
-        monkeypatch.delenv(name, raising=False)
-    assert storage.endpoint_from_env() is None
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://all:1")
-    assert storage.endpoint_from_env() == "http://all:1"
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://s3:2")
-    assert storage.endpoint_from_env() == "http://s3:2"
-    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
-    assert storage.endpoint_from_env() is None
 
 
 def client_error(code: str, status: int = 400) -> ClientError:
