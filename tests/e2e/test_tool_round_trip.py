@@ -1,13 +1,16 @@
 """Tool use survives a round trip through the dialects: OpenAI chat → canonical → Bedrock Converse
-(nova-lite) → canonical → OpenAI chat keeps every tool definition, call, id, argument and result,
-with real `tuneprep run`s in between (DirectRunner, in-process)."""
+(nova-2-lite, the one Nova model that takes tool blocks) → canonical → OpenAI chat keeps every
+tool definition, call, id, argument and result, with real `tuneprep run`s in between
+(DirectRunner, in-process). Nova 1 (nova-lite) refuses the same records rather than lose their
+tool use."""
 from __future__ import annotations
 
 import orjson
 
 from tuneprep.pipelines.cli import main
+from tuneprep.transforms.targets.models import get_model
 
-from tests.helpers import read_jsonl, write_jsonl
+from tests.helpers import read_json, read_jsonl, write_jsonl
 
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "The current weather of a city.",
@@ -53,8 +56,8 @@ BASE = [
 
 
 def _variant(record: dict, n: int) -> dict:
-    """The record with its question and call ids numbered (Nova takes 8 records at least,
-    OpenAI 10)."""
+    """The record with its question and call ids numbered (Nova 2 Lite takes 200 training
+    records at least)."""
     text = orjson.dumps(record).decode()
     for call_id in ("call_a1", "call_b2", "t-1", "t-2"):
         text = text.replace(f'"{call_id}"', f'"{call_id}-{n}"')
@@ -63,7 +66,8 @@ def _variant(record: dict, n: int) -> dict:
     return variant
 
 
-RECORDS = [_variant(record, n) for n in range(5) for record in BASE]
+RECORDS = [_variant(record, n) for n in range(get_model("nova-2-lite").min_records // len(BASE))
+           for record in BASE]
 
 
 def _run(capsys, source, target, out, *extra) -> list[dict]:
@@ -88,7 +92,7 @@ def test_openai_to_converse_and_back_keeps_every_call_id_and_argument(tmp_path, 
     source = write_jsonl(tmp_path / "openai.jsonl", RECORDS)
     direct = _run(capsys, source, "openai-chat", tmp_path / "direct")
     converse = _run(capsys, source, "bedrock-conversation", tmp_path / "converse",
-                    "--model", "nova-lite")
+                    "--model", "nova-2-lite")
     # Converse as AWS writes it: toolConfig, toolUse in assistant turns, the two results of the
     # parallel calls merged into one user turn
     first = converse[0]
@@ -111,3 +115,19 @@ def test_openai_to_converse_and_back_keeps_every_call_id_and_argument(tmp_path, 
         assert [m["role"] for m in final["messages"]] == [m["role"] for m in original["messages"]]
         assert [m.get("content") for m in final["messages"]] == [
             m.get("content") for m in original["messages"]]
+
+
+def test_nova_1_refuses_the_tool_use_it_cannot_write(tmp_path, capsys):
+    """The same records for nova-lite: each is a tool_turn dead letter (Nova 1 takes no tool
+    blocks), so no training record is left and the run fails, writing nothing."""
+    source = write_jsonl(tmp_path / "openai.jsonl", RECORDS)
+    out = tmp_path / "nova1"
+    code = main(["run", "--input", str(source), "--target", "bedrock-conversation",
+                 "--model", "nova-lite", "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"train has 0 records; nova-lite needs at least {get_model('nova-lite').min_records}" \
+        in err
+    report = read_json(out / "report.json")
+    assert report["dead_letter_reasons"] == {"tool_turn": len(RECORDS)}
+    assert not (out / "train").exists() and not (out / "_SUCCESS").exists()
