@@ -57,7 +57,8 @@ wait_port() {
     local name=$1 port=$2 deadline=$((SECONDS + 90))
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
         alive "$name" || die "$name exited: see $logs/$name.log"
-        [ $SECONDS -lt $deadline ] || die "$name did not listen on 127.0.0.1:$port in 90 s: see $logs/$name.log"
+        [ $SECONDS -lt $deadline ] ||
+            die "$name did not listen on 127.0.0.1:$port in 90 s: see $logs/$name.log"
         sleep 0.5
     done
 }
@@ -94,7 +95,8 @@ EOF
 # bin/jobmanager.sh and bin/taskmanager.sh get them: BashJavaUtils prints two result lines.
 resource_params() {
     local what=$1 log=$2
-    "${java_cmd[@]}" org.apache.flink.runtime.util.bash.BashJavaUtils "GET_${what}_RESOURCE_PARAMS" \
+    "${java_cmd[@]}" org.apache.flink.runtime.util.bash.BashJavaUtils \
+        "GET_${what}_RESOURCE_PARAMS" \
         --configDir "$conf" 2>>"$log" | grep '^BASH_JAVA_UTILS_EXEC_RESULT:' \
         | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://' | grep . \
         || die "no $what memory settings: see $log"
@@ -201,7 +203,8 @@ case "${1:-}" in
     stop) stop ;;
     status) status ;;
     taskmanager) [ -n "${2:-}" ] || die "usage: cluster.sh taskmanager N"; load_ports
-                 start_taskmanager "$2"; echo "taskmanager-$2 started (pid $(cat "$pids/taskmanager-$2.pid"))" ;;
+                 start_taskmanager "$2"
+                 echo "taskmanager-$2 started (pid $(cat "$pids/taskmanager-$2.pid"))" ;;
     args) args ;;
     *) die "usage: cluster.sh start|stop|status|taskmanager N|args" ;;
 esac

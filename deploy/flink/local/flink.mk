@@ -9,8 +9,8 @@ FLINK_LIB := .cache/flink/lib
 .PHONY: flink
 
 $(FLINK_LIB)/.resolved: $(FLINK_POM)
-	@command -v mvn >/dev/null || { echo "make flink: Maven (mvn) and a Java 17 JDK are needed"; exit 1; }
-	@echo "resolving the Flink job server's classpath from Maven into $(FLINK_LIB)/ (first time: ~1 minute, ~160 MB)"
+	@command -v mvn >/dev/null || { echo "make flink: needs Maven (mvn) and a Java 17 JDK"; exit 1; }
+	@echo "resolving the Flink classpath from Maven into $(FLINK_LIB)/ (once: ~1 min, ~160 MB)"
 	@rm -rf $(FLINK_LIB)
 	mvn -q -f $(FLINK_POM) dependency:copy-dependencies -DincludeScope=runtime \
 	    -DoutputDirectory=$(abspath $(FLINK_LIB))
