@@ -1,8 +1,9 @@
-"""`python pipelines/launch.py --opt=value ...` = `tuneprep run --opt=value ...`.
+"""`python -m tuneprep.pipelines.launch --opt=value ...` = `tuneprep run --opt=value ...`.
 
 For launchers that run a Python file with options and no sub-command: Dataflow flex templates
 (FLEX_TEMPLATE_PYTHON_PY_FILE), Airflow's BeamRunPythonPipelineOperator (py_file), spark-submit
-style wrappers. Exit codes as `tuneprep run`."""
+style wrappers. Run as a file (the installed tuneprep/pipelines/launch.py, or a copy of this
+one), it starts the installed tuneprep. Exit codes as `tuneprep run`."""
 from __future__ import annotations
 
 import sys
@@ -14,7 +15,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    if __package__ in (None, ""):   # run as a file: make the package importable beside it
-        import os
-        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.exit(main())

@@ -160,7 +160,9 @@ def test_airflow_dag_options_make_a_valid_run(tmp_path):
     """Without Airflow: the DAG's py_file is tuneprep's launcher and its options, rendered as the
     Beam provider renders them (--key=value), with the job spec make a valid run."""
     source = (DEPLOY / "airflow" / "tuneprep_dag.py").read_text()
-    assert 'LAUNCH = f"{TUNEPREP_VENV}/lib/python3.11/site-packages/pipelines/launch.py"' in source
+    # the installed layout: pipelines/ is tuneprep.pipelines (setup.py)
+    assert ('LAUNCH = f"{TUNEPREP_VENV}/lib/python3.11/site-packages/tuneprep/pipelines/launch.py"'
+            in source)
     assert (REPO / "pipelines" / "launch.py").is_file()
     spec = yaml.safe_load((DEPLOY / "airflow" / "job.yaml").read_text())
     spec["output"] = "s3://my-dataset-bucket/datasets/titan-alpaca/20240101"

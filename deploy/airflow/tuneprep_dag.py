@@ -2,9 +2,9 @@
 (`pip install apache-airflow-providers-apache-beam`).
 
 BeamRunPythonPipelineOperator runs `PY_INTERPRETER PY_FILE --runner=RUNNER --key=value ...`;
-PY_FILE is tuneprep's `pipelines/launch.py` (= `tuneprep run`), installed with tuneprep in its own
-virtual environment on the Airflow workers (`/opt/tuneprep`). The job spec holds the options; the
-options given here (the dated output folder, the runner) win over the spec's."""
+PY_FILE is tuneprep's `tuneprep/pipelines/launch.py` (= `tuneprep run`), installed with tuneprep
+in its own virtual environment on the Airflow workers (`/opt/tuneprep`). The job spec holds the
+options; the options given here (the dated output folder, the runner) win over the spec's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +13,7 @@ from airflow import DAG
 from airflow.providers.apache.beam.operators.beam import BeamRunPythonPipelineOperator
 
 TUNEPREP_VENV = "/opt/tuneprep"
-LAUNCH = f"{TUNEPREP_VENV}/lib/python3.11/site-packages/pipelines/launch.py"
+LAUNCH = f"{TUNEPREP_VENV}/lib/python3.11/site-packages/tuneprep/pipelines/launch.py"
 JOB_SPEC = "/opt/tuneprep/jobs/job.yaml"   # deploy/airflow/job.yaml
 
 with DAG(
