@@ -62,10 +62,13 @@ oracle: $(ORACLE_VENV)/bin/.installed
 
 # Beam's Prism runner (Go), at the venv's apache-beam version, built with `go install` from the Go
 # module proxy into .cache/prism/ (tests/e2e/test_prism.py runs tuneprep on it; without it they
-# skip, or fail under CI). No Beam Flink or Spark job server is served here: README, "Running
-# elsewhere".
+# skip, or fail under CI).
 prism: $(BIN)/.installed
 	PY=$(BIN)/python deploy/prism/fetch-prism.sh
 
 clean:
 	rm -rf $(VENV) $(ORACLE_VENV) out .pytest_cache
+
+# `make flink`: a Flink 1.19 session cluster's and Beam's Flink job server's classpath from Maven
+# (deploy/flink/README.md; tests/e2e/test_flink.py, not yet run by .ci/run).
+include deploy/flink/local/flink.mk
