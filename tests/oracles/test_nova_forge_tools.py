@@ -1,8 +1,9 @@
 """AWS's Nova Forge SDK validator (the `forge` fixture) as the oracle for tool use and reasoning:
-every tool-use / reasoning record bedrock-conversation writes for Nova Lite and Nova 2 Lite
-passes it, and the tool-use / reasoning records the SDK refuses, tuneprep's rules refuse too
-(`tuneprep validate`'s check, the one every written record goes through), but for the
-differences listed here with their reasons.
+every tool-use / reasoning record bedrock-conversation writes for Nova 2 Lite passes it, and the
+tool-use / reasoning records the SDK refuses, tuneprep's rules refuse too (`tuneprep validate`'s
+check, the one every written record goes through), but for the differences listed here with
+their reasons. Nova 1 (Nova Lite) takes no tool blocks: tuneprep writes none for it, though
+the SDK's validator, which does not ask the model's version, takes them (NOVA1_NO_TOOLS).
 
 Files go under a `validation` folder: the oracle script then skips the SDK's Bedrock record-count
 bounds, which are on a training set (8 / 200 records), not on these rule cases.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from tuneprep.transforms.core.records import RecordError
 from tuneprep.transforms.core.tools import ToolCall, ToolResult, ToolSpec
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.targets.context import TargetContext
@@ -95,8 +97,7 @@ def _write(records, model, path):
     return write_jsonl(path, objs), objs
 
 
-@pytest.mark.parametrize("model, reasoning", [("nova-lite", False), ("nova-2-lite", False),
-                                              ("nova-2-lite", True)])
+@pytest.mark.parametrize("model, reasoning", [("nova-2-lite", False), ("nova-2-lite", True)])
 def test_tool_use_written_passes(forge, model, reasoning, tmp_path):
     records = [(_reasoned(t) if reasoning else t) for t in TOOL_RECORDS.values()]
     path, objs = _write(records, model, tmp_path / "validation" / "tools.jsonl")
@@ -106,6 +107,23 @@ def test_tool_use_written_passes(forge, model, reasoning, tmp_path):
                    for o in objs)
     verdict = forge(model, [path])
     assert verdict == {"records": len(TOOL_RECORDS), "refused": [], "dataset_error": None}
+
+
+def test_nova_1_writes_no_tool_use_the_sdk_would_take(forge, tmp_path):
+    """Nova Lite refuses each tool-use record (tool_turn: refused rather than lose its tools),
+    by the Nova 1 page and the Forge SDK's converter ('not supported in Nova 1.0'); the SDK's
+    validator itself takes them for Nova Lite (the same records written for Nova 2 Lite): the
+    stricter reading wins (models.ModelSpec.tool_use)."""
+    ctx = TargetContext(model=get_model("nova-lite"))
+    for turns in TOOL_RECORDS.values():
+        with pytest.raises(RecordError) as refused:
+            CONV.format(rec(turns, tools=[WEATHER, CLOCK, SEARCH], system=SYSTEM), ctx)
+        assert refused.value.reason == "tool_turn"
+    path, objs = _write(TOOL_RECORDS.values(), "nova-2-lite",
+                        tmp_path / "validation" / "tools.jsonl")
+    assert all(CONV.validate(obj, ctx) for obj in objs)
+    assert forge("nova-lite", [path]) == {"records": len(TOOL_RECORDS), "refused": [],
+                                          "dataset_error": None}
 
 
 def test_reasoning_written_passes(forge, tmp_path):
@@ -247,6 +265,10 @@ TUNEPREP_ONLY = {
 # per model: the rules only one model has
 # Nova 2 Lite takes reasoning (in a record with an image too: the media rule is per message)
 REASONING_CASES = {"reasoning", "reasoning_and_tools", "reasoning_beside_an_image"}
+# Nova 1 takes no tool blocks (the Nova 1 page; the SDK's converter: 'Tool/function calling is
+# not supported in Nova 1.0'), which the SDK's validator does not check: the good tool-use
+# cases are refused by tuneprep alone for Nova Lite
+NOVA1_NO_TOOLS = {"good", "good_json_result", "good_calls_only_then_text"}
 
 
 def _png(width: int, height: int) -> bytes:
@@ -272,7 +294,12 @@ def test_tool_and_reasoning_cases_refused_alike(forge, s3, model, tmp_path):
     refused_by_sdk = {names[r["line"] - 1] for r in verdict["refused"]}
     ctx = TargetContext(model=get_model(model))
     refused_by_tuneprep = {name for name, obj in cases.items() if CONV.validate(obj, ctx)}
-    assert refused_by_tuneprep - refused_by_sdk == TUNEPREP_ONLY
+    takes_tools = get_model(model).tool_use
+    assert refused_by_tuneprep - refused_by_sdk == TUNEPREP_ONLY | (
+        set() if takes_tools else NOVA1_NO_TOOLS)
+    if not takes_tools:   # and refused for their tool use alone
+        assert all([reason for reason, _ in CONV.validate(cases[name], ctx)] == [
+            "not_taken_by_model"] for name in NOVA1_NO_TOOLS)
     assert refused_by_sdk - refused_by_tuneprep == set()
     good = {n for n in names if n.startswith("good")}
     takes_reasoning = model == "nova-2-lite"
