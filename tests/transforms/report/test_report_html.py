@@ -291,8 +291,9 @@ def test_a_sampled_run_reports_the_sampled_out_apart_and_names_the_run(tmp_path,
     run = report["run"]
     assert (run["target"], run["model"]) == ("bedrock-single-turn", "claude-3-haiku")
     assert run["model_limits"]["max_train_records"] == 10_000
-    assert run["record_limit"] == {"tokens": 32_000, "characters": 172_800,
-                                   "chars_per_token": 6.0, "token_margin": 0.1,
+    # Haiku's limit at AWS's Haiku validator's 3 characters a token, less the 10 % margin
+    assert run["record_limit"] == {"tokens": 32_000, "characters": 86_400,
+                                   "chars_per_token": 3.0, "token_margin": 0.1,
                                    "from": "--model"}
     assert run["options"]["sample_to_quota"] is True
     assert run["versions"]["tuneprep"] and run["versions"]["apache_beam"]
