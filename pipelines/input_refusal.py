@@ -98,6 +98,24 @@ def fix(uri: str, cfg, items: list, head_items) -> tuple[dict, list[str], bool]:
     with them). `head_items(uri, cfg)` reads the sample again under changed options."""
     options: dict[str, str] = {}
     notes: list[str] = []
+    cfg, items = _fix_reading(uri, cfg, items, head_items, options, notes)
+
+    def reads(candidate) -> bool:
+        return read_counts(uri, candidate, items, choose_adapter(items, candidate))[0] > 0
+
+    if reads(cfg):
+        return options, notes, True
+    values = [i.value for i in items if i.error is None]
+    if cfg.input_format and (found := detect(values, cfg.adapter)) and \
+            found != cfg.input_format and reads(_with(cfg, input_format=found)):
+        options["--input-format"] = found
+        return options, notes, True
+    return options, notes, _fix_field_map(uri, cfg, items, values, reads, options, notes)
+
+
+def _fix_reading(uri: str, cfg, items: list, head_items, options: dict, notes: list):
+    """The file's encoding, then its delimiter: (cfg, items) read again under what they need,
+    the options and notes added."""
     bad = [i for i in items if i.error is not None and i.error.reason == "invalid_utf8"]
     if bad and is_utf8_encoding(cfg.read.encoding):
         raw = bad[0].raw if isinstance(bad[0].raw, bytes) else b""
@@ -110,31 +128,28 @@ def fix(uri: str, cfg, items: list, head_items) -> tuple[dict, list[str], bool]:
         options["--file-format"] = "csv"
         cfg = _with(cfg, replace(cfg.read, file_format="csv"))
         items = head_items(uri, cfg)
+    return cfg, items
 
-    def reads(candidate) -> bool:
-        return read_counts(uri, candidate, items, choose_adapter(items, candidate))[0] > 0
 
-    if reads(cfg):
-        return options, notes, True
-    values = [i.value for i in items if i.error is None]
-    if cfg.input_format and (found := detect(values, cfg.adapter)) and \
-            found != cfg.input_format and reads(_with(cfg, input_format=found)):
-        options["--input-format"] = found
-        return options, notes, True
+def _fix_field_map(uri: str, cfg, items: list, values: list, reads, options: dict,
+                   notes: list) -> bool:
+    """A --field-map proposed from the records' keys, if one makes them read (added to
+    options, with the input format dropped when it stood in the way)."""
     proposal = propose_field_map(keys_of(values))
     if proposal and "--encoding" in options:   # the keys were hidden by the encoding
         notes.append(f"{uri}:{items[0].line}: unknown_format: read as {options['--encoding']}, "
                      f"no input adapter recognises its records; {unknown_format_hint(values)}")
-    if proposal:
-        for input_format in dict.fromkeys((cfg.input_format, None)):
-            mapped = _with(cfg, input_format=input_format, field_map=proposal)
-            if reads(mapped):
-                options["--field-map"] = map_text(proposal)
-                if input_format != cfg.input_format:
-                    notes.append(f"{uri}: --input-format {cfg.input_format} does not read "
-                                 "these records: drop it")
-                return options, notes, True
-    return options, notes, False
+    if not proposal:
+        return False
+    for input_format in dict.fromkeys((cfg.input_format, None)):
+        mapped = _with(cfg, input_format=input_format, field_map=proposal)
+        if reads(mapped):
+            options["--field-map"] = map_text(proposal)
+            if input_format != cfg.input_format:
+                notes.append(f"{uri}: --input-format {cfg.input_format} does not read "
+                             "these records: drop it")
+            return True
+    return False
 
 
 def _rule(note: str) -> str:

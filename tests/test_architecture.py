@@ -117,8 +117,6 @@ OVER_C = {
     ("pipelines/validate_cmd.py", "_validate"): "D",
     ("pipelines/input_check.py", "file_notes"): "D",
     ("pipelines/input_paths.py", "_expand_one"): "D",
-    ("pipelines/input_refusal.py", "fix"): "D",
-    ("transforms/targets/openai_chat.py", "_message_problems"): "D",
     ("transforms/io/readers/json_doc.py", "object_shape"): "D",
     ("transforms/io/readers/json_doc.py", "wrapper_key"): "D",
     ("transforms/core/process.py", "BatchProcessor.__call__"): "D",

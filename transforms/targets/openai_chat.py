@@ -181,20 +181,24 @@ def _message_problems(message, position: int) -> list[tuple[str, str]]:
     if "role" in message and role not in COOKBOOK_ROLES:
         problems.append(("unknown_role", f"{label} has the role {role!r}; known: "
                                          f"{', '.join(ROLES)}"))
-    content = message.get("content")
     if "content" in message and role != "tool":   # a tool message's content: bad_tool_result
-        if content is None and (message.get("function_call") or message.get("tool_calls")):
-            pass  # a call carries no content
-        elif not isinstance(content, str):
-            problems.append(("wrong_type", f"{label}'s content is a {type(content).__name__}, "
-                                           f"not a string"))
-        elif not content or content.isspace():
-            problems.append(("empty_field", f"{label}'s content is empty"))
+        problems += _content_problems(message, label)
     if "weight" in message:
         problem = weight_problem(role, message["weight"], label)
         if problem:
             problems.append(("bad_weight", problem))
     return problems
+
+
+def _content_problems(message: dict, label: str) -> list[tuple[str, str]]:
+    content = message["content"]
+    if content is None and (message.get("function_call") or message.get("tool_calls")):
+        return []   # a call carries no content
+    if not isinstance(content, str):
+        return [("wrong_type", f"{label}'s content is a {type(content).__name__}, not a string")]
+    if not content or content.isspace():
+        return [("empty_field", f"{label}'s content is empty")]
+    return []
 
 
 def _put_weights(messages: list[dict], weights: tuple) -> None:
