@@ -118,7 +118,6 @@ OVER_C = {
     ("pipelines/input_check.py", "file_notes"): "D",
     ("pipelines/input_paths.py", "_expand_one"): "D",
     ("transforms/io/readers/json_doc.py", "object_shape"): "D",
-    ("transforms/io/readers/json_doc.py", "wrapper_key"): "D",
     ("transforms/core/process.py", "BatchProcessor.__call__"): "D",
 }
 

@@ -167,16 +167,22 @@ def wrapper_key(doc: Any) -> str | None:
     sample = value[:TURN_SAMPLE]
     if any(isinstance(v, dict) and any(k in v for k in TURN_KEYS) for v in sample):
         return None
-    if len(doc) == 1:
+    if len(doc) == 1 or _records_beside_other_keys(doc, lists[0], sample):
         return lists[0]
+    return None
+
+
+def _records_beside_other_keys(doc: dict, key: str, sample: list) -> bool:
+    """Whether the one list under `key` is the records though the document has other keys:
+    it holds objects only, no other value is a list or an object holding one, and the
+    document is no record an adapter reads."""
     from tuneprep.transforms.adapters import detect   # (adapters never import readers)
     from tuneprep.transforms.adapters.tool_use import TOOL_KEYS
-    if (not value or lists[0] in TOOL_KEYS or not all(isinstance(v, dict) for v in sample)
-            or any(isinstance(v, dict) and any(isinstance(w, (list, dict)) for w in v.values())
-                   for k, v in doc.items() if k != lists[0])
-            or detect([doc]) is not None):
-        return None
-    return lists[0]
+    return not (not doc[key] or key in TOOL_KEYS or not all(isinstance(v, dict) for v in sample)
+                or any(isinstance(v, dict) and any(isinstance(w, (list, dict))
+                                                   for w in v.values())
+                       for k, v in doc.items() if k != key)
+                or detect([doc]) is not None)
 
 
 def object_shape(head: bytes) -> tuple[str, str | None]:
