@@ -125,30 +125,14 @@ def _expand_one(flag: str, uri: str, warn, skip=None) -> list[tuple[str, tuple]]
         raise UsageError(f"{flag} {_shown(uri)}: the name is not valid UTF-8; rename it")
     fs, path = storage.filesystem(normalize(uri))   # (messages name the uri as given)
     local = storage.local_path(uri) is not None
-    if any(c in path for c in "*?["):
-        if local:
-            candidates = [p for p in fs.glob(path) if not os.path.isdir(p)]
-        else:   # (one listing: isfile() per match would be one HEAD request each)
-            candidates = [p for p, info in fs.glob(path, detail=True).items()
-                          if info.get("type") == "file"]
-    elif local:
-        try:
-            st = os.stat(path)   # (never open(): a FIFO or a device would block the run)
-        except FileNotFoundError:
-            raise UsageError(f"{flag} {uri}: no such file or folder") from None
-        except OSError as e:
-            raise UsageError(f"{flag} {uri}: {e.strerror}") from None
+    pattern = any(c in path for c in "*?[")
+    if local and not pattern:
+        st = _stat_input(path, flag, uri)
         if stat.S_ISREG(st.st_mode):
             return [(_unstrip(fs, uri, path), (st.st_dev, st.st_ino))]
         if not stat.S_ISDIR(st.st_mode):
             raise UsageError(f"{flag} {uri}: {not_regular(st.st_mode)}")
-        candidates = _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
-    elif fs.isdir(path):
-        candidates = _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
-    elif fs.exists(path):
-        candidates = [path]
-    else:
-        raise UsageError(f"{flag} {uri}: no such file or folder")
+    candidates = _candidates(fs, path, local, pattern, flag, uri, warn, skip)
     files = []
     for p in sorted(candidates):
         key = _local_identity(p, flag, uri, warn, skip, fs) if local else (type(fs).__name__, p)
@@ -160,6 +144,31 @@ def _expand_one(flag: str, uri: str, warn, skip=None) -> list[tuple[str, tuple]]
                          (f" that can be read ({skipped} skipped, see the warnings)"
                           if skipped else ""))
     return files
+
+
+def _stat_input(path: str, flag: str, uri: str) -> os.stat_result:
+    try:
+        return os.stat(path)   # (never open(): a FIFO or a device would block the run)
+    except FileNotFoundError:
+        raise UsageError(f"{flag} {uri}: no such file or folder") from None
+    except OSError as e:
+        raise UsageError(f"{flag} {uri}: {e.strerror}") from None
+
+
+def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, warn,
+                skip) -> list[str]:
+    """The files a glob matches or a folder holds (a local folder: known to be one already);
+    an object store's single file."""
+    if pattern and local:
+        return [p for p in fs.glob(path) if not os.path.isdir(p)]
+    if pattern:   # (one listing: isfile() per match would be one HEAD request each)
+        return [p for p, info in fs.glob(path, detail=True).items()
+                if info.get("type") == "file"]
+    if local or fs.isdir(path):
+        return _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
+    if fs.exists(path):
+        return [path]
+    raise UsageError(f"{flag} {uri}: no such file or folder")
 
 
 def _local_identity(path: str, flag: str, uri: str, warn, skip, fs) -> tuple | None:

@@ -116,7 +116,6 @@ OVER_C = {
     ("pipelines/inspect_cmd.py", "inspect_file"): "E",
     ("pipelines/validate_cmd.py", "_validate"): "D",
     ("pipelines/input_check.py", "file_notes"): "D",
-    ("pipelines/input_paths.py", "_expand_one"): "D",
     ("transforms/io/readers/json_doc.py", "object_shape"): "D",
     ("transforms/core/process.py", "BatchProcessor.__call__"): "D",
 }
