@@ -1,7 +1,8 @@
 """Random bytes and random JSON shapes through the whole run (the CLI on Beam's DirectRunner):
 whatever the input, the run completes (exit 0, or 1 when no record was accepted), writes its
 report, and accounts for every record: each one is in a split or a dead letter with a reason,
-stage, source file and line."""
+stage, source file and place: a line in a line-based file, a record number (and maybe the
+byte offset it starts at) in a JSON document."""
 from __future__ import annotations
 
 import pytest
@@ -97,7 +98,15 @@ def test_any_input_completes_and_every_record_is_accounted_for(inputs, target, t
     assert len(dead) == report["dead_letter_records"]
     for d in dead:
         assert d["reason"] in REASONS and d["stage"] and d["message"]
-        assert d["source"]["uri"] in report["files"] and isinstance(d["source"]["line"], int)
+        source = d["source"]
+        assert source["uri"] in report["files"]
+        # exactly one place: {uri, line} or {uri, record (+ offset)} (records.source_entry)
+        if "record" in source:
+            assert set(source) <= {"uri", "record", "offset"}, source
+            assert isinstance(source["record"], int) and source["record"] >= 1
+            assert isinstance(source.get("offset", 0), int) and source.get("offset", 0) >= 0
+        else:
+            assert set(source) == {"uri", "line"} and isinstance(source["line"], int), source
     written = sum(report["output_records"].values())
     if code == 0:
         lines = sum(len(read_jsonl(p)) for p in out.glob("*/*.jsonl")
