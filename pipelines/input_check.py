@@ -33,23 +33,12 @@ def file_notes(uri: str, cfg, items: list, adapter: str | None, target_kind: str
     """One line for each thing the user should know about how this file is read, each as
     "FILE:LINE: RULE: what, and what to do" (`unknown`: also that no adapter recognises its
     records, with the keys and a --field-map)."""
-    notes = []
     good = [item for item in items if item.error is None]
     values = [item.value for item in good]
-    first = good[0].line if good else 1
-    where = f"{uri}:{first}"
-    if (container_format(uri, cfg.read.file_format) == "jsonl" and not cfg.read.file_format
-            and read_format(uri, cfg.read) == "json"):
-        notes.append(f"{uri}:1: pretty_printed_json: named as JSON Lines but holds one "
-                     "pretty-printed JSON document; read as JSON (--file-format json says so)")
-    bad = [item for item in items if item.error is not None
-           and item.error.reason == "invalid_utf8"]
-    if bad and (hint := encoding_hint(bad[0].raw if isinstance(bad[0].raw, bytes) else b"",
-                                      cfg.read.encoding)):
-        notes.append(f"{uri}:{bad[0].line}: invalid_utf8: {len(bad)} of the first {len(items)} "
-                     f"records are not UTF-8{hint}")
+    where = f"{uri}:{good[0].line if good else 1}"
     keys = keys_of(values)
     field_map = cfg.adapter.field_map
+    notes = _reading_notes(uri, cfg, items)
     for pair in missing_sources(field_map, values):
         name, key = pair.split("=", 1)
         hint = f"; the map is canonical=source: did you mean {key}={name}?" if name in keys else ""
@@ -65,6 +54,23 @@ def file_notes(uri: str, cfg, items: list, adapter: str | None, target_kind: str
             notes.append(f"{where}: plain_documents: read as plain documents (adapter text), "
                          f"though its keys ({shown_keys(keys)}) look like prompt and answer: "
                          f"to read them as such, --field-map {map_text(proposal)}")
+    return notes
+
+
+def _reading_notes(uri: str, cfg, items: list) -> list[str]:
+    """How the file's bytes are read: a pretty-printed document named as JSON Lines, bytes
+    that are not UTF-8."""
+    notes = []
+    if (container_format(uri, cfg.read.file_format) == "jsonl" and not cfg.read.file_format
+            and read_format(uri, cfg.read) == "json"):
+        notes.append(f"{uri}:1: pretty_printed_json: named as JSON Lines but holds one "
+                     "pretty-printed JSON document; read as JSON (--file-format json says so)")
+    bad = [item for item in items if item.error is not None
+           and item.error.reason == "invalid_utf8"]
+    if bad and (hint := encoding_hint(bad[0].raw if isinstance(bad[0].raw, bytes) else b"",
+                                      cfg.read.encoding)):
+        notes.append(f"{uri}:{bad[0].line}: invalid_utf8: {len(bad)} of the first {len(items)} "
+                     f"records are not UTF-8{hint}")
     return notes
 
 

@@ -115,7 +115,6 @@ OVER_C = {
     ("pipelines/dry_run.py", "dry_run"): "E",
     ("pipelines/inspect_cmd.py", "inspect_file"): "E",
     ("pipelines/validate_cmd.py", "_validate"): "D",
-    ("pipelines/input_check.py", "file_notes"): "D",
     ("transforms/io/readers/json_doc.py", "object_shape"): "D",
     ("transforms/core/process.py", "BatchProcessor.__call__"): "D",
 }
