@@ -237,7 +237,7 @@ def test_an_interrupt_after_the_dataset_is_complete_says_so(tmp_path, capsys, mo
     import tuneprep.pipelines.cli as cli_module
     from tuneprep.pipelines.interrupts import Interrupted
 
-    def interrupted_while_summarizing(cfg):
+    def interrupted_while_summarizing(cfg, complete=None):
         raise Interrupted(signal.SIGINT)
     monkeypatch.setattr(cli_module, "_summarize", interrupted_while_summarizing)
     code, _, err = cli(capsys, *RUN, "--input", ALPACA, "--output", tmp_path / "out")

@@ -39,6 +39,15 @@ def jsonl(path, objs) -> str:
     return str(path)
 
 
+@pytest.fixture(autouse=True)
+def endpoint_in_the_environment(request, monkeypatch):
+    """validate has no --s3-endpoint-url: a user of another S3 endpoint names it as botocore
+    reads it, in AWS_ENDPOINT_URL_S3 (each command sets fsspec up afresh, so the test bucket's
+    process-wide set-up does not reach it)."""
+    if "store" in request.fixturenames:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", request.getfixturevalue("store").endpoint)
+
+
 def validate(capsys, *args) -> tuple[int, list[str], str]:
     code = main(["validate", "--target", "bedrock-conversation", "--model", "nova-lite", *args])
     out, err = capsys.readouterr()
