@@ -32,8 +32,11 @@ sample: $(BIN)/.installed
 	$(BIN)/tuneprep run --input samples/alpaca_sample.jsonl --target bedrock-text \
 	    --validation-split 0.1 --output $(SAMPLE_OUT) --overwrite
 
+# The whole suite, one test file at a time on each of TEST_WORKERS processes (pytest-xdist; a
+# file's module fixtures, such as the packaging venv, are built once). TEST_WORKERS=0: in-process.
+TEST_WORKERS ?= 2
 test: $(BIN)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The quick loop: every test but those marked slow (subprocess runs, servers, big inputs).
 quick: $(BIN)/.installed-test
