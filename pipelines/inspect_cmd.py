@@ -21,7 +21,7 @@ from tuneprep.transforms.adapters import apply_field_map
 from tuneprep.transforms.core.batching import DETECT_SAMPLE, Batch, choose_adapter, read_head
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.adapters.suggest import (keys_of, map_text, propose_field_map,
-                                                  shown_keys, unknown_format)
+                                                  shown_keys)
 from tuneprep.transforms.io.readers import (container_format, is_utf8_encoding, read_format,
                                             read_items)
 from tuneprep.transforms.io.readers.csv_rows import csv_delimiter, delimiter_name

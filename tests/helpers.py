@@ -314,6 +314,17 @@ def portable_args(job: str, pool: str, *extra: str) -> list[str]:
             "EXTERNAL", "--environment_config", pool, *extra]
 
 
+def assert_sample_split_identical(direct: Path, remote: Path) -> None:
+    """The bundled Alpaca sample with a validation split, run on another runner: every data file
+    as the DirectRunner wrote it, complete (_SUCCESS, no claim left), all 94 records in, both
+    splits written."""
+    assert_same_dataset(direct, remote)
+    assert (remote / "_SUCCESS").is_file() and not (remote / "_RUNNING").exists()
+    report = read_json(remote / "report.json")
+    assert report["input_records"] == 94
+    assert report["output_records"]["train"] > 0 and report["output_records"]["validation"] > 0
+
+
 def assert_same_dataset(direct: Path, portable: Path) -> None:
     """Every data file byte-identical; the same files; the same counts and manifest entries."""
     assert layout(direct) == layout(portable)

@@ -25,7 +25,8 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tests.e2e.test_prism import adversarial_corpus
-from tests.helpers import REPO, SAMPLES, assert_same_dataset, free_port, read_json
+from tests.helpers import (REPO, SAMPLES, assert_same_dataset, assert_sample_split_identical,
+                           free_port, read_json)
 
 pytestmark = pytest.mark.slow
 
@@ -106,11 +107,7 @@ def test_sample_with_validation_split_is_identical(flink, capsys, tmp_path):
     times = both_runs(capsys, flink, direct, remote,
                       "--input", SAMPLES / "alpaca_sample.jsonl", "--target", "bedrock-text",
                       "--validation-split", "0.1")
-    assert_same_dataset(direct, remote)
-    assert (remote / "_SUCCESS").is_file() and not (remote / "_RUNNING").exists()
-    report = read_json(remote / "report.json")
-    assert report["input_records"] == 94
-    assert report["output_records"]["train"] > 0 and report["output_records"]["validation"] > 0
+    assert_sample_split_identical(direct, remote)
     print(f"sample: DirectRunner {times['direct_s']:.1f}s, Flink {times['flink_s']:.1f}s")
 
 

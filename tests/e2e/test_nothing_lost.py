@@ -44,14 +44,19 @@ def test_a_jsonl_opening_with_a_bracket_in_a_folder_of_22_loses_none_of_its_line
     assert report["files"][str(folder / "z_last.jsonl")]["input_records"] == 162
 
 
+def run_array(capsys, path: Path, elements: list[bytes]):
+    """A JSON array of `elements`, one a line, written to `path` and run: (path, out, run())."""
+    path.write_bytes(b"[\n" + b",\n".join(elements) + b"\n]\n")
+    out = path.parent / "out"
+    return path, out, run(capsys, out, "--input", path)
+
+
 def test_an_array_element_5000_deep_after_one_255_deep_loses_no_other_element(tmp_path, capsys):
     elements = [alpaca(i) for i in range(12)]
     for index, depth in ((1, 255), (3, 5000)):
-        elements[index] = alpaca(index, x="")[:-1] + b',"deep":' + b"[" * depth + b"]" * depth + b"}"
-    path = tmp_path / "deep.json"
-    path.write_bytes(b"[\n" + b",\n".join(elements) + b"\n]\n")
-    out = tmp_path / "out"
-    code, stdout, err, report = run(capsys, out, "--input", path)
+        elements[index] = (alpaca(index, x="")[:-1] + b',"deep":' + b"[" * depth
+                           + b"]" * depth + b"}")
+    path, out, (code, stdout, err, report) = run_array(capsys, tmp_path / "deep.json", elements)
     assert code == 0, err
     dead = check_run(out, report, stdout, 12, 10, {"train": 10}, {"too_deep": 2})
     assert [d["source"]["record"] for d in dead] == [2, 4]   # (records of the array, not lines)
@@ -60,10 +65,7 @@ def test_an_array_element_5000_deep_after_one_255_deep_loses_no_other_element(tm
 def test_a_trailing_comma_in_element_3_of_1000_costs_that_element_only(tmp_path, capsys):
     elements = [alpaca(i) for i in range(1000)]
     elements[2] = elements[2][:-1] + b",}"
-    path = tmp_path / "comma.json"
-    path.write_bytes(b"[\n" + b",\n".join(elements) + b"\n]\n")
-    out = tmp_path / "out"
-    code, stdout, err, report = run(capsys, out, "--input", path)
+    path, out, (code, stdout, err, report) = run_array(capsys, tmp_path / "comma.json", elements)
     assert code == 0, err
     dead = check_run(out, report, stdout, 1000, 999, {"train": 999}, {"invalid_json": 1})
     assert dead[0]["source"] == {"uri": str(path), "record": 3,

@@ -27,7 +27,8 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tests.helpers import (AWS_TEST_ENV, REPO, SAMPLES, Service, alpaca_lines,
-                           assert_same_dataset, read_json, read_jsonl)
+                           assert_same_dataset, assert_sample_split_identical, read_json,
+                           read_jsonl)
 
 pytestmark = pytest.mark.slow
 
@@ -117,11 +118,7 @@ def test_sample_with_validation_split_is_identical(prism, pool, capsys, tmp_path
     times = both_runs(capsys, prism, pool, direct, remote,
                       "--input", SAMPLES / "alpaca_sample.jsonl", "--target", "bedrock-text",
                       "--validation-split", "0.1")
-    assert_same_dataset(direct, remote)
-    assert (remote / "_SUCCESS").is_file() and not (remote / "_RUNNING").exists()
-    report = read_json(remote / "report.json")
-    assert report["input_records"] == 94
-    assert report["output_records"]["train"] > 0 and report["output_records"]["validation"] > 0
+    assert_sample_split_identical(direct, remote)
     print(f"sample, bedrock-text: DirectRunner {times['direct_s']:.1f}s, "
           f"Prism {times['prism_s']:.1f}s")
 
