@@ -80,7 +80,11 @@ def pool(tmp_path_factory):
 
 
 def prism_args(prism: Path, pool: str) -> list[str]:
+    # Beam keeps one Prism job server a process; one a DirectRunner made earlier (it tries
+    # Prism first for pipelines Prism supports) holds no --prism_location and would try
+    # GitHub: each run here starts its own, stopped by the fixture.
     return ["--runner", "PrismRunner", "--prism_location", str(prism),
+            "--experiments", "disable_prism_server_singleton",
             "--environment_type", "EXTERNAL", "--environment_config", pool]
 
 

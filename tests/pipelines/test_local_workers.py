@@ -183,3 +183,17 @@ def test_worker_logging_goes_to_a_file_and_ours_to_the_terminal(outcome):
         assert done.stdout.strip() == "log removed"
     else:   # kept for the error message, with what the worker wrote
         assert done.stdout.strip() == "log kept INFO:__main__:Logging handler created."
+
+
+def test_a_default_run_never_reaches_for_prism(tmp_path, caplog, capsys):
+    """Beam's DirectRunner first tries Prism for a pipeline Prism supports, downloading its
+    binary from GitHub: a run must never fetch anything, and offline the attempt only costs
+    time. tuneprep's graph (its exception-handling ParDos) keeps the DirectRunner on its own
+    FnApiRunner; this fails if that ever changes."""
+    from tuneprep.pipelines.cli import main
+    caplog.set_level("INFO", logger="apache_beam.runners")
+    code = main(["run", "--input", str(REPO / "samples" / "alpaca_sample.jsonl"),
+                 "--target", "bedrock-text", "--output", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "_SUCCESS").exists()
+    assert not [r for r in caplog.records if "prism" in r.getMessage().lower()], caplog.text

@@ -1,5 +1,8 @@
 """The Beam shell: ReadBatches, PrepareRecords (with its safety net) and WriteDataset through
-tuneprep.transforms.beam.pipeline.build, on test_pipeline.TestPipeline (the DirectRunner)."""
+tuneprep.transforms.beam.pipeline.build, on test_pipeline.TestPipeline with the FnApiRunner: the
+runner a default (DirectRunner) tuneprep run lands on. Beam's DirectRunner first tries Prism for
+a pipeline it supports, which means downloading the Prism binary from GitHub: no test may reach
+for the network, and a failed attempt leaves a broken Prism job server for the process."""
 import hashlib
 
 import apache_beam as beam
@@ -18,6 +21,10 @@ from tuneprep.transforms.beam.prepare import PrepareRecords
 from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
 from tuneprep.transforms.beam.read import ReadBatches
 from tuneprep.transforms.io.readers import RawItem, read_error
+
+
+def local_pipeline() -> test_pipeline.TestPipeline:
+    return test_pipeline.TestPipeline(runner="FnApiRunner")
 
 
 def alpaca(i):
@@ -57,7 +64,7 @@ def test_read_batches_gives_keys_adapters_and_items(tmp_path):
         ("000001-0000-00000000", b, None, "messages", (ok(1, chat), (2, None, "invalid_json"))),
         ("000002-0000-00000000", v, VALIDATION, "alpaca", (ok(1, alpaca(100)), ok(2, alpaca(101)))),
     ]
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         batches = p | "Read" >> ReadBatches(cfg)
         assert_that(batches | "Summaries" >> beam.Map(summary), equal_to(expected),
                     label="CheckBatches")
@@ -69,7 +76,7 @@ def test_read_batches_input_format_and_undetectable_files(tmp_path):
     pc = write_jsonl(tmp_path / "pc.jsonl", [{"prompt": "p", "completion": "c"}])
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         detected = p | "ReadDetected" >> ReadBatches(RunConfig(
             target="bedrock-text", output="unused", inputs=[odd, str(empty)]))
         forced = p | "ReadForced" >> ReadBatches(RunConfig(
@@ -120,7 +127,7 @@ def test_prepare_records_gives_processed_batches():
         Batch(0, 1, "a.jsonl", None, "alpaca", items(4, 1) + [RawItem(5, {"instruction": "?"})]),
         Batch(1, 0, "b.jsonl", None, None, [RawItem(1, {"x": 1})]),
     ]
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         good, rescued = p | "Batches" >> beam.Create(batches) | "Prepare" >> PrepareRecords(cfg)
         out = (good, rescued) | "Together" >> beam.Flatten()
         assert_that(rescued, equal_to([]), label="NothingRescued")
@@ -135,7 +142,7 @@ def test_prepare_records_takes_encoded_batches_holding_read_errors():
     cfg = RunConfig(target="bedrock-text", output="unused")
     batch = Batch(0, 0, "a.jsonl", None, "alpaca",
                   items(1, 1) + [read_error(2, "invalid_json", "bad", raw="{")])
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         good, _ = (p | "Batches" >> beam.Create([batch]) | "Prepare" >> PrepareRecords(cfg))
         assert_that(good | "Summaries" >> beam.Map(processed_summary), equal_to([
             ("000000-0000-00000000", 1, (("invalid_json", "read", 2),), 2)]), label="CheckProcessed")
@@ -173,7 +180,7 @@ def test_prepare_records_safety_net_turns_a_failed_batch_into_dead_letters():
         if len(by_key[good.key].lines[TRAIN]) != 2:
             raise BeamAssertException("the good batch suffered")
 
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         processed, rescued = (p | "Batches" >> beam.Create([good, broken])
                               | "Prepare" >> PrepareRecords(cfg))
         assert_that((processed, rescued) | "Together" >> beam.Flatten(), check,
@@ -214,7 +221,7 @@ def test_build_writes_a_complete_dataset(tmp_path):
                 or report["accepted_records"] != 60 or report["dead_letter_records"] != 5:
             raise BeamAssertException(str(report))
 
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         assert_that(build(p, cfg, {"options": {"x": 1}}), check_report, label="CheckReport")
 
     report, manifest = check_dataset(out)
@@ -248,7 +255,7 @@ def test_build_with_sample_to_quota_end_to_end(tmp_path, monkeypatch):
     out = tmp_path / "out"
     cfg = RunConfig(target="bedrock-text", model="tiny", output=str(out), inputs=[a],
                     sample_to_quota=True, batch_size=20)
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         build(p, cfg)
     report, _ = check_dataset(out)
     assert report["status"] == "succeeded" and (out / "_SUCCESS").exists()
@@ -277,7 +284,7 @@ def test_build_with_nothing_accepted_fails_without_success(tmp_path):
     b = write_jsonl(tmp_path / "b.jsonl", [{"weird": i} for i in range(3)])
     out = tmp_path / "out"
     cfg = RunConfig(target="bedrock-text", output=str(out), inputs=[b])
-    with test_pipeline.TestPipeline() as p:
+    with local_pipeline() as p:
         build(p, cfg)
     report, _ = check_dataset(out)
     assert report["status"] == "failed" and not (out / "_SUCCESS").exists()
