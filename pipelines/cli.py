@@ -30,7 +30,7 @@ from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable
 from tuneprep.pipelines.worker_logs import workers_log_to_file
 from tuneprep.transforms.io import claim, s3_config, storage
 from tuneprep.transforms.io.staged_files import temp_root
-from tuneprep.transforms.io.dataset_folder import TEMPORARY
+from tuneprep.transforms.io.layout import REPORT_JSON, SUCCESS, TEMPORARY
 from tuneprep.transforms.io.storage import join
 from tuneprep.transforms.targets import get_target
 
@@ -195,7 +195,7 @@ class _RunState:
     def _nothing_written(self) -> bool:
         cfg = self.cfg
         return (storage.is_empty_or_missing(temp_root(cfg))
-                and not storage.exists(join(cfg.output, "report.json")))
+                and not storage.exists(join(cfg.output, REPORT_JSON)))
 
     def failed(self, job_ended: bool = False) -> None:
         """A run that wrote nothing leaves nothing: its claim goes (and the folders it made),
@@ -249,7 +249,7 @@ class _RunState:
             return e.exit_code
         where = storage.redact(cfg.output)
         try:
-            complete = storage.exists(join(cfg.output, "_SUCCESS"))
+            complete = storage.exists(join(cfg.output, SUCCESS))
             if not complete:
                 self.failed()
             untouched = not complete and not storage.exists(join(cfg.output, claim.MARKER))
