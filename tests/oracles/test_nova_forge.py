@@ -7,7 +7,6 @@ The SDK runs in its own venv: the `forge` fixture (tests/oracles/conftest.py).
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import orjson
@@ -126,23 +125,9 @@ def test_mixed_optional_fields_refused_alike(forge, tmp_path, capsys):
     assert _written(tmp_path / "out") == []
 
 
-# --- whole corpora: what tuneprep writes, the SDK takes -----------------------------------------
+# --- the samples: what tuneprep writes, the SDK takes ------------------------------------------
 
 SAMPLE_INPUTS = ["alpaca_sample.jsonl", "chat_sample.jsonl"]
-CORPUS_INPUTS = {   # id: (file, extra options, copies of the file read)
-    "alpaca": ("alpaca_demo_1k/alpaca_en_demo.json", [], 1),
-    "sharegpt": ("sharegpt_fastchat_dummy/dummy_conversation.json", [], 1),
-    "nova-tooluse-train": ("bedrock_samples/nova_tooluse_train_ft.jsonl", [], 1),
-    "nova-tooluse-converse": ("bedrock_samples/nova_tooluse_formatted_test_ft.jsonl", [], 1),
-    # glaive: 153 of its 300 records call tools, and Nova takes toolUse in every record or
-    # in none: one dataset of each kind, chosen explicitly; read twice, as Nova 2 Lite's
-    # 200-record minimum is over either half (2 x 153 with calls, 2 x 147 without)
-    "glaive-calls": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
-                     ["--records-with", "toolUse"], 2),
-    "glaive-no-calls": ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json",
-                        ["--records-without", "toolUse"], 2),
-    "llamafactory-v1": ("llamafactory_samples/v1_sft_demo.jsonl", [], 1),
-}
 
 
 def _written_pass(forge, model, out: Path) -> int:
@@ -164,39 +149,7 @@ def test_samples_written_pass(forge, samples, model, name, tmp_path, capsys):
     assert _written_pass(forge, model, out) == sum(written.values())
 
 
-# Nova 2 Lite takes 200 records at least: the smaller datasets are for the Nova 1 models only
-UNDER_200 = {"nova-tooluse-converse"}
-# Nova 1 takes no tool use: every record of the dataset with calls is a tool_turn dead letter
-# and nothing is written (e2e test_corpora_more; test_nova_forge_tools for the SDK's view)
-TOOL_USE = {"glaive-calls"}
-
-
-def _inputs(corpora, name, tmp_path) -> list:
-    """--input arguments for a corpus, each copy a file of its own (a file named twice is
-    read once)."""
-    path, _, copies = CORPUS_INPUTS[name]
-    if copies == 1:
-        return ["--input", corpora / path]
-    argv = []
-    for n in range(copies):
-        copy = tmp_path / "in" / str(n) / Path(path).name
-        copy.parent.mkdir(parents=True)
-        shutil.copyfile(corpora / path, copy)
-        argv += ["--input", copy]
-    return argv
-
-
-@pytest.mark.parametrize("model, name", [
-    ("nova-lite", name) for name in CORPUS_INPUTS if name not in TOOL_USE] + [
-    ("nova-2-lite", name) for name in CORPUS_INPUTS if name not in UNDER_200])
-def test_corpora_written_pass(forge, corpora, model, name, tmp_path, capsys):
-    out = tmp_path / "out"
-    extra = CORPUS_INPUTS[name][1]
-    code = _run(capsys, "--model", model, *_inputs(corpora, name, tmp_path), *extra,
-                "--output", out)
-    report = orjson.loads((out / "report.json").read_bytes())
-    assert code == 0
-    assert _written_pass(forge, model, out) == sum(report["output_records"].values())
+# (the shared corpora through every Nova rule set: test_oracle_corpora.py)
 
 
 # --- media on a real S3 server: the SDK checks the objects too ---------------------------------
