@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM end a run with one line, not a screen of tracebacks.
+"""Ctrl-C, SIGTERM and SIGHUP end a run with one line, not a screen of tracebacks.
 
 A terminal's Ctrl-C (and a `kill` of the process group) reaches every process of the group,
 the local runner's SDK worker processes too: they and Beam's threads here printed screens of
@@ -20,7 +20,10 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# SIGHUP too (a closed terminal, a lost ssh session): its default ended the launcher at once,
+# its claim left, and its worker processes ran on for minutes
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143,
+              **({signal.SIGHUP: 129} if hasattr(signal, "SIGHUP") else {})}   # (not on Windows)
 
 
 class Interrupted(BaseException):
@@ -39,7 +42,7 @@ def _raise(signum, frame):
 
 @contextmanager
 def signals_raise() -> Iterator[None]:
-    """While the block runs (on the main thread), SIGINT and SIGTERM raise Interrupted."""
+    """While the block runs (on the main thread), the signals of EXIT_CODES raise Interrupted."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -53,8 +56,8 @@ def signals_raise() -> Iterator[None]:
 
 @contextmanager
 def ignored() -> Iterator[None]:
-    """While the block runs, SIGINT and SIGTERM are ignored: a second Ctrl-C must not cut short
-    the launcher's report of the first."""
+    """While the block runs, the signals of EXIT_CODES are ignored: a second Ctrl-C must not cut
+    short the launcher's report of the first."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
