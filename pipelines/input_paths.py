@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from typing import Iterator
 
 from tuneprep.pipelines.command_guard import kind_of, not_regular
 from tuneprep.pipelines.options import UsageError
@@ -52,15 +53,26 @@ def expand_splits(args, before_remote=None, warn=None,
     groups = [(flag, uri, expand(flag, uri)) for flag, uri in named]
     train = [g for g in groups if g[0] == "--input"]
     validation = [g for g in groups if g[0] != "--input"]
-    first = {key: (flag, uri, path) for flag, uri, files in train for path, key in files}
-    for flag, uri, files in validation:
+    _refuse_both_splits(train, validation)
+    return _read_once(train, warn), _read_once(validation, warn)
+
+
+def _refuse_both_splits(train: list, validation: list) -> None:
+    """UsageError naming the first validation file also read for training. Only the
+    validation keys are held (the smaller split, usually), not a dict of every training file."""
+    wanted = {key for _flag, _uri, files in validation for _path, key in files}
+    first: dict = {}
+    for flag, uri, files in train if wanted else ():
+        for path, key in files:
+            if key in wanted and key not in first:
+                first[key] = (flag, uri, path)
+    for flag, uri, files in validation if first else ():
         for path, key in files:
             if key in first:
                 f0, u0, p0 = first[key]
                 also = "" if p0 == path else f" (as {p0})"
                 raise UsageError(f"{flag} {uri}: {path} is also read by {f0} {u0}{also}; "
                                  "a file cannot be in both splits")
-    return _read_once(train, warn), _read_once(validation, warn)
 
 
 def print_warning(line: str) -> None:
@@ -85,19 +97,38 @@ def _expander(warn, skipped: list | None):
 
 def _read_once(groups, warn) -> list[str]:
     """The URIs of [(flag, uri, [(path, key)])], each file (key) once, in order; one warning
-    per pair of URIs that reach the same files (not one per file: two overlapping folders)."""
-    seen: dict = {}
+    per pair of URIs that reach the same files (not one per file: two overlapping folders).
+    Per file only its key is held (a set), not where it was first met: that is looked up
+    again for the few files reached twice."""
+    seen: set = set()
+    again: list = []   # (group index, path, key) of each file reached again
     out: list[str] = []
-    for flag, uri, files in groups:
-        again: dict = {}
+    for g, (_flag, _uri, files) in enumerate(groups):
         for path, key in files:
             if key in seen:
-                f0, u0, p0 = seen[key]
-                again.setdefault((f0, u0), []).append((path, p0))
+                again.append((g, path, key))
             else:
-                seen[key] = (flag, uri, path)
+                seen.add(key)
                 out.append(path)
-        for (f0, u0), pairs in again.items():
+    if again:
+        _warn_read_again(groups, again, warn)
+    return out
+
+
+def _warn_read_again(groups, again: list, warn) -> None:
+    twice = {key for _g, _path, key in again}
+    first: dict = {}   # key → (flag, uri, path) where it was first met
+    for flag, uri, files in groups:
+        for path, key in files:
+            if key in twice and key not in first:
+                first[key] = (flag, uri, path)
+    by_group: dict = {}
+    for g, path, key in again:
+        f0, u0, p0 = first[key]
+        by_group.setdefault(g, {}).setdefault((f0, u0), []).append((path, p0))
+    for g, pairs_of in by_group.items():
+        flag, uri, _files = groups[g]
+        for (f0, u0), pairs in pairs_of.items():
             path, p0 = pairs[0]
             same_uri = (f0, u0) == (flag, uri)
             via = "" if same_uri else f" of {f0} {u0}"
@@ -108,17 +139,16 @@ def _read_once(groups, warn) -> list[str]:
             elif len(pairs) == 1:
                 warn(f"{flag} {uri}: {path} is the same file as {p0}{via}; read once")
             else:
-                first = path if path == p0 else f"{path} = {p0}"
+                first_shown = path if path == p0 else f"{path} = {p0}"
                 warn(f"{flag} {uri}: {len(pairs)} of its files are files already read{via} "
-                     f"(first: {first}); each is read once")
-    return out
+                     f"(first: {first_shown}); each is read once")
 
 
-def _expand_one(flag: str, uri: str, warn, skip=None) -> list[tuple[str, tuple]]:
+def _expand_one(flag: str, uri: str, warn, skip=None) -> list[tuple[str, int | str]]:
     """One --input URI → [(file URI, identity)], sorted; the file URIs in user_paths' one form,
     whoever expands it (the launcher, or a worker handed that form). The identity tells two
-    paths to the same file apart from two files: (device, inode) on local disk, so a link,
-    `a/../a` or a folder given beside a file in it is the same file; the filesystem and path
+    paths to the same file apart from two files: (device, inode) on local disk (_identity), so
+    a link, `a/../a` or a folder given beside a file in it is the same file; the URI
     elsewhere. `skip(entry)` is told of each input a folder or glob skips."""
     skip = skip or (lambda _entry: None)
     if not _utf8(uri):
@@ -129,21 +159,29 @@ def _expand_one(flag: str, uri: str, warn, skip=None) -> list[tuple[str, tuple]]
     if local and not pattern:
         st = _stat_input(path, flag, uri)
         if stat.S_ISREG(st.st_mode):
-            return [(_unstrip(fs, uri, path), (st.st_dev, st.st_ino))]
+            return [(_unstrip(fs, uri, path), _identity(st))]
         if not stat.S_ISDIR(st.st_mode):
             raise UsageError(f"{flag} {uri}: {not_regular(st.st_mode)}")
     candidates = _candidates(fs, path, local, pattern, flag, uri, warn, skip)
     files = []
-    for p in sorted(candidates):
-        key = _local_identity(p, flag, uri, warn, skip, fs) if local else (type(fs).__name__, p)
+    candidates.sort()   # (in place: a second list of every name is memory too)
+    for p in candidates:
+        named = _unstrip(fs, uri, p)
+        # elsewhere the URI itself (one object for both): a str never equals a local int
+        key = _local_identity(p, flag, uri, warn, skip, fs) if local else named
         if key is not None:
-            files.append((_unstrip(fs, uri, p), key))
+            files.append((named, key))
     if not files:
         skipped = len(candidates)
         raise UsageError(f"{flag} {uri}: matches no file" +
                          (f" that can be read ({skipped} skipped, see the warnings)"
                           if skipped else ""))
     return files
+
+
+def _identity(st: os.stat_result) -> int:
+    """(device, inode) as one int: a third of the memory of a tuple, per file listed."""
+    return st.st_dev << 64 | st.st_ino
 
 
 def _stat_input(path: str, flag: str, uri: str) -> os.stat_result:
@@ -164,17 +202,42 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
     if pattern:   # (one listing: isfile() per match would be one HEAD request each)
         return [p for p, info in fs.glob(path, detail=True).items()
                 if info.get("type") == "file"]
-    if local or fs.isdir(path):
+    if local:
+        return _data_files(fs, _walk(path), path, flag, uri, warn, skip)
+    if fs.isdir(path):
         return _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
     if fs.exists(path):
         return [path]
     raise UsageError(f"{flag} {uri}: no such file or folder")
 
 
-def _local_identity(path: str, flag: str, uri: str, warn, skip, fs) -> tuple | None:
-    """(device, inode) of a listed local file; None, with a warning, when it is skipped: a
-    name that is not UTF-8 (it could not be written to the report), a FIFO, socket or device
-    (reading one blocks or never ends), a broken link."""
+def _walk(root: str) -> Iterator[str]:
+    """A local folder's files, as fsspec's find() lists them (everything that is not a folder,
+    links included, unreadable subfolders left out), one at a time: find() built a dict of
+    ~15 fields per file first (400,000 tiny files took 2.85 GiB to list)."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        stack.append(entry.path)
+                    else:
+                        yield entry.path
+        except OSError:
+            if folder == root:
+                raise
+
+
+def _local_identity(path: str, flag: str, uri: str, warn, skip, fs) -> int | None:
+    """The identity of a listed local file (_identity); None, with a warning, when it is
+    skipped: a name that is not UTF-8 (it could not be written to the report), a FIFO, socket
+    or device (reading one blocks or never ends), a broken link."""
     problem = None
     if not _utf8(path):
         problem, reason = "the name is not valid UTF-8 (rename it to read it)", skips.NOT_UTF8
@@ -186,7 +249,7 @@ def _local_identity(path: str, flag: str, uri: str, warn, skip, fs) -> tuple | N
                                (f"cannot be read ({e.strerror})", skips.UNREADABLE))
         else:
             if stat.S_ISREG(st.st_mode):
-                return st.st_dev, st.st_ino
+                return _identity(st)
             problem, reason = f"{kind_of(st.st_mode)}, not a regular file", skips.SPECIAL_FILE
     warn(f"{flag} {uri}: skipped {_shown(path)}: {problem}")
     skip(skips.entry(_shown(_unstrip(fs, uri, path)), reason))
@@ -211,21 +274,23 @@ def _shown(path: str) -> str:
 SKIPPED_SHOWN = 5   # skipped names a warning shows
 
 
-def _data_files(fs, found: list[str], root: str, flag: str, uri: str, warn,
-                skip) -> list[str]:
-    """The data files of a folder listing; one warning naming the files skipped for their
-    extension (notes.md, a README: name one to read it) and one naming the hidden names (each
-    topmost one: a hidden folder is one name, with its files counted); each is skip()ped."""
+def _data_files(fs, found, root: str, flag: str, uri: str, warn, skip) -> list[str]:
+    """The data files of a folder listing (an iterable, read once); one warning naming the
+    files skipped for their extension (notes.md, a README: name one to read it) and one naming
+    the hidden names (each topmost one: a hidden folder is one name, with its files counted);
+    each is skip()ped."""
     hidden: dict[str, int] = {}   # topmost hidden path -> files under it
-    visible = []
+    hidden_files: set = set()     # topmost hidden names that are files, not folders
+    data, skipped = [], []
     for p in found:
         top = _hidden_top(p, root)
         if top is None:
-            visible.append(p)
+            (data if _is_data_file(p) else skipped).append(p)
         else:
             hidden[top] = hidden.get(top, 0) + 1
-    data = [p for p in visible if _is_data_file(p)]
-    skipped = sorted(set(visible) - set(data))
+            if top == p:
+                hidden_files.add(p)
+    skipped.sort()
     if skipped:
         warn(f"{flag} {uri}: skipped {_plural(skipped, 'file')} without a data extension: "
              f"{_names(skipped, root)} (a folder reads {' '.join(FOLDER_EXTENSIONS)} files; "
@@ -235,7 +300,7 @@ def _data_files(fs, found: list[str], root: str, flag: str, uri: str, warn,
              f"{_names(sorted(hidden), root)} (names starting with . or _ are not read; name "
              "one to read it)")
     for top in sorted(hidden):   # (a folder's count of files says how much was left out)
-        files = hidden[top] if top not in found else None
+        files = hidden[top] if top not in hidden_files else None
         skip(skips.entry(_shown(_unstrip(fs, uri, top)), skips.HIDDEN, files))
     for p in skipped:
         skip(skips.entry(_shown(_unstrip(fs, uri, p)), skips.NO_EXTENSION))

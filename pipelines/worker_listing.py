@@ -29,4 +29,4 @@ def listing_for(args, cfg) -> InputListing:
                   + [(VALIDATION_INPUT, normalize(u)) for u in args.validation_input])
     return InputListing(named, expand_on_worker, select_on_worker,
                         files=len(cfg.inputs) + len(cfg.validation_inputs),
-                        sha256=digest(list(cfg.inputs), list(cfg.validation_inputs)))
+                        sha256=digest(cfg.inputs, cfg.validation_inputs))

@@ -92,4 +92,4 @@ def of_config(cfg) -> InputListing:
     named = tuple([(INPUT, u) for u in cfg.inputs]
                   + [(VALIDATION_INPUT, u) for u in cfg.validation_inputs])
     return InputListing(named, identity, every, files=len(named),
-                        sha256=digest(list(cfg.inputs), list(cfg.validation_inputs)))
+                        sha256=digest(cfg.inputs, cfg.validation_inputs))
