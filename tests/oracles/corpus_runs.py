@@ -44,12 +44,12 @@ OPENAI_CORPORA = ("alpaca", "sharegpt", "glaive", "nova-tooluse-train", "nova-to
 # checks that), so nova-lite stands for both
 NOVA_RULE_SETS = ("nova-micro", "nova-lite", "nova-2-lite")
 NOVA1 = ("nova-micro", "nova-lite")
-# corpora tuneprep refuses as a whole for a model, and why (each is a row of the oracle table,
-# not a corpus test: nothing is written to judge)
+# corpora with no corpus test for a model, and why (each is still a row of the oracle table)
 NOT_FOR = {
     # Nova 1 takes no tool use: every record is a tool_turn dead letter
     "glaive-calls": NOVA1,
-    # toolUse in some records only: Nova takes it in all or none (the halves above instead)
+    # toolUse in some records only: the halves above instead (read whole, Nova 1 dead-letters
+    # the calls, as glaive-calls shows, and writes glaive-no-calls; for openai-chat)
     "glaive": NOVA_RULE_SETS,
     # under Nova 2 Lite's 200-record minimum
     "nova-tooluse-converse": ("nova-2-lite",),

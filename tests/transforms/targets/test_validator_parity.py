@@ -1,6 +1,12 @@
 """Rules AWS's own dataset validators enforce beyond the prose docs (issue 14), each checked
 where tuneprep writes or validates the record (docs/sources/formats-2026.md gives the source of
-each)."""
+each).
+
+AWS's Haiku, Llama and distillation validators are scripts in aws-samples repositories, not
+registry packages: they cannot be installed and run here as the Nova Forge SDK and the
+SageMaker schemas are (tests/oracles), so their rules stand here as conformance cases. Where a
+validator is wrong, the case names the source that overrules it
+(test_where_a_validator_is_overruled)."""
 from __future__ import annotations
 
 import orjson
@@ -208,3 +214,41 @@ def test_only_nova_2_takes_tool_blocks():
     assert reasons("bedrock-conversation", tool_record,
                    TargetContext(model=get_model("nova-2-lite"))) == []
 
+
+
+def test_where_a_validator_is_overruled():
+    """Three validator rules tuneprep does not follow, each with the source that overrules it."""
+    from tuneprep.transforms.io.dataset_rules import RECORDS, record_count_problems
+    # 1. The distillation validator caps a prompt at two messages; Bedrock's distillation page
+    # (distillation-data-prep-option-1, formats-2026.md "Other Bedrock rules": "the validator's
+    # 2-message cap is stale") has Nova students take multi-turn prompts; Anthropic and Meta
+    # students single-turn ones (service-formats.md §1.6)
+    three = {"schemaVersion": "bedrock-conversation-2024", "messages": [
+        {"role": role, "content": [{"text": text}]}
+        for role, text in (("user", "a"), ("assistant", "b"), ("user", "c"))]}
+    assert reasons("bedrock-distillation", three,
+                   TargetContext(model=get_model("distill-nova-lite"))) == []
+    assert reasons("bedrock-distillation", three, TargetContext(
+        model=get_model("distill-claude-3-haiku"))) == ["not_single_turn"]
+    # 2. The Haiku validator checks a validation file against the training bounds (up to
+    # 10,000 records); the Haiku row of service-formats.md §2.2 and formats-2026.md ("validation
+    # set 32-1,000 records") hold a validation set to 1,000
+    haiku = get_model("claude-3-haiku")
+    assert (haiku.max_validation_records, haiku.max_train_records) == (1000, 10_000)
+    assert [rule for rule, _ in record_count_problems(
+        haiku, {"train": 2000, "validation": 1001})] == [RECORDS]
+    assert record_count_problems(haiku, {"train": 2000, "validation": 1000}) == []
+    # 3. The OpenAI cookbook's format check predates tools (roles system/user/assistant/function,
+    # string content); OpenAI's fine-tuning chat input reference takes assistant tool_calls
+    # with null content and tool messages (formats-2026.md "OpenAI chat with tools";
+    # openai/openai-cookbook#1549, service-formats.md §4)
+    tool_use = {"messages": [
+        {"role": "user", "content": "Time?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "now", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "12:00"},
+        {"role": "assistant", "content": "Noon."}],
+        "tools": [{"type": "function", "function": {
+            "name": "now", "description": "the time",
+            "parameters": {"type": "object", "properties": {}}}}]}
+    assert reasons("openai-chat", tool_use) == []
