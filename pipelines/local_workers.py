@@ -9,6 +9,7 @@ are enough megabytes and pieces of work to share. Beam's options given explicitl
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -73,9 +74,11 @@ def check_workers_option(workers: int | None, beam_args: list[str]) -> None:
                          "give one or the other")
 
 
-def with_local_workers(beam_args: list[str], workers: int | None, cfg) -> list[str]:
+def with_local_workers(beam_args: list[str], workers: int | None, cfg,
+                       note=None) -> list[str]:
     """`beam_args` plus the local runner's worker options, unless the run goes to another
-    runner or the Beam options already say how the local runner runs."""
+    runner or the Beam options already say how the local runner runs. `note(line)` (default:
+    a `note:` line on stderr) is told when --workers is lowered to the pieces of work."""
     if runs_elsewhere(beam_args) or _told(beam_args):
         return beam_args
     inputs = cfg.inputs + cfg.validation_inputs
@@ -83,6 +86,9 @@ def with_local_workers(beam_args: list[str], workers: int | None, cfg) -> list[s
         n = worker_count(inputs, cfg.read.file_format, cfg.split_bytes)
     else:   # no more processes than pieces of work: the others would only start and wait
         n = min(workers, _work(inputs, cfg.read.file_format, cfg.split_bytes, workers)[1])
+        if n < workers:
+            (note or _note)(f"--workers {workers:,}: {n} used, one per file or byte range "
+                            "to read (more would only start and wait)")
     if n <= 1:
         return beam_args
     return [*beam_args, "--direct_num_workers", str(n),
@@ -102,6 +108,10 @@ def worker_environment(enabled: bool) -> Iterator[None]:
         yield
     finally:
         os.environ.pop("MALLOC_ARENA_MAX", None)
+
+
+def _note(line: str) -> None:
+    print(f"note: {line}", file=sys.stderr)
 
 
 def _told(beam_args: list[str]) -> bool:

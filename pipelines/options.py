@@ -156,7 +156,7 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     split.add_argument("--validation-split", type=float, default=0.0, metavar="FRACTION",
                        help="share of records held out for validation, chosen from the record id")
     out.add_argument("--num-shards", type=int, help="sharded targets: files per split "
-                     f"(default: one per ~256 MB; at most {MAX_SHARDS:,})")
+                     f"(default: one per ~256 MB; at most {MAX_SHARDS:,}, and one a record)")
     out.add_argument("--image-uri-prefix", metavar="S3_URI",
                      help="bedrock-image, bedrock-conversation: s3:// folder that local images "
                      "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "

@@ -110,3 +110,37 @@ def test_shard_and_worker_counts_are_capped_with_one_line(tmp_path, option, line
         *option, timeout=60)
     assert (code, stdout.strip(), stderr) == (2, "", line.format(most=cpu_count() * 4))
     assert not out.exists() and peak < MEMORY_BOUND
+
+
+def test_more_shards_than_records_gives_one_shard_a_record(tmp_path):
+    """--num-shards at its most (100,000) for 50 records wrote 99,950 empty files and held a
+    name and a task for each: now 50 shards, the accounting intact, and one warning line."""
+    from tuneprep.pipelines.options import MAX_SHARDS
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"".join(alpaca(i) for i in range(50)))
+    out = tmp_path / "out"
+    code, stdout, stderr, peak = cli_measured(
+        tmp_path, "run", "--target", "sagemaker-instruction", "--input", good, "--output", out,
+        "--num-shards", MAX_SHARDS, timeout=60)
+    assert code == 0, stderr
+    check_run(out, read_json(out / "report.json"), stdout, 50, 50, {"train": 50}, {})
+    shards = sorted(p.name for p in (out / "train").glob("part-*"))
+    assert shards == [f"part-{i:05d}-of-00050.jsonl" for i in range(50)]
+    assert stderr == (f"warning: --num-shards {MAX_SHARDS:,}: train holds 50 records, so 50 "
+                      "shards (one a record at most; no empty files)\n")
+    assert peak < MEMORY_BOUND
+
+
+def test_more_workers_than_pieces_of_work_start_none_and_say_so(tmp_path):
+    """--workers 2 for 50 records in one small file: one piece of work, read in this process
+    (no worker process started), with one note line."""
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"".join(alpaca(i) for i in range(50)))
+    out = tmp_path / "out"
+    code, stdout, stderr, _ = cli_measured(
+        tmp_path, "run", "--target", "bedrock-text", "--input", good, "--output", out,
+        "--workers", "2", timeout=60)
+    assert code == 0, stderr
+    check_run(out, read_json(out / "report.json"), stdout, 50, 50, {"train": 50}, {})
+    assert stderr == ("note: --workers 2: 1 used, one per file or byte range to read (more "
+                      "would only start and wait)\n")

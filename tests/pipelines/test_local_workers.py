@@ -64,9 +64,13 @@ def test_workers_never_outnumber_the_pieces_of_work_or_the_cpus(tmp_path, monkey
     small = tmp_path / "s.jsonl"
     small.write_bytes(b"\n".join(alpaca_lines(50)) + b"\n")
     cfg = RunConfig(target="bedrock-text", output="o", inputs=[str(small)])
-    assert with_local_workers([], 8, cfg) == []
+    notes = []
+    assert with_local_workers([], 8, cfg, notes.append) == []
     cfg.inputs = [sparse_file(tmp_path / "big.jsonl", 100 * MIB)]   # 3 ranges of ~32 MiB
-    assert with_local_workers([], 8, cfg)[:2] == ["--direct_num_workers", "3"]
+    assert with_local_workers([], 8, cfg, notes.append)[:2] == ["--direct_num_workers", "3"]
+    assert with_local_workers([], 3, cfg, notes.append)[:2] == ["--direct_num_workers", "3"]
+    assert notes == [f"--workers 8: {n} used, one per file or byte range to read (more would "
+                     "only start and wait)" for n in (1, 3)]   # (none when all are used)
     monkeypatch.setattr("tuneprep.pipelines.local_workers.cpu_count", lambda: 2)
     check_workers_option(8, [])
     with pytest.raises(UsageError, match=r"^--workers 1,000: at most 8 on this machine "

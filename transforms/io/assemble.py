@@ -17,7 +17,7 @@ from tuneprep.transforms.io.output_files import DeadLetterFile, OutputFile, file
 from tuneprep.transforms.io.parts import by_kind, copied
 from tuneprep.transforms.io.redaction import redact_all
 from tuneprep.transforms.io.run_report import build_report, with_media_warnings
-from tuneprep.transforms.io.split_files import side_files, write_split
+from tuneprep.transforms.io.split_files import shard_notes, side_files, write_split
 from tuneprep.transforms.io.staged_files import SUCCESS, commit, write_staged
 from tuneprep.transforms.io.storage import join, open_read, remove_tree, write_bytes
 from tuneprep.transforms.report import html as report_html
@@ -111,6 +111,8 @@ def _write_report(cfg, stats: dict, sample, errors: list[str], examples: dict,
     if cfg.input_warnings:   # files the input listing skipped or read once, named in the report
         report["warnings"] = list(cfg.input_warnings)
     report["skipped_inputs"] = list(cfg.skipped_inputs)   # not read: not in input_records
+    if notes := shard_notes(cfg, report["output_records"]):   # --num-shards over the records
+        report.setdefault("warnings", []).extend(notes)
     report = redact_all(with_media_warnings(cfg, report))
     write_staged(cfg, "report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
     page = report_html.render(report, examples, cfg.max_tokens_per_record()).encode()

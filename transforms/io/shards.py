@@ -72,7 +72,7 @@ def plan_split(cfg, target, split: str, parts: list, shard_count) -> list[FileTa
             return None
         return [FileTask(split, 0, f"{split}/{split}.jsonl", segments, concat=True)]
     total = sum(p.records for p in parts)
-    n = shard_count(cfg, target, sum(p.bytes for p in parts))
+    n = shard_count(cfg, target, sum(p.bytes for p in parts), total)
     starts = shard_starts(total, n)
     tasks, offset, i = [], 0, 0
     per_shard: list[list[Segment]] = [[] for _ in range(n)]

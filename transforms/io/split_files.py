@@ -18,17 +18,27 @@ AUTO_SHARD_BYTES = 256 * 1024 * 1024
 BLOCK = 1 << 20
 
 
-def shard_count(cfg, target, total_bytes: int) -> int:
+def shard_count(cfg, target, total_bytes: int, records: int) -> int:
+    """--num-shards, but at most one shard a record (issue 28, item 7): a shard more would be
+    an empty file, and a name and a task held for nothing."""
     if target.layout == "single":
         return 1
     if cfg.num_shards:
-        return cfg.num_shards
+        return min(cfg.num_shards, max(1, records))
     return max(1, math.ceil(total_bytes / AUTO_SHARD_BYTES))
+
+
+def shard_notes(cfg, output_records: dict) -> list[str]:
+    """A line for each split that got fewer shards than --num-shards (shard_count's cap)."""
+    return [f"--num-shards {cfg.num_shards:,}: {split} holds {n:,} record{'s' * (n != 1)}, so "
+            f"{max(1, n):,} shard{'s' * (n > 1)} (one a record at most; no empty files)"
+            for split, n in sorted(output_records.items())
+            if cfg.num_shards and cfg.num_shards > max(1, n)]
 
 
 def write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
     total = sum(p.records for p in parts) if keep is None else len(keep)
-    n = shard_count(cfg, target, sum(p.bytes for p in parts))
+    n = shard_count(cfg, target, sum(p.bytes for p in parts), total)
     if target.layout == "single":
         names = [f"{split}/{split}.jsonl"]
     else:
@@ -65,9 +75,6 @@ def write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
                 written += 1
         copied(cfg, part)
     files.append(out.close())
-    while shard + 1 < n:  # more shards than lines: keep the promised count, empty files
-        shard += 1
-        files.append(OutputFile(cfg, names[shard]).close())
     return files + side_files(cfg, target, split)
 
 

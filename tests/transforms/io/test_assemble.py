@@ -242,17 +242,22 @@ def test_shard_sizes_differ_by_at_most_one(tmp_path, n_lines, n_shards):
     assert sum(sizes) == n_lines and max(sizes) - min(sizes) <= 1, sizes
 
 
-def test_more_shards_than_lines_gives_empty_extra_shards(tmp_path):
+def test_more_shards_than_lines_gives_one_shard_a_line_and_says_so(tmp_path):
+    """--num-shards over the records wrote empty files (100,000 of them for 50 records): now
+    one shard a record, and a warning in the report naming the cap."""
     cfg = make_cfg(tmp_path, target="sagemaker-instruction", num_shards=5)
     parts, stats = build_parts(cfg, [(0, 0, alpaca_items(1, 2))])
     report = assemble(cfg, parts, stats, {})
     assert report["status"] == "succeeded"
     train = tmp_path / "out/train"
-    sizes = [len(data_lines(train / f"part-{i:05d}-of-00005.jsonl")) for i in range(5)]
-    assert sorted(sizes) == [0, 0, 0, 1, 1]
+    assert sorted(p.name for p in train.glob("part-*")) == ["part-00000-of-00002.jsonl",
+                                                             "part-00001-of-00002.jsonl"]
+    assert [len(data_lines(p)) for p in sorted(train.glob("part-*"))] == [1, 1]
     manifest = check_manifest(tmp_path / "out")
     shard_entries = [f for f in manifest["files"] if f["path"].startswith("train/part-")]
-    assert len(shard_entries) == 5 and sum(f["records"] for f in shard_entries) == 2
+    assert len(shard_entries) == 2 and sum(f["records"] for f in shard_entries) == 2
+    assert report["warnings"] == ["--num-shards 5: train holds 2 records, so 2 shards (one a "
+                                  "record at most; no empty files)"]
     assert (tmp_path / "out/_SUCCESS").exists()
 
 
