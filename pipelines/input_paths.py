@@ -203,7 +203,10 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
         return [p for p, info in fs.glob(path, detail=True).items()
                 if info.get("type") == "file"]
     if local:
-        return _data_files(fs, _walk(path), path, flag, uri, warn, skip)
+        try:
+            return _data_files(fs, _walk(path), path, flag, uri, warn, skip)
+        except OSError as e:   # (the folder named itself: an unreadable subfolder is left out)
+            raise UsageError(f"{flag} {uri}: {e.strerror}") from None
     if fs.isdir(path):
         return _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
     if fs.exists(path):

@@ -74,3 +74,17 @@ def test_the_split_check_holds_the_validation_keys_only(validation):
             input_paths._refuse_both_splits(train, val)
     else:
         input_paths._refuse_both_splits(train, val)
+
+
+def test_a_folder_that_cannot_be_listed_is_one_line(tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    root.mkdir()
+    real = os.scandir
+
+    def denied(path):
+        if str(path) == str(root):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(input_paths.UsageError, match=rf"^--input {root}: Permission denied$"):
+        input_paths.expand_inputs([str(root)])
