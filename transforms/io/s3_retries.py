@@ -15,6 +15,7 @@ Two kinds of failure, two budgets:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 
 S3_ATTEMPTS = 3        # botocore's tries of one request ("standard" retry mode)
@@ -74,30 +75,46 @@ def transient(exc: BaseException) -> bool:
     return False
 
 
+# set while a call is tried: s3fs reads a range through its wrapper twice (_inner_fetch around
+# _call_s3), and each level trying 5 times made a read refused by a 500 cost 75 requests, 77 s
+_TRYING = contextvars.ContextVar("tuneprep_s3_trying", default=False)
+
+
 def with_transient_retries(error_wrapper):
     """s3fs's retry loop (s3fs.core._error_wrapper, which every call goes through) wrapped:
-    a call that still fails with a quick refusal is tried again after a pause."""
+    a call that still fails with a quick refusal is tried again after a pause; a call within
+    a call is tried by the outer one only."""
     if getattr(error_wrapper, "tuneprep_retries", False):
         return error_wrapper
 
     async def tried(func, *, args=(), kwargs=None, retries):
         deadline = _upload_deadline(func, kwargs)
-        for pause in [*_pauses(), None]:
-            try:
-                call = error_wrapper(func, args=args, kwargs=kwargs, retries=retries)
-                if deadline is None:
-                    return await call
-                try:
-                    return await asyncio.wait_for(call, deadline)
-                except asyncio.TimeoutError:
-                    raise _silence(func, deadline) from None
-            except Exception as e:
-                if pause is None or not transient(e):
-                    raise
-            await asyncio.sleep(pause * random.uniform(0.5, 1.0))   # (jitter: many workers)
+        outer = not _TRYING.get()
+        token = _TRYING.set(True)
+        try:
+            return await _tries(error_wrapper, func, args, kwargs, retries, deadline,
+                                _pauses() if outer else [])
+        finally:
+            _TRYING.reset(token)
 
     tried.tuneprep_retries = True
     return tried
+
+
+async def _tries(error_wrapper, func, args, kwargs, retries, deadline, pauses):
+    for pause in [*pauses, None]:
+        try:
+            call = error_wrapper(func, args=args, kwargs=kwargs, retries=retries)
+            if deadline is None:
+                return await call
+            try:
+                return await asyncio.wait_for(call, deadline)
+            except asyncio.TimeoutError:
+                raise _silence(func, deadline) from None
+        except Exception as e:
+            if pause is None or not transient(e):
+                raise
+        await asyncio.sleep(pause * random.uniform(0.5, 1.0))   # (jitter: many workers)
 
 
 def _upload_deadline(func, kwargs) -> float | None:

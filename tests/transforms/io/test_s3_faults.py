@@ -3,152 +3,31 @@ the moto test server: an endpoint that freezes (at the first part, at the first 
 the dataset's train.jsonl) ends the run with one error line and exit 1 within the documented
 bound, with no _SUCCESS and nothing left to hang the process's exit; throttling (503 SlowDown)
 and connection resets on a large share of the requests are tried again until the dataset is
-complete, and the exit code agrees with _SUCCESS. Each run is a real CLI in a subprocess, so a
-hang fails the test instead of hanging it. Unit tests of the pieces (writers aborted, the retry
-classification, the launcher's bounded clean-up) follow."""
+complete, and the exit code agrees with _SUCCESS; cells of the faults x phases table
+(tests/fault_matrix.py: refused connections, 500s, 503 and resets at the start of a phase).
+Each run is a real CLI in a subprocess, so a hang fails the test instead of hanging it. Unit
+tests of the pieces (writers aborted, the retry classification, the launcher's bounded
+clean-up) follow."""
 from __future__ import annotations
 
 import gc
-import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
 
 import orjson
 import pytest
 
+from tests import fault_matrix
 from tests.helpers import S3Bucket, s3_cli_env
+from tests.s3_fault_proxy import FaultProxy, frozen_from
 from tuneprep.pipelines import bounded_cleanup
 from tuneprep.transforms.io import s3_config, s3_retries, s3_writers, storage
 
-TIMEOUT = 1        # s a try, in these tests (TUNEPREP_S3_TIMEOUT)
-SHUTDOWN = 12      # s the runner may take to stop its threads once the run has failed
+TIMEOUT, SHUTDOWN = fault_matrix.TIMEOUT, fault_matrix.SHUTDOWN   # (the same bounds)
 RECORDS = 2000
-
-
-# --- the fault-injecting proxy ------------------------------------------------------------------
-
-SLOW_DOWN_BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
-                  b"<Message>Please reduce your request rate.</Message></Error>")
-SLOW_DOWN = (b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
-             + str(len(SLOW_DOWN_BODY)).encode() + b"\r\nConnection: close\r\n\r\n" + SLOW_DOWN_BODY)
-
-
-class FaultProxy:
-    """Passes requests to the S3 server, one connection each, and freezes, refuses (503
-    SlowDown) or resets the ones `rule(number, method, path)` names ("freeze", "503", "reset";
-    None passes). A frozen request's body is never read, as a hung server reads none. A thread
-    of the test: it serves at most `limit` requests (then refuses) and stops by itself after
-    `lifetime` seconds, closing what it held."""
-
-    def __init__(self, upstream_port: int, rule: Callable[[int, str, str], str | None],
-                 limit: int = 3000, lifetime: float = 120):
-        self.upstream_port, self.rule, self.limit = upstream_port, rule, limit
-        self.deadline = time.monotonic() + lifetime
-        self.sock = socket.create_server(("127.0.0.1", 0), backlog=128)
-        self.sock.settimeout(0.2)
-        self.endpoint = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.requests: list[tuple[str, str, str | None]] = []   # (method, path, fault)
-        self.first_freeze: float | None = None
-        self._lock = threading.Lock()
-        self._held: list[socket.socket] = []
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def faults(self, kind: str) -> int:
-        return sum(1 for _, _, fault in self.requests if fault == kind)
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(timeout=5)
-
-    def _serve(self) -> None:
-        try:
-            while not self._stopped.is_set() and time.monotonic() < self.deadline:
-                try:
-                    conn, _ = self.sock.accept()
-                except socket.timeout:
-                    continue
-                conn.settimeout(max(0.1, self.deadline - time.monotonic()))
-                threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-        finally:
-            self.sock.close()
-            with self._lock:
-                for conn in self._held:
-                    conn.close()
-
-    def _handle(self, conn: socket.socket) -> None:
-        try:
-            head, rest = _read_head(conn)
-            method, path = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[:2]
-            with self._lock:
-                number = len(self.requests)
-                fault = self.rule(number, method, path) if number < self.limit else "503"
-                self.requests.append((method, path, fault))
-                if fault == "freeze":
-                    self.first_freeze = self.first_freeze or time.monotonic()
-                    self._held.append(conn)   # never answered; closed when the proxy stops
-                    return
-            body = _read_body(conn, head, rest)
-            if fault == "503":   # (the answer to a HEAD has no body)
-                conn.sendall(SLOW_DOWN if method != "HEAD" else SLOW_DOWN[:-len(SLOW_DOWN_BODY)])
-            elif fault == "reset":   # RST, not FIN: SO_LINGER with a zero timeout
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            else:
-                conn.sendall(self._forward(head, body))
-        except (OSError, ValueError):
-            pass
-        conn.close()
-
-    def _forward(self, head: bytes, body: bytes) -> bytes:
-        lines = [line for line in head.split(b"\r\n")
-                 if not line.lower().startswith((b"connection:", b"keep-alive:"))]
-        with socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30) as up:
-            up.sendall(b"\r\n".join(lines + [b"Connection: close"]) + b"\r\n\r\n" + body)
-            chunks = []
-            while chunk := up.recv(1 << 16):
-                chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def _read_head(conn: socket.socket) -> tuple[bytes, bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(1 << 16)
-        if not chunk:
-            raise ValueError("closed before a request")
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    return head, rest
-
-
-def _read_body(conn: socket.socket, head: bytes, body: bytes) -> bytes:
-    headers = {k.strip().lower(): v.strip() for k, _, v in
-               (line.partition(b":") for line in head.split(b"\r\n")[1:])}
-    chunked = headers.get(b"transfer-encoding", b"").lower() == b"chunked"
-    length = int(headers.get(b"content-length", b"0"))
-    while (not body.endswith(b"0\r\n\r\n")) if chunked else len(body) < length:
-        chunk = conn.recv(1 << 16)
-        if not chunk:
-            raise ValueError("closed in the middle of a request")
-        body += chunk
-    return body
-
-
-def frozen_from(first: Callable[[str, str], bool]):
-    """A rule: the endpoint freezes at the first request `first(method, path)` names, and
-    answers nothing after it."""
-    state = {"frozen": False}
-
-    def rule(number, method, path):
-        state["frozen"] = state["frozen"] or first(method, path)
-        return "freeze" if state["frozen"] else None
-    return rule
 
 
 # --- runs through the proxy ---------------------------------------------------------------------
@@ -230,6 +109,24 @@ def test_throttling_and_resets_are_tried_again_to_a_complete_dataset(kind, share
     assert time.monotonic() - started < 90
 
 
+# The faults x phases (tests/fault_matrix.py): with the cells above (a freeze at the first part
+# and at train.jsonl; 503 and resets spread over every phase) and test_s3_timeouts' (a freeze at
+# launch), each fault and each phase at least once; benchmarks/fault_table.py runs the whole
+# table on demand. Each cell asserts its rule (fault_matrix.check): a lasting fault is exit 1,
+# one error line and no _SUCCESS within its bound; a passing one a complete dataset whose
+# records in = written + dead letters.
+MATRIX_CELLS = [("refuse", "listing/launch"), ("500", "writing parts"),
+                ("refuse", "commit: _SUCCESS"), ("reset", "reading input"),
+                ("503", "commit: _SUCCESS")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault, phase", MATRIX_CELLS)
+def test_a_fault_in_a_phase_fails_in_one_line_or_is_tried_again(fault, phase, s3_server,
+                                                                tmp_path):
+    fault_matrix.check(fault_matrix.run_cell(s3_server, fault, phase, tmp_path))
+
+
 # --- the pieces ---------------------------------------------------------------------------------
 
 def test_a_failed_write_block_leaves_no_object(store):
@@ -309,6 +206,31 @@ def test_a_refused_call_is_tried_again_and_a_lasting_refusal_is_raised(monkeypat
     with pytest.raises(Exception, match="SlowDown"):
         asyncio.run(tried(always_refused, retries=1))
     assert len(calls) == s3_retries.TRANSIENT_TRIES
+
+
+def test_a_call_within_a_call_is_tried_by_the_outer_one_only(monkeypatch):
+    """s3fs reads a range through its wrapper twice (_inner_fetch around _call_s3): each level
+    tried TRANSIENT_TRIES times, a read refused by 500s made 75 requests and failed the run
+    after 77 s instead of 20 (the fault table's 500 at reading input)."""
+    import asyncio
+    monkeypatch.setattr(s3_retries, "BACKOFF", 0.001)
+    requests = []
+
+    async def s3fs_loop(func, *, args=(), kwargs=None, retries):
+        return await func()
+
+    tried = s3_retries.with_transient_retries(s3fs_loop)
+
+    async def get_object():
+        requests.append(1)
+        raise _client_error("InternalError", 500)
+
+    async def call_and_read():   # (s3fs's _call_and_read: the request, through the wrapper)
+        return await tried(get_object, retries=1)
+
+    with pytest.raises(Exception, match="InternalError"):
+        asyncio.run(tried(call_and_read, retries=1))
+    assert len(requests) == s3_retries.TRANSIENT_TRIES
 
 
 def test_the_launchers_clean_up_is_given_one_calls_time(monkeypatch):
