@@ -5,6 +5,7 @@
 #   cluster.sh stop                  stops each process it started, by its pid
 #   cluster.sh status                which are running; exit 1 if any is not
 #   cluster.sh taskmanager N         starts TaskManager N (a replacement for a lost one)
+#   cluster.sh workerpool            starts the SDK worker pool again (after it was lost)
 #   cluster.sh args                  the options that send `tuneprep run` to this cluster
 # Everything listens on 127.0.0.1 only. The classpath comes from `make flink` (.cache/flink/lib).
 # Its conf, logs, pids and temp folders are under $FLINK_LOCAL_HOME (.cache/flink/cluster).
@@ -81,6 +82,13 @@ parallelism.default: $((TM_SLOTS * TASKMANAGERS))
 io.tmp.dirs: $tmp
 web.tmpdir: $tmp/web
 blob.storage.directory: $tmp/blob
+# Batch shuffles use Flink's sort-shuffle, each blocking result partition holding at least
+# sort-shuffle.min-buffers (512 x 32 KB by default): --sample-to-quota's graph ran out of them on
+# these small TaskManagers ("Insufficient number of network buffers: required 512, but only 90
+# available"). Fewer a partition, and a larger network share taken from managed memory.
+taskmanager.network.sort-shuffle.min-buffers: 64
+taskmanager.memory.network.fraction: 0.15
+taskmanager.memory.managed.fraction: 0.3
 # A lost TaskManager fails its tasks; the job is restarted on the slots left or new ones.
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 5
@@ -120,6 +128,14 @@ start_taskmanager() {
         $(sed -n 2p <<<"$params")
 }
 
+start_workerpool() {
+    # The SDK workers run tuneprep from this checkout with the venv's Python first on PATH: the
+    # pool starts each worker as `python -m ...` (another python there and the job hangs).
+    launch workerpool env PATH="$(dirname "$python"):$PATH" PYTHONPATH="$repo" \
+        "$python" "$here/worker_pool.py" "$BEAM_WORKER_POOL_PORT" "$home"
+    wait_port workerpool "$BEAM_WORKER_POOL_PORT"
+}
+
 registered_taskmanagers() {
     "$python" - "$FLINK_REST_PORT" <<'EOF' 2>/dev/null || echo 0
 import json, sys, urllib.request
@@ -143,12 +159,8 @@ start() {
         --job-port "$BEAM_JOB_PORT" --artifact-port "$BEAM_ARTIFACT_PORT" \
         --expansion-port "$BEAM_EXPANSION_PORT" --artifacts-dir "$tmp/artifacts" \
         --flink-master "127.0.0.1:$FLINK_REST_PORT" --flink-conf-dir "$conf"
-    # The SDK workers run tuneprep from this checkout with the venv's Python first on PATH: the
-    # pool starts each worker as `python -m ...` (another python there and the job hangs).
-    launch workerpool env PATH="$(dirname "$python"):$PATH" PYTHONPATH="$repo" \
-        "$python" "$here/worker_pool.py" "$BEAM_WORKER_POOL_PORT" "$home"
+    start_workerpool
     wait_port jobserver "$BEAM_JOB_PORT"
-    wait_port workerpool "$BEAM_WORKER_POOL_PORT"
     local deadline=$((SECONDS + 90))
     until [ "$(registered_taskmanagers)" -ge "$TASKMANAGERS" ]; do
         [ $SECONDS -lt $deadline ] || die "TaskManagers not registered in 90 s: see $logs/"
@@ -205,6 +217,8 @@ case "${1:-}" in
     taskmanager) [ -n "${2:-}" ] || die "usage: cluster.sh taskmanager N"; load_ports
                  start_taskmanager "$2"
                  echo "taskmanager-$2 started (pid $(cat "$pids/taskmanager-$2.pid"))" ;;
+    workerpool) load_ports; start_workerpool
+                echo "workerpool started (pid $(cat "$pids/workerpool.pid"))" ;;
     args) args ;;
-    *) die "usage: cluster.sh start|stop|status|taskmanager N|args" ;;
+    *) die "usage: cluster.sh start|stop|status|taskmanager N|workerpool|args" ;;
 esac
