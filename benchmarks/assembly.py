@@ -20,7 +20,6 @@ import orjson
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.io import parts as part_files
 from tuneprep.transforms.io import split_files
-from tuneprep.transforms.io.output_files import OutputFile
 from tuneprep.transforms.io import shards
 from tuneprep.transforms.targets import get_target
 
@@ -40,7 +39,7 @@ def _warm(_):
 
 def _run(args):
     cfg, task = args
-    return shards.write_file(cfg, task, OutputFile)[0]
+    return shards.write_file(cfg, task)[0]
 
 
 def main(argv=None) -> int:
@@ -66,7 +65,7 @@ def main(argv=None) -> int:
         expected = split_files.write_split(serial, target, "train", parts, None, None)
         os.sync()
         t_serial = time.perf_counter() - t0
-        tasks = shards.plan_split(parallel, target, "train", parts_p, split_files.shard_count)
+        tasks = shards.plan_split(parallel, target, "train", parts_p)
         # spawned, not forked (assemble's hashing thread would not exist in a forked child),
         # and started before the clock, as a runner's workers are
         with ProcessPoolExecutor(o.processes, mp_context=multiprocessing.get_context("spawn")) as ex:

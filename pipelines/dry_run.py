@@ -15,7 +15,8 @@ from tuneprep.transforms.adapters import DETECT_SAMPLE
 from tuneprep.transforms.adapters.suggest import unknown_format_hint
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.batching import ReadTask, iter_batches
-from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.core.process import TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.io.layout import planned_files
 from tuneprep.transforms.io.readers import container_format, read_format
 from tuneprep.transforms.targets import get_target
 
@@ -32,17 +33,8 @@ def _format_of(uri: str, read) -> str:
 
 def _layout(cfg, target) -> list[str]:
     splits = [TRAIN] + ([VALIDATION] if cfg.validation_split > 0 or cfg.validation_inputs else [])
-    files = []
-    for split in splits:
-        if target.layout == "single":
-            files.append(f"{split}/{split}.jsonl")
-        else:
-            n = cfg.num_shards
-            files.append(f"{split}/part-00000-of-{n:05d}.jsonl … part-{n - 1:05d}-of-{n:05d}.jsonl"
-                         if n else f"{split}/part-NNNNN-of-MMMMM.jsonl (one per ~256 MB)")
-        files += [f"{split}/{name}" for name in target.side_files(cfg.target_context())]
-    return files + [f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl", "manifest.json", "report.json",
-                    "report.html", "training-request.json", "_SUCCESS"]
+    return planned_files(splits, target.layout == "single", cfg.num_shards,
+                         target.side_files(cfg.target_context()))
 
 
 def _limits(cfg) -> list[str]:

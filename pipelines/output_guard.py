@@ -18,14 +18,8 @@ import orjson
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.io.dataset_folder import MANIFEST, manifest_files, unproven
-
-# the files a run writes, as paths an input glob might match
-_WRITTEN = ("train/train.jsonl", "validation/validation.jsonl", "train/part-00000-of-00001.jsonl",
-            "validation/part-00000-of-00001.jsonl", "train/template.json",
-            "dead_letter/dead_letter.jsonl", "sampled_out/sampled_out.jsonl", "manifest.json",
-            "report.json", "report.html",
-            "training-request.json", "_SUCCESS", "_RUNNING")
+from tuneprep.transforms.io.dataset_folder import manifest_files, unproven
+from tuneprep.transforms.io.layout import MANIFEST, written_examples
 
 
 def normalize_output(uri: str) -> str:
@@ -104,7 +98,7 @@ def _check_inputs(name: str, here: tuple, output: str, inputs: list[str],
             root = _location(_glob_root(given))
             if _inside(here, root) and any(
                     _glob_matches(_glob_pattern(given), _glob_path(given, output, rel))
-                    for rel in _WRITTEN):
+                    for rel in written_examples()):
                 raise UsageError(f"{name} lies where --input {given} would read it back as "
                                  "input on the next run; write the dataset somewhere else")
             continue

@@ -7,6 +7,8 @@ import sys
 import orjson
 
 from tuneprep.transforms.io import storage
+from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, REPORT_JSON,
+                                           SAMPLED_OUT_FOLDER, SUCCESS, TRAINING_REQUEST)
 from tuneprep.transforms.report import skipped_inputs
 from tuneprep.transforms.report.status import advice_warnings, summary_note
 
@@ -22,14 +24,14 @@ def summarize(cfg, complete: bool | None = None) -> int:
     except Exception as e:
         if storage.failure(e) is None:
             raise
-        print(f"warning: the dataset is complete (_SUCCESS), but its report could not be read "
+        print(f"warning: the dataset is complete ({SUCCESS}), but its report could not be read "
               f"back: {storage.failure(e)}", file=sys.stderr)
         print(f"dataset: {cfg.output}")
         return 0
 
 
 def _summarize(cfg, complete: bool | None) -> int:
-    report_uri = storage.join(cfg.output, "report.json")
+    report_uri = storage.join(cfg.output, REPORT_JSON)
     if not storage.exists(report_uri):
         print(f"error: the run ended without a report at {report_uri}", file=sys.stderr)
         return 1
@@ -41,16 +43,16 @@ def _summarize(cfg, complete: bool | None) -> int:
     for warning in [w for w in report.get("warnings", [])
                     if w not in cfg.input_warnings]:   # (those were printed at launch)
         print(f"warning: {warning}", file=sys.stderr)
-    ok = complete if complete is not None else storage.exists(storage.join(cfg.output,
-                                                                           "_SUCCESS"))
+    ok = complete if complete is not None else storage.exists(storage.join(cfg.output, SUCCESS))
     if ok:
-        print(f"dataset: {cfg.output} (report.html, report.json, manifest.json, dead_letter/"
-              + (", sampled_out/" if report.get("sampled_out_records") else "") + ")")
+        print(f"dataset: {cfg.output} ({REPORT_HTML}, {REPORT_JSON}, {MANIFEST}, "
+              f"{DEAD_LETTER_FOLDER}/"
+              + (f", {SAMPLED_OUT_FOLDER}/" if report.get("sampled_out_records") else "") + ")")
         print_next_step(cfg)
         return 0
     for err in report.get("errors", []):
         print(f"error: {err}", file=sys.stderr)
-    print(f"error: the dataset at {cfg.output} is not complete (no _SUCCESS)", file=sys.stderr)
+    print(f"error: the dataset at {cfg.output} is not complete (no {SUCCESS})", file=sys.stderr)
     return 1
 
 
@@ -72,8 +74,7 @@ def summary_line(report: dict) -> str:
 
 def print_next_step(cfg) -> None:
     """One line naming training-request.json, when the run wrote one."""
-    from tuneprep.transforms.io.training_request import FILE
-    uri = storage.join(cfg.output, FILE)
+    uri = storage.join(cfg.output, TRAINING_REQUEST)
     if not storage.exists(uri):
         return
     with storage.open_read(uri) as f:

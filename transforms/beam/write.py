@@ -1,4 +1,6 @@
-"""Beam: processed batches → part files, then one assembly step that lays out the dataset.
+"""Beam: processed batches → part files, then one assembly step that lays out the dataset: the
+phases of transforms/io/dataset_sink.py (Beam FileBasedSink's open/write/close, finalize) as
+Beam steps.
 
 Parts are written where they are made (no shuffle of records: the local runner would hold a
 shuffled corpus in memory); only their small descriptions and the statistics are gathered."""
@@ -11,13 +13,9 @@ import apache_beam as beam
 from tuneprep.transforms.core import progress
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.io import storage
-from tuneprep.transforms.io import s3_config, s3_writers, shards
-from tuneprep.transforms.io.assemble import assemble
-from tuneprep.transforms.io.parts import write_part
+from tuneprep.transforms.io import dataset_sink, s3_config
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
-from tuneprep.transforms.core.process import DEAD_LETTER
 
 STATS = "stats"
 CANDIDATES = "candidates"
@@ -29,13 +27,7 @@ class _WritePartsFn(ConfiguredDoFn):
         self.limits = sampling.bounds(self.cfg.model_spec()) if self.cfg.sample_to_quota else {}
 
     def process(self, processed):
-        parts = []
-        with storage.translate_failures(self.cfg.output):
-            for kind, lines in processed.lines.items():
-                sources = processed.sources.get(kind) if (
-                    self.cfg.sample_to_quota and kind != DEAD_LETTER) else None
-                parts.append(write_part(self.cfg, kind, processed.key, lines, processed.uri,
-                                        sources))
+        parts = dataset_sink.write_batch(self.cfg, processed)
         yield from parts
         progress.COUNTERS.add_batch(processed.stats["input_records"],   # per batch: free
                                     processed.stats["dead_letter_records"])
@@ -67,53 +59,23 @@ class SmallestCandidates(beam.CombineFn):
 
 
 def _plan_files(_, parts, cfg):
-    """The files written in parallel (transforms/io/shards.py): shards of a sharded layout, a
-    one-file layout concatenated on S3. Only the parts' descriptions are read here."""
-    from tuneprep.transforms.io import claim
-    from tuneprep.transforms.io.split_files import shard_count
-    from tuneprep.transforms.targets import get_target
-    from tuneprep.transforms.core.process import TRAIN, VALIDATION
     s3_config.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)
-    if cfg.claimed:
-        claim.check(cfg.output, cfg.run_id)
-    target = get_target(cfg.target)
-    by_kind: dict = {}
-    for part in sorted(parts, key=lambda p: (p.kind, p.key)):
-        by_kind.setdefault(part.kind, []).append(part)
-    if not by_kind.get(TRAIN):   # the run fails: nothing is written
-        return []
-    tasks = []
-    for split in (TRAIN, VALIDATION):
-        tasks += shards.plan_split(cfg, target, split, by_kind.get(split, []), shard_count) or []
-    return tasks
+    return dataset_sink.plan_files(cfg, parts)
 
 
 class _WriteFileFn(ConfiguredDoFn):
     def process(self, task):
-        from tuneprep.transforms.io.output_files import OutputFile
-        with storage.translate_failures(self.cfg.output), s3_writers.aborted_on_failure():
-            entry, copied, uploaded = shards.write_file(self.cfg, task, OutputFile)
+        entry, copied, uploaded = dataset_sink.write_file(self.cfg, task)
         metrics.SHARDS_WRITTEN.inc()
         metrics.BYTES_COPIED_ON_S3.inc(copied)
         metrics.BYTES_THROUGH_WORKER.inc(uploaded)
         yield task.split, task.index, entry
 
 
-def _by_split(entries) -> dict:
-    out: dict = {}
-    for split, _, entry in sorted(entries, key=lambda e: (e[0], e[1])):
-        out.setdefault(split, []).append(entry)
-    return out
-
-
 def _assemble(_, parts, stats, cfg, extra, candidates=None, listed=None, started=None,
               written=None):
     s3_config.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
-    if listed is not None:   # the input files, as the workers listed them (for the manifest)
-        extra = {**extra, "inputs": listed[0], "validation_inputs": listed[1]}
-    with storage.translate_failures(cfg.output), s3_writers.aborted_on_failure():
-        return assemble(cfg, parts, stats, extra, candidates, started,
-                        written=_by_split(written or []))
+    return dataset_sink.finalize(cfg, parts, stats, extra, candidates, listed, started, written)
 
 
 class MergeStats(beam.CombineFn):

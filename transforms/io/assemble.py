@@ -12,13 +12,16 @@ import orjson
 
 from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
 from tuneprep.transforms.io import assembly_checks, claim, quota_sample, training_request
-from tuneprep.transforms.io.dataset_folder import SAMPLED_OUT_FOLDER, manifest_identity
+from tuneprep.transforms.io.dataset_folder import manifest_identity
+from tuneprep.transforms.io.layout import (DEAD_LETTER_FILE, MANIFEST, REPORT_HTML, REPORT_JSON,
+                                           SAMPLED_OUT_FILE, SAMPLED_OUT_FOLDER, SUCCESS,
+                                           TEMPORARY, TRAINING_REQUEST)
 from tuneprep.transforms.io.output_files import DeadLetterFile, OutputFile, file_entry
 from tuneprep.transforms.io.parts import by_kind, copied
 from tuneprep.transforms.io.redaction import redact_all
 from tuneprep.transforms.io.run_report import build_report, with_media_warnings
 from tuneprep.transforms.io.split_files import shard_notes, side_files, write_split
-from tuneprep.transforms.io.staged_files import SUCCESS, commit, write_staged
+from tuneprep.transforms.io.staged_files import commit, write_staged
 from tuneprep.transforms.io.storage import join, open_read, remove_tree, write_bytes
 from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.report import status as run_status
@@ -58,10 +61,10 @@ def assemble(cfg, parts: list, stats: dict, manifest_extra: dict,
     if not errors:   # the next step, beside the data (and in the manifest), before _SUCCESS
         files += _write_training_request(cfg, target, files)
     manifest = redact_all({**manifest_identity(cfg.run_id), "files": files, **manifest_extra})
-    write_staged(cfg, "manifest.json",
+    write_staged(cfg, MANIFEST,
                  orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    commit(cfg, [f["path"] for f in files] + ["report.json", "manifest.json"])
-    remove_tree(join(cfg.output, "_temporary"))
+    commit(cfg, [f["path"] for f in files] + [REPORT_JSON, MANIFEST])
+    remove_tree(join(cfg.output, TEMPORARY))
     if cfg.success_by_launcher:   # this step may yet fail or run again: the launcher decides
         return report
     if cfg.claimed:
@@ -72,7 +75,7 @@ def assemble(cfg, parts: list, stats: dict, manifest_extra: dict,
 
 
 def _copy_dead_letters(cfg, parts: list) -> DeadLetterFile:
-    dead_out = DeadLetterFile(cfg, f"{DEAD_LETTER}/{DEAD_LETTER}.jsonl")
+    dead_out = DeadLetterFile(cfg, DEAD_LETTER_FILE)
     for part in parts:
         with open_read(part.uri) as f:
             for line in f:
@@ -85,8 +88,7 @@ def _write_data(cfg, target, kinds: dict, keeps: dict, written: dict) -> tuple[l
     """The splits' files (and sampled_out/), with their manifest entries; or none and the size
     problems when a file is over the model's limit."""
     files = []
-    sampled_out = (OutputFile(cfg, f"{SAMPLED_OUT_FOLDER}/{SAMPLED_OUT_FOLDER}.jsonl")
-                   if keeps else None)
+    sampled_out = OutputFile(cfg, SAMPLED_OUT_FILE) if keeps else None
     for split in (TRAIN, VALIDATION):
         if kinds.get(split) and split in written:   # written by parallel tasks
             files += written[split] + side_files(cfg, target, split)
@@ -114,10 +116,10 @@ def _write_report(cfg, stats: dict, sample, errors: list[str], examples: dict,
     if notes := shard_notes(cfg, report["output_records"]):   # --num-shards over the records
         report.setdefault("warnings", []).extend(notes)
     report = redact_all(with_media_warnings(cfg, report))
-    write_staged(cfg, "report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    write_staged(cfg, REPORT_JSON, orjson.dumps(report, option=orjson.OPT_INDENT_2))
     page = report_html.render(report, examples, cfg.max_tokens_per_record()).encode()
-    write_staged(cfg, "report.html", page)
-    files.append(file_entry("report.html", page))
+    write_staged(cfg, REPORT_HTML, page)
+    files.append(file_entry(REPORT_HTML, page))
     return report
 
 
@@ -131,5 +133,5 @@ def _write_training_request(cfg, target, files: list[dict]) -> list[dict]:
     if request is None:
         return []
     body = orjson.dumps(redact_all(request), option=orjson.OPT_INDENT_2) + b"\n"
-    write_staged(cfg, training_request.FILE, body)
-    return [file_entry(training_request.FILE, body)]
+    write_staged(cfg, TRAINING_REQUEST, body)
+    return [file_entry(TRAINING_REQUEST, body)]

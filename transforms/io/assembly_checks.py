@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from tuneprep.transforms.core.process import TRAIN, VALIDATION
 from tuneprep.transforms.io import dataset_rules
+from tuneprep.transforms.io.layout import DEAD_LETTER_FOLDER, REPORT_JSON
 from tuneprep.transforms.targets import get_target
 
-NO_TRAIN = "no record was accepted into train; see dead_letter/ and report.json"
+NO_TRAIN = f"no record was accepted into {TRAIN}; see {DEAD_LETTER_FOLDER}/ and {REPORT_JSON}"
 
 
 def before_writing(cfg, target, counts: dict, sampled: dict, stats: dict) -> list[str]:

@@ -20,9 +20,10 @@ import time
 
 import orjson
 
+from tuneprep.transforms.io.layout import RUNNING
 from tuneprep.transforms.io.storage import filesystem, is_s3, join, local_path, open_read, open_write
 
-MARKER = "_RUNNING"
+MARKER = RUNNING   # (layout.py's name; claim.MARKER is how callers say "the claim")
 SCHEMA = "tuneprep-claim/1"
 HEARTBEAT_SECONDS = 20
 # a heartbeat older than this means the launcher is gone: several missed beats, and more than

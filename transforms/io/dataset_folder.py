@@ -1,5 +1,5 @@
 """What a tuneprep dataset folder holds, and which of its files `--overwrite` may remove: only
-what tuneprep proves it wrote. Pure Python.
+what tuneprep proves it wrote. Pure Python; the names are layout.py's.
 
 Names prove nothing (Hadoop and Spark write `_temporary/` and `_SUCCESS` too; any tool may
 write a `manifest.json` and `train/train.jsonl`). A folder is tuneprep's by proof:
@@ -15,28 +15,16 @@ Anything else is the user's: `--overwrite` refuses the folder and names the firs
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Mapping
 
-SPLITS = ("train", "validation")
-DEAD_LETTER_FOLDER = "dead_letter"
-SAMPLED_OUT_FOLDER = "sampled_out"   # the source locations --sample-to-quota left out
-TEMPORARY = "_temporary"
-MANIFEST = "manifest.json"
+from tuneprep.transforms.io.layout import (DEAD_LETTER_FILE, FOLDER_FILE, MANIFEST, REPORT_HTML,
+                                           REPORT_JSON, SAMPLED_OUT_FILE, SPLIT_FOLDER_FILE,
+                                           SPLITS, SUCCESS, TEMPORARY, TOP_FILES, TOP_FOLDERS)
+
 MANIFEST_SCHEMA = "tuneprep-manifest/1"   # the manifest's own marker: no other tool writes it
-TOP_FILES = (MANIFEST, "report.json", "report.html", "training-request.json", "_SUCCESS",
-             "_RUNNING")
-TOP_FOLDERS = (*SPLITS, DEAD_LETTER_FOLDER, SAMPLED_OUT_FOLDER, TEMPORARY)
 # a manifest cannot list itself, nor what is written after it: these are the dataset's own
 # whenever a tuneprep manifest is there
-OWN_FILES = (MANIFEST, "report.json", "report.html", "_SUCCESS",
-             f"{DEAD_LETTER_FOLDER}/dead_letter.jsonl", f"{SAMPLED_OUT_FOLDER}/sampled_out.jsonl")
-
-# train/train.jsonl (single-file layouts), train/part-00000-of-00002.jsonl (sharded), and a
-# split's side files (sagemaker-instruction's template.json)
-_SPLIT_FILE = re.compile(r"(?:train|validation)\.jsonl|part-\d{5}-of-\d{5}\.jsonl|template\.json")
-_FOLDER_FILES = {DEAD_LETTER_FOLDER: re.compile(r"dead_letter\.jsonl"),
-                 SAMPLED_OUT_FOLDER: re.compile(r"sampled_out\.jsonl")}
+OWN_FILES = (MANIFEST, REPORT_JSON, REPORT_HTML, SUCCESS, DEAD_LETTER_FILE, SAMPLED_OUT_FILE)
 
 
 def manifest_identity(run_id: str) -> dict:
@@ -86,7 +74,7 @@ def is_dataset_file(relpath: str) -> bool:
         return parts[0] in TOP_FILES
     if len(parts) != 2:
         return False
-    pattern = _SPLIT_FILE if parts[0] in SPLITS else _FOLDER_FILES.get(parts[0])
+    pattern = SPLIT_FOLDER_FILE if parts[0] in SPLITS else FOLDER_FILE.get(parts[0])
     return pattern is not None and pattern.fullmatch(parts[1]) is not None
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import orjson
 
 from tuneprep.transforms.io import claim
+from tuneprep.transforms.io.layout import PART_SOURCES, part_file
 from tuneprep.transforms.io.staged_files import temp_root
 from tuneprep.transforms.io.storage import (is_s3, join, local_path, open_write, remove_tree,
                                             write_bytes)
@@ -38,13 +39,13 @@ def write_part(cfg, kind: str, key: str, lines: list[bytes], source_uri: str,
     if cfg.claimed and local_path(cfg.output) is not None:   # (on S3 a read costs a request)
         claim.check_local(cfg.output, cfg.run_id)
     data = b"\n".join(lines)
-    uri = join(temp_root(cfg), kind, f"{key}.jsonl")
+    uri = join(temp_root(cfg), part_file(kind, key))
     with open_write(uri) as f:
         f.write(data)
         f.write(b"\n")   # not data + b"\n": copying a batch again was ~3/4 of a part's cost
         _start_writeback(f)
     if source_lines is not None:
-        write_bytes(uri + ".src", orjson.dumps(source_lines))
+        write_bytes(uri + PART_SOURCES, orjson.dumps(source_lines))
     digest = None
     if is_s3(cfg.output):   # S3 may concatenate the parts itself: their digests for the manifest
         sha = hashlib.sha256(data)
@@ -75,5 +76,5 @@ def copied(cfg, part: Part) -> None:
     """A part now in the dataset: deleted at once where cfg allows (see drop_copied_parts). On
     a 400 MB/s disk this took a 3.2 GB dataset's final write from 10 s to 7 s."""
     if cfg.drop_copied_parts:
-        for uri in (part.uri, part.uri + ".src"):
+        for uri in (part.uri, part.uri + PART_SOURCES):
             remove_tree(uri)   # (a file, or nothing when there is no .src)

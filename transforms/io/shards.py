@@ -15,6 +15,9 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from tuneprep.transforms.io.layout import shard_file, split_file
+from tuneprep.transforms.io.output_files import OutputFile
+from tuneprep.transforms.io.split_files import shard_count
 from tuneprep.transforms.io.storage import filesystem, is_s3, join, open_read, remove_tree
 
 MIN_PIECE = 5 * 1024 * 1024          # S3: every piece of a multipart upload but the last
@@ -58,9 +61,9 @@ def shard_starts(total: int, n: int) -> list[int]:
     return [0] + [math.ceil(s * total / n) for s in range(1, n)] + [total]
 
 
-def plan_split(cfg, target, split: str, parts: list, shard_count) -> list[FileTask] | None:
+def plan_split(cfg, target, split: str, parts: list) -> list[FileTask] | None:
     """The tasks that write `split` (parts sorted in input order), or None where assemble
-    writes it itself. shard_count(cfg, target, bytes) → files (assemble._shard_count)."""
+    writes it itself (split_files.py: the same files, on one worker)."""
     if not parts or cfg.sample_to_quota:
         return None
     if target.layout == "single":
@@ -70,7 +73,7 @@ def plan_split(cfg, target, split: str, parts: list, shard_count) -> list[FileTa
                          for p in parts)
         if plan_pieces([s.bytes for s in segments]) is None:
             return None
-        return [FileTask(split, 0, f"{split}/{split}.jsonl", segments, concat=True)]
+        return [FileTask(split, 0, split_file(split), segments, concat=True)]
     total = sum(p.records for p in parts)
     n = shard_count(cfg, target, sum(p.bytes for p in parts), total)
     starts = shard_starts(total, n)
@@ -88,17 +91,16 @@ def plan_split(cfg, target, split: str, parts: list, shard_count) -> list[FileTa
             s += 1
         offset = end
     for s in range(n):
-        tasks.append(FileTask(split, s, f"{split}/part-{s:05d}-of-{n:05d}.jsonl",
-                              tuple(per_shard[s])))
+        tasks.append(FileTask(split, s, shard_file(split, s, n), tuple(per_shard[s])))
     return tasks
 
 
-def write_file(cfg, task: FileTask, out_class) -> tuple[dict, int, int]:
+def write_file(cfg, task: FileTask) -> tuple[dict, int, int]:
     """Runs one task → (the file's manifest entry, bytes S3 copied, bytes the worker uploaded
-    to S3 for it). out_class: assemble's _Out."""
+    to S3 for it)."""
     if task.concat:
         return concat_on_s3(cfg, task)
-    out = out_class(cfg, task.relpath)
+    out = OutputFile(cfg, task.relpath)
     for seg in task.segments:
         with open_read(seg.uri) as f:
             if seg.whole:   # the whole part: copied in blocks, not line by line

@@ -8,6 +8,7 @@ import math
 import orjson
 
 from tuneprep.transforms.core.jsonl import dumps_line
+from tuneprep.transforms.io.layout import PART_SOURCES, shard_file, split_file
 from tuneprep.transforms.io.output_files import OutputFile, file_entry
 from tuneprep.transforms.io.parts import copied
 from tuneprep.transforms.io.redaction import redact_all
@@ -40,9 +41,9 @@ def write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
     total = sum(p.records for p in parts) if keep is None else len(keep)
     n = shard_count(cfg, target, sum(p.bytes for p in parts), total)
     if target.layout == "single":
-        names = [f"{split}/{split}.jsonl"]
+        names = [split_file(split)]
     else:
-        names = [f"{split}/part-{i:05d}-of-{n:05d}.jsonl" for i in range(n)]
+        names = [shard_file(split, i, n) for i in range(n)]
     files, shard, out, written = [], 0, OutputFile(cfg, names[0]), 0
     for part in parts:
         boundary = (shard + 1) * total / n if shard + 1 < n else math.inf
@@ -60,7 +61,7 @@ def write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
             for index, line in enumerate(f):
                 if keep is not None and (part.key, index) not in keep:
                     if sources is None:
-                        with open_read(part.uri + ".src") as s:
+                        with open_read(part.uri + PART_SOURCES) as s:
                             sources = orjson.loads(s.read())
                     # where it came from, not the record: the file stays small, the input has it
                     sampled_out.write(dumps_line({"source": redact_all(

@@ -21,11 +21,8 @@ import os
 import orjson
 
 from tuneprep.transforms.io import claim
-from tuneprep.transforms.io.dataset_folder import MANIFEST, TEMPORARY
+from tuneprep.transforms.io.layout import MANIFEST, REPORT_JSON, STAGED, SUCCESS, TEMPORARY
 from tuneprep.transforms.io.storage import join, local_path, open_read, write_bytes
-
-STAGE = "commit"   # the folder of _temporary/RUN/ holding the files of the dataset to be
-SUCCESS = "_SUCCESS"
 
 
 def temp_root(cfg) -> str:
@@ -37,7 +34,7 @@ def staged_uri(cfg, relpath: str) -> str:
     """Where the dataset's file `relpath` is written until the commit."""
     if local_path(cfg.output) is None:
         return join(cfg.output, relpath)
-    return join(temp_root(cfg), STAGE, relpath)
+    return join(temp_root(cfg), STAGED, relpath)
 
 
 def write_staged(cfg, relpath: str, data: bytes) -> None:
@@ -66,7 +63,7 @@ def finish(cfg) -> bool:
     if marker is None or marker.get("run_id") != cfg.run_id:   # taken over: not ours to mark
         return False
     try:
-        with open_read(join(cfg.output, "report.json")) as f:
+        with open_read(join(cfg.output, REPORT_JSON)) as f:
             complete = not orjson.loads(f.read()).get("errors")
     except FileNotFoundError:   # the job ended without assembling anything
         complete = False

@@ -57,7 +57,8 @@ uploaded first (POST /v1/files, purpose "fine-tune") and the request names their
 """
 from __future__ import annotations
 
-FILE = "training-request.json"
+from tuneprep.transforms.io.layout import TRAINING_REQUEST as FILE
+from tuneprep.transforms.io.layout import TRAIN, split_file
 
 BEDROCK_API = ("https://docs.aws.amazon.com/bedrock/latest/APIReference/"
                "API_CreateModelCustomizationJob.html")
@@ -189,7 +190,7 @@ def _bedrock(kind: str, spec, output: str, train: list[str], validation: list[st
     else:
         request["hyperParameters"] = {"epochCount": EPOCH_COUNT}
     notes.append("fill in every <...> value, then: aws bedrock create-model-customization-job "
-                 "--cli-input-json \"$(jq .request training-request.json)\"")
+                 f"--cli-input-json \"$(jq .request {FILE})\"")
     if spec is not None and spec.legacy:
         notes.append(f"--model {spec.name} is legacy: {spec.legacy}")
     return _finish({"service": "bedrock", "api": "CreateModelCustomizationJob",
@@ -241,7 +242,7 @@ def _jumpstart(target_name: str, spec, output: str, train: list[str], validation
 
 def _openai(output: str, train: list[str], validation: list[str]) -> dict:
     request = {"model": "<MODEL: the OpenAI model to fine-tune>",
-               "training_file": f"<FILE_ID of {train[0] if train else 'train/train.jsonl'}>"}
+               "training_file": f"<FILE_ID of {train[0] if train else split_file(TRAIN)}>"}
     files = {"training_file": _locate(output, train[0]) if train else None}
     if validation:
         request["validation_file"] = f"<FILE_ID of {validation[0]}>"

@@ -13,14 +13,14 @@ from tuneprep.transforms.core import sampling
 from tuneprep.transforms.targets import models
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.io import assemble as assemble_module
-from tuneprep.transforms.io import split_files
+from tuneprep.transforms.io import dataset_sink, split_files
 from tuneprep.transforms.io.assemble import assemble
 from tuneprep.transforms.io.parts import write_part
 from tuneprep.transforms.io.staged_files import temp_root
 from tuneprep.transforms.core.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.targets.models import ModelSpec
-from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.core.process import TRAIN, VALIDATION, BatchProcessor
 from tuneprep.transforms.io.readers import RawItem, read_error
 
 
@@ -41,15 +41,11 @@ def alpaca_items(first, n, bad=()):
 
 
 def write_batch(cfg, file_index, batch_index, items, uri=None, split=None):
-    """Processes a batch and writes its parts as the Beam write step does; (parts, stats)."""
+    """Processes a batch and writes its parts as the Beam write step does (the sink's
+    write_batch); (parts, stats)."""
     uri = uri or f"/data/in-{file_index}.jsonl"
     processed = BatchProcessor(cfg)(Batch(file_index, batch_index, uri, split, "alpaca", items))
-    parts = []
-    for kind, lines in processed.lines.items():
-        sources = processed.sources.get(kind) if (cfg.sample_to_quota and kind != DEAD_LETTER) \
-            else None
-        parts.append(write_part(cfg, kind, processed.key, lines, processed.uri, sources))
-    return parts, processed.stats
+    return dataset_sink.write_batch(cfg, processed), processed.stats
 
 
 def build_parts(cfg, specs):

@@ -12,7 +12,6 @@ import pytest
 
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.io import split_files
-from tuneprep.transforms.io.output_files import OutputFile
 from tuneprep.transforms.io.parts import write_part
 from tuneprep.transforms.io import shards
 from tuneprep.transforms.io.staged_files import commit
@@ -38,8 +37,8 @@ def test_parallel_shards_are_the_one_worker_writers_bytes(tmp_path, seed):
     many = RunConfig(target=target.name, output=str(tmp_path / "many"), num_shards=n)
     expected = split_files.write_split(one, target, "train", _parts(one, sizes), None, None)
     parts = _parts(many, sizes)
-    tasks = shards.plan_split(many, target, "train", parts, split_files.shard_count)
-    got = [shards.write_file(many, t, OutputFile)[0] for t in reversed(tasks)][::-1]
+    tasks = shards.plan_split(many, target, "train", parts)
+    got = [shards.write_file(many, t)[0] for t in reversed(tasks)][::-1]
     got += split_files.side_files(many, target, "train")
     assert got == expected
     for cfg in (one, many):   # written under temporary names: in place at the commit
@@ -52,11 +51,9 @@ def test_parallel_shards_are_the_one_worker_writers_bytes(tmp_path, seed):
 def test_not_taken_a_local_single_file_or_a_sampled_run(tmp_path):
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path))
     parts = _parts(cfg, [3])
-    assert shards.plan_split(cfg, get_target("bedrock-text"), "train", parts,
-                             split_files.shard_count) is None
+    assert shards.plan_split(cfg, get_target("bedrock-text"), "train", parts) is None
     sampled = RunConfig(target="sagemaker-instruction", output=str(tmp_path), sample_to_quota=True)
-    assert shards.plan_split(sampled, get_target("sagemaker-instruction"), "train", parts,
-                             split_files.shard_count) is None
+    assert shards.plan_split(sampled, get_target("sagemaker-instruction"), "train", parts) is None
 
 
 MiB = 1 << 20
@@ -97,9 +94,9 @@ def test_a_one_file_layout_on_s3_is_concatenated_by_s3(s3):
     parts = [write_part(cfg, "train", f"{k:06d}-0000-00000000", lines, "in.jsonl")
              for k, lines in enumerate([big, big[:10], big, big[:3]])]
     assert parts[0].bytes > 5 * MiB and all(p.sha256 for p in parts)
-    tasks = shards.plan_split(cfg, get_target("bedrock-text"), "train", parts, split_files.shard_count)
+    tasks = shards.plan_split(cfg, get_target("bedrock-text"), "train", parts)
     assert [t.relpath for t in tasks] == ["train/train.jsonl"] and tasks[0].concat
-    entry, copied, uploaded = shards.write_file(cfg, tasks[0], OutputFile)
+    entry, copied, uploaded = shards.write_file(cfg, tasks[0])
     expected = b"".join(s3.get(p.uri.split("/", 3)[3]) for p in parts)
     data = s3.get("out/train/train.jsonl")
     assert data == expected
