@@ -106,7 +106,7 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
         print(f"   warning:   {note}", file=out)
     target = TARGETS[cfg.target] if with_target else None
     shown = items[:n]
-    # the run's own code decides each record (BatchProcessor, its fast lanes, media not read)
+    # the run's own code decides each record (BatchProcessor, media not read)
     processor = BatchProcessor(cfg)
     processor.target = NoMedia(processor.target)
     results = outcomes(processor, Batch(0, 0, uri, None, adapter, shown)) if shown else {}

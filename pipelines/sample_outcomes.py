@@ -1,5 +1,5 @@
 """The first records of a file through the run's own per-record code (transforms/core/
-process.py: BatchProcessor, fast lanes included), for the commands that look before a run:
+process.py: BatchProcessor, the one per-record path), for the commands that look before a run:
 `run --dry-run` counts what it gives, `inspect` shows it record by record. So every record rule
 and reason code is the run's; nothing is written and no medium uploaded."""
 from __future__ import annotations

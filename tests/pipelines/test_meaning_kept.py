@@ -125,8 +125,8 @@ def test_the_llamafactory_demo_files(capsys, tmp_path, corpora):
 # --- Claude 3 Haiku's turn markers (item 3) ---------------------------------------------------
 
 def test_haiku_turn_markers_are_refused_by_run_as_by_validate(capsys, tmp_path):
-    """Plain OpenAI-style records take the fast lane to bedrock-multi-turn; the lane applies the
-    model's reserved words as the target's check does, so run refuses what validate refuses."""
+    """Plain OpenAI-style records to bedrock-multi-turn: run applies the model's reserved words
+    through the target's check, as validate does, so run refuses what validate refuses."""
     markers = FIXTURES / "haiku_markers.jsonl"
     code, _, report, written, dead = run(capsys, tmp_path, "--input", markers, "--target",
                                          "bedrock-multi-turn", "--model", "claude-3-haiku")

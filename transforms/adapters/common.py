@@ -9,13 +9,15 @@ not content a target must write.
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from tuneprep.transforms.adapters.errors import refuse, type_name
 from tuneprep.transforms.adapters.tool_use import TOOL_KEYS, read_tools
-from tuneprep.transforms.core.preferences import preference_fields, read_preference
+from tuneprep.transforms.core.preferences import (PREFERENCE_KEYS, preference_fields,
+                                                  read_preference)
 from tuneprep.transforms.core.records import Record, Source
 
 SCALARS = (str, int, float, bool)
@@ -77,8 +79,16 @@ def scalar_extras(record: dict, used: tuple[str, ...]) -> dict:
     """The top-level scalar fields the adapter did not read (Record.fields), so a template can
     name them. Tool definitions are never among them: every adapter reads them into
     Record.tools (read_tools), where the targets see them."""
+    skipped = _skipped_keys(used)
+    if skipped.issuperset(record):
+        return {}   # the common case (every key read), in one set operation
     return {key: value for key, value in record.items()
-            if key not in used and key not in TOOL_KEYS and isinstance(value, SCALARS)}
+            if key not in skipped and isinstance(value, SCALARS)}
+
+
+@functools.lru_cache(maxsize=64)
+def _skipped_keys(used: tuple[str, ...]) -> frozenset:
+    return frozenset(used + TOOL_KEYS)
 
 
 def optional_system(record: dict) -> str | None:
@@ -159,21 +169,31 @@ def user_prompt(instruction: str, context: str) -> str:
     return instruction if (not context or context.isspace()) else f"{instruction}\n\n{context}"
 
 
+# the keys an instruction record reads beside its exchange (history, system, media, tools, a
+# preference): a record with none of them is the plain case, built without their readers
+OPTIONAL_PARTS = frozenset(("history", "system") + MEDIA_KEYS + TOOL_KEYS + PREFERENCE_KEYS)
+
+
 def instruction_record(record: dict, source: Source, instruction: str, context: str,
                        response: str, used: tuple[str, ...], opts=None) -> Record:
     """The one truth of an instruction record: its history and exchange are the turns, its
     context Record.context (a part of the last user turn); Record.fields holds only the other
     top-level scalars, so a stray key named like a part ("context" in an Alpaca record,
-    "instruction" in a conversation) is metadata and never replaces a part."""
-    turns = history_turns(record) + [("user", user_prompt(instruction, context)),
-                                     ("assistant", response)]
+    "instruction" in a conversation) is metadata and never replaces a part. used: the keys
+    read (media keys included), which are not metadata."""
+    exchange = [("user", user_prompt(instruction, context)), ("assistant", response)]
+    if OPTIONAL_PARTS.isdisjoint(record):
+        # what the readers below give for absent keys (measured: half the adapter's cost)
+        return Record(source, exchange, context=context,
+                      fields=scalar_extras(record, used))
+    turns = history_turns(record) + exchange
     image = the_image(record, source, opts)
     if image is not None:
         turns = without_placeholders(turns)
     preference = read_preference(record)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
                   context=context, preference=preference,
-                  fields=preference_fields(scalar_extras(record, used + MEDIA_KEYS), preference),
+                  fields=preference_fields(scalar_extras(record, used), preference),
                   tools=read_tools(record))
 
 
@@ -182,17 +202,24 @@ def instruction_adapter(name: str, context_key: str, response_key: str) -> Adapt
     "tools"?, "images"?}): Alpaca and Dolly differ only in the names of the context and response
     fields."""
     keys = ("instruction", context_key, response_key, "system", "history")
+    read_keys = keys + MEDIA_KEYS   # none of them is Record.fields metadata
 
     def matches(value: Any) -> bool:
         return isinstance(value, dict) and "instruction" in value and response_key in value
 
     def normalize(value: Any, source: Source, opts) -> Record:
         record = require_dict(value, adapter)
-        return instruction_record(record, source,
-                                  instruction=text_field(record, "instruction"),
-                                  context=text_field(record, context_key, required=False),
-                                  response=text_field(record, response_key), used=keys,
-                                  opts=opts)
+        instruction, context, response = (record.get("instruction"), record.get(context_key),
+                                           record.get(response_key))
+        # text_field's own first test, inline: the three fields as the plain case gives them
+        if not (type(instruction) is str and type(response) is str and instruction and response
+                and not instruction.isspace() and not response.isspace()
+                and (context is None or type(context) is str)):
+            instruction, context, response = (text_field(record, "instruction"),
+                                               text_field(record, context_key, required=False),
+                                               text_field(record, response_key))
+        return instruction_record(record, source, instruction, context or "", response,
+                                  read_keys, opts)
 
     adapter = Adapter(name, keys, matches, normalize)
     return adapter

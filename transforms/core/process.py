@@ -1,8 +1,9 @@
 """A batch of raw items → output lines per split, dead-letter lines and statistics. Pure Python.
 
 This is every per-record stage (normalize, split, format, validate) fused into one loop over a
-batch; Beam sees one element per batch (see batching.py for why). Plain records take a fast lane
-(fast_lanes.py) that writes exactly what these stages would.
+batch; Beam sees one element per batch (see batching.py for why). Every record takes the same
+chain of steps, whatever its shape, adapter or target: `run`, `--dry-run` and `inspect`
+(sample_outcomes.py) all call it, so a rule lives in its adapter or target alone.
 """
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from tuneprep.transforms.core import tokens
 from tuneprep.transforms.adapters import normalizer
 from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
-from tuneprep.transforms.core.fast_lanes import lane_for
 from tuneprep.transforms.core.sampling import add_measures, empty_figures, measure
 from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
-                                content_id, dead_letter)
+                                dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.targets.context import selection_problem
@@ -54,9 +54,8 @@ def split_of(record_id: str, fraction: float) -> str:
 class BatchProcessor:
     """Holds what is costly to build once per worker (target, context); call it per batch."""
 
-    def __init__(self, cfg, fast_lanes: bool = True):
+    def __init__(self, cfg):
         self.cfg = cfg
-        self.fast_lanes = fast_lanes   # off only to compare them with the general path
         self.target = get_target(cfg.target)
         self.ctx = cfg.target_context()
         # exact token counts: the tokenizer loaded here, once a worker (a worker without its
@@ -64,8 +63,9 @@ class BatchProcessor:
         self.token_counts = tokens.report_entry(self.ctx)
         # the media hooks are no-ops on text targets: skip three calls a record there
         self.has_media = self.target.handles_media
+        self.fraction = cfg.validation_split
+        self.selecting = bool(self.ctx.records_with or self.ctx.records_without)
         self._normalizers: dict[str, object] = {}
-        self._lanes: dict[str | None, object] = {}
 
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
@@ -74,48 +74,38 @@ class BatchProcessor:
         repaired: dict[str, int] = {}   # --repair name -> records it mended (that count)
         facets: dict[str, int] = {}   # facet -> records holding it (dataset-level rules)
         faceted = 0
+        one = self._one
         normalize = self._normalizer(batch.adapter)
-        lane = self._lane(batch.adapter)
-        fraction = self.cfg.validation_split
         sampling = self.cfg.sample_to_quota
+        split_lines, split_sources = out.lines, out.sources
         for item in batch.items:
             if item.error is not None:  # refused while reading
                 self.count_dead(out, batch, item, item.error)
                 continue
-            taken = lane(item.value) if lane is not None else None
-            if taken is not None:   # the plain case, as the general path would write it
-                obj, size, content = taken
-                split = batch.split or (split_of(content_id(content), fraction)
-                                        if fraction > 0 else TRAIN)
-                accepted += 1
-                out.lines.setdefault(split, []).append(dumps_line(obj))
-                out.sources.setdefault(split, []).append(item.line)
-                lengths.append(size)
-                turn_counts.append(len(content[1]))
-                if sampling:
-                    out.measures.setdefault(split, []).append(measure(size, len(content[1])))
-                continue
             try:
-                split, lines, sizes, turns, uris, record_facets, uses, repairs = self._one(
-                    batch, item, normalize)
+                split, lines, sizes, turns, uses, record_media, repairs = one(batch, item,
+                                                                               normalize)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
             accepted += 1
             for name in repairs:
                 repaired[name] = repaired.get(name, 0) + 1
-            out.lines.setdefault(split, []).extend(lines)
-            out.sources.setdefault(split, []).extend([item.line] * len(lines))
+            if split in split_lines:
+                split_lines[split] += lines
+                split_sources[split] += [item.line] * len(lines)
+            else:
+                split_lines[split], split_sources[split] = lines, [item.line] * len(lines)
             lengths += sizes
             turn_counts.append(turns)
             tool_use.append(uses)
             if sampling:   # a record's turns and tool use counted on its first line
                 out.measures.setdefault(split, []).extend(
                     [measure(sizes[0], turns, uses)] + [measure(n) for n in sizes[1:]])
-            media += uris
-            if self.has_media:
+            if record_media is not None:
+                media += record_media[0]
                 faceted += 1
-                for facet in record_facets:
+                for facet in record_media[1]:
                     facets[facet] = facets.get(facet, 0) + 1
         # counted once per batch: per-record dict updates cost more than the records' own work
         fstats = st.file_stats(stats, batch.uri, batch.adapter)
@@ -143,13 +133,6 @@ class BatchProcessor:
             buckets[bucket_of(uri)] = buckets.get(bucket_of(uri), 0) + 1
         return out
 
-    def _lane(self, adapter: str | None):
-        if not self.fast_lanes:
-            return None
-        if adapter not in self._lanes:
-            self._lanes[adapter] = lane_for(adapter, self.target, self.cfg, self.ctx)
-        return self._lanes[adapter]
-
     def _normalizer(self, adapter: str | None):
         if adapter is None:
             return None
@@ -158,25 +141,25 @@ class BatchProcessor:
         return self._normalizers[adapter]
 
     def _one(self, batch, item, normalize):
-        """(split, lines, lengths, turns, media URIs, dataset facets, tool-use summary) for an
-        accepted item; raises RecordError
-        with its stage set when the item is refused, StorageError when the store failed.
+        """(split, lines, lengths, turns, tool-use summary, (media URIs, dataset facets) or None
+        for a text target, repairs) for an accepted item; raises RecordError with its stage set
+        when the item is refused, StorageError when the store failed.
         (Read errors never get here: raising an error kept in the batch would tie the batch into
         a reference cycle through its traceback, and memory would grow with the dead letters.)"""
         stage = NORMALIZE
         try:
-            if batch.adapter is None:
+            if normalize is None:   # no adapter for the file
                 raise unknown_format(item.value)   # with the keys found and a --field-map
             record = normalize(item.value, Source(batch.uri, item.line, item.unit, item.offset))
-            split = batch.split or (split_of(record.with_id().id, self.cfg.validation_split)
-                                    if self.cfg.validation_split > 0 else TRAIN)
+            split = batch.split or (split_of(record.with_id().id, self.fraction)
+                                    if self.fraction > 0 else TRAIN)
             stage = FORMAT
-            target, ctx, has_media = self.target, self.ctx, self.has_media
-            if has_media:
+            target, ctx = self.target, self.ctx
+            if self.has_media:
                 record = target.prepare_media(record, ctx)  # check/upload images
             objs = target.format(record, ctx)
             stage = VALIDATE
-            lines, lengths, media, facets = [], [], [], set()
+            lines, lengths = [], []
             for obj in objs:
                 size = target.measure(obj)
                 problems = target.validate(obj, ctx, size)  # schema, then limits
@@ -185,18 +168,16 @@ class BatchProcessor:
                     raise RecordError(reason, "; ".join(m for _, m in problems), VALIDATE)
                 lines.append(dumps_line(obj))
                 lengths.append(size)
-                if has_media:
-                    media += target.media_uris(obj)
-                    facets |= target.dataset_facets(obj)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
-            if ctx.records_with or ctx.records_without:
-                left_out = selection_problem(facets, ctx)
+            media = self._media(objs) if self.has_media else None
+            if self.selecting:
+                left_out = selection_problem(media[1] if media else set(), ctx)
                 if left_out:
                     raise RecordError("not_selected", left_out, VALIDATE)
             # format() leaves the record as written (a --repair drop_* takes its parts away)
-            return (split, lines, lengths, len(record.turns), media, facets,
-                    st.tool_use_summary(record), record.repairs)
+            return (split, lines, lengths, len(record.turns), st.tool_use_summary(record),
+                    media, record.repairs)
         except RecordError as e:
             e.stage = e.stage or stage
             raise
@@ -204,6 +185,14 @@ class BatchProcessor:
             raise
         except Exception as e:  # a bug must not crash the run: it becomes a dead letter
             raise RecordError("internal_error", f"{type(e).__name__}: {e}", stage) from e
+
+    def _media(self, objs) -> tuple[list[str], set[str]]:
+        """The media URIs and dataset facets of a record's objects."""
+        uris, facets = [], set()
+        for obj in objs:
+            uris += self.target.media_uris(obj)
+            facets |= self.target.dataset_facets(obj)
+        return uris, facets
 
     def refuse_all(self, batch, err: RecordError) -> Processed:
         """Every item of a batch as a dead letter (used when the batch itself failed)."""

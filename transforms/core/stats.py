@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 
+from tuneprep.transforms.core.tools import plain_turns
+
 # Upper bounds of the estimated-token buckets in the report's length histogram.
 TOKEN_BUCKETS = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)
 # A record longer than this share of the per-record limit counts as near the limit.
@@ -70,6 +72,8 @@ CALL_BUCKETS = ("0", "1", "2", "3", "4", "5+")
 
 def tool_use_summary(record) -> tuple[int, int, bool]:
     """(tools defined, tool calls, holds reasoning) of a written canonical record."""
+    if not record.tools and plain_turns(record.turns):
+        return 0, 0, False   # the common case, in one pass over the turns
     calls = sum(1 for role, _ in record.turns if role == "tool_call")
     reasoning = any(role == "reasoning" for role, _ in record.turns)
     return len(record.tools or ()), calls, reasoning

@@ -57,6 +57,18 @@ class ToolResult:
     name: str | None = None   # the tool's name when the dialect gives it (OpenAI "name")
 
 
+PLAIN_ROLES = frozenset(("system", "user", "assistant"))
+
+
+def plain_turns(turns) -> bool:
+    """Only system, user and assistant turns: no tool call, result or reasoning among them (one
+    pass over the turns where has_tool_use and has_reasoning take two)."""
+    for role, _ in turns:
+        if role not in PLAIN_ROLES:
+            return False
+    return True
+
+
 def has_tool_use(record) -> bool:
     """Does the record define tools or hold a call or a result?"""
     return bool(record.tools) or any(role in TOOL_ROLES for role, _ in record.turns)

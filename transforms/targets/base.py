@@ -128,15 +128,16 @@ class Target:
         try:
             if record.preference is not None:   # every target of this version is supervised
                 record = preferences.as_supervised(record, ctx, self.name)
-            if tools.has_tool_use(record) and not self.takes_tools(ctx):
-                record = _without(record, ctx, "drop_tool_turns", tools.without_tool_use,
-                                  "tool_turn", f"the record holds tool use (definitions, calls "
-                                  f"or results) that --target {self.name}{_for(ctx)} does not "
-                                  "write; it is refused rather than lose them")
-            if tools.has_reasoning(record) and not self.takes_reasoning(ctx):
-                record = _without(record, ctx, "drop_reasoning", tools.without_reasoning,
-                                  "reasoning_not_taken", f"the record holds reasoning that "
-                                  f"--target {self.name}{_for(ctx)} does not write")
+            if record.tools or not tools.plain_turns(record.turns):  # (else neither is held)
+                if tools.has_tool_use(record) and not self.takes_tools(ctx):
+                    record = _without(record, ctx, "drop_tool_turns", tools.without_tool_use,
+                                      "tool_turn", f"the record holds tool use (definitions, calls "
+                                      f"or results) that --target {self.name}{_for(ctx)} does not "
+                                      "write; it is refused rather than lose them")
+                if tools.has_reasoning(record) and not self.takes_reasoning(ctx):
+                    record = _without(record, ctx, "drop_reasoning", tools.without_reasoning,
+                                      "reasoning_not_taken", f"the record holds reasoning that "
+                                      f"--target {self.name}{_for(ctx)} does not write")
             if record.weights is not None and not self.writes_weights:
                 record = _without(record, ctx, "drop_weights", without_weights,
                                   "weight_not_taken", f'a message has a "weight" (0 or 1: train '
@@ -162,7 +163,7 @@ class Target:
 
     def validate(self, obj, ctx, size: int | None = None) -> list[tuple[str, str]]:
         problems = self.check(obj, ctx)
-        return problems or _check_limits()(self, obj, ctx, size)
+        return problems or (_CHECK_LIMITS or _check_limits())(self, obj, ctx, size)
 
     def measure(self, obj) -> int:
         total = 0

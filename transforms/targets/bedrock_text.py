@@ -10,6 +10,9 @@ from tuneprep.transforms.targets.base import (Target, exact_keys, exchange, inst
                                               non_empty_string, require_string, with_system)
 
 
+KEYS = frozenset(("prompt", "completion"))
+
+
 class BedrockText(Target):
     name = "bedrock-text"
     kind = "text-to-text"
@@ -23,5 +26,5 @@ class BedrockText(Target):
         return [{"prompt": with_system(system, prompt), "completion": completion}]
 
     def check(self, obj, ctx):
-        return exact_keys(obj, {"prompt", "completion"}) or (
+        return exact_keys(obj, KEYS) or (
             non_empty_string(obj, "prompt") + non_empty_string(obj, "completion"))

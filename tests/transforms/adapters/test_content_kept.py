@@ -399,26 +399,6 @@ def test_images_of_any_conversation_format_are_kept_or_refused():
     assert reason_of("image-caption", "bedrock-image", two) == "too_many_media"
 
 
-def test_records_the_lanes_would_drop_content_of_take_the_general_path():
-    from tuneprep.transforms.core.fast_lanes import lane_for
-    from tuneprep.transforms.targets import get_target
-    plain = {"instruction": "q", "output": "a"}
-    for target in ("bedrock-text", "sagemaker-instruction"):
-        cfg = RunConfig(target=target, output="mem://out")
-        lane = lane_for("alpaca", get_target(target), cfg, cfg.target_context())
-        assert lane(plain) is not None
-        for key, value in (("tools", "[]"), ("functions", []), ("images", ["a.jpg"]),
-                           ("videos", ["v.mp4"]), ("history", [["q0", "a0"]])):
-            assert lane({**plain, key: value}) is None, (target, key)
-    cfg = RunConfig(target="bedrock-multi-turn", output="mem://out")
-    lane = lane_for("messages", get_target("bedrock-multi-turn"), cfg, cfg.target_context())
-    chat = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
-    assert lane(chat) is not None
-    assert lane({**chat, "tools": [{"name": "f"}]}) is None
-    call = {"role": "assistant", "content": "a", "tool_calls": [{"id": "c"}]}
-    assert lane({"messages": [chat["messages"][0], call]}) is None
-
-
 def test_dead_letter_messages_hold_no_memory_address():
     assert stable_message("bad <fsspec.LocalFileOpener object at 0x7ff8a1b2c3d0> here") == \
         "bad <fsspec.LocalFileOpener object> here"
