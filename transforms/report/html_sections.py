@@ -2,12 +2,15 @@
 the dead letters with their examples. Every value goes through html_charts.e."""
 from __future__ import annotations
 
+import heapq
+
 from tuneprep.transforms.core.records import REASONS, source_text
 from tuneprep.transforms.core.stats import CALL_BUCKETS, NEAR_LIMIT
 from tuneprep.transforms.report.html_charts import (
     BLUE, CHOSEN, GREEN, GREY, RED, e, hbar_chart, number, pct, stacked_bar, token_rows, vbar_chart)
 from tuneprep.transforms.report.status import CHOSEN_REASONS
 
+FILES_SHOWN = 1000             # input files the per-file table lists (report.json: all)
 EXAMPLE_RAW_CHARS = 600        # raw text shown per example (the dead-letter file has more)
 TURN_BUCKETS = tuple(str(i) for i in range(1, 10)) + ("10+",)
 
@@ -76,24 +79,40 @@ def _files_written(files: list[dict]) -> str:
 
 
 def files_html(files: dict) -> str:
+    """The per-file table: every file up to FILES_SHOWN, else the FILES_SHOWN with the most
+    dead letters and one line for the rest (report.json lists them all): at 390 bytes a row
+    the page of 400,000 files would be 150 MB, and building it cost the run ~2 KB a file."""
     if not files:
         return ""
     sampling = any("sampled_out_records" in f for f in files.values())
     head = ('<tr><th>input file</th><th>adapter</th><th class="n">records in</th>'
             '<th class="n">accepted</th><th class="n">dead letters</th>'
             + ('<th class="n">sampled out</th>' if sampling else "") + '<th></th></tr>')
-    rows = []
-    for uri, f in files.items():
-        n_in, ok, bad = (f.get("input_records", 0), f.get("accepted_records", 0),
-                         f.get("dead_letter_records", 0))
-        left = f.get("sampled_out_records", 0) or 0
-        rows.append(f'<tr><td class="path">{e(uri)}</td><td>{e(f.get("adapter") or "none")}</td>'
-                    f'<td class="n">{number(n_in)}</td><td class="n">{number(ok)}</td>'
-                    f'<td class="n">{number(bad)} <span class="muted">({pct(bad, n_in)})</span></td>'
-                    + (f'<td class="n">{number(left)}</td>' if sampling else "")
-                    + f'<td>{stacked_bar([(ok, GREEN), (bad, RED), (left, CHOSEN)])}</td></tr>')
-    return (f'<h2>Records in and out, per source file</h2><div class="card"><table>{head}'
-            f'{"".join(rows)}</table></div>')
+    shown, intro, more = files.items(), "", len(files) - FILES_SHOWN
+    if more > 0:   # (nsmallest holds FILES_SHOWN rows, not a sorted copy of every file)
+        shown = heapq.nsmallest(FILES_SHOWN, enumerate(files.items()),
+                                key=lambda row: (-row[1][1].get("dead_letter_records", 0),
+                                                 row[0]))
+        shown = [item for _, item in shown]
+        intro = (f'<p class="muted">The {FILES_SHOWN:,} of {len(files):,} files with the most '
+                 "dead letters.</p>")
+    rows = [_file_row(uri, f, sampling) for uri, f in shown]
+    if more > 0:
+        rows.append(f'<tr><td colspan="{6 + sampling}" class="muted">and {more:,} more '
+                    f"files: see report.json</td></tr>")
+    return (f'<h2>Records in and out, per source file</h2><div class="card">{intro}'
+            f'<table>{head}{"".join(rows)}</table></div>')
+
+
+def _file_row(uri: str, f: dict, sampling: bool) -> str:
+    n_in, ok, bad = (f.get("input_records", 0), f.get("accepted_records", 0),
+                     f.get("dead_letter_records", 0))
+    left = f.get("sampled_out_records", 0) or 0
+    return (f'<tr><td class="path">{e(uri)}</td><td>{e(f.get("adapter") or "none")}</td>'
+            f'<td class="n">{number(n_in)}</td><td class="n">{number(ok)}</td>'
+            f'<td class="n">{number(bad)} <span class="muted">({pct(bad, n_in)})</span></td>'
+            + (f'<td class="n">{number(left)}</td>' if sampling else "")
+            + f'<td>{stacked_bar([(ok, GREEN), (bad, RED), (left, CHOSEN)])}</td></tr>')
 
 
 def lengths_html(report: dict, limit_tokens: int | None, written: int, near: int) -> str:

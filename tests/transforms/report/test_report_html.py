@@ -17,6 +17,7 @@ import pytest
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core.process import TRAIN, BatchProcessor
+from tuneprep.transforms.report import html_sections as sections
 from tuneprep.transforms.report.html import CHOSEN, CSP, render
 
 from tests.helpers import CORPORA, REPO, SAMPLES, read_json, write_jsonl
@@ -79,6 +80,24 @@ def test_page_without_limit_data_or_dead_letters_still_renders():
                                                      "max": None}), {}, None)
     assert "No record was refused" in page and "no model limit" in page
     assert render({}, {}, None).startswith("<!DOCTYPE html>")   # a bare report is no crash
+
+
+def test_the_file_table_is_bounded_to_the_files_with_the_most_dead_letters(monkeypatch):
+    """Issue 28, item 7: 20,000 files made a 7.8 MB page (and ~2 KB a file of the run's memory
+    to build it); the page lists FILES_SHOWN of them, report.json every one."""
+    monkeypatch.setattr(sections, "FILES_SHOWN", 3, raising=False)
+    dead = {"a.jsonl": 0, "b.jsonl": 5, "c.jsonl": 1, "d.jsonl": 5, "e.jsonl": 2, "f.jsonl": 0}
+    files = {uri: {"input_records": 10, "accepted_records": 10 - n, "dead_letter_records": n,
+                   "adapter": "alpaca"} for uri, n in dead.items()}
+    page = render(_report(files=files), {}, None)
+    listed = re.findall(r'<td class="path">([a-f])\.jsonl</td>', page)
+    assert listed == ["b", "d", "e"]   # most dead letters first; a tie in input order
+    assert "The 3 of 6 files with the most dead letters." in page
+    assert '<td colspan="6" class="muted">and 3 more files: see report.json</td>' in page
+    assert "6 file(s)" in page   # the summary still counts every file
+    small = render(_report(files=dict(list(files.items())[:3])), {}, None)
+    assert re.findall(r'<td class="path">([a-f])\.jsonl</td>', small) == ["a", "b", "c"]
+    assert "more files" not in small and "with the most dead letters" not in small
 
 
 def test_long_raw_text_is_cut_in_the_page():
