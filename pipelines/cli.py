@@ -9,6 +9,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import replace
 
 from tuneprep.pipelines import interrupts, output_guard
 from tuneprep.pipelines.closed_pipe import quiet_on_closed_pipe
@@ -316,11 +317,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
         marker = claim.holder(cfg.output) or {}
         raise UsageError(f"--output {cfg.output}: another run is writing there "
                          f"({claim.describe(marker)}); wait for it to end, or stop it")
-    cfg.claimed = True
-    cfg.success_by_launcher = not executable_path(beam_args)   # (a jar's job writes its own)
-    state.cfg = cfg
-    cfg.drop_copied_parts = not runs_elsewhere(beam_args) and \
-        storage.local_path(cfg.output) is not None
+    state.cfg = cfg = claimed_run(cfg, beam_args)
 
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -367,6 +364,15 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
     from tuneprep.transforms.io.staged_files import finish
     complete = finish(cfg)   # the job succeeded as a whole: _SUCCESS now, if its report says
     return _summarize(cfg, complete)   # complete; the exit code agrees with it
+
+
+def claimed_run(cfg, beam_args: list[str]):
+    """The config of a run whose launcher holds the output's claim, with what the launcher
+    decides from the runner: it writes _SUCCESS itself (a jar's job writes its own), and the
+    parts are deleted as they are copied where nothing retries the assembly, on local disk."""
+    return replace(cfg, claimed=True, success_by_launcher=not executable_path(beam_args),
+                   drop_copied_parts=not runs_elsewhere(beam_args)
+                   and storage.local_path(cfg.output) is not None)
 
 
 def add_job(p, cfg, args) -> None:

@@ -13,6 +13,7 @@ import argparse
 import codecs
 import functools
 import uuid
+from dataclasses import replace
 
 from tuneprep.pipelines.input_check import check_inputs
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
@@ -290,17 +291,14 @@ def build_config(args, before_expand=None) -> RunConfig:
     if tokenizer_note(cfg):   # said once, and kept in the report
         warn(tokenizer_note(cfg))
     skipped: list[dict] = []   # kept for the report and the summary line
-    cfg.inputs, cfg.validation_inputs = expand_splits(args, before_remote=before_expand,
-                                                      warn=warn, skipped=skipped)
+    inputs, validation_inputs = expand_splits(args, before_remote=before_expand, warn=warn,
+                                              skipped=skipped)
+    cfg = replace(cfg, inputs=inputs, validation_inputs=validation_inputs)
     check_inputs(cfg, warn, args.keep_going)   # the first records of the local files: ...
     from tuneprep.pipelines.output_guard import normalize_output   # (it imports options)
-    cfg.output = normalize_output(args.output)
-    cfg.run_id = uuid.uuid4().hex[:12]
-    cfg.s3_endpoint_url = endpoint_of(args)
-    cfg.s3_timeout = s3_timeout_of()
-    cfg.input_warnings = warnings
-    cfg.skipped_inputs = skipped
-    return cfg
+    return replace(cfg, output=normalize_output(args.output), run_id=uuid.uuid4().hex[:12],
+                   s3_endpoint_url=endpoint_of(args), s3_timeout=s3_timeout_of(),
+                   input_warnings=warnings, skipped_inputs=skipped)
 
 
 def batch_size_for(output: str) -> int:
@@ -328,4 +326,4 @@ def describe(cfg: RunConfig) -> dict:
         "max_record_bytes": cfg.read.max_record_bytes,
         "s3_endpoint_url": cfg.s3_endpoint_url, "image_uri_prefix": cfg.image_uri_prefix,
         "media_bucket_owner": cfg.media_bucket_owner},
-        "inputs": cfg.inputs, "validation_inputs": cfg.validation_inputs}
+        "inputs": list(cfg.inputs), "validation_inputs": list(cfg.validation_inputs)}

@@ -3,6 +3,7 @@ gets, and a real `tuneprep run` on two SDK worker processes over a file cut in b
 which must write exactly what the in-process run writes."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -66,7 +67,8 @@ def test_workers_never_outnumber_the_pieces_of_work_or_the_cpus(tmp_path, monkey
     cfg = RunConfig(target="bedrock-text", output="o", inputs=[str(small)])
     notes = []
     assert with_local_workers([], 8, cfg, notes.append) == []
-    cfg.inputs = [sparse_file(tmp_path / "big.jsonl", 100 * MIB)]   # 3 ranges of ~32 MiB
+    # 3 ranges of ~32 MiB
+    cfg = dataclasses.replace(cfg, inputs=[sparse_file(tmp_path / "big.jsonl", 100 * MIB)])
     assert with_local_workers([], 8, cfg, notes.append)[:2] == ["--direct_num_workers", "3"]
     assert with_local_workers([], 3, cfg, notes.append)[:2] == ["--direct_num_workers", "3"]
     assert notes == [f"--workers 8: {n} used, one per file or byte range to read (more would "

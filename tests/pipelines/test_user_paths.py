@@ -88,7 +88,7 @@ def test_the_workers_listing_matches_the_launchers_from_another_folder(given, tr
     args = run_args(input=given, output=str(tree / "out"))
     cfg = build_config(args)
     listing = listing_for(args, cfg)
-    assert cfg.inputs == [str(tree / "work/in.jsonl")]
+    assert cfg.inputs == (str(tree / "work/in.jsonl"),)
     monkeypatch.chdir(tree / "home")   # a worker: another folder, another home
     monkeypatch.setenv("HOME", "/elsewhere")
     groups = [(i, flag, uri, listing.expand(flag, uri)) for i, (flag, uri) in

@@ -1,7 +1,12 @@
-"""Everything a run needs, as one picklable value handed to every worker. Pure Python."""
+"""Everything a run needs, as one picklable value handed to every worker. Pure Python.
+
+Frozen: built once (pipelines/settings.py), then only copied with dataclasses.replace, so what
+the launcher checked is what every worker runs with. Each option's default is written here
+(or in ReadOptions / AdapterOptions, which it holds) and read by the argparse declarations
+through config_default()."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 
 from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.io.readers import ReadOptions
@@ -12,12 +17,17 @@ from tuneprep.transforms.targets.models import CHARS_PER_TOKEN
 DEFAULT_CHUNK_CHARS = 20_000
 
 
-@dataclass
+# the sequence fields: tuples, so a frozen config holds no list that could still change
+_TUPLES = ("inputs", "validation_inputs", "repair", "records_with", "records_without",
+           "input_warnings", "skipped_inputs")
+
+
+@dataclass(frozen=True)
 class RunConfig:
     target: str
     output: str
-    inputs: list[str] = field(default_factory=list)             # expanded file URIs, sorted
-    validation_inputs: list[str] = field(default_factory=list)
+    inputs: tuple[str, ...] = ()             # expanded file URIs, sorted
+    validation_inputs: tuple[str, ...] = ()
     model: str | None = None
     input_format: str | None = None       # adapter name; None = detect per file
     read: ReadOptions = field(default_factory=ReadOptions)
@@ -49,9 +59,9 @@ class RunConfig:
     media_bucket_owner: str | None = None  # account id written as s3Location.bucketOwner
     records_with: tuple = ()               # optional fields every written record must hold
     records_without: tuple = ()            # ... and must not hold
-    input_warnings: list[str] = field(default_factory=list)   # what the input listing skipped
+    input_warnings: tuple[str, ...] = ()   # what the input listing skipped
     # each input a folder or glob skipped: {path, reason} (transforms/report/skipped_inputs.py)
-    skipped_inputs: list[dict] = field(default_factory=list)
+    skipped_inputs: tuple[dict, ...] = ()
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     success_by_launcher: bool = False      # the launcher, not the job, writes _SUCCESS once the
                                            # job succeeded (transforms/io/staged_files.finish)
@@ -59,6 +69,12 @@ class RunConfig:
     # the assembly (the local runner fails the run instead), and only on local disk, where the
     # parts' unwritten pages otherwise compete with the dataset's own for the disk
     drop_copied_parts: bool = False
+
+    def __post_init__(self):   # lists given (tests, expand_splits' result) are kept as tuples
+        for name in _TUPLES:
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
 
     def max_tokens_per_record(self) -> int | None:
         if self.max_tokens is not None:
@@ -92,3 +108,21 @@ class RunConfig:
             media_bucket_owner=self.media_bucket_owner,
             records_with=frozenset(self.records_with),
             records_without=frozenset(self.records_without))
+
+
+def config_default(path: str):
+    """The default of a RunConfig field, by name, or of a field of the options it holds
+    ("read.encoding", "adapter.image_root"): the argparse declarations take theirs from it."""
+    owner, name = RunConfig, path
+    if "." in path:
+        holder, name = path.split(".", 1)
+        owner = _field(RunConfig, holder).default_factory
+    spec = _field(owner, name)
+    return spec.default_factory() if spec.default is MISSING else spec.default
+
+
+def _field(owner, name: str):
+    found = {f.name: f for f in fields(owner)}
+    if name not in found:
+        raise KeyError(f"{owner.__name__} has no field {name}")
+    return found[name]

@@ -3,6 +3,7 @@ their files (the workers list them, checked against the launcher's listing); the
 config without the file list; progress counts are Beam metrics a remote runner shows."""
 from __future__ import annotations
 
+import dataclasses
 import types
 
 import apache_beam as beam
@@ -50,7 +51,7 @@ def test_a_dofn_holds_a_config_without_the_file_list(tmp_path):
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path), inputs=["a"] * 1000,
                     validation_inputs=["b"])
     worker = slim(cfg)
-    assert worker.inputs == [] and worker.validation_inputs == [] and cfg.inputs
+    assert worker.inputs == () and worker.validation_inputs == () and cfg.inputs
 
 
 def _named(*uris):
@@ -110,7 +111,8 @@ def test_progress_counts_are_beam_metrics(tmp_path):
     from tuneprep.pipelines.input_paths import expand_splits
     from tuneprep.pipelines.worker_listing import listing_for
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path / "out"))
-    cfg.inputs, cfg.validation_inputs = expand_splits(args)
+    inputs, validation_inputs = expand_splits(args)
+    cfg = dataclasses.replace(cfg, inputs=inputs, validation_inputs=validation_inputs)
     p = beam.Pipeline(options=PipelineOptions([]))
     build(p, cfg, {}, listing_for(args, cfg))
     result = p.run()

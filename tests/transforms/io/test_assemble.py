@@ -164,8 +164,8 @@ def test_dropping_parts_as_they_are_copied_changes_nothing_but_when_they_go(tmp_
     outputs, opened = [], []
     for drop in (False, True):
         cfg = make_cfg(tmp_path / str(drop), target="sagemaker-instruction", num_shards=2,
-                       validation_split=0.3, sample_to_quota=True)   # .src files too
-        cfg.drop_copied_parts = drop
+                       validation_split=0.3, sample_to_quota=True,   # .src files too
+                       drop_copied_parts=drop)
         parts, stats = build_parts(cfg, [(0, i, alpaca_items(10 * i + 1, 10)) for i in range(4)])
         assert all(os.path.exists(p.uri) for p in parts)
         real_open_read = assemble_module.open_read
