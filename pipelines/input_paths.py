@@ -203,9 +203,11 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
         return [p for p, info in fs.glob(path, detail=True).items()
                 if info.get("type") == "file"]
     if local:
+        unreadable: list = []   # (subfolder, why): skipped, with a reason, like a file
         try:
-            return _data_files(fs, _walk(path), path, flag, uri, warn, skip)
-        except OSError as e:   # (the folder named itself: an unreadable subfolder is left out)
+            return _data_files(fs, _walk(path, unreadable), path, flag, uri, warn, skip,
+                               unreadable)
+        except OSError as e:   # the folder named itself
             raise UsageError(f"{flag} {uri}: {e.strerror}") from None
     if fs.isdir(path):
         return _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
@@ -214,10 +216,11 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
     raise UsageError(f"{flag} {uri}: no such file or folder")
 
 
-def _walk(root: str) -> Iterator[str]:
+def _walk(root: str, unreadable: list) -> Iterator[str]:
     """A local folder's files, as fsspec's find() lists them (everything that is not a folder,
-    links included, unreadable subfolders left out), one at a time: find() built a dict of
-    ~15 fields per file first (400,000 tiny files took 2.85 GiB to list)."""
+    links included), one at a time: find() built a dict of ~15 fields per file first (400,000
+    tiny files took 2.85 GiB to list). A subfolder that cannot be listed is appended to
+    `unreadable` as (path, why): find() left it out without a word."""
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -232,9 +235,10 @@ def _walk(root: str) -> Iterator[str]:
                         stack.append(entry.path)
                     else:
                         yield entry.path
-        except OSError:
+        except OSError as e:
             if folder == root:
                 raise
+            unreadable.append((folder, e.strerror))
 
 
 def _local_identity(path: str, flag: str, uri: str, warn, skip, fs) -> int | None:
@@ -277,11 +281,13 @@ def _shown(path: str) -> str:
 SKIPPED_SHOWN = 5   # skipped names a warning shows
 
 
-def _data_files(fs, found, root: str, flag: str, uri: str, warn, skip) -> list[str]:
+def _data_files(fs, found, root: str, flag: str, uri: str, warn, skip,
+                unreadable: list = ()) -> list[str]:
     """The data files of a folder listing (an iterable, read once); one warning naming the
-    files skipped for their extension (notes.md, a README: name one to read it) and one naming
-    the hidden names (each topmost one: a hidden folder is one name, with its files counted);
-    each is skip()ped."""
+    files skipped for their extension (notes.md, a README: name one to read it), one naming
+    the hidden names (each topmost one: a hidden folder is one name, with its files counted)
+    and one per subfolder that could not be listed (`unreadable`, (path, why), filled as
+    `found` is read: its files are unknown, so none is counted); each is skip()ped."""
     hidden: dict[str, int] = {}   # topmost hidden path -> files under it
     hidden_files: set = set()     # topmost hidden names that are files, not folders
     data, skipped = [], []
@@ -293,6 +299,13 @@ def _data_files(fs, found, root: str, flag: str, uri: str, warn, skip) -> list[s
             hidden[top] = hidden.get(top, 0) + 1
             if top == p:
                 hidden_files.add(p)
+    locked = []
+    for folder, why in sorted(unreadable):   # (one in a hidden folder: that folder's entry)
+        top = _hidden_top(folder, root)
+        if top is None:
+            locked.append((folder, why))
+        else:
+            hidden.setdefault(top, 0)
     skipped.sort()
     if skipped:
         warn(f"{flag} {uri}: skipped {_plural(skipped, 'file')} without a data extension: "
@@ -307,6 +320,9 @@ def _data_files(fs, found, root: str, flag: str, uri: str, warn, skip) -> list[s
         skip(skips.entry(_shown(_unstrip(fs, uri, top)), skips.HIDDEN, files))
     for p in skipped:
         skip(skips.entry(_shown(_unstrip(fs, uri, p)), skips.NO_EXTENSION))
+    for folder, why in locked:
+        warn(f"{flag} {uri}: skipped the folder {_shown(folder)}: cannot be read ({why})")
+        skip(skips.entry(_shown(_unstrip(fs, uri, folder)), skips.UNREADABLE))
     return data
 
 

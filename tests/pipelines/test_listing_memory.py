@@ -31,7 +31,7 @@ def _tree(root):
 def test_a_local_folder_is_walked_one_name_at_a_time_as_find_lists_it(tmp_path):
     root = _tree(tmp_path / "in")
     assert inspect.isgeneratorfunction(input_paths._walk)
-    assert sorted(input_paths._walk(str(root))) == sorted(
+    assert sorted(input_paths._walk(str(root), [])) == sorted(
         fsspec.filesystem("file").find(str(root)))
 
 

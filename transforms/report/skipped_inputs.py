@@ -15,7 +15,7 @@ NO_EXTENSION = "no data extension"     # README.md, notes.txt.bak: name it to re
 NOT_UTF8 = "name not UTF-8"            # could not be written in the report: rename it
 SPECIAL_FILE = "special file"          # a FIFO, socket or device: reading one blocks
 BROKEN_LINK = "broken link"
-UNREADABLE = "cannot be read"          # stat() failed (permissions, ...)
+UNREADABLE = "cannot be read"          # stat() failed, or a subfolder could not be listed
 REASONS = (HIDDEN, NO_EXTENSION, NOT_UTF8, SPECIAL_FILE, BROKEN_LINK, UNREADABLE)
 
 
