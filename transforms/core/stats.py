@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 
+from tuneprep.transforms.core import unwritten_fields
 from tuneprep.transforms.core.tools import plain_turns
 
 # Upper bounds of the estimated-token buckets in the report's length histogram.
@@ -104,6 +105,8 @@ def merge(a: dict, b: dict) -> dict:
     for key, value in b.items():
         if key not in a:
             a[key] = _copy(value)
+        elif key == unwritten_fields.KEY:   # bounded: the names are the user's data
+            unwritten_fields.merge(a, value)
         elif key == "min":
             a[key] = value if a[key] is None else (a[key] if value is None else min(a[key], value))
         elif key == "max":
