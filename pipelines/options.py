@@ -7,14 +7,17 @@ parser does not know is handed to Beam as a pipeline option (--runner, ...).
 
 `run --help` shows its options in groups (RUN_GROUPS); the shared declarations take the group
 each option goes in, so an option is still declared once. A misspelt choice (--target, --model,
---input-format, a command) is refused on one line with the nearest names (did_you_mean)."""
+--input-format, a command) is refused on one line with the nearest names (did_you_mean).
+
+A run option that is a setting of the RunConfig takes its default from the config's field
+(config_default): the default is written once, there; SETTING_FIELDS names each option's field."""
 from __future__ import annotations
 
 import argparse
 import difflib
 
 from tuneprep.transforms.adapters import ADAPTERS
-from tuneprep.transforms.io.byte_ranges import RANGE_BYTES
+from tuneprep.transforms.core.config import config_default
 from tuneprep.transforms.targets import TARGETS
 from tuneprep.transforms.targets.context import REPAIRS
 
@@ -105,9 +108,10 @@ def add_target_arguments(p: argparse.ArgumentParser, target_required: bool = Tru
     lim.add_argument("--chars-per-token", type=float, metavar="C",
                      help="characters per token when estimating length (default: the model's "
                      "validator's, 3 for claude-3-haiku; else 6, AWS's rule)")
-    lim.add_argument("--token-margin", type=float, default=0.1, metavar="SHARE",
+    margin = config_default("token_margin")
+    lim.add_argument("--token-margin", type=float, default=margin, metavar="SHARE",
                      help="share of the token limit kept free, since 6 chars/token undercounts "
-                     "some text (default 0.1)")
+                     f"some text (default {margin:g})")
 
 
 def add_record_arguments(p: argparse.ArgumentParser, groups: dict | None = None) -> None:
@@ -123,13 +127,14 @@ def add_record_arguments(p: argparse.ArgumentParser, groups: dict | None = None)
                    help="canonical field = source key, e.g. instruction=question,response=answer "
                    "(canonical fields: instruction, context, response; prompt, completion; "
                    "input, output; messages; conversations; text; image, caption; system)")
-    i.add_argument("--encoding", default="utf-8", metavar="NAME",
-                   help="text encoding of CSV, JSON and text inputs (default utf-8), e.g. "
+    encoding = config_default("read.encoding")
+    i.add_argument("--encoding", default=encoding, metavar="NAME",
+                   help=f"text encoding of CSV, JSON and text inputs (default {encoding}), e.g. "
                    "cp1252 or latin-1 for a Windows or Excel export")
     i.add_argument("--records-path", metavar="KEY[.KEY...]",
                    help="JSON documents: the key (dotted path) holding the list of records, e.g. "
                    "data for {\"data\": [...]} (default: a document's one list of records)")
-    i.add_argument("--text-unit", choices=TEXT_UNITS, default="file",
+    i.add_argument("--text-unit", choices=TEXT_UNITS, default=config_default("read.text_unit"),
                    help="plain text inputs: one record per file, line or paragraph")
     i.add_argument("--image-root", metavar="DIR", help="base folder for relative image paths")
     g["repairs"].add_argument("--repair", default="", metavar="NAME,...",
@@ -153,7 +158,8 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     split = g["inputs"].add_mutually_exclusive_group()
     split.add_argument("--validation-input", action="append", default=[], metavar="URI",
                        help="files that form the validation split")
-    split.add_argument("--validation-split", type=float, default=0.0, metavar="FRACTION",
+    split.add_argument("--validation-split", type=float,
+                       default=config_default("validation_split"), metavar="FRACTION",
                        help="share of records held out for validation, chosen from the record id")
     out.add_argument("--num-shards", type=int, help="sharded targets: files per split "
                      f"(default: one per ~256 MB; at most {MAX_SHARDS:,}, and one a record)")
@@ -188,11 +194,13 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
                          "the others are dead letters not_selected. Nova takes each optional "
                          "field in every record or in none: e.g. --records-with toolUse makes a "
                          "tool-use dataset of a corpus where only some records call tools")
-    lim.add_argument("--max-record-bytes", type=int, default=16 * 1024 * 1024,
-                     help="larger raw records are dead letters (default 16 MiB)")
+    largest = config_default("read.max_record_bytes")
+    lim.add_argument("--max-record-bytes", type=int, default=largest,
+                     help=f"larger raw records are dead letters (default {largest >> 20} MiB)")
     hidden = g["runner"]   # default: batch_size_for()
     hidden.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
-    hidden.add_argument("--split-bytes", type=int, default=RANGE_BYTES, help=argparse.SUPPRESS)
+    hidden.add_argument("--split-bytes", type=int, default=config_default("split_bytes"),
+                        help=argparse.SUPPRESS)
     rn.add_argument("--workers", type=int, metavar="N",
                     help="local runner only: worker processes (default: one per CPU when the "
                     "input is large enough to gain from it, else 1); with a --runner of a "
@@ -229,6 +237,31 @@ def run_long_options() -> list[str]:
     add_spec_arguments(parser)
     return long_options(parser)
 
+
+# run's options that are settings → the RunConfig field each sets (settings.py; "read.x",
+# "adapter.x": a field of the ReadOptions / AdapterOptions it holds). The job spec's keys are
+# these and LAUNCHER_OPTIONS (job_spec.py reads them from run's parser).
+SETTING_FIELDS = {
+    "input": "inputs", "validation_input": "validation_inputs", "output": "output",
+    "target": "target", "model": "model", "template": "template",
+    "placeholder_map": "placeholder_map", "max_tokens": "max_tokens",
+    "chars_per_token": "chars_per_token", "token_margin": "token_margin",
+    "input_format": "input_format", "file_format": "read.file_format",
+    "field_map": "adapter.field_map", "encoding": "read.encoding",
+    "records_path": "read.records_path", "text_unit": "read.text_unit",
+    "image_root": "adapter.image_root", "repair": "repair", "validation_split": "validation_split",
+    "num_shards": "num_shards", "image_uri_prefix": "image_uri_prefix",
+    "media_bucket_owner": "media_bucket_owner", "s3_endpoint_url": "s3_endpoint_url",
+    "chunk_chars": "chunk_chars", "sample_to_quota": "sample_to_quota",
+    "max_dead_letter_ratio": "max_dead_letter_ratio", "records_with": "records_with",
+    "records_without": "records_without", "max_record_bytes": "read.max_record_bytes",
+    "batch_size": "batch_size", "split_bytes": "split_bytes",
+}
+# ... whose default (None) means "worked out at the launch", the field's default being only
+# the last fallback: settings.chars_per_token (the model's), settings.batch_size_for (the output's)
+WORKED_OUT = ("chars_per_token", "batch_size")
+# run's options that steer the launcher only: no setting of the config
+LAUNCHER_OPTIONS = ("workers", "verbose", "overwrite", "quiet", "dry_run", "keep_going")
 
 # Options whose text is a comma-separated list: of NAME=VALUE pairs (written in a job spec as a
 # YAML mapping, or as the text) and of names (a YAML list, or the text).

@@ -6,7 +6,8 @@ to the target, the template read, the placeholder map and token settings checked
 computed (RunConfig.max_chars). `run`, `run --dry-run` (through build_config, which adds the
 inputs), `inspect` and `validate` all call it, so one set of arguments gives one set of settings
 whichever command is given them. An option a command does not declare takes `run`'s default.
-Adding an option = its declaration in options.py + the line here (or wherever) that uses it."""
+Adding an option = its declaration in options.py (a setting: its field in RunConfig, which holds
+its default, and in options.SETTING_FIELDS) + the line here (or wherever) that uses it."""
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ from tuneprep.pipelines.storage_options import (check_uris, endpoint_of, refuse_
                                                  s3_timeout_of)
 from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.adapters import AdapterOptions
-from tuneprep.transforms.core.config import RunConfig
+from tuneprep.transforms.core.config import RunConfig, config_default
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import ReadOptions
 from tuneprep.transforms.targets import TARGETS
@@ -192,7 +193,7 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         chars_per_token=chars_per_token(a.chars_per_token, model), token_margin=a.token_margin,
         max_tokens=a.max_tokens, chunk_chars=a.chunk_chars, tokenizer=exact_tokenizer(model),
         sample_to_quota=a.sample_to_quota,
-        batch_size=a.batch_size or (batch_size_for(a.output) if a.output else 4096),
+        batch_size=a.batch_size or batch_size_for(a.output),
         split_bytes=a.split_bytes, max_dead_letter_ratio=a.max_dead_letter_ratio,
         image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None,
         media_bucket_owner=owner, records_with=selection["--records-with"],
@@ -301,12 +302,18 @@ def build_config(args, before_expand=None) -> RunConfig:
                    input_warnings=warnings, skipped_inputs=skipped)
 
 
-def batch_size_for(output: str) -> int:
+LOCAL_BATCH_SIZE = 1024
+
+
+def batch_size_for(output: str | None) -> int:
     """Records per batch. Each batch writes its own part file(s): on local disk that is cheap,
     and small batches keep each worker's memory low (measured: 4,096 → 1,024 took ~30 MiB off
     each local worker process at no cost in time); on S3 a part is a PUT request of tens of
-    milliseconds, so batches stay larger there."""
-    return 1024 if storage.local_path(output) is not None else 4096
+    milliseconds, so batches stay larger there (RunConfig's default). No output (inspect,
+    validate): the default."""
+    if output and storage.local_path(output) is not None:
+        return LOCAL_BATCH_SIZE
+    return config_default("batch_size")
 
 
 def describe(cfg: RunConfig) -> dict:

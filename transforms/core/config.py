@@ -118,6 +118,8 @@ def config_default(path: str):
         holder, name = path.split(".", 1)
         owner = _field(RunConfig, holder).default_factory
     spec = _field(owner, name)
+    if spec.default is MISSING and spec.default_factory is MISSING:
+        raise KeyError(f"{path} has no default (a run always gives it)")
     return spec.default_factory() if spec.default is MISSING else spec.default
 
 
