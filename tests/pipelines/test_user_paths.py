@@ -91,6 +91,8 @@ def test_the_workers_listing_matches_the_launchers_from_another_folder(given, tr
     assert cfg.inputs == (str(tree / "work/in.jsonl"),)
     monkeypatch.chdir(tree / "home")   # a worker: another folder, another home
     monkeypatch.setenv("HOME", "/elsewhere")
-    groups = [(i, flag, uri, listing.expand(flag, uri)) for i, (flag, uri) in
+    groups = [(i, flag, uri, listing.expand_pinned(flag, uri)) for i, (flag, uri) in
               enumerate(listing.named)]
-    assert listing.indexed(groups) == [(0, str(tree / "work/in.jsonl"), None)]
+    path = tree / "work/in.jsonl"
+    pin = path.stat().st_size << 64 | path.stat().st_mtime_ns   # (input_pins.py)
+    assert listing.indexed(groups) == [(0, str(path), None, pin)]

@@ -33,9 +33,9 @@ def _indexed(groups, listing: InputListing):
 
 class _PlanReadsFn(ConfiguredDoFn):
     def process(self, element):
-        file_index, uri, split = element
+        file_index, uri, split, pin = element
         with storage.translate_failures(uri):
-            yield from plan_reads(file_index, uri, split, self.cfg)
+            yield from plan_reads(file_index, uri, split, self.cfg, pin)
 
 
 class _ReadFn(ConfiguredDoFn):
@@ -52,7 +52,7 @@ class _ReadFn(ConfiguredDoFn):
 class ListInputs(beam.PTransform):
     """The URIs as named → their files, expanded on the workers. Outputs (the listing: one
     element, (train files, validation files)), for the manifest, and the files as (file
-    index, URI, split)."""
+    index, URI, split, pin)."""
 
     def __init__(self, cfg, listing: InputListing):
         super().__init__()
@@ -63,7 +63,7 @@ class ListInputs(beam.PTransform):
         groups = (pbegin
                   | "Named" >> beam.Create(named)
                   | "SpreadNamed" >> beam.Reshuffle()
-                  | "Expand" >> beam.ParDo(_ExpandFn(self.cfg, self.listing.expand))
+                  | "Expand" >> beam.ParDo(_ExpandFn(self.cfg, self.listing.expand_pinned))
                   | "Gather" >> beam.combiners.ToList())
         listed = groups | "Listed" >> beam.Map(lambda g, listing: listing.listed(g),
                                                listing=self.listing)

@@ -49,6 +49,7 @@ class ReadTask:
     adapter: str | None = None    # chosen once from the head of a file read in ranges; else
                                   # at reading
     last: bool = True             # the file's last range (the progress line counts files)
+    pin: int | str | None = None  # the file as listed (io/input_pins.py): the reader checks it
 
 
 def task_bytes(task: ReadTask) -> int:
@@ -64,10 +65,11 @@ def task_bytes(task: ReadTask) -> int:
         return 0
 
 
-def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTask]:
+def plan_reads(file_index: int, uri: str, split: str | None, cfg,
+               pin: int | str | None = None) -> list[ReadTask]:
     """A big JSON Lines file → one task per byte range, all with the adapter its first records
     call for; any other file → one task."""
-    whole = [ReadTask(file_index, uri, split)]
+    whole = [ReadTask(file_index, uri, split, pin=pin)]
     try:
         ranges = plan_ranges(uri, cfg.read.file_format, cfg.split_bytes)
     except Exception:   # unreadable here: read whole, the reader reports it as a dead letter
@@ -77,7 +79,7 @@ def plan_reads(file_index: int, uri: str, split: str | None, cfg) -> list[ReadTa
     adapter = choose_adapter(read_head(iter(read_items(uri, cfg.read)))[0], cfg)
     if adapter is None:   # nothing to share; every range would refuse its records alike
         return whole
-    return [ReadTask(file_index, uri, split, i, r, adapter, i == len(ranges) - 1)
+    return [ReadTask(file_index, uri, split, i, r, adapter, i == len(ranges) - 1, pin)
             for i, r in enumerate(ranges)]
 
 
@@ -141,7 +143,7 @@ def choose_adapter(head: list[RawItem], cfg) -> str | None:
 
 def iter_batches(task: ReadTask, cfg, size: int | None = None) -> Iterator[Batch]:
     """Batches of at most `size` records (by default cfg.batch_size) and batch_bytes()."""
-    items = iter(read_items(task.uri, cfg.read, task.part))
+    items = iter(read_items(task.uri, cfg.read, task.part, task.pin))
     head, _ = read_head(items)
     adapter = task.adapter or choose_adapter(head, cfg)
     items = chain(head, items)  # the items read for detection are the first records too

@@ -6,13 +6,17 @@ The launcher still expands every URI first (missing inputs are usage errors, the
 and the manifest count the files, a file of both splits is refused); the workers expand them
 again with the same code, in parallel per URI, and the result is checked against the launcher's
 (count and digest): a listing that changed in between fails the run rather than writing a
-dataset from other files than the ones checked."""
+dataset from other files than the ones checked. The digest holds each file's pin (size and
+modification time or ETag: input_pins.py), so a file rewritten since the launch fails it too;
+the workers' pins then travel with the read tasks, for the readers' own checks."""
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Callable
 
+from tuneprep.transforms.io.input_pins import modified_after, pin_of
 from tuneprep.transforms.io.storage import StorageError
 
 INPUT, VALIDATION_INPUT = "--input", "--validation-input"
@@ -44,13 +48,22 @@ def every(groups: list) -> tuple[list[str], list[str]]:
     return out[INPUT], out[VALIDATION_INPUT]
 
 
-def digest(train: list[str], validation: list[str]) -> str:
+def digest(train: list, validation: list, pin: Callable | None = None) -> str:
+    """The listing's digest: each file's URI and pin. A file is a URI, pinned by `pin(uri)`
+    (the launcher's), or a (URI, pin) pair (the workers' listing); a bare URI without `pin`
+    is unpinned."""
     sha = hashlib.sha256()
     for name, files in (("train", train), ("validation", validation)):
         sha.update(f"{name} {len(files)}\n".encode())
-        for uri in files:
-            sha.update(uri.encode("utf-8", "surrogateescape") + b"\n")
+        for item in files:
+            uri, pinned = (item, pin(item) if pin else None) if isinstance(item, str) else item
+            sha.update(uri.encode("utf-8", "surrogateescape")
+                       + (b"" if pinned is None else f"\0{pinned}".encode()) + b"\n")
     return sha.hexdigest()
+
+
+def _unpinned(files: list) -> list[str]:
+    return [_pair(f)[0] for f in files]
 
 
 @dataclass(frozen=True)
@@ -63,24 +76,56 @@ class InputListing:
     select: Callable[[list], tuple] = first_of_each     # [(flag, uri, files)] → (train, validation)
     files: int | None = None
     sha256: str | None = None
+    listed_at: int | None = None   # time.time_ns() before the launcher took the pins
 
-    def indexed(self, groups: list) -> list[tuple[int, str, str | None]]:
-        """The expanded groups → (file index, file URI, split) in input order (train files
+    def expand_pinned(self, flag: str, uri: str) -> list:
+        """expand(), each file's URI as (URI, pin): select() keeps the pair as it keeps a URI."""
+        return [((path, pin_of(path)), key) for path, key in self.expand(flag, uri)]
+
+    def indexed(self, groups: list) -> list[tuple[int, str, str | None, int | str | None]]:
+        """The expanded groups → (file index, file URI, split, pin) in input order (train files
         first, then validation ones: the index fixes the order of the records and of the
         parts), after checking them against the launcher's listing."""
-        train, validation = self.listed(groups)
-        return ([(i, uri, None) for i, uri in enumerate(train)]
-                + [(len(train) + i, uri, "validation") for i, uri in enumerate(validation)])
+        train, validation = self._checked(groups)
+        return ([(i, *_with_split(f, None)) for i, f in enumerate(train)]
+                + [(len(train) + i, *_with_split(f, "validation"))
+                   for i, f in enumerate(validation)])
 
     def listed(self, groups: list) -> tuple[list[str], list[str]]:
+        """The files' URIs (the manifest's), checked."""
+        train, validation = self._checked(groups)
+        return _unpinned(train), _unpinned(validation)
+
+    def _checked(self, groups: list) -> tuple[list, list]:
         groups = sorted(groups, key=lambda g: g[0])   # (order, flag, uri, files)
         train, validation = self.select([g[1:] for g in groups])
-        if self.files is not None and (len(train) + len(validation) != self.files
-                                       or digest(train, validation) != self.sha256):
+        count = len(train) + len(validation)
+        if self.files is not None and count != self.files:
             raise ListingChanged(
                 f"the inputs changed since the launch: {self.files:,} files were listed and "
-                f"checked then, {len(train) + len(validation):,} (not the same) now; run again")
+                f"checked then, {count:,} (not the same) now; run again")
+        if self.files is not None and digest(train, validation) != self.sha256:
+            raise ListingChanged(self._which_changed(train + validation))
         return train, validation
+
+    def _which_changed(self, files: list) -> str:
+        """The first file modified since the launch's listing, when its pin tells (a local
+        file's time); else the listing as a whole."""
+        for f in files:
+            if self.listed_at is not None and modified_after(_pair(f)[1], self.listed_at):
+                return (f"the inputs changed since the launch: {_pair(f)[0]} was modified "
+                        "after the launch listed it; run again once it is stable")
+        return (f"the inputs changed since the launch: the {self.files:,} files listed then "
+                "are not the same now (a file renamed, rewritten or replaced); run again")
+
+
+def _pair(item) -> tuple[str, int | str | None]:
+    return (item, None) if isinstance(item, str) else item
+
+
+def _with_split(item, split: str | None) -> tuple:
+    uri, pin = _pair(item)
+    return uri, split, pin
 
 
 class ListingChanged(StorageError):
@@ -91,5 +136,7 @@ def of_config(cfg) -> InputListing:
     """The listing of a RunConfig whose inputs are expanded already (each URI one file)."""
     named = tuple([(INPUT, u) for u in cfg.inputs]
                   + [(VALIDATION_INPUT, u) for u in cfg.validation_inputs])
+    listed_at = time.time_ns()
     return InputListing(named, identity, every, files=len(named),
-                        sha256=digest(cfg.inputs, cfg.validation_inputs))
+                        sha256=digest(cfg.inputs, cfg.validation_inputs, pin_of),
+                        listed_at=listed_at)

@@ -64,7 +64,8 @@ def test_the_workers_listing_is_checked_against_the_launchers():
                            listing_mod.first_of_each, files=3,
                            sha256=listing_mod.digest(["x/1", "x/2", "y/1"], []))
     groups = [(1, "--input", "y", files["y"]), (0, "--input", "x", files["x"])]   # any order
-    assert listing.indexed(groups) == [(0, "x/1", None), (1, "x/2", None), (2, "y/1", None)]
+    assert listing.indexed(groups) == [(0, "x/1", None, None), (1, "x/2", None, None),
+                                       (2, "y/1", None, None)]   # (unpinned: no pin)
     files["y"].append(("y/0", 4))   # a file added since the launch
     with pytest.raises(ListingChanged, match="the inputs changed since the launch: 3 files"):
         listing.indexed([(0, "--input", "x", files["x"]), (1, "--input", "y", files["y"])])

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
 from tuneprep.transforms.core.records import LINE, READ, RecordError
+from tuneprep.transforms.io import input_pins
 from tuneprep.transforms.io.storage import StorageError, failure, open_read
 
 if TYPE_CHECKING:
@@ -149,18 +150,21 @@ __all__ = ["RawItem", "ReadOptions", "read_items", "read_format", "container_for
            "sniff_format"]
 
 
-def read_items(uri: str, opts: ReadOptions | None = None,
-               part: ByteRange | None = None) -> Iterator[RawItem]:
+def read_items(uri: str, opts: ReadOptions | None = None, part: ByteRange | None = None,
+               pin: int | str | None = None) -> Iterator[RawItem]:
     """The items of `uri`, or of one byte range of it (a JSON Lines file cut by
-    transforms/io/byte_ranges.py; an empty range is not an empty file)."""
+    transforms/io/byte_ranges.py; an empty range is not an empty file). pin: the file as
+    listed (input_pins.py), checked at the start and after the last item (InputChanged)."""
     opts = opts or ReadOptions()
     if opts.text_unit not in TEXT_UNITS:
         raise ValueError(f"text_unit must be one of {TEXT_UNITS}, not {opts.text_unit!r}")
+    input_pins.check(uri, pin, input_pins.SINCE_LISTED)
     item = None   # the last item given (readers give lines in increasing order)
     try:
         for item in (_read_items(uri, opts) if part is None else _read_range(uri, opts, part)):
             yield item
     except Exception as exc:  # unopenable or cut short (EOFError, zlib.error, OSError...)
+        input_pins.check(uri, pin)   # cut short by a change (S3: FileExpired): not a bad file
         storage_failure = failure(exc, uri)
         if storage_failure:  # the store failed (connection, credentials), not the file: stop
             raise StorageError(storage_failure) from exc
@@ -168,6 +172,7 @@ def read_items(uri: str, opts: ReadOptions | None = None,
         yield read_error(item.line + 1 if item is not None else first, "unreadable_file",
                          f"unreadable file: {type(exc).__name__}: {exc}")
         return
+    input_pins.check(uri, pin)   # (its records may have been a mix of the old and new file)
     if item is None and part is None:
         yield read_error(0, "empty_file", "empty file: no record found")
 
