@@ -18,6 +18,7 @@ from tuneprep.transforms.core.batching import ReadTask, iter_batches
 from tuneprep.transforms.core.process import TRAIN, VALIDATION, BatchProcessor
 from tuneprep.transforms.io.layout import planned_files
 from tuneprep.transforms.io.readers import container_format, read_format
+from tuneprep.transforms.report import fields_not_written
 from tuneprep.transforms.targets import get_target
 
 SAMPLE_RECORDS = 100     # per file
@@ -114,6 +115,7 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
         print(f"  {total['near_limit_records']:,} written records are over 90% of the "
               "per-record limit", file=out)
     notes = ["record quotas and file sizes are checked on the whole data by the run"]
+    notes += fields_not_written.notes(total, target.name)   # (of the sampled records)
     if checks_media and no_media.checked:
         notes.append(f"{no_media.checked:,} local image(s) checked as the run checks them "
                      "(type by content, the model's limits), none uploaded: the run uploads "

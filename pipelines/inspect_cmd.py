@@ -130,6 +130,10 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
         for i, obj in enumerate(objs):
             name = target.name if len(objs) == 1 else f"{target.name} [{i + 1}/{len(objs)}]"
             print(f"   {name}: {_dump(shorten(obj, limit))}", file=out)
+        unwritten = processor.not_written(record.unread)
+        if unwritten:   # as the run's note says it
+            print(f"   not written: {', '.join(unwritten)} ({target.name} has no place for "
+                  "them)", file=out)
 
 
 def _print_dead(letter: dict, out) -> None:

@@ -9,7 +9,7 @@ import orjson
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, REPORT_JSON,
                                            SAMPLED_OUT_FOLDER, SUCCESS, TRAINING_REQUEST)
-from tuneprep.transforms.report import skipped_inputs
+from tuneprep.transforms.report import fields_not_written, skipped_inputs
 from tuneprep.transforms.report.status import advice_warnings, summary_note
 
 
@@ -43,6 +43,9 @@ def _summarize(cfg, complete: bool | None) -> int:
     for warning in [w for w in report.get("warnings", [])
                     if w not in cfg.input_warnings]:   # (those were printed at launch)
         print(f"warning: {warning}", file=sys.stderr)
+    unwritten = fields_not_written.note(report, cfg.target)   # fields with no place to go
+    if unwritten:
+        print(f"note: {unwritten}", file=sys.stderr)
     ok = complete if complete is not None else storage.exists(storage.join(cfg.output, SUCCESS))
     if ok:
         print(f"dataset: {cfg.output} ({REPORT_HTML}, {REPORT_JSON}, {MANIFEST}, "

@@ -5,7 +5,8 @@ tool_use.py) and the instruction-shaped record builder.
 Content is never dropped here: what an adapter reads lands in the Record, a shape the Record
 cannot carry (more than one image, videos, audio) is refused. Other top-level scalars are
 metadata (ids, category, ...): they are kept in Record.fields for templates to name, and are
-not content a target must write.
+not content a target must write; the names of every field not read are kept in
+Record.unread, so the run says which ones its output does not carry (extras).
 """
 from __future__ import annotations
 
@@ -75,15 +76,20 @@ def strict_text(value: Any, label: str) -> str:
     return value
 
 
-def scalar_extras(record: dict, used: tuple[str, ...]) -> dict:
-    """The top-level scalar fields the adapter did not read (Record.fields), so a template can
-    name them. Tool definitions are never among them: every adapter reads them into
-    Record.tools (read_tools), where the targets see them."""
+def extras(record: dict, used: tuple[str, ...], preference=None) -> tuple[dict, tuple]:
+    """(Record.fields, Record.unread): the top-level scalars the adapter did not read, so a
+    template can name them, and the names of every top-level field it did not read (lists and
+    objects too), so the run can say which ones the output does not carry. Tool definitions
+    are read (read_tools, into Record.tools), and so are a preference's keys when the record
+    is one (read_preference). A null field holds nothing to lose: it is not named."""
     skipped = _skipped_keys(used)
     if skipped.issuperset(record):
-        return {}   # the common case (every key read), in one set operation
-    return {key: value for key, value in record.items()
-            if key not in skipped and isinstance(value, SCALARS)}
+        return {}, ()   # the common case (every key read), in one set operation
+    fields = {key: value for key, value in record.items()
+              if key not in skipped and isinstance(value, SCALARS)}
+    unread = tuple(key for key, value in record.items() if key not in skipped
+                   and value is not None and (preference is None or key not in PREFERENCE_KEYS))
+    return fields, unread
 
 
 @functools.lru_cache(maxsize=64)
@@ -184,16 +190,17 @@ def instruction_record(record: dict, source: Source, instruction: str, context: 
     exchange = [("user", user_prompt(instruction, context)), ("assistant", response)]
     if OPTIONAL_PARTS.isdisjoint(record):
         # what the readers below give for absent keys (measured: half the adapter's cost)
-        return Record(source, exchange, context=context,
-                      fields=scalar_extras(record, used))
+        fields, unread = extras(record, used)
+        return Record(source, exchange, context=context, fields=fields, unread=unread)
     turns = history_turns(record) + exchange
     image = the_image(record, source, opts)
     if image is not None:
         turns = without_placeholders(turns)
     preference = read_preference(record)
+    fields, unread = extras(record, used, preference)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
                   context=context, preference=preference,
-                  fields=preference_fields(scalar_extras(record, used), preference),
+                  fields=preference_fields(fields, preference), unread=unread,
                   tools=read_tools(record))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, resolve, scalar_extras,
+from tuneprep.transforms.adapters.common import (Adapter, refuse, extras, require_dict, resolve,
                                         text_field, type_name)
 from tuneprep.transforms.adapters.tool_use import read_tools
 from tuneprep.transforms.core.records import Record, Source
@@ -31,9 +31,9 @@ def normalize(value: Any, source: Source, opts) -> Record:
         raise refuse("missing_field", 'field "caption" is missing')
     image = resolve(image_of(record, image_key), source.uri, getattr(opts, "image_root", None))
     caption = text_field(record, caption_key)
-    used = (image_key, caption_key)
-    return Record(source=source, image=image, caption=caption,
-                  fields=scalar_extras(record, used), tools=read_tools(record))
+    fields, unread = extras(record, (image_key, caption_key))
+    return Record(source=source, image=image, caption=caption, fields=fields, unread=unread,
+                  tools=read_tools(record))
 
 
 def image_of(record: dict, key: str) -> str:

@@ -38,7 +38,7 @@ from typing import Any
 
 from tuneprep.transforms.adapters import converse_blocks
 from tuneprep.transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
-                                                 require_dict, scalar_extras, strict_text,
+                                                 require_dict, extras, strict_text,
                                                  the_image, type_name, without_placeholders)
 from tuneprep.transforms.adapters.tool_use import (Calls, assistant_text_parts, call_arguments,
                                                    call_name, given_reasoning, read_tools,
@@ -49,6 +49,9 @@ from tuneprep.transforms.core.tools import ToolCall, ToolResult
 from tuneprep.transforms.core.weights import weight_problem
 
 KEYS = ("messages", "system")
+# the input format's own marker (Converse: "bedrock-conversation-2024"): kept in Record.fields,
+# never a field the output lacks (a Converse target writes its own)
+FORMAT_MARK = "schemaVersion"
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",
          "model": "assistant", "tool": "tool", "function": "function"}
 CALL_KEYS = ("tool_calls", "function_call")   # an assistant message that calls a tool
@@ -74,9 +77,13 @@ def normalize(value: Any, source: Source, opts) -> Record:
         turns = without_placeholders(turns)
     image = converse_blocks.one_medium(image, reader.media)
     preference = read_preference(record)   # LLaMA-Factory's KTO label, a DPO pair
-    fields = {**scalar_extras(record, KEYS + MEDIA_KEYS), **reader.media_fields}
+    fields, unread = extras(record, KEYS + MEDIA_KEYS, preference)
+    if FORMAT_MARK in fields:
+        unread = tuple(key for key in unread if key != FORMAT_MARK)
+    fields = {**fields, **reader.media_fields}
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
                   fields=preference_fields(fields, preference), tools=read_tools(record),
+                  unread=unread,
                   weights=reader.given_weights(), preference=preference)
 
 

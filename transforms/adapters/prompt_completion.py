@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuneprep.transforms.adapters.common import (Adapter, optional_system, require_dict, scalar_extras,
+from tuneprep.transforms.adapters.common import (Adapter, optional_system, require_dict, extras,
                                         text_field)
 from tuneprep.transforms.adapters.tool_use import read_tools
 from tuneprep.transforms.core.records import Record, Source
@@ -20,10 +20,10 @@ def normalize(value: Any, source: Source, opts) -> Record:
     record = require_dict(value, ADAPTER)
     prompt = text_field(record, "prompt")
     completion = text_field(record, "completion")
+    fields, unread = extras(record, KEYS + ("system",))
     # an instruction-shaped pair whose context is "" (Record.context; the id counts it)
     return Record(source=source, turns=[("user", prompt), ("assistant", completion)],
-                  system=optional_system(record), context="",
-                  fields=scalar_extras(record, KEYS + ("system",)),
+                  system=optional_system(record), context="", fields=fields, unread=unread,
                   tools=read_tools(record))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from tuneprep.transforms.adapters.common import (MEDIA_KEYS, Adapter, optional_system, refuse,
-                                        require_dict, scalar_extras, strict_text, the_image,
+                                        require_dict, extras, strict_text, the_image,
                                         type_name, without_placeholders)
 from tuneprep.transforms.adapters.tool_use import (Calls, assistant_text_parts, call_arguments,
                                                    call_name, read_tools)
@@ -66,8 +66,9 @@ def normalize(value: Any, source: Source, opts) -> Record:
     if image is not None:
         turns = without_placeholders(turns)
     preference = read_preference(record)   # LLaMA-Factory's DPO / KTO columns
+    fields, unread = extras(record, KEYS + MEDIA_KEYS, preference)
     return Record(source=source, turns=turns, system=optional_system(record), image=image,
-                  fields=preference_fields(scalar_extras(record, KEYS + MEDIA_KEYS), preference),
+                  fields=preference_fields(fields, preference), unread=unread,
                   tools=tools, preference=preference)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, scalar_extras,
+from tuneprep.transforms.adapters.common import (Adapter, refuse, require_dict, extras,
                                         text_field)
 from tuneprep.transforms.adapters.tool_use import read_tools
 from tuneprep.transforms.core.records import Record, Source
@@ -26,7 +26,8 @@ def normalize(value: Any, source: Source, opts) -> Record:
     key = next(k for k in KEYS if k in record)
     text = text_field(record, key)
     # tool definitions beside a document are read, so a target refuses them, never drops them
-    return Record(source=source, text=text, fields=scalar_extras(record, (key,)),
+    fields, unread = extras(record, (key,))
+    return Record(source=source, text=text, fields=fields, unread=unread,
                   tools=read_tools(record))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from tuneprep.transforms.core import stats as st
 from tuneprep.transforms.core import tokens
+from tuneprep.transforms.core import unwritten_fields
 from tuneprep.transforms.adapters import normalizer
 from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
@@ -66,11 +67,12 @@ class BatchProcessor:
         self.fraction = cfg.validation_split
         self.selecting = bool(self.ctx.records_with or self.ctx.records_without)
         self._normalizers: dict[str, object] = {}
+        self._unwritten: dict[tuple, tuple] = {}   # Record.unread -> the names not written
 
     def __call__(self, batch) -> Processed:
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
-        accepted, lengths, turn_counts, media, tool_use = 0, [], [], [], []
+        accepted, lengths, turn_counts, media, tool_use, unwritten = 0, [], [], [], [], []
         repaired: dict[str, int] = {}   # --repair name -> records it mended (that count)
         facets: dict[str, int] = {}   # facet -> records holding it (dataset-level rules)
         faceted = 0
@@ -83,12 +85,14 @@ class BatchProcessor:
                 self.count_dead(out, batch, item, item.error)
                 continue
             try:
-                split, lines, sizes, turns, uses, record_media, repairs = one(batch, item,
-                                                                               normalize)
+                split, lines, sizes, turns, uses, record_media, repairs, unread = one(
+                    batch, item, normalize)
             except RecordError as err:
                 self.count_dead(out, batch, item, err)
                 continue
             accepted += 1
+            if unread:
+                unwritten.append(unread)
             for name in repairs:
                 repaired[name] = repaired.get(name, 0) + 1
             if split in split_lines:
@@ -118,6 +122,7 @@ class BatchProcessor:
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
         st.add_tool_use(stats, tool_use)
+        unwritten_fields.count(stats, unwritten)
         if repaired:
             stats["repaired_records"] = repaired
         stats["token_counts"] = dict(self.token_counts)
@@ -142,8 +147,9 @@ class BatchProcessor:
 
     def _one(self, batch, item, normalize):
         """(split, lines, lengths, turns, tool-use summary, (media URIs, dataset facets) or None
-        for a text target, repairs) for an accepted item; raises RecordError with its stage set
-        when the item is refused, StorageError when the store failed.
+        for a text target, repairs, the source fields not written) for an accepted item;
+        raises RecordError with its stage set when the item is refused, StorageError when the
+        store failed.
         (Read errors never get here: raising an error kept in the batch would tie the batch into
         a reference cycle through its traceback, and memory would grow with the dead letters.)"""
         stage = NORMALIZE
@@ -177,7 +183,8 @@ class BatchProcessor:
                     raise RecordError("not_selected", left_out, VALIDATE)
             # format() leaves the record as written (a --repair drop_* takes its parts away)
             return (split, lines, lengths, len(record.turns), st.tool_use_summary(record),
-                    media, record.repairs)
+                    media, record.repairs,
+                    self.not_written(record.unread) if record.unread else ())
         except RecordError as e:
             e.stage = e.stage or stage
             raise
@@ -185,6 +192,17 @@ class BatchProcessor:
             raise
         except Exception as e:  # a bug must not crash the run: it becomes a dead letter
             raise RecordError("internal_error", f"{type(e).__name__}: {e}", stage) from e
+
+    def not_written(self, unread: tuple) -> tuple:
+        """The fields of Record.unread the target does not write (a sagemaker template
+        writes those it names), worked out once for each set of names (up to a bound: the
+        names are the user's data)."""
+        names = self._unwritten.get(unread)
+        if names is None:
+            names = tuple(name for name in unread if not self.target.writes_field(name, self.ctx))
+            if len(self._unwritten) < 1024:
+                self._unwritten[unread] = names
+        return names
 
     def _media(self, objs) -> tuple[list[str], set[str]]:
         """The media URIs and dataset facets of a record's objects."""

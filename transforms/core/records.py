@@ -176,6 +176,10 @@ class Record:
         (core/preferences.py Preference); None for a plain record.
     repairs: the --repair fixes applied to the record (names from targets.context.REPAIRS
         that count themselves: the report's repaired_records).
+    unread: the names of the source's top-level fields the adapter did not read (scalars
+        among them are also in fields): unless the target writes one (a sagemaker template
+        naming it), the output does not carry it, and the run says so
+        (core/unwritten_fields.py). Not content: the id does not count it.
     """
 
     source: Source
@@ -191,6 +195,7 @@ class Record:
     weights: tuple | None = None
     preference: Any = None
     repairs: tuple = ()
+    unread: tuple = ()
 
     def content(self) -> list:
         """What identifies the record: its text, not where it came from."""

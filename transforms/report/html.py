@@ -10,6 +10,7 @@ file renders the same offline and nothing in the data can run. Charts are inline
 from __future__ import annotations
 
 from tuneprep.transforms.core.stats import NEAR_LIMIT
+from tuneprep.transforms.report import fields_not_written
 from tuneprep.transforms.report import html_sections as sections
 from tuneprep.transforms.report import skipped_inputs
 from tuneprep.transforms.report.html_charts import (
@@ -57,7 +58,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
     near = report.get("near_limit_records", 0) or 0
     body = [_title(report, status), skipped_inputs.html_section(report), advice_html(report),
             _tiles(report, status, outputs, limit_tokens, written, near),
-            _records_out(report, status, outputs),
+            _records_out(report, status, outputs), fields_not_written.html_section(report),
             sections.run_html(report.get("run") or {}),
             sections.files_html(report.get("files", {}) or {}),
             sections.lengths_html(report, limit_tokens, written, near),

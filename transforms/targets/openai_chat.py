@@ -130,6 +130,9 @@ class OpenAIChat(Target):
             obj["parallel_tool_calls"] = record.fields["parallel_tool_calls"]
         return [obj]
 
+    def writes_field(self, name, ctx):
+        return name == "parallel_tool_calls"   # as the source gave it (build)
+
     def check(self, obj, ctx):
         if not isinstance(obj, dict):
             return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
