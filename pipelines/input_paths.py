@@ -10,7 +10,7 @@ from typing import Iterator
 from tuneprep.pipelines.command_guard import kind_of, not_regular
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.user_paths import normalize
-from tuneprep.transforms.io import storage
+from tuneprep.transforms.io import input_pins, storage
 from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS
 from tuneprep.transforms.report import skipped_inputs as skips
 
@@ -199,9 +199,8 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
     an object store's single file."""
     if pattern and local:
         return [p for p in fs.glob(path) if not os.path.isdir(p)]
-    if pattern:   # (one listing: isfile() per match would be one HEAD request each)
-        return [p for p, info in fs.glob(path, detail=True).items()
-                if info.get("type") == "file"]
+    if pattern:   # (one listing: isfile() per match would be one HEAD request each; the
+        return input_pins.files_pinned(fs.glob(path, detail=True))   # pins from it too)
     if local:
         unreadable: list = []   # (subfolder, why): skipped, with a reason, like a file
         try:
@@ -210,7 +209,8 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
         except OSError as e:   # the folder named itself
             raise UsageError(f"{flag} {uri}: {e.strerror}") from None
     if fs.isdir(path):
-        return _data_files(fs, fs.find(path), path, flag, uri, warn, skip)
+        return _data_files(fs, input_pins.files_pinned(fs.find(path, detail=True)), path, flag,
+                           uri, warn, skip)
     if fs.exists(path):
         return [path]
     raise UsageError(f"{flag} {uri}: no such file or folder")

@@ -171,3 +171,30 @@ def test_an_objects_pin_is_its_etag_and_a_new_version_is_refused(store):
         input_pins.check(uri, pin)
     with pytest.raises(StorageError, match="changed since the run listed it"):
         list(read_items(uri, pin=pin))
+
+
+def test_the_pins_of_a_listed_s3_folder_or_glob_ask_nothing_more_of_the_store(store,
+                                                                              monkeypatch):
+    """The listing's own details give the pins (the listings cache is off: without them each
+    pin was a HEAD request, 20 here), at the launch and on the workers."""
+    import types
+    import s3fs
+    from tuneprep.pipelines import input_paths
+    for i in range(20):
+        store.put(f"in/f{i:02d}.jsonl", b'{"instruction": "q", "output": "a"}\n')
+    calls = []
+    real = s3fs.S3FileSystem._call_s3
+
+    async def counted(self, method, *args, **kwargs):
+        calls.append(method)
+        return await real(self, method, *args, **kwargs)
+    monkeypatch.setattr(s3fs.S3FileSystem, "_call_s3", counted)
+    for uri in (store.uri("in/"), store.uri("in/*.jsonl")):
+        train, _ = input_paths.expand_splits(types.SimpleNamespace(input=[uri],
+                                                                   validation_input=[]))
+        calls.clear()
+        pins = [input_pins.pin_of(u) for u in train]
+        files = worker_listing.expand_on_worker("--input", uri)
+        listed = len(calls)
+        assert [input_pins.pin_of(p) for p, _key in files] == pins
+        assert calls[listed:] == [] and len(pins) == 20 and None not in pins

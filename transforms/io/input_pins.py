@@ -14,6 +14,20 @@ import time
 from tuneprep.transforms.io.storage import StorageError, filesystem, is_s3, local_path
 
 _LOW = 64   # bits of mtime_ns in a local pin (enough until the year 2554)
+# an object's pin from the listing that found it, until pin_of takes it: tuneprep's listings
+# cache is off (s3_config.py), so without it each pin would be a HEAD request
+_LISTED: dict[str, str] = {}
+
+
+def files_pinned(found: dict) -> list[str]:
+    """The files of a listing's details ({path: info}: glob or find with detail=True), each
+    one's pin kept for pin_of."""
+    files = []
+    for path, info in found.items():
+        if info.get("type") == "file":
+            _LISTED[path] = _object_pin(info)
+            files.append(path)
+    return files
 
 
 def pin_of(uri: str, cached: bool = True) -> int | str | None:
@@ -25,6 +39,8 @@ def pin_of(uri: str, cached: bool = True) -> int | str | None:
             st = os.stat(path)
             return st.st_size << _LOW | st.st_mtime_ns
         fs, path = filesystem(uri)
+        if cached and path in _LISTED:
+            return _LISTED.pop(path)
         if cached:
             info = fs.info(path)
         elif is_s3(uri):   # (a HEAD; invalidating would drop the whole folder's listing)
@@ -34,6 +50,10 @@ def pin_of(uri: str, cached: bool = True) -> int | str | None:
             info = fs.info(path)
     except FileNotFoundError:
         return None
+    return _object_pin(info)
+
+
+def _object_pin(info: dict) -> str:
     stamp = next((info[k] for k in ("ETag", "etag", "generation", "mtime", "LastModified")
                   if info.get(k)), "")
     return f"{int(info.get('size') or 0)} {str(stamp).strip(chr(34))}"
