@@ -13,7 +13,9 @@ import apache_beam as beam
 from tuneprep.transforms.core import progress
 from tuneprep.transforms.core import sampling
 from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.core.file_counts import FileCounts
 from tuneprep.transforms.io import dataset_sink, s3_config
+from tuneprep.transforms.io.part_table import PartTable
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
 
@@ -58,9 +60,9 @@ class SmallestCandidates(beam.CombineFn):
         return self.fn.extract(acc)
 
 
-def _plan_files(_, parts, cfg):
+def _plan_files(_, parts: PartTable, cfg):
     s3_config.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)
-    return dataset_sink.plan_files(cfg, parts)
+    return dataset_sink.plan_files(cfg, parts.parts(cfg))
 
 
 class _WriteFileFn(ConfiguredDoFn):
@@ -75,22 +77,57 @@ class _WriteFileFn(ConfiguredDoFn):
 def _assemble(_, parts, stats, cfg, extra, candidates=None, listed=None, started=None,
               written=None):
     s3_config.configure(cfg.s3_endpoint_url, timeout=cfg.s3_timeout)   # the worker that assembles may be a remote one
-    return dataset_sink.finalize(cfg, parts, stats, extra, candidates, listed, started, written)
+    totals, files = stats
+    return dataset_sink.finalize(cfg, parts.parts(cfg), {**totals, "files": files.as_dict()},
+                                 extra, candidates, listed, started, written)
 
 
-class MergeStats(beam.CombineFn):
+class GatherParts(beam.CombineFn):
+    """The parts' descriptions, as one PartTable (transforms/io/part_table.py): what the
+    runner holds of them at the end of a run is a few blobs, not an object a part."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+
     def create_accumulator(self):
-        return st.new_stats()
+        return PartTable()
 
-    def add_input(self, acc, stats):
-        return st.merge(acc, stats)
+    def add_input(self, acc, part):
+        acc.add(self.cfg, part)
+        return acc
 
     def merge_accumulators(self, accs):
         accs = iter(accs)
         first = next(accs)
         for acc in accs:
-            st.merge(first, acc)
+            first.merge(acc)
         return first
+
+    def extract_output(self, acc):
+        return acc
+
+
+class MergeStats(beam.CombineFn):
+    """The batches' statistics merged: (the totals, their per-file counts as one FileCounts,
+    transforms/core/file_counts.py; the assembly makes stats["files"] of them once)."""
+
+    def create_accumulator(self):
+        return st.new_stats(), FileCounts()
+
+    def add_input(self, acc, stats):
+        totals, files = acc
+        st.merge(totals, {k: v for k, v in stats.items() if k != "files"})
+        files.add_all(stats.get("files") or {})
+        return acc
+
+    def merge_accumulators(self, accs):
+        accs = iter(accs)
+        totals, files = next(accs)
+        for more, more_files in accs:
+            st.merge(totals, more)
+            files.merge(more_files)
+        return totals, files
 
     def extract_output(self, acc):
         return acc
@@ -121,7 +158,7 @@ class WriteDataset(beam.PTransform):
             candidates.append(written[CANDIDATES])
         # only the parts' descriptions and the statistics are gathered: small
         parts = (parts | "AllParts" >> beam.Flatten()
-                 | "GatherParts" >> beam.combiners.ToList())
+                 | "GatherParts" >> beam.CombineGlobally(GatherParts(cfg)))
         stats = (stats | "AllStats" >> beam.Flatten()
                  | "MergeStats" >> beam.CombineGlobally(MergeStats()))
         sample = {}

@@ -34,7 +34,8 @@ def build_report(stats: dict, sampled: dict, sampled_files: dict, errors: list[s
     Records --sample-to-quota left out were chosen, not refused: they are accepted records no
     longer, and no dead letters either. A failed run wrote no data: its output_records are
     empty, and what it would have written is `not_written_records`."""
-    report = st.merge(st.new_stats(), stats)
+    # (a copy of everything but the per-file counts: those are the bulk, one entry a file)
+    report = st.merge(st.new_stats(), {k: v for k, v in stats.items() if k != "files"})
     by_split = report.pop("by_split", None) or {}
     n_sampled = sum(sampled.values())
     report["sampled_out_records"] = n_sampled
@@ -47,11 +48,9 @@ def build_report(stats: dict, sampled: dict, sampled_files: dict, errors: list[s
         report["accepted_records"] -= n_sampled
         for split, n in sampled.items():
             report["output_records"][split] -= n
-    for uri, f in report["files"].items() if n_sampled else ():   # per file once any was
-        f["sampled_out_records"] = sampled_files.get(uri, 0)
-        f["accepted_records"] -= f["sampled_out_records"]
+    report["files"] = _files(stats.get("files") or {}, sampled_files if n_sampled else None)
     # the runner may merge statistics in any order: sort what is keyed by name
-    for key in ("files", "dead_letter_reasons", "dead_letter_stages", "output_records"):
+    for key in ("dead_letter_reasons", "dead_letter_stages", "output_records"):
         report[key] = dict(sorted(report[key].items()))
     report.update(_sorted_figures(report))
     report["status"] = run_status.FAILED if errors else run_status.SUCCEEDED   # (mark: many)
@@ -63,6 +62,20 @@ def build_report(stats: dict, sampled: dict, sampled_files: dict, errors: list[s
                                           "output_records", "dead_letter_records",
                                           "dead_letter_reasons", "sampled_out_records")}
     return {**ordered, **report}
+
+
+def _files(files: dict, sampled_files: dict | None) -> dict:
+    """The per-file counts sorted by name, built once: a file's own counts are shared with
+    `files` (not copied) unless --sample-to-quota left some of its records out, in which case
+    its sampled_out_records are counted (per file once any file's were)."""
+    out = {}
+    for uri in sorted(files):
+        f = files[uri]
+        if sampled_files is not None:
+            f = {**f, "sampled_out_records": sampled_files.get(uri, 0)}
+            f["accepted_records"] -= f["sampled_out_records"]
+        out[uri] = f
+    return out
 
 
 def _sorted_figures(figures: dict) -> dict:
