@@ -2,6 +2,7 @@
 local or s3://), each file once, with warnings for what is skipped or reached twice."""
 from __future__ import annotations
 
+import bisect
 import os
 import stat
 import sys
@@ -198,7 +199,10 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
     """The files a glob matches or a folder holds (a local folder: known to be one already);
     an object store's single file."""
     if pattern and local:
-        return [p for p in fs.glob(path) if not os.path.isdir(p)]
+        matched = [(p, os.path.isdir(p)) for p in fs.glob(path)]
+        files = [p for p, is_dir in matched if not is_dir]
+        _skip_folders(fs, [p for p, is_dir in matched if is_dir], files, flag, uri, warn, skip)
+        return files
     if pattern:   # (one listing: isfile() per match would be one HEAD request each; the
         return input_pins.files_pinned(fs.glob(path, detail=True))   # pins from it too)
     if local:
@@ -214,6 +218,19 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
     if fs.exists(path):
         return [path]
     raise UsageError(f"{flag} {uri}: no such file or folder")
+
+
+def _skip_folders(fs, folders: list, files: list, flag: str, uri: str, warn, skip) -> None:
+    """A folder a glob matches is not read (a glob names files): one warning and one skipped
+    input each, unless the glob matched files in it too (data/** matches both)."""
+    files = sorted(files)
+    for folder in sorted(folders):
+        i = bisect.bisect_left(files, folder + "/")
+        if i < len(files) and files[i].startswith(folder + "/"):
+            continue
+        warn(f"{flag} {uri}: skipped the folder {_shown(folder)}: a glob reads the files it "
+             "matches, not folders (name the folder to read it)")
+        skip(skips.entry(_shown(_unstrip(fs, uri, folder)), skips.FOLDER_IN_GLOB))
 
 
 def _walk(root: str, unreadable: list) -> Iterator[str]:

@@ -131,3 +131,24 @@ def test_an_unreadable_subfolder_is_a_skipped_input_with_its_reason(tmp_path):
             "read (Permission denied)") in done.stderr.splitlines()
     assert f"<code>{folder / 'locked'}</code>: cannot be read" in (
         out / "report.html").read_text()
+
+
+def test_a_folder_a_glob_matches_is_a_skipped_input_unless_its_files_are_matched_too(
+        tmp_path, capsys):
+    """data/* matches data/2024/ too, and a glob reads the files it matches: 2024's records
+    were left out without a word."""
+    folder = tmp_path / "data"
+    records(folder / "a.jsonl", 0, 10)
+    records(folder / "2024" / "b.jsonl", 10, 30)
+    out = tmp_path / "out"
+    code, stdout, err, report = run(capsys, out, folder / "*")
+    assert code == 0, err
+    check_run(out, report, stdout, 10, 10, {"train": 10}, {})
+    assert report["skipped_inputs"] == [
+        {"path": str(folder / "2024"), "reason": "folder matched by a glob"}]
+    assert stdout.splitlines()[0].endswith("; skipped inputs: 1 (folder matched by a glob)")
+    assert (f"warning: --input {folder}/*: skipped the folder {folder / '2024'}: a glob reads "
+            "the files it matches, not folders (name the folder to read it)") in err.splitlines()
+    code, stdout, err, report = run(capsys, tmp_path / "out2", folder / "**")
+    assert code == 0, err
+    assert report["input_records"] == 40 and report["skipped_inputs"] == []

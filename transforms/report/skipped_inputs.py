@@ -16,7 +16,8 @@ NOT_UTF8 = "name not UTF-8"            # could not be written in the report: ren
 SPECIAL_FILE = "special file"          # a FIFO, socket or device: reading one blocks
 BROKEN_LINK = "broken link"
 UNREADABLE = "cannot be read"          # stat() failed, or a subfolder could not be listed
-REASONS = (HIDDEN, NO_EXTENSION, NOT_UTF8, SPECIAL_FILE, BROKEN_LINK, UNREADABLE)
+FOLDER_IN_GLOB = "folder matched by a glob"   # a glob names files: data/* is not data/**
+REASONS = (HIDDEN, NO_EXTENSION, NOT_UTF8, SPECIAL_FILE, BROKEN_LINK, UNREADABLE, FOLDER_IN_GLOB)
 
 
 def entry(path: str, reason: str, files: int | None = None) -> dict:
