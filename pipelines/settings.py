@@ -11,15 +11,18 @@ its default, and in options.SETTING_FIELDS) + the line here (or wherever) that u
 from __future__ import annotations
 
 import argparse
-import codecs
 import functools
 import uuid
 from dataclasses import replace
 
 from tuneprep.pipelines.input_check import check_inputs
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
-from tuneprep.pipelines.options import (MAX_SHARDS, UsageError, add_run_arguments, did_you_mean,
-                                         suggestions)
+from tuneprep.pipelines.options import UsageError, add_run_arguments, did_you_mean, suggestions
+from tuneprep.pipelines.setting_checks import (TEMPLATE_TARGET, check_image_uri_prefix,
+                                                check_media_bucket_owner, check_placeholder_map,
+                                                check_ranges, check_target_options,
+                                                check_template_target, encoding, field_list,
+                                                records_path, repairs, target_named)
 from tuneprep.pipelines.command_guard import read_settings_file
 from tuneprep.pipelines.storage_options import (check_uris, endpoint_of, refuse_credentials,
                                                  s3_timeout_of)
@@ -29,11 +32,6 @@ from tuneprep.transforms.core.config import RunConfig, config_default
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import ReadOptions
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import REPAIRS
-from tuneprep.transforms.targets.references import is_account_id
-
-TEMPLATE_TARGET = "sagemaker-instruction"     # the one target a template is for
-
 
 @functools.lru_cache(maxsize=1)
 def _run_defaults() -> dict:
@@ -104,126 +102,53 @@ def read_template(path: str, what: str = "--template") -> dict:
         raise UsageError(f"{shown}: {e}") from None
 
 
-def check_placeholder_map(placeholder_map: dict, template: dict | None, target) -> None:
-    """Every placeholder the map names is one of the template's (the default template's
-    without --template): a misspelt one would be ignored without a word."""
-    if not placeholder_map or target is None:
-        return
-    if target.name != TEMPLATE_TARGET:
-        raise UsageError(f"--placeholder-map is for --target {TEMPLATE_TARGET}")
-    from tuneprep.transforms.targets.sagemaker_instruction import DEFAULT_TEMPLATE, placeholders
-    names = placeholders(template or DEFAULT_TEMPLATE)
-    for name in placeholder_map:
-        if name not in names:
-            raise UsageError(f"--placeholder-map {name}={placeholder_map[name]}: the template "
-                             f"has no placeholder {{{name}}}; it has "
-                             + ", ".join(f"{{{n}}}" for n in names))
-
-
 def settings(args, template_file: str | None = None) -> RunConfig:
     """The checked settings of `args` as a RunConfig without inputs (UsageError for a refused
     option). args.target may be None (inspect without --target): the target's own checks are
     then skipped and the config says bedrock-text. `template_file`: a template.json to use
-    when there is no --template (validate finds one beside the data)."""
+    when there is no --template (validate finds one beside the data). The checks run in this
+    order (setting_checks.py), so a command line with several wrong options hears of one."""
     a = with_run_defaults(args)
-    target = TARGETS[a.target] if a.target else None
-    if a.target and target is None:   # (run's parser refuses it first; a spec could not)
-        raise UsageError(f"--target {a.target}: unknown; known: {', '.join(TARGETS)}")
+    target = target_named(a.target)
     model = model_for(a.model, target)
-    if target is not None:
-        wants_validation = bool(a.validation_input) or a.validation_split > 0
-        if wants_validation and (not target.takes_validation or
-                                 (model is not None and not model.takes_validation)):
-            who = target.name if not target.takes_validation else model.name
-            raise UsageError(f"{who} takes no validation set: drop "
-                             "--validation-input/--validation-split")
-        if a.num_shards is not None and (a.num_shards < 1 or
-                                         (target.layout == "single" and a.num_shards != 1)):
-            raise UsageError(f"--num-shards: {target.name} writes exactly one file per split"
-                             if target.layout == "single" else "--num-shards must be at least 1")
-        if a.num_shards is not None and a.num_shards > MAX_SHARDS:
-            raise UsageError(f"--num-shards {a.num_shards:,}: at most {MAX_SHARDS:,} (the "
-                             "shard names alone would fill the memory)")
-    if not 0.0 <= a.validation_split < 1.0:
-        raise UsageError("--validation-split must be at least 0 and below 1")
-    if a.max_dead_letter_ratio is not None and not 0.0 <= a.max_dead_letter_ratio <= 1.0:
-        raise UsageError("--max-dead-letter-ratio must be between 0 and 1")
-    if not 0.0 <= a.token_margin < 1.0:
-        raise UsageError("--token-margin must be at least 0 and below 1")
-    for name, value in (("--chars-per-token", a.chars_per_token), ("--max-tokens", a.max_tokens),
-                        ("--chunk-chars", a.chunk_chars), ("--batch-size", a.batch_size),
-                        ("--max-record-bytes", a.max_record_bytes), ("--workers", a.workers)):
-        if value is not None and value <= 0:
-            raise UsageError(f"{name} must be positive")
-    repair = tuple(r for r in (s.strip() for s in a.repair.split(",")) if r)
-    unknown = [r for r in repair if r not in REPAIRS]
-    if unknown:
-        raise UsageError(f"--repair {unknown[0]}: unknown; known: {', '.join(REPAIRS)}")
-    template = None
-    if a.template:
-        if target is not None and target.name != TEMPLATE_TARGET:
-            raise UsageError(f"--template is for --target {TEMPLATE_TARGET}")
-        template = read_template(a.template)
-    elif template_file and (target is None or target.name == TEMPLATE_TARGET):
-        template = read_template(template_file, what="")
+    check_target_options(a, target, model)
+    check_ranges(a)
+    repair = repairs(a.repair)
+    template = _template(a.template, template_file, target)
     placeholder_map = parse_map(a.placeholder_map, "--placeholder-map")
     check_placeholder_map(placeholder_map, template, target)
-    if a.image_uri_prefix is not None and target is not None and not target.uploads_images(model):
-        if target.uploads_images(None):
-            raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
-        raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
-                         f"bedrock-conversation), not --target {target.name}")
-    selection = {flag: _field_list(getattr(a, flag[2:].replace("-", "_"), ""), flag, target)
+    check_image_uri_prefix(a.image_uri_prefix, target, model)
+    selection = {flag: field_list(getattr(a, flag[2:].replace("-", "_"), ""), flag, target)
                  for flag in ("--records-with", "--records-without")}
-    owner = a.media_bucket_owner
-    if owner is not None and (target is None or target.name != "bedrock-conversation"):
-        raise UsageError("--media-bucket-owner is for --target bedrock-conversation")
-    if owner is not None and not is_account_id(owner):
-        raise UsageError(f"--media-bucket-owner {owner}: not a 12-digit AWS account id")
+    check_media_bucket_owner(a.media_bucket_owner, target)
     return RunConfig(
         target=target.name if target else "bedrock-text", output=a.output or "",
         model=model.name if model else None, input_format=a.input_format,
         read=ReadOptions(file_format=a.file_format, text_unit=a.text_unit,
-                         max_record_bytes=a.max_record_bytes, encoding=_encoding(a.encoding),
-                         records_path=_records_path(a.records_path)),
+                         max_record_bytes=a.max_record_bytes, encoding=encoding(a.encoding),
+                         records_path=records_path(a.records_path)),
         adapter=AdapterOptions(field_map=parse_map(a.field_map, "--field-map", one_source=True),
                                image_root=a.image_root),
         template=template, placeholder_map=placeholder_map,
         repair=repair, validation_split=a.validation_split, num_shards=a.num_shards,
         chars_per_token=chars_per_token(a.chars_per_token, model), token_margin=a.token_margin,
         max_tokens=a.max_tokens, chunk_chars=a.chunk_chars, tokenizer=exact_tokenizer(model),
-        sample_to_quota=a.sample_to_quota,
-        batch_size=a.batch_size or batch_size_for(a.output),
+        sample_to_quota=a.sample_to_quota, batch_size=a.batch_size or batch_size_for(a.output),
         split_bytes=a.split_bytes, max_dead_letter_ratio=a.max_dead_letter_ratio,
         image_uri_prefix=a.image_uri_prefix.rstrip("/") if a.image_uri_prefix else None,
-        media_bucket_owner=owner, records_with=selection["--records-with"],
+        media_bucket_owner=a.media_bucket_owner, records_with=selection["--records-with"],
         records_without=selection["--records-without"])
 
 
-def _encoding(name: str) -> str:
-    """--encoding: a known encoding that keeps ASCII as ASCII (the readers find line ends,
-    quotes and brackets by their bytes), by its canonical name."""
-    try:
-        codec = codecs.lookup(name)
-    except LookupError:
-        raise UsageError(f"--encoding {name}: unknown encoding; e.g. utf-8, cp1252, "
-                         "latin-1") from None
-    try:
-        keeps_ascii = '\n\r,;"[]{}'.encode(codec.name) == b'\n\r,;"[]{}'
-    except (UnicodeError, LookupError):
-        keeps_ascii = False
-    if not keeps_ascii or codec.name.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
-        raise UsageError(f"--encoding {name}: not taken (it does not keep ASCII as ASCII); "
-                         "convert the file to UTF-8 first")
-    return "utf-8" if codec.name == "utf-8-sig" else codec.name
-
-
-def _records_path(path: str | None) -> str | None:
-    if path is None:
-        return None
-    if not path.strip() or any(not part for part in path.strip().split(".")):
-        raise UsageError(f"--records-path {path!r}: not KEY or KEY.KEY...")
-    return path.strip()
+def _template(given: str | None, template_file: str | None, target) -> dict | None:
+    """--template's template; without one, `template_file`'s (for the template's target, or
+    no target); else None (the target's default template)."""
+    if given:
+        check_template_target(target)
+        return read_template(given)
+    if template_file and (target is None or target.name == TEMPLATE_TARGET):
+        return read_template(template_file, what="")
+    return None
 
 
 def chars_per_token(given: float | None, model) -> float:
@@ -257,22 +182,6 @@ def tokenizer_note(cfg: RunConfig) -> str | None:
             f"installed ({tokens.missing(name)}), so the per-record limit is estimated at "
             f"{cfg.chars_per_token:g} characters a token; for exact counts: "
             f"{tokens.install_hint(name)}")
-
-
-def _field_list(value: str, flag: str, target) -> tuple[str, ...]:
-    """The optional fields named by --records-with / --records-without (those the target
-    tells apart: Target.selectable_fields)."""
-    names = tuple(sorted({name.strip() for name in (value or "").split(",") if name.strip()}))
-    if not names:
-        return ()
-    fields = getattr(target, "selectable_fields", ())
-    if not fields:
-        raise UsageError(f"{flag} is for targets with optional fields (bedrock-conversation), "
-                         f"not --target {target.name if target else '(none)'}")
-    unknown = [name for name in names if name not in fields]
-    if unknown:
-        raise UsageError(f"{flag} {unknown[0]}: not an optional field; known: {', '.join(fields)}")
-    return names
 
 
 def build_config(args, before_expand=None) -> RunConfig:
