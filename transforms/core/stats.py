@@ -2,8 +2,10 @@
 (Beam counters differ by runner; the Dask runner has none). Built in the same pass as the data."""
 from __future__ import annotations
 
+import functools
 import math
 from bisect import bisect_left
+from collections import Counter
 
 from tuneprep.transforms.core import unwritten_fields
 from tuneprep.transforms.core.tools import plain_turns
@@ -38,6 +40,29 @@ def token_bucket(tokens: int) -> str:
 BUCKET_NAMES = [f"<={bound}" for bound in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
 
 
+@functools.lru_cache(maxsize=8)
+def char_bounds(chars_per_token: float) -> tuple[int, ...] | None:
+    """For each of TOKEN_BUCKETS, the most characters whose estimate, ceil(n / chars_per_token),
+    is within it: a length's bucket is then one bisect on the length (token_bucket's bucket,
+    since the estimate never falls as n grows), no division a record. None for a
+    chars_per_token this cannot hold (not a positive finite number)."""
+    if not (isinstance(chars_per_token, (int, float)) and 0 < chars_per_token < math.inf):
+        return None
+    bounds = []
+    try:
+        for bound in TOKEN_BUCKETS:
+            n = max(0, math.floor(bound * chars_per_token))
+            # the product is rounded: step to the exact edge of the estimate itself
+            while n > 0 and math.ceil(n / chars_per_token) > bound:
+                n -= 1
+            while math.ceil((n + 1) / chars_per_token) <= bound:
+                n += 1
+            bounds.append(n)
+    except OverflowError:   # (a tiny chars_per_token: left to token_bucket)
+        return None
+    return tuple(bounds)
+
+
 def add_lengths(stats: dict, lengths: list[int], chars_per_token: float,
                 max_chars: int | None = None) -> None:
     """Counts a batch of output records' lengths (and how many are near max_chars)."""
@@ -54,18 +79,23 @@ def add_lengths(stats: dict, lengths: list[int], chars_per_token: float,
     c["min"] = low if c["min"] is None else min(c["min"], low)
     c["max"] = high if c["max"] is None else max(c["max"], high)
     histogram = stats["tokens_histogram"]
-    for n in lengths:
-        bucket = token_bucket(math.ceil(n / chars_per_token))
-        histogram[bucket] = histogram.get(bucket, 0) + 1
+    bounds = char_bounds(chars_per_token)
+    if bounds is None:
+        buckets = Counter(token_bucket(math.ceil(n / chars_per_token)) for n in lengths)
+    else:   # counted in C (map, bisect, Counter): a Python step a record cost ~0.2 us
+        buckets = {BUCKET_NAMES[index]: count for index, count in
+                   Counter(map(functools.partial(bisect_left, bounds), lengths)).items()}
+    for bucket, count in buckets.items():   # (in the order the records first reach them)
+        histogram[bucket] = histogram.get(bucket, 0) + count
 
 
 def add_turns(stats: dict, turn_counts: list[int]) -> None:
     """Counts conversations by their number of turns (plain documents, with none, are left out)."""
     histogram = stats["turns_histogram"]
-    for turns in turn_counts:
+    for turns, count in Counter(turn_counts).items():   # (counted in C, first-met order)
         if turns:
             bucket = str(turns) if turns < 10 else "10+"
-            histogram[bucket] = histogram.get(bucket, 0) + 1
+            histogram[bucket] = histogram.get(bucket, 0) + count
 
 
 CALL_BUCKETS = ("0", "1", "2", "3", "4", "5+")
@@ -83,9 +113,9 @@ def tool_use_summary(record) -> tuple[int, int, bool]:
 def add_tool_use(stats: dict, summaries: list[tuple[int, int, bool]]) -> None:
     """Counts the written records with tool definitions, their tool calls (a histogram of
     calls per record) and those with reasoning; nothing is added for a dataset without any."""
-    summaries = [s for s in summaries if s[0] or s[1] or s[2]]
-    if not summaries:
+    if not any(map(any, summaries)):   # the usual batch, settled in C
         return
+    summaries = [s for s in summaries if s[0] or s[1] or s[2]]
     use = stats.setdefault("tool_use", {"records_with_tools": 0, "records_with_calls": 0,
                                         "tool_calls": 0, "calls_histogram": {},
                                         "records_with_reasoning": 0})

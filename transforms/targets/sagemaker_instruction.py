@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import string
+from dataclasses import dataclass
 
 import orjson
 
@@ -119,6 +120,28 @@ def _system_before_instruction(obj: dict, placed: dict, system: str) -> None:
     obj[name] = with_system(system, obj[name])
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a template and a placeholder map make of every record: the placeholders in order,
+    each with the field it names (through the map) and that field's canonical name (through
+    ALIASES), and the fields written as they are (writes_field)."""
+    template: dict
+    mapping: dict
+    names: tuple[str, ...]
+    slots: tuple[tuple[str, str, str], ...]
+    fields: frozenset
+    takes_tools: bool
+
+    @classmethod
+    def of(cls, template: dict, mapping: dict) -> _Plan:
+        names = _placeholders(template["prompt"], template["completion"])
+        fields = [mapping.get(name, name) for name in names]
+        return cls(dict(template), dict(mapping), names,
+                   tuple((name, field, ALIASES.get(field, field))
+                         for name, field in zip(names, fields)),
+                   frozenset(fields), "tools" in fields)
+
+
 class SagemakerInstruction(Target):
     """Writes the record fields the template's placeholders name (a --template is an explicit
     choice, recorded in the manifest). Content no placeholder can hold is not dropped: a system
@@ -132,30 +155,29 @@ class SagemakerInstruction(Target):
     layout = "sharded"
 
     def build(self, record, ctx):
-        template = ctx.template or DEFAULT_TEMPLATE
-        takes_tools = self.writes_field("tools", ctx)
-        if takes_tools:
+        plan = self._plan(ctx)
+        if plan.takes_tools:
             record = _without_calls(record, ctx)
         conversation = _conversation(record)
-        if takes_tools:
+        if plan.takes_tools:
             conversation["tools"] = definitions_text(record.tools)
         fields = record.fields
         obj, placed = {}, {}   # placeholder -> the record part or field it holds
-        for name in _placeholders(template["prompt"], template["completion"]):
-            field = ctx.placeholder_map.get(name, name)
-            canonical = ALIASES.get(field, field)
+        for name, field, canonical in plan.slots:
             # a part of the conversation by its name; a source field by its own name (one the
             # adapter did not read, e.g. a stray "input" in a Dolly record); a part by an alias
-            for source, value in ((field, conversation.get(field)), (field, fields.get(field)),
-                                  (canonical, conversation.get(canonical))):
-                if isinstance(value, str):
-                    break
-            else:
-                if "instruction" not in conversation:
-                    fail("not_a_conversation", "the record has no instruction fields or turns "
-                                               "(a plain document?)")
-                fail("template_field", f"template placeholder {{{name}}} has no string value "
-                                       f"in the record")
+            # (looked up in that order, each only when the one before holds no string)
+            source, value = field, conversation.get(field)
+            if not isinstance(value, str):
+                value = fields.get(field)
+                if not isinstance(value, str):
+                    source, value = canonical, conversation.get(canonical)
+                    if not isinstance(value, str):
+                        if "instruction" not in conversation:
+                            fail("not_a_conversation", "the record has no instruction fields "
+                                                       "or turns (a plain document?)")
+                        fail("template_field", f"template placeholder {{{name}}} has no "
+                                               f"string value in the record")
             obj[name], placed[name] = value, source
         system = conversation.get("system")
         if system and "system" not in placed.values():
@@ -163,24 +185,41 @@ class SagemakerInstruction(Target):
         return [obj]
 
     def writes_field(self, name, ctx):
-        template = ctx.template or DEFAULT_TEMPLATE
-        return any(ctx.placeholder_map.get(p, p) == name
-                   for p in _placeholders(template["prompt"], template["completion"]))
+        return name in self._plan(ctx).fields
 
     def check(self, obj, ctx):
         if not isinstance(obj, dict):
             return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
-        template = ctx.template or DEFAULT_TEMPLATE
-        names = _placeholders(template["prompt"], template["completion"])
+        names = self._plan(ctx).names
+        for name in names:
+            if not isinstance(obj.get(name), str):
+                break
+        else:
+            return []   # the usual object, without building a list
         return [("template_field", f"template placeholder {{{name}}} has no string value "
                                    f"in the record") for name in names
                 if not isinstance(obj.get(name), str)]
 
     def measure(self, obj) -> int:
-        return sum(len(value) for value in obj.values() if isinstance(value, str))
+        total = 0
+        for value in obj.values():
+            if isinstance(value, str):
+                total += len(value)
+        return total
 
     def texts(self, obj) -> list[str]:
         return [value for value in obj.values() if isinstance(value, str) and value]
+
+    _last_plan = None
+
+    def _plan(self, ctx) -> _Plan:
+        """The plan of ctx's template and placeholder map, worked out once while they stay the
+        same (one run's records share them) rather than on every record."""
+        template = ctx.template or DEFAULT_TEMPLATE
+        plan = self._last_plan
+        if plan is None or plan.template != template or plan.mapping != ctx.placeholder_map:
+            plan = self._last_plan = _Plan.of(template, ctx.placeholder_map)
+        return plan
 
     def side_files(self, ctx):
         return {"template.json": orjson.dumps(ctx.template or DEFAULT_TEMPLATE)}

@@ -146,3 +146,43 @@ def test_a_dataset_without_tool_use_gets_no_tool_use_counts():
     s = st.new_stats()
     st.add_tool_use(s, [(0, 0, False)] * 3)
     assert "tool_use" not in s
+
+
+def test_char_bounds_give_the_bucket_of_the_estimate_for_any_chars_per_token():
+    """add_lengths buckets a length by one bisect on char_bounds: the bucket
+    token_bucket(ceil(n / chars_per_token)) gives, at every edge, for per-token rates whose
+    products round (3.7, 1/3) as for round ones."""
+    import math
+    from bisect import bisect_left
+    for per_token in (6.0, 4, 3.7, 1 / 3, 2.9999999, 0.1, 7.25, 1e9):
+        bounds = st.char_bounds(per_token)
+        edges = [b + d for b in bounds for d in (-1, 0, 1)]
+        for n in list(range(0, 2000)) + edges:
+            expected = st.token_bucket(math.ceil(n / per_token))
+            assert st.BUCKET_NAMES[bisect_left(bounds, n)] == expected, (per_token, n)
+    assert st.char_bounds(6.0)[:3] == (384, 768, 1536)
+    assert st.char_bounds(0) is None and st.char_bounds(float("inf")) is None
+
+
+def test_add_lengths_and_add_turns_count_as_one_record_at_a_time():
+    import math
+    import random
+    rng = random.Random(7)
+    lengths = [rng.choice([0, 1, 383, 384, 385, 5000, 10**6]) + rng.randrange(50)
+               for _ in range(500)]
+    turns = [rng.choice([0, 1, 2, 3, 9, 10, 11, 40]) for _ in range(500)]
+    for per_token in (6.0, 3.7):
+        s = st.new_stats()
+        st.add_lengths(s, lengths, per_token, max_chars=1000)
+        st.add_turns(s, turns)
+        histogram, by_turns = {}, {}
+        for n in lengths:   # in the order the records first reach each bucket
+            bucket = st.token_bucket(math.ceil(n / per_token))
+            histogram[bucket] = histogram.get(bucket, 0) + 1
+        for t in turns:
+            if t:
+                bucket = str(t) if t < 10 else "10+"
+                by_turns[bucket] = by_turns.get(bucket, 0) + 1
+        assert list(s["tokens_histogram"].items()) == list(histogram.items())
+        assert list(s["turns_histogram"].items()) == list(by_turns.items())
+        assert s["near_limit_records"] == sum(1 for n in lengths if n > 900)

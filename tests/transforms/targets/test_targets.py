@@ -276,6 +276,37 @@ def test_instruction_custom_template_aliases_and_map():
         {"prompt": "{q}", "completion": "{a}"}
 
 
+def test_instruction_template_is_worked_out_once_not_per_record(monkeypatch):
+    """The placeholders and what they name are worked out once for a template and placeholder
+    map (the run's records share them), not two or three times a record; another template, or
+    the same context changed in place, gets its own."""
+    from tuneprep.transforms.targets import sagemaker_instruction as si
+    target = get_target("sagemaker-instruction")
+    worked_out = []
+    original = si._placeholders
+
+    def counted(prompt, completion):
+        worked_out.append((prompt, completion))
+        return original(prompt, completion)
+
+    monkeypatch.setattr(si, "_placeholders", counted)
+    ctx = TargetContext()
+    for _ in range(50):
+        obj = target.format(ALPACA, ctx)[0]
+        assert target.validate(obj, ctx, target.measure(obj)) == []
+        assert not target.writes_field("tools", ctx)
+    assert len(worked_out) <= 1
+    other = TargetContext(template={"prompt": "{question}", "completion": "{tools}"})
+    assert target.writes_field("tools", other) and not target.writes_field("tools", ctx)
+    assert target.format(ALPACA, ctx) == [{"instruction": "Add", "context": "1 and 2",
+                                           "response": "3"}]
+    ctx.placeholder_map["instruction"] = "title"
+    assert target.format(alpaca("i", "", "r", title="T"), ctx)[0]["instruction"] == "T"
+    ctx.template = {"prompt": "{instruction}", "completion": "{response}"}
+    assert target.format(alpaca("i", "", "r", title="T"), ctx) == [
+        {"instruction": "T", "response": "r"}]
+
+
 def test_instruction_refusals():
     assert reason("sagemaker-instruction", MULTI) == "not_single_turn"
     assert reason("sagemaker-instruction", DOCUMENT) == "not_a_conversation"
