@@ -8,6 +8,7 @@ import orjson
 from tuneprep.transforms.core import preferences, tools
 from tuneprep.transforms.core.records import FORMAT, RecordError, Record
 from tuneprep.transforms.core.weights import without_weights
+from tuneprep.transforms.targets.measuring import string_length, strings
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -169,13 +170,13 @@ class Target:
         total = 0
         for key, value in obj.items():  # flat objects (most targets) need no recursion
             if type(value) is not str:
-                return _string_length(obj)
+                return string_length(obj)
             if key != "role":
                 total += len(value)
         return total
 
     def texts(self, obj) -> list[str]:
-        return _strings(obj, [])
+        return strings(obj, [])
 
     def validate_line(self, line: bytes, ctx) -> list[tuple[str, str]]:
         if line.startswith(_BOM):
@@ -239,30 +240,6 @@ def _check_limits():
 
 
 _CHECK_LIMITS = None
-
-
-def _string_length(value, key: str | None = None) -> int:
-    if isinstance(value, str):
-        return 0 if key == "role" else len(value)
-    if isinstance(value, dict):
-        return sum(_string_length(item, k) for k, item in value.items())
-    if isinstance(value, list):
-        return sum(_string_length(item) for item in value)
-    return 0
-
-
-def _strings(value, out: list, key: str | None = None) -> list:
-    """The strings _string_length counts (every string but roles), in order."""
-    if isinstance(value, str):
-        if key != "role" and value:
-            out.append(value)
-    elif isinstance(value, dict):
-        for k, item in value.items():
-            _strings(item, out, k)
-    elif isinstance(value, list):
-        for item in value:
-            _strings(item, out)
-    return out
 
 
 def fail(reason: str, message: str):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.base import Target, exact_keys, fail
 from tuneprep.transforms.targets.conversation import (clean_turns, order_problems,
-                                                      reserved_word_problems, role_problem,
-                                                      string_content_problem)
+                                                      reserved_word_problems, reserved_words,
+                                                      role_problem, string_content_problem)
+
+KEYS, OPTIONAL_KEYS = frozenset(("messages",)), frozenset(("system",))
+MESSAGE_KEYS = frozenset(("role", "content"))
 
 
 class BedrockMessages(Target):
@@ -22,7 +25,7 @@ class BedrockMessages(Target):
         return [obj]
 
     def check(self, obj, ctx):
-        problems = exact_keys(obj, {"messages"}, optional={"system"})
+        problems = exact_keys(obj, KEYS, optional=OPTIONAL_KEYS)
         if problems:
             return problems
         model = getattr(ctx, "model", None)
@@ -39,10 +42,11 @@ class BedrockMessages(Target):
         elif self.kind == "single-turn" and len(messages) != 2:
             problems.append(("not_single_turn", f"messages holds {len(messages)} messages; "
                                                 f"single-turn takes exactly 2"))
+        words = reserved_words(model)
         roles = []
         for position, message in enumerate(messages, 1):
             problems += _message_problems(message, position)
-            if isinstance(message, dict) and isinstance(message.get("content"), str):
+            if words and isinstance(message, dict) and isinstance(message.get("content"), str):
                 problems += reserved_word_problems(message["content"], f"message {position}",
                                                    model)
             roles.append(message.get("role") if isinstance(message, dict) else None)
@@ -52,11 +56,14 @@ class BedrockMessages(Target):
 def _message_problems(message, position: int) -> list[tuple[str, str]]:
     if not isinstance(message, dict):
         return [("invalid_record", f"message {position} is not an object")]
-    problems = [(reason, f"message {position}: {text}")
-                for reason, text in exact_keys(message, {"role", "content"})]
+    keys = exact_keys(message, MESSAGE_KEYS)
+    problems = [(reason, f"message {position}: {text}") for reason, text in keys] if keys else []
     role = message.get("role")
     problem = role_problem(role, position, "the system prompt belongs in the top-level "
                                            "'system' string") if "role" in message else None
-    problems += [problem] if problem else []
-    problem = string_content_problem(message, f"message {position}")
-    return problems + ([problem] if problem else [])
+    if problem:
+        problems.append(problem)
+    problem = string_content_problem(message, "message", position)
+    if problem:
+        problems.append(problem)
+    return problems

@@ -125,25 +125,31 @@ def role_problem(role, position: int, system_hint: str) -> tuple[str, str] | Non
     return None
 
 
-def string_content_problem(turn: dict, label: str) -> tuple[str, str] | None:
+def string_content_problem(turn: dict, noun: str, position: int) -> tuple[str, str] | None:
     """A written turn's content, when it has one, is a non-empty string (Bedrock messaging's
-    messages, SageMaker chat's dialog turns); label names the turn ("message 2", "turn 2")."""
+    messages, SageMaker chat's dialog turns); "{noun} {position}" names the turn ("message 2",
+    "turn 2"), put together only for a problem."""
     if "content" not in turn:
         return None
     content = turn["content"]
     if not isinstance(content, str):
-        return ("invalid_record", f"{label}'s content is a {type(content).__name__}, "
+        return ("invalid_record", f"{noun} {position}'s content is a {type(content).__name__}, "
                                   f"not a string")
     if not content or content.isspace():
-        return ("empty_field", f"{label}'s content is empty")
+        return ("empty_field", f"{noun} {position}'s content is empty")
     return None
+
+
+def reserved_words(model) -> tuple[str, ...]:
+    """The words a model reserves (ModelSpec.reserved_words); () for none or no model: a
+    checker with none to look for skips reserved_word_problems' call a text block."""
+    return getattr(model, "reserved_words", ()) or ()
 
 
 def reserved_word_problems(text: str, label: str, model) -> list[tuple[str, str]]:
     """reserved_word when a text block holds a word the model reserves (ModelSpec.
     reserved_words: Nova's role words, Claude 3 Haiku's turn markers)."""
-    words = getattr(model, "reserved_words", ()) or ()
-    found = [word for word in words if word in text]
+    found = [word for word in reserved_words(model) if word in text]
     if not found:
         return []
     shown = ", ".join(printable(word) for word in found)

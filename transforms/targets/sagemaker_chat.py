@@ -38,7 +38,7 @@ class SagemakerChat(Target):
             if not (position == 1 and role == "system") and "role" in turn:
                 problem = role_problem(role, position, "only the first turn may be system")
                 problems += [problem] if problem else []
-            problem = string_content_problem(turn, f"turn {position}")
+            problem = string_content_problem(turn, "turn", position)
             problems += [problem] if problem else []
             roles.append(role)
         if roles and roles[0] == "system":
