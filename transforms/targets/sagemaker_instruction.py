@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import orjson
 
 from tuneprep.transforms.core import tools
+from tuneprep.transforms.io.layout import TEMPLATE
 from tuneprep.transforms.targets.base import Target, exchange, fail, with_system
 
 DEFAULT_TEMPLATE = {
@@ -222,5 +223,5 @@ class SagemakerInstruction(Target):
         return plan
 
     def side_files(self, ctx):
-        return {"template.json": orjson.dumps(ctx.template or DEFAULT_TEMPLATE)}
+        return {TEMPLATE: orjson.dumps(ctx.template or DEFAULT_TEMPLATE)}
 
