@@ -31,7 +31,8 @@ from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable
 from tuneprep.pipelines.worker_logs import workers_log_to_file
 from tuneprep.transforms.io import claim, s3_config, storage
 from tuneprep.transforms.io.staged_files import temp_root
-from tuneprep.transforms.io.layout import REPORT_JSON, SUCCESS, TEMPORARY
+from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, REPORT_JSON,
+                                         SUCCESS, TEMPORARY, TRAIN, TRAINING_REQUEST, VALIDATION)
 from tuneprep.transforms.io.storage import join
 from tuneprep.transforms.targets import get_target
 
@@ -72,9 +73,9 @@ def make_parser() -> argparse.ArgumentParser:
                                 title="commands", metavar="COMMAND")
     run = sub.add_parser("run", help=COMMANDS["run"], description=(
         "Build a training-ready dataset: read the inputs, turn each record into the target's "
-        "format, check it against the model's rules, and write train/, validation/, "
-        "dead_letter/, report.html, manifest.json and training-request.json (the request that "
-        "starts the training job, with placeholders for what only you know). Options not "
+        f"format, check it against the model's rules, and write {TRAIN}/, {VALIDATION}/, "
+        f"{DEAD_LETTER_FOLDER}/, {REPORT_HTML}, {MANIFEST} and {TRAINING_REQUEST} (the request "
+        "that starts the training job, with placeholders for what only you know). Options not "
         "listed here are Apache Beam pipeline options (for example --runner DataflowRunner, "
         "--direct_num_workers 2)."))
     groups = run_groups(run)
@@ -359,7 +360,7 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
     state.started = False
     if executable_path(beam_args):   # the job was written as a jar, not run
         print(f"job written to {executable_path(beam_args)}; the dataset at {cfg.output} is "
-              "complete when that job has run and _SUCCESS exists")
+              f"complete when that job has run and {SUCCESS} exists")
         return 0
     from tuneprep.transforms.io.staged_files import finish
     complete = finish(cfg)   # the job succeeded as a whole: _SUCCESS now, if its report says

@@ -20,10 +20,9 @@ from tuneprep.pipelines.storage_options import refuse_credentials
 from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
 from tuneprep.pipelines.validate_findings import Findings, detect_format, shown_per_reason
 from tuneprep.transforms.io import dataset_rules, storage
+from tuneprep.transforms.io.layout import DEAD_LETTER_FOLDER, TEMPLATE
 from tuneprep.transforms.io.readers.jsonl import skip_rest_of_line
 from tuneprep.transforms.targets import TARGETS
-
-TEMPLATE_FILE = "template.json"    # beside the data of a sagemaker-instruction split
 
 
 def _files(paths: list[str]) -> list[tuple[str, str | None, str]]:
@@ -38,7 +37,7 @@ def _files(paths: list[str]) -> list[tuple[str, str | None, str]]:
             raise UsageError(f"{path}: no such file or folder")
         if fs.isdir(p):
             found = sorted(f for f in fs.find(p) if f.endswith(".jsonl")
-                           and "/dead_letter/" not in f[len(p):])
+                           and f"/{DEAD_LETTER_FOLDER}/" not in f[len(p):])
             if not found:
                 raise UsageError(f"{path}: no .jsonl file in the folder")
             for f in found:   # (a FIFO named x.jsonl in the folder would block)
@@ -52,7 +51,7 @@ def _files(paths: list[str]) -> list[tuple[str, str | None, str]]:
 def _beside(fs, uri: str, path: str) -> str | None:
     """The template.json in the folder of a data file, if there is one (as SageMaker reads a
     channel: its JSONL files and the template.json beside them)."""
-    beside = path.rsplit("/", 1)[0] + "/" + TEMPLATE_FILE if "/" in path else TEMPLATE_FILE
+    beside = path.rsplit("/", 1)[0] + "/" + TEMPLATE if "/" in path else TEMPLATE
     return _with_protocol(uri, beside) if fs.isfile(beside) else None
 
 
