@@ -1,9 +1,9 @@
 """A probe set: one rule a probe, each a record one of AWS's validators refuses (the Nova Forge
 SDK, the SageMaker SDK's `converse` and `openai_chat` schemas), and the reason code tuneprep
-refuses it with, in `tuneprep validate` (the record as a written file) and in `tuneprep run`
-(the record as input). test_nova_forge.py's rule cases compare which records `run` and the
-SDK refuse for each Nova 1 model; the probes add the reason codes, `validate`, the record-shape
-rules and the two schemas. Media (the SDK reads S3) is in test_nova_forge.py's S3 tests, tool use
+refuses it with: one code, the same in `tuneprep validate` (the record as a written file) and
+in `tuneprep run` (the record as input; issue 22, one rule set). test_nova_forge.py's rule cases
+compare which records `run` and the SDK refuse for each Nova 1 model; the probes add the reason
+codes, `validate`, the record-shape rules and the two schemas. Media (the SDK reads S3) is in test_nova_forge.py's S3 tests, tool use
 and reasoning in test_nova_forge_tools.py, record counts in test_row_counts.py."""
 from __future__ import annotations
 
@@ -36,41 +36,42 @@ def _chat(*messages) -> dict:
 
 
 U, A = "user", "assistant"
-# name: (record, the oracles that refuse it, validate's reason, run's reason). Run's reason
-# None: `run` reads the record as input of another shape and writes it in Converse's, which
-# the oracles take (checked on the written file)
+# name: (record, the oracles that refuse it, the reason validate and run refuse it with)
 CONVERSE_PROBES = {
     "reserved_word": (_converse([_turn(U, "USER: 2+2?"), _turn(A, "4")]),
-                      {"forge"}, "reserved_word", "reserved_word"),
+                      {"forge"}, "reserved_word"),
     "reserved_word_in_system": (
         {**_converse([_turn(U, "Hi"), _turn(A, "Hello")]), "system": [{"text": "Use <unk>."}]},
-        {"forge"}, "reserved_word", "reserved_word"),
+        {"forge"}, "reserved_word"),
     "assistant_first": (_converse([_turn(A, "Hello"), _turn(U, "Hi"), _turn(A, "Bye")]),
-                        {"forge"}, "starts_with_assistant", "starts_with_assistant"),
+                        {"forge"}, "starts_with_assistant"),
     "roles_not_alternating": (_converse([_turn(U, "Hi"), _turn(U, "Again"), _turn(A, "Hello")]),
-                              {"forge"}, "consecutive_roles", "consecutive_roles"),
+                              {"forge"}, "consecutive_roles"),
     "user_last": (_converse([_turn(U, "Hi"), _turn(A, "Hello"), _turn(U, "Bye")]),
-                  {"forge"}, "ends_with_user", "ends_with_user"),
+                  {"forge"}, "ends_with_user"),
     "empty_text": (_converse([_turn(U, ""), _turn(A, "Hello")]),
-                   {"forge"}, "empty_field", "empty_field"),
+                   {"forge"}, "empty_field"),
     "unknown_role": (_converse([_turn("bot", "Hi"), _turn(A, "Hello")]),
-                     {"forge", "converse"}, "unknown_role", "unknown_role"),
-    "no_messages": (_converse([]), {"forge", "converse"}, "invalid_record", "empty_field"),
+                     {"forge", "converse"}, "unknown_role"),
+    "no_messages": (_converse([]), {"forge", "converse"}, "empty_field"),
     "unknown_block": (_converse([{"role": U, "content": [{"audio": {"bytes": "AA=="}}]},
                                  _turn(A, "Hello")]),
-                      {"forge"}, "invalid_record", "wrong_type"),
+                      {"forge"}, "wrong_type"),
     "old_schema_version": (_converse([_turn(U, "Hi"), _turn(A, "Hello")],
                                      schemaVersion="bedrock-conversation-2023"),
-                           {"forge"}, "invalid_record", None),
+                           {"forge"}, "invalid_record"),
     "string_content": (_converse([{"role": U, "content": "Hi"}, _turn(A, "Hello")]),
-                       {"forge", "converse"}, "invalid_record", None),
+                       {"forge", "converse"}, "invalid_record"),
     "extra_key": (_converse([_turn(U, "Hi"), _turn(A, "Hello")], notes="x"),
-                  {"forge", "converse"}, "invalid_record", None),
+                  {"forge", "converse"}, "invalid_record"),
 }
+# the probes `run` reads as input of another shape and writes in Converse's, which the oracles
+# take (checked on the written file): validate refuses them, run writes them
+CONVERTED_BY_RUN = {"old_schema_version", "string_content", "extra_key"}
 OPENAI_PROBES = {
     "unknown_role": (_chat((U, "Hi"), ("bot", "Hm"), (A, "Hello")),
-                     {"openai_chat"}, "unknown_role", "unknown_role"),
-    "number_content": (_chat((U, 5), (A, "Hello")), {"openai_chat"}, "wrong_type", "wrong_type"),
+                     {"openai_chat"}, "unknown_role"),
+    "number_content": (_chat((U, 5), (A, "Hello")), {"openai_chat"}, "wrong_type"),
 }
 # fillers every oracle takes, so the run is over the model's minimum (its own check)
 FILLERS = 10
@@ -98,10 +99,10 @@ def _refused_by(verdict: dict) -> set[int]:
 
 
 def _check(probes, verdicts, problems, dead):
-    for line, (name, (_, oracles, validate_reason, run_reason)) in enumerate(probes.items(), 1):
+    for line, (name, (_, oracles, reason)) in enumerate(probes.items(), 1):
         assert {tool for tool, v in verdicts.items() if line in _refused_by(v)} == oracles, name
-        assert problems.get(line) == [validate_reason], name
-        assert dead.get(line) == run_reason, name
+        assert problems.get(line) == [reason], name
+        assert dead.get(line) == (None if name in CONVERTED_BY_RUN else reason), name
     assert not set(problems) - set(range(1, len(probes) + 1))   # the fillers pass
     for verdict in verdicts.values():
         assert _refused_by(verdict) <= set(range(1, len(probes) + 1))
@@ -118,7 +119,7 @@ def test_converse_probes_refused_by_the_oracles_validate_and_run(oracle, tmp_pat
     problems = _problems(capsys, [*model, source])
     dead, written = _run(capsys, [*model, "--input", source], tmp_path / "out")
     _check(CONVERSE_PROBES, verdicts, problems, dead)
-    kept = sum(run_reason is None for *_, run_reason in CONVERSE_PROBES.values())
+    kept = len(CONVERTED_BY_RUN)
     forge = oracle.forge("nova-lite", written)
     assert (forge["records"], forge["refused"], forge["dataset_error"]) == (
         FILLERS + kept, [], None)

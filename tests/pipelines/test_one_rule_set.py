@@ -285,3 +285,60 @@ def test_inspect_checks_a_local_image_as_the_dry_run_does(tmp_path, capsys):
     options = ["--target", "bedrock-image", "--model", "titan-image-generator-v2"]
     assert inspect_reasons(capsys, corpus, options, 1) == {1: "image_missing"}
     assert dry_run_reasons(capsys, tmp_path, corpus, options) == Counter({"image_missing": 1})
+
+
+# ---------------------------------------------------------------- the sweep: no drift
+
+def _message(role, content) -> dict:
+    return {"role": role, "content": content}
+
+
+# Converse shapes `run` reads (the messages adapter) and `validate` checks (converse_check.py)
+CONVERSE_SHAPES = [
+    (_converse("hi", "hello"), None),
+    ({**_converse(), "messages": "hi"}, "wrong_type"),
+    ({**_converse(), "messages": ["hi", _message("assistant", [{"text": "x"}])]}, "wrong_type"),
+    ({**_converse(), "messages": [{"content": [{"text": "hi"}]},
+                                  _message("assistant", [{"text": "x"}])]}, "missing_field"),
+    ({**_converse(), "messages": [_message("user", []),
+                                  _message("assistant", [{"text": "x"}])]}, "empty_field"),
+    ({**_converse(), "messages": [_message("user", [{"text": 5}]),
+                                  _message("assistant", [{"text": "x"}])]}, "wrong_type"),
+    ({**_converse(), "messages": [_message("user", [{"text": "q"}]),
+                                  _message("assistant", [{"text": "x"}, {"foo": 1}])]},
+     "wrong_type"),
+]
+
+
+def _probe_rows(probes: dict) -> list:
+    from tests.oracles.test_probes import CONVERTED_BY_RUN
+    return [(record, None if name in CONVERTED_BY_RUN else reason)
+            for name, (record, _, reason) in probes.items()]
+
+
+def _sweep_corpora() -> dict:
+    from tests.oracles.test_probes import CONVERSE_PROBES, OPENAI_PROBES
+    nova = ["--target", "bedrock-conversation", "--model", "nova-lite"]
+    return {"converse_probes": (_probe_rows(CONVERSE_PROBES), nova, []),
+            "openai_probes": (_probe_rows(OPENAI_PROBES), ["--target", "openai-chat"], []),
+            "openai": (OPENAI, ["--target", "openai-chat", "--max-tokens", "100"], []),
+            "haiku": (HAIKU, ["--target", "bedrock-multi-turn", "--model", "claude-3-haiku"], []),
+            "nova": (NOVA, nova, ["--media-bucket-owner", "123456789012"]),
+            "converse_shapes": (CONVERSE_SHAPES, nova, [])}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("corpus", sorted(_sweep_corpora()))
+def test_a_record_run_and_validate_both_refuse_gets_one_reason_from_both(corpus, tmp_path,
+                                                                        capsys):
+    """Every record of the oracle probes (tests/oracles/test_probes.py, without the oracles)
+    and of the corpora above that `run` and `validate` both refuse: the same one reason."""
+    rows, target, run_only = _sweep_corpora()[corpus]
+    path = tmp_path / "train.jsonl"
+    _write(path, rows)
+    validate, _ = validate_reasons(capsys, path, target)
+    run = run_reasons(capsys, tmp_path, path, target + run_only)
+    drift = {line: (sorted(validate[line]), run[line]) for line in set(validate) & set(run)
+             if validate[line] != {run[line]}}
+    assert drift == {}, "line: (validate's reasons, run's reason)"
+    assert set(run) == {i for i, (_, reason) in enumerate(rows, 1) if reason}

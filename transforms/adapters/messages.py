@@ -44,6 +44,7 @@ from tuneprep.transforms.adapters.tool_use import (Calls, assistant_text_parts, 
                                                    call_name, given_reasoning, read_tools,
                                                    result_text, tool_id)
 from tuneprep.transforms.core.preferences import preference_fields, read_preference
+from tuneprep.transforms.core import shape_rules
 from tuneprep.transforms.core.records import Record, Source
 from tuneprep.transforms.core.tools import ToolCall, ToolResult
 from tuneprep.transforms.core.weights import weight_problem
@@ -64,12 +65,12 @@ def matches(value: Any) -> bool:
 def normalize(value: Any, source: Source, opts) -> Record:
     record = require_dict(value, ADAPTER)
     if "messages" not in record:
-        raise refuse("missing_field", 'field "messages" is missing')
+        raise refuse(*shape_rules.missing('field "messages"'))
     messages = record["messages"]
     if not isinstance(messages, list):
-        raise refuse("wrong_type", f'field "messages" is {type_name(messages)}, not a list')
+        raise refuse(*shape_rules.wrong_type('field "messages"', messages, "a list"))
     if not messages:
-        raise refuse("empty_field", 'field "messages" is empty')
+        raise refuse(*shape_rules.empty('field "messages"'))
     reader = MessageReader()
     turns = [part for i, message in enumerate(messages) for part in reader.parts(message, i)]
     image = the_image(record, source, opts)
@@ -104,7 +105,7 @@ class MessageReader:
     def parts(self, message: Any, index: int) -> list[tuple[str, Any]]:
         label = f"messages[{index}]"
         if not isinstance(message, dict):
-            raise refuse("wrong_type", f"{label} is {type_name(message)}, not an object")
+            raise refuse(*shape_rules.wrong_type(label, message, "an object"))
         role = message_role(message, label)
         if role != "assistant" and any(message.get(key) for key in CALL_KEYS):
             raise refuse("misplaced_tool_block", f"{label} is a {role} message with tool calls; "
@@ -149,7 +150,7 @@ class MessageReader:
         if not isinstance(content, list):
             return [(side, strict_text(content, label))]
         if not content:
-            raise refuse("empty_field", f"{label} is empty")
+            raise refuse(*shape_rules.empty(label))
         parts: list[tuple[str, Any]] = []
         texts: list[str] = []
         for i, part in enumerate(content):
@@ -243,7 +244,7 @@ class MessageReader:
 
 def message_role(message: dict, label: str) -> str:
     if "role" not in message:
-        raise refuse("missing_field", f"{label}.role is missing")
+        raise refuse(*shape_rules.missing(f"{label}.role"))
     role = message["role"]
     if not isinstance(role, str):
         raise refuse("wrong_type", f"{label}.role is {type_name(role)}, not a string")
@@ -280,7 +281,7 @@ def content_text(content: Any, label: str) -> str:
     LLaMA-Factory v1 {"type": "text", "value"}, Converse {"text"}."""
     if isinstance(content, list):
         if not content:
-            raise refuse("empty_field", f"{label} is empty")
+            raise refuse(*shape_rules.empty(label))
         content = "\n".join(part_text(part, f"{label}[{i}]") for i, part in enumerate(content))
     return strict_text(content, label)
 
@@ -294,9 +295,9 @@ def part_text(part: Any, label: str) -> str:
     text = part.get("text", part.get("value"))
     if kind != "text" or text is None:
         name = kind if "type" in part else "/".join(map(str, part)) or "empty"
-        raise refuse("wrong_type", f'{label} is a "{name}" part; only text parts are supported')
+        raise refuse(*shape_rules.unknown_part(label, name))
     if not isinstance(text, str):
-        raise refuse("wrong_type", f"{label}.text is {type_name(text)}, not a string")
+        raise refuse(*shape_rules.wrong_type(f"{label}.text", text, "a string"))
     return text
 
 

@@ -4,6 +4,7 @@ and its blocks (text, media, reasoning, tool use), the turn order; the media and
 converse_media_rules.py's and converse_tool_checks.py's."""
 from __future__ import annotations
 
+from tuneprep.transforms.core import shape_rules
 from tuneprep.transforms.targets import tool_rules
 from tuneprep.transforms.targets.conversation import (order_problems, reserved_word_problems,
                                                       role_problem)
@@ -16,6 +17,8 @@ from tuneprep.transforms.targets.converse_tool_checks import (ToolUses, tool_con
                                                               tool_use_problems, tool_use_rules)
 
 _SYSTEM_HINT = "the system prompt belongs in the top-level 'system' list"
+# the content blocks Converse takes (a tool block where the target takes tools)
+_KINDS = ("text", *MEDIA, "reasoningContent", "toolUse", "toolResult")
 
 
 def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
@@ -34,9 +37,11 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
         problems += config_problems
     messages = obj.get("messages")
     if "messages" in obj and not isinstance(messages, list):
-        return problems + [("invalid_record", "messages is not a list")]
+        return problems + [shape_rules.wrong_type("messages", messages, "a list")]
     if messages is None:
         return problems
+    if not messages:   # the rule `run` refuses an empty input list with, named alike
+        return problems + [shape_rules.empty("messages")]
     if len(messages) < min_messages:
         problems.append(("invalid_record", f"messages holds {len(messages)} messages; at least "
                                            f"{min_messages} {'is' if min_messages == 1 else 'are'}"
@@ -85,7 +90,7 @@ def _text_problems(block, label: str, model) -> list[tuple[str, str]]:
                                    f"{', '.join(sorted(block)) or 'none'}")]
     text = block["text"]
     if not isinstance(text, str):
-        return [("invalid_record", f"{label}.text is a {type(text).__name__}, not a string")]
+        return [shape_rules.wrong_type(f"{label}.text", text, "a string")]
     if not text or text.isspace():
         return [("empty_field", f"{label}.text is empty")]
     return reserved_word_problems(text, label, model)
@@ -111,7 +116,7 @@ def _system_problems(system, model) -> list[tuple[str, str]]:
 def _message_problems(message, position: int, model, media: MediaSeen,
                       uses: ToolUses | None = None) -> list[tuple[str, str]]:
     if not isinstance(message, dict):
-        return [("invalid_record", f"message {position} is not an object")]
+        return [shape_rules.wrong_type(f"message {position}", message, "an object")]
     problems = _message_key_problems(message, position)
     if "content" not in message:
         return problems
@@ -120,7 +125,7 @@ def _message_problems(message, position: int, model, media: MediaSeen,
         return problems + [("invalid_record", f"message {position}'s content is a "
                                               f"{type(content).__name__}, not a list of blocks")]
     if not content:
-        return problems + [("empty_field", f"message {position}'s content is empty")]
+        return problems + [shape_rules.empty(f"message {position}'s content")]
     role = message.get("role")
     kinds = []
     for index, block in enumerate(content):
@@ -150,9 +155,7 @@ def _message_key_problems(message: dict, position: int) -> list[tuple[str, str]]
     if extra:
         problems.append(("invalid_record", f"message {position}: unexpected keys: "
                                            f"{', '.join(extra)}"))
-    if missing:
-        problems.append(("invalid_record", f"message {position}: missing keys: "
-                                           f"{', '.join(missing)}"))
+    problems += [shape_rules.missing(f"message {position}'s {key}") for key in missing]
     problem = role_problem(message["role"], position, _SYSTEM_HINT) if "role" in message \
         else None
     return problems + ([problem] if problem else [])
@@ -174,6 +177,8 @@ def _block_problems(block, kind, label: str, role, model, media: MediaSeen,
         return problems
     if kind == "reasoningContent":
         return _reasoning_problems(block[kind], label, role, model)
+    if kind is not None and kind not in _KINDS:   # as `run` refuses a part it cannot read
+        return [shape_rules.unknown_part(label, kind, ", ".join(_KINDS))]
     return _text_problems(block, label, model)
 
 
