@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from dataclasses import replace
 
@@ -24,16 +23,14 @@ from tuneprep.pipelines.job_spec import expand_config
 from tuneprep.pipelines.local_workers import (check_workers_option, with_local_workers,
                                      worker_environment)
 from tuneprep.pipelines.run_progress import status_line
+from tuneprep.pipelines.run_state import RunState
 from tuneprep.pipelines.run_summary import summarize as _summarize
-from tuneprep.pipelines.bounded_cleanup import within_one_call
 from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
 from tuneprep.transforms.io import claim, s3_config, storage
-from tuneprep.transforms.io.staged_files import temp_root
-from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, REPORT_JSON,
-                                         SUCCESS, TEMPORARY, TRAIN, TRAINING_REQUEST, VALIDATION)
-from tuneprep.transforms.io.storage import join
+from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, SUCCESS,
+                                         TRAIN, TRAINING_REQUEST, VALIDATION)
 from tuneprep.transforms.targets import get_target
 
 log = logging.getLogger("tuneprep")
@@ -171,116 +168,18 @@ def _run(args, beam_args: list[str]) -> int:
     check_workers_option(args.workers, beam_args)
     check_paths_for_runner(args, beam_args)
     s3_config.configure(endpoint_of(args), fresh=True)
-    state = _RunState()
+    state = RunState()
     try:
         with interrupts.signals_raise():
             try:
                 with storage.translate_failures():
                     return _launch(args, beam_args, state)
             except storage.StorageError as e:  # not a usage error: the store failed (exit 1)
-                within_one_call(state.failed, None)
-                print(f"error: {e}", file=sys.stderr)
+                print(f"error: {e}{state.failure_note()}", file=sys.stderr)
                 return 1
     except interrupts.Interrupted as e:
         with interrupts.ignored():
             return state.interrupted(e)
-
-
-class _RunState:
-    """What the launcher has done to the output so far, for a run that fails or is stopped."""
-
-    def __init__(self):
-        self.cfg = None           # set once this run holds the output's claim
-        self.created = False      # the output folder did not exist before this run
-        self.started = False      # the job was handed to the runner
-
-    def _nothing_written(self) -> bool:
-        cfg = self.cfg
-        return (storage.is_empty_or_missing(temp_root(cfg))
-                and not storage.exists(join(cfg.output, REPORT_JSON)))
-
-    def failed(self, job_ended: bool = False) -> None:
-        """A run that wrote nothing leaves nothing: its claim goes (and the folders it made),
-        so the next run needs no --overwrite. `job_ended`: the job failed and is over (no
-        worker writes any more), so its own parts are debris nothing can use: they go too, and
-        its claim always (a dataset it may have begun stays, for --overwrite to replace)."""
-        cfg = self.cfg
-        if cfg is None:
-            return
-        try:
-            marker = claim.holder(cfg.output)
-            if marker is None or marker.get("run_id") != cfg.run_id:
-                return
-            if job_ended:
-                storage.remove_tree(temp_root(cfg))
-                if storage.is_empty_or_missing(join(cfg.output, TEMPORARY)):
-                    storage.remove_tree(join(cfg.output, TEMPORARY))
-            elif not self._nothing_written():
-                return
-            claim.release(cfg.output)
-            path = storage.local_path(cfg.output)
-            if path is not None:   # (only empty folders go; an object store has none)
-                temporary = os.path.join(path, TEMPORARY)
-                for folder in (os.path.join(temporary, cfg.run_id), temporary,
-                               *([path] if self.created else [])):
-                    _remove_empty_folder(folder)
-        except Exception:   # the store may be what failed: the claim then stays as debris
-            pass
-
-    def rerun_note(self) -> str:
-        """After a failed job: whether the rerun needs --overwrite (or what else blocks it)."""
-        cfg = self.cfg
-        try:
-            if storage.exists(join(cfg.output, claim.MARKER)):
-                return (f"; its {claim.MARKER} marker could not be removed: rerun with "
-                        "--overwrite once the store is reachable")
-            if storage.is_empty_or_missing(cfg.output):
-                return "; nothing was left there: rerun as it is once fixed"
-        except Exception:   # the store itself may be what failed
-            return "; rerun with --overwrite"
-        return "; what it wrote stays: rerun with --overwrite to replace it"
-
-    def interrupted(self, e: interrupts.Interrupted) -> int:
-        terminal = None
-        if self.started:   # Beam's threads would report their killed workers on stderr
-            terminal = interrupts.mute_stderr()
-            interrupts.stop_worker_processes()
-        cfg = self.cfg
-        if cfg is None:
-            print(f"interrupted ({e}): nothing was written", file=sys.stderr)
-            return e.exit_code
-        where = storage.redact(cfg.output)
-        try:
-            complete = storage.exists(join(cfg.output, SUCCESS))
-            if not complete:
-                self.failed()
-            untouched = not complete and not storage.exists(join(cfg.output, claim.MARKER))
-        except Exception:
-            complete, untouched = False, False
-        if complete:
-            message = f"the dataset at {where} was already complete (_SUCCESS)"
-        elif untouched:
-            message = f"nothing was written to {where}"
-        else:
-            message = (f"the dataset at {where} is not complete (no _SUCCESS); rerun with "
-                       "--overwrite")
-        line = f"interrupted ({e}): {message}\n"
-        if terminal is None:
-            sys.stderr.write(line)
-            sys.stderr.flush()
-        else:
-            os.write(terminal, line.encode(errors="replace"))
-        sys.stdout.flush()
-        if self.started:   # the job's threads may still run: leave without waiting for them
-            os._exit(e.exit_code)
-        return e.exit_code
-
-
-def _remove_empty_folder(path: str) -> None:
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
 
 
 def _preflight(args) -> None:
@@ -297,7 +196,7 @@ def _preflight(args) -> None:
                 raise storage.StorageError(f"{name} {storage.redact(uri)}: {e}") from e
 
 
-def _launch(args, beam_args: list[str], state: _RunState) -> int:
+def _launch(args, beam_args: list[str], state: RunState) -> int:
     cfg = build_config(args, before_expand=lambda: _preflight(args))
     output_guard.check_output(cfg.output, args.input + args.validation_input,
                               cfg.inputs + cfg.validation_inputs, args.image_root)
@@ -347,11 +246,9 @@ def _launch(args, beam_args: list[str], state: _RunState) -> int:
     except Exception as e:  # the job itself failed (storage, runner): one line, exit 1
         if args.verbose:
             log.exception("the run failed")
-        note = within_one_call(lambda: (state.failed(job_ended=True), state.rerun_note())[1],
-                              "; rerun with --overwrite once the store answers")
         message = storage.failure(e) or _failure_in_words(e)
-        print(f"error: the run failed: {storage.redact(message)}; the dataset at "
-              f"{storage.redact(cfg.output)} is not complete (no _SUCCESS)" + note
+        print(f"error: the run failed: {storage.redact(message)}"
+              + state.failure_note(job_ended=True)
               + (f"; worker log: {worker_log}" if worker_log else ""), file=sys.stderr)
         return 1
     finally:

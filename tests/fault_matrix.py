@@ -120,5 +120,7 @@ def check(cell: Cell) -> None:
     lines = cell.stderr.splitlines()
     assert cell.code == 1 and cell.stdout == "", (where, cell.code, cell.stdout, cell.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: "), (where, cell.stderr)
+    if cell.phase != "listing/launch":   # once the output is claimed, the line says its state
+        assert "/out is not complete (no _SUCCESS)" in lines[0], (where, lines[0])
     assert "out/_SUCCESS" not in cell.keys, (where, cell.keys)
     assert cell.seconds < fail_bound(cell.fault), (where, cell.seconds, fail_bound(cell.fault))
