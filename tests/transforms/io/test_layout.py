@@ -14,7 +14,8 @@ from tuneprep.transforms.io import dataset_folder, layout
 # a file or folder name of the layout, as a whole string value (a path of folders allowed)
 NAME = re.compile(r"(?:[\w.-]+/)*(?:_SUCCESS|_RUNNING|_temporary|manifest\.json|report\.json"
                   r"|report\.html|training-request\.json|template\.json"
-                  r"|(?:dead_letter|sampled_out|train|validation)\.jsonl|part-\d{5}-of-\d{5}\.jsonl)/?")
+                  r"|(?:dead_letter|sampled_out|train|validation)\.jsonl"
+                  r"|part-\d{5}-of-\d{5}\.jsonl)/?")
 # an f-string building a split's file or a shard's name: {x}/{x}.jsonl, {x}/part-{i}-of-{n}.jsonl
 BUILT = re.compile(r"(?:\{\}/)?(?:\{\}|.*part-.*)\.jsonl|.*-of-\{\}.*")
 SOURCES = ("transforms", "pipelines")
