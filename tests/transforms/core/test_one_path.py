@@ -5,9 +5,9 @@ checked against their general readers: the same record written with an optional 
 null (which the general readers read as absent) must come out exactly the same."""
 from __future__ import annotations
 
+import ast
 import importlib.util
 import pathlib
-import re
 
 import orjson
 from hypothesis import HealthCheck, given, settings
@@ -88,12 +88,47 @@ def test_there_is_no_fast_lane_module_or_switch():
     assert "fast_lanes" not in BatchProcessor.__init__.__code__.co_varnames
 
 
+def branched_on(source: str) -> set[str]:
+    """The strings a module compares something with (==, !=, in, match/case), or looks up in a
+    registry by (TARGETS["x"], get_target("x"), ...): the names it branches on. (A string that
+    only happens to equal an adapter's name, such as a content block's "text", is no branch.)"""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+        elif isinstance(node, ast.MatchValue):
+            operands = [node.value]
+        elif isinstance(node, ast.Subscript):
+            operands = [node.slice]
+        elif isinstance(node, ast.Call):
+            operands = list(node.args)
+            if not (isinstance(node.func, ast.Name) and node.func.id.startswith("get_")):
+                continue
+        else:
+            continue
+        for operand in operands:
+            for leaf in ast.walk(operand):
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str):
+                    found.add(leaf.value)
+    return found
+
+
 def test_the_per_record_steps_name_no_target_or_adapter():
     """core/ (the per-record chain and what feeds it) holds no branch on a target or an
     adapter: a target's and an adapter's rules live in their own modules."""
     names = set(TARGETS) | set(ADAPTERS)
     for module in sorted(CORE.glob("*.py")):
         source = module.read_text()
-        quoted = set(re.findall(r"[\"']([a-z][a-z0-9_-]*)[\"']", source))
-        assert not quoted & names, (module.name, quoted & names)
+        assert not branched_on(source) & names, (module.name, branched_on(source) & names)
         assert "target.name" not in source and ".adapter ==" not in source, module.name
+
+
+def test_a_branch_on_a_target_or_adapter_is_found():
+    planted = ('if cfg.target == "bedrock-text": pass\n'
+               'x = kind in ("alpaca", "dolly")\n'
+               'match name:\n    case "openai-chat": pass\n'
+               'y = TARGETS["sagemaker-instruction"]\n'
+               'z = get_adapter("sharegpt")\n'
+               'def f(taken="text"): return {"text": 1}\n')
+    assert branched_on(planted) & (set(TARGETS) | set(ADAPTERS)) == {
+        "bedrock-text", "alpaca", "dolly", "openai-chat", "sagemaker-instruction", "sharegpt"}
