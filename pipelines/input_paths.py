@@ -211,7 +211,11 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
         _skip_folders(fs, [p for p, is_dir in matched if is_dir], files, flag, uri, warn, skip)
         return files
     if pattern:   # (one listing: isfile() per match would be one HEAD request each; the
-        return input_pins.files_pinned(fs.glob(path, detail=True))   # pins from it too)
+        found = fs.glob(path, detail=True)   # pins from it too)
+        files = input_pins.files_pinned(found)   # (the files only: folders are said here)
+        folders = [p for p, info in found.items() if info.get("type") == "directory"]
+        _skip_folders(fs, folders, files, flag, uri, warn, skip)
+        return files
     if local:
         unreadable: list = []   # (subfolder, why): skipped, with a reason, like a file
         try:
@@ -230,14 +234,17 @@ def _candidates(fs, path: str, local: bool, pattern: bool, flag: str, uri: str, 
 def _skip_folders(fs, folders: list, files: list, flag: str, uri: str, warn, skip) -> None:
     """A folder a glob matches is not read (a glob names files): one warning and one skipped
     input each, unless the glob matched files in it too (data/** matches both)."""
+    if not folders:   # (the usual glob: no sorted copy of its files)
+        return
     files = sorted(files)
     for folder in sorted(folders):
         i = bisect.bisect_left(files, folder + "/")
         if i < len(files) and files[i].startswith(folder + "/"):
             continue
-        warn(f"{flag} {uri}: skipped the folder {_shown(folder)}: a glob reads the files it "
-             "matches, not folders (name the folder to read it)")
-        skip(skips.entry(_shown(_unstrip(fs, uri, folder)), skips.FOLDER_IN_GLOB))
+        shown = _shown(_unstrip(fs, uri, folder))   # (s3://bucket/...: the name to give)
+        warn(f"{flag} {uri}: skipped the folder {shown}: a glob reads the files it matches, "
+             "not folders (name the folder to read it)")
+        skip(skips.entry(shown, skips.FOLDER_IN_GLOB))
 
 
 def _walk(root: str, unreadable: list) -> Iterator[str]:

@@ -152,3 +152,35 @@ def test_a_folder_a_glob_matches_is_a_skipped_input_unless_its_files_are_matched
     code, stdout, err, report = run(capsys, tmp_path / "out2", folder / "**")
     assert code == 0, err
     assert report["input_records"] == 40 and report["skipped_inputs"] == []
+
+
+def test_a_folder_an_s3_glob_matches_is_a_skipped_input_unless_its_files_are_matched_too(
+        s3, tmp_path, capsys):
+    """The same on S3: in/* matches the folder in/sub/ too, and the object store's glob dropped
+    it without a word (only its files were kept), so sub's records went missing unsaid."""
+    s3.put("in/a.jsonl", b"".join(orjson.dumps({"instruction": f"q{i}", "output": f"a{i}"}) + b"\n"
+                                  for i in range(10)))
+    s3.put("in/sub/b.jsonl", b"".join(
+        orjson.dumps({"instruction": f"q{i}", "output": f"a{i}"}) + b"\n" for i in range(10, 40)))
+
+    def run_s3(out: Path, pattern: str):
+        code = main(["run", "--target", "bedrock-text", "--output", str(out), "--input",
+                     s3.uri(pattern), "--s3-endpoint-url", s3.endpoint])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err, read_json(out / "report.json")
+
+    out = tmp_path / "out"
+    code, stdout, err, report = run_s3(out, "in/*")
+    assert code == 0, err
+    check_run(out, report, stdout, 10, 10, {"train": 10}, {})
+    assert report["skipped_inputs"] == [
+        {"path": s3.uri("in/sub"), "reason": "folder matched by a glob"}]
+    assert stdout.splitlines()[0].endswith("; skipped inputs: 1 (folder matched by a glob)")
+    assert (f"warning: --input {s3.uri('in/*')}: skipped the folder {s3.uri('in/sub')}: a glob "
+            "reads the files it matches, not folders (name the folder to read it)"
+            ) in err.splitlines()
+    assert f"<code>{s3.uri('in/sub')}</code>: folder matched by a glob" in (
+        out / "report.html").read_text()
+    code, stdout, err, report = run_s3(tmp_path / "out2", "in/**")
+    assert code == 0, err
+    assert report["input_records"] == 40 and report["skipped_inputs"] == []
