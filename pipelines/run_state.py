@@ -96,11 +96,11 @@ class RunState:
         except Exception:
             complete, untouched = False, False
         if complete:
-            message = f"the dataset at {where} was already complete (_SUCCESS)"
+            message = f"the dataset at {where} was already complete ({SUCCESS})"
         elif untouched:
             message = f"nothing was written to {where}"
         else:
-            message = (f"the dataset at {where} is not complete (no _SUCCESS); rerun with "
+            message = (f"the dataset at {where} is not complete (no {SUCCESS}); rerun with "
                        "--overwrite")
         line = f"interrupted ({e}): {message}\n"
         if terminal is None:
