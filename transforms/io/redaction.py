@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import islice
 
 _USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
 # a query parameter whose name holds secret/signature/token/credential/password, or ends in
@@ -38,13 +39,30 @@ def redact(text: str) -> str:
 
 
 def redact_all(value):
-    """redact() over every string (keys too) of a JSON-like value."""
+    """redact() over every string (keys too) of a JSON-like value. What holds nothing to hide
+    is returned as it is, not copied (a report or manifest lists every input file: 400,000
+    dicts copied for nothing); a dict, list or tuple holding something is a new dict or list,
+    its unchanged parts shared. The value given is never changed."""
     if isinstance(value, str):
-        return redact(value)
+        return redact(value)   # (re.sub and redact give the same str back when nothing matched)
     if isinstance(value, dict):
-        return {redact_all(k): redact_all(v) for k, v in value.items()}
+        out = None   # the copy, made at the first item that changes
+        for i, (k, v) in enumerate(value.items()):
+            k2, v2 = redact_all(k), redact_all(v)
+            if out is None and (k2 is not k or v2 is not v):
+                out = dict(islice(value.items(), i))
+            if out is not None:
+                out[k2] = v2
+        return value if out is None else out
     if isinstance(value, (list, tuple)):
-        return [redact_all(v) for v in value]
+        out = None
+        for i, v in enumerate(value):
+            v2 = redact_all(v)
+            if out is None and v2 is not v:
+                out = list(value[:i])
+            if out is not None:
+                out.append(v2)
+        return value if out is None else out
     return value
 
 

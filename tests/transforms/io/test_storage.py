@@ -30,6 +30,24 @@ def test_redact_the_secret_of_the_environment(monkeypatch):
     assert redact_all({"s3://a:b@c/x": ["abcdefgh12345678", 3]}) == {"s3://***@c/x": ["***", 3]}
 
 
+
+def test_redact_all_copies_nothing_when_nothing_needs_hiding(monkeypatch):
+    """A report or manifest of 400,000 files was copied whole (every dict and list) though
+    nothing in it needed hiding: the value itself comes back, and when one string is redacted
+    only the containers on its way are new (the rest shared, the input left as it was)."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "abcdefgh12345678")
+    files = [{"path": f"train/part-{i}.jsonl", "records": i, "bytes": 10 * i} for i in range(3)]
+    report = {"files": files, "inputs": ("s3://b/in/a.jsonl", "s3://b/in/b.jsonl"),
+              "run": {"options": {"max_tokens": None, "repair": []}}, "records": 3}
+    assert redact_all(report) is report
+    leaked = {**report, "warnings": ["s3://b/in/a.jsonl: oops abcdefgh12345678"]}
+    redacted = redact_all(leaked)
+    assert redacted == {**report, "warnings": ["s3://b/in/a.jsonl: oops ***"]}
+    assert all(redacted[k] is report[k] for k in report)
+    assert leaked["warnings"] == ["s3://b/in/a.jsonl: oops abcdefgh12345678"]
+    assert redact_all(["a", ("b", "s3://u:p@c/x")]) == ["a", ["b", "s3://***@c/x"]]
+
+
 def client_error(code: str, status: int = 400) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": "m"},
                         "ResponseMetadata": {"HTTPStatusCode": status}}, "GetObject")
