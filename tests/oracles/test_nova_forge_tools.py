@@ -299,7 +299,7 @@ def test_tool_and_reasoning_cases_refused_alike(forge, s3, model, tmp_path):
         set() if takes_tools else NOVA1_NO_TOOLS)
     if not takes_tools:   # and refused for their tool use alone
         assert all([reason for reason, _ in CONV.validate(cases[name], ctx)] == [
-            "not_taken_by_model"] for name in NOVA1_NO_TOOLS)
+            "tool_turn"] for name in NOVA1_NO_TOOLS)
     assert refused_by_sdk - refused_by_tuneprep == set()
     good = {n for n in names if n.startswith("good")}
     takes_reasoning = model == "nova-2-lite"

@@ -310,6 +310,39 @@ CONVERSE_SHAPES = [
 ]
 
 
+def _assistant(*blocks) -> dict:
+    return _message("assistant", list(blocks))
+
+
+_TOOL_CONFIG = {"tools": [{"toolSpec": {"name": "w", "description": "the weather",
+                                        "inputSchema": {"json": {"type": "object"}}}}]}
+# Converse records run and validate refused with different codes (issue 22): the rule each
+# breaks first, checked in the same order by both (a block's side before its content, its shape
+# before the model's taking it; the message count only when no turn rule says more)
+CONVERSE_RULE_ORDER = [
+    ({**_converse(), "messages": [_message("user", [{"text": "hi"}])]}, "ends_with_user"),
+    ({**_converse(), "messages": [_message("user", [{}]), _assistant({"text": "x"})]},
+     "empty_field"),
+    ({**_converse(), "messages": [_message(5, [{"text": "hi"}]), _assistant({"text": "x"})]},
+     "wrong_type"),
+    ({**_converse(), "messages": [_message("user", [{"text": "q"}]), _assistant(
+        {"reasoningContent": {"reasoningText": {"text": ""}}}, {"text": "a"})]}, "empty_field"),
+    ({**_converse(), "toolConfig": _TOOL_CONFIG, "messages": [
+        _message("user", [{"text": "weather?"}]),
+        _assistant({"toolUse": {"toolUseId": "t1", "name": "w", "input": {}}}),
+        _message("user", [{"toolResult": {"toolUseId": "t1", "content": [{"text": "sun"}]}}]),
+        _assistant({"text": "sunny"})]}, "tool_turn"),
+    ({**_converse(), "messages": [_message("user", [{"text": "q"}]), _assistant(
+        {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/a.png"}}}},
+        {"text": "a"})]}, "media_in_assistant_turn"),
+    # an unknown key beside a block's text: refused by both, never dropped by run
+    ({**_converse(), "messages": [_message("user", [{"text": "q"}]),
+                                  _assistant({"text": "a", "foo": 1})]}, "invalid_record"),
+    ({"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}]},
+     "missing_field"),
+]
+
+
 def _probe_rows(probes: dict) -> list:
     from tests.oracles.test_probes import CONVERTED_BY_RUN
     return [(record, None if name in CONVERTED_BY_RUN else reason)
@@ -324,7 +357,8 @@ def _sweep_corpora() -> dict:
             "openai": (OPENAI, ["--target", "openai-chat", "--max-tokens", "100"], []),
             "haiku": (HAIKU, ["--target", "bedrock-multi-turn", "--model", "claude-3-haiku"], []),
             "nova": (NOVA, nova, ["--media-bucket-owner", "123456789012"]),
-            "converse_shapes": (CONVERSE_SHAPES, nova, [])}
+            "converse_shapes": (CONVERSE_SHAPES, nova, []),
+            "converse_rule_order": (CONVERSE_RULE_ORDER, nova, [])}
 
 
 @pytest.mark.slow

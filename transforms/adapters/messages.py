@@ -246,8 +246,9 @@ def message_role(message: dict, label: str) -> str:
     if "role" not in message:
         raise refuse(*shape_rules.missing(f"{label}.role"))
     role = message["role"]
-    if not isinstance(role, str):
-        raise refuse("wrong_type", f"{label}.role is {type_name(role)}, not a string")
+    problem = shape_rules.not_a_string(f"{label}.role", role)
+    if problem:
+        raise refuse(*problem)
     if role.lower() not in ROLES:
         raise refuse("unknown_role", f'{label}.role "{role}" is not a known role '
                      f"({', '.join(ROLES)})")
@@ -291,6 +292,9 @@ def part_text(part: Any, label: str) -> str:
         return part
     if not isinstance(part, dict):
         raise refuse("wrong_type", f"{label} is {type_name(part)}, not a content part")
+    problem = shape_rules.block_keys(part, label) if "type" not in part else None
+    if problem:   # a Converse block: {} or a key beside its text, never dropped
+        raise refuse(*problem)
     kind = part.get("type", "text")
     text = part.get("text", part.get("value"))
     if kind != "text" or text is None:

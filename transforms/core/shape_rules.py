@@ -33,3 +33,25 @@ def missing(label: str) -> tuple[str, str]:
 def unknown_part(label: str, kind: str, taken: str = "text") -> tuple[str, str]:
     """A content part or block of a kind the format does not take (Converse {"audio": ...})."""
     return "wrong_type", f'{label} is a "{kind}" part; only {taken} parts are supported'
+
+
+def not_a_string(label: str, value: Any) -> tuple[str, str] | None:
+    """A value that must be a string (a message's role: `"role": 5` is wrong_type, not an
+    unknown role); None when it is one."""
+    return None if isinstance(value, str) else wrong_type(label, value, "a string")
+
+
+def block_keys(block: dict, label: str) -> tuple[str, str] | None:
+    """A Converse content block (an object without "type") names exactly one kind: `{}` is
+    empty; a text block with another key beside its text is refused: the written block has
+    no place for it and run never drops a field without a word (the Nova Forge SDK ignores
+    such a key and SageMaker's converse schema allows it, but no format page says Bedrock
+    takes one: docs/sources/formats-2026.md). None when neither: the block's reader judges
+    its kind."""
+    if not block:
+        return "empty_field", f"{label} is an empty object, not a content block"
+    if "text" in block and len(block) > 1:
+        others = ", ".join(sorted(map(str, set(block) - {"text"})))
+        return "invalid_record", (f'{label} holds {others} beside its text; a text block is '
+                                  '{"text": ...} alone')
+    return None

@@ -8,6 +8,7 @@ unless the target writes them or a --repair dropped them. A target that writes t
 its parts itself (transforms/core/tools.py messages())."""
 from __future__ import annotations
 
+from tuneprep.transforms.core import shape_rules
 from tuneprep.transforms.targets.base import fail, split_system
 
 ROLES = ("user", "assistant")
@@ -116,7 +117,11 @@ def order_problems(roles: list, ends_with_assistant: bool = True) -> list[tuple[
 
 
 def role_problem(role, position: int, system_hint: str) -> tuple[str, str] | None:
-    """A role other than user/assistant in a written message."""
+    """A role other than user/assistant in a written message (a role that is no string is
+    wrong_type, as run's messages adapter refuses it)."""
+    problem = shape_rules.not_a_string(f"message {position}'s role", role)
+    if problem:
+        return problem
     if role == "system":
         return ("system_not_first", f"message {position} has the role system; {system_hint}")
     if role not in ROLES:

@@ -42,17 +42,20 @@ def check_converse(obj, ctx, *, min_messages: int, ends_with_assistant: bool,
         return problems
     if not messages:   # the rule `run` refuses an empty input list with, named alike
         return problems + [shape_rules.empty("messages")]
-    if len(messages) < min_messages:
-        problems.append(("invalid_record", f"messages holds {len(messages)} messages; at least "
-                                           f"{min_messages} {'is' if min_messages == 1 else 'are'}"
-                                           f" needed"))
     media = MediaSeen()
     uses = ToolUses() if tools_allowed else None
     roles = []
+    before = len(problems)
     for position, message in enumerate(messages, 1):
         problems += _message_problems(message, position, model, media, uses)
         roles.append(message.get("role") if isinstance(message, dict) else None)
     problems += order_problems(roles, ends_with_assistant)
+    # too few messages is its own problem only when no message or order rule says what is
+    # missing: one user message is ends_with_user, as run refuses it
+    if len(messages) < min_messages and len(problems) == before:
+        problems.append(("invalid_record", f"messages holds {len(messages)} messages; at least "
+                                           f"{min_messages} {'is' if min_messages == 1 else 'are'}"
+                                           f" needed"))
     problems += media_rules(media, ctx, model, media_allowed)
     if uses is not None and (uses.blocks or "toolConfig" in obj):
         problems += tool_use_rules(uses, defined, "toolConfig" in obj, model)
@@ -66,8 +69,8 @@ def _top_level_problems(obj: dict, tools_allowed: bool) -> list[tuple[str, str]]
     extra = sorted(set(obj) - known)
     if extra:
         problems.append(("invalid_record", f"unexpected keys: {', '.join(extra)}"))
-    if "messages" not in obj:
-        problems.append(("invalid_record", "missing keys: messages"))
+    if "messages" not in obj:   # as run's messages adapter refuses it
+        problems.append(shape_rules.missing("messages"))
     # exactly bedrock-conversation-2024, for every model: the Nova page says Nova takes any
     # string, but AWS's Nova Forge SDK (sft_dataset_validator, validate_schema_version) refuses
     # any other value or none ("must be 'bedrock-conversation-2024'"; amzn-nova-forge 1.4.10 via
@@ -85,6 +88,9 @@ def _top_level_problems(obj: dict, tools_allowed: bool) -> list[tuple[str, str]]
 def _text_problems(block, label: str, model) -> list[tuple[str, str]]:
     if not isinstance(block, dict):
         return [("invalid_record", f"{label} is not an object")]
+    problem = shape_rules.block_keys(block, label)   # {} and {"text", "foo"}, as run reads them
+    if problem:
+        return [problem]
     if set(block) != {"text"}:
         return [("invalid_record", f"{label} must be {{\"text\": ...}}, not keys "
                                    f"{', '.join(sorted(block)) or 'none'}")]
@@ -169,12 +175,12 @@ def _block_problems(block, kind, label: str, role, model, media: MediaSeen,
         return (tool_use_problems if kind == "toolUse" else tool_result_problems)(
             block[kind], label, role, model, uses)
     if kind in MEDIA:
-        problems = media_block_problems(block[kind], kind, label, model, media)
+        # a block's side first, alone, as run reads it: a medium in an assistant turn must
+        # move, whatever it holds
         if role == "assistant":
-            problems.append(("media_in_assistant_turn", f"{label} is an {kind} in an "
-                                                        f"assistant turn; only user turns "
-                                                        f"take media"))
-        return problems
+            return [("media_in_assistant_turn", f"{label} is an {kind} in an assistant turn; "
+                                                "only user turns take media")]
+        return media_block_problems(block[kind], kind, label, model, media)
     if kind == "reasoningContent":
         return _reasoning_problems(block[kind], label, role, model)
     if kind is not None and kind not in _KINDS:   # as `run` refuses a part it cannot read
@@ -184,13 +190,12 @@ def _block_problems(block, kind, label: str, role, model, media: MediaSeen,
 
 def _reasoning_problems(value, label: str, role, model) -> list[tuple[str, str]]:
     # assistant turns only (Nova Forge SDK sft_dataset_validator, Message); Nova 2 Lite only
-    # (its reasoning_content check: ModelSpec.reasoning_content)
+    # (its reasoning_content check: ModelSpec.reasoning_content). The order is run's: the
+    # block's side, then its shape (the adapter reads it), then the model's taking it (the
+    # target), so an empty reasoning text is empty_field for every model
     if role != "assistant":
         return [("misplaced_reasoning", f"{label}: reasoningContent belongs in assistant "
                                         "turns")]
-    if model is not None and not model.reasoning_content:
-        return [("reasoning_not_taken", f"{label}: {model.display} takes no "
-                                        "reasoningContent")]
     text = value.get("reasoningText") if isinstance(value, dict) and set(value) == {
         "reasoningText"} else None
     if not isinstance(text, dict) or set(text) != {"text"} or not isinstance(text["text"], str):
@@ -198,5 +203,8 @@ def _reasoning_problems(value, label: str, role, model) -> list[tuple[str, str]]
                                    f"{{\"reasoningText\": {{\"text\": ...}}}}}}")]
     if tool_rules.blank(text["text"]):
         return [("empty_field", f"{label}: the reasoning text is empty")]
+    if model is not None and not model.reasoning_content:
+        return [("reasoning_not_taken", f"{label}: {model.display} takes no "
+                                        "reasoningContent")]
     # reserved words in reasoning text: Nova Forge SDK, the keyword check's ReasoningText scope
     return reserved_word_problems(text["text"], label, model)

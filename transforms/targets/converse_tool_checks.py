@@ -69,8 +69,10 @@ def _tool_spec_problems(spec: dict, label: str) -> list[tuple[str, str]]:
 
 def tool_use_rules(uses: ToolUses, defined, has_config: bool, model) -> list[tuple[str, str]]:
     if model is not None and not getattr(model, "tool_use", False):
-        return [("not_taken_by_model", f"{model.display} takes no tool use (toolConfig, "
-                                       "toolUse, toolResult) in fine-tuning data")]
+        # tool_turn, as run's Target.format refuses tool use a target or model does not write
+        return [("tool_turn", f"{model.display} takes no tool use (toolConfig, toolUse, "
+                              "toolResult) in fine-tuning data (run's --repair drop_tool_turns "
+                              "drops it)")]
     problems = []
     if uses.blocks and not has_config:
         # Bedrock: "The toolConfig field must be defined when using toolUse and toolResult

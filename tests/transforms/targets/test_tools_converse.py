@@ -308,7 +308,7 @@ def test_validate_tool_rules(obj, expected):
 
 
 def test_validate_tool_use_by_model():
-    assert reasons(CONV, GOOD, ctx_for("llama3-1-8b-instruct")) == ["not_taken_by_model"]
+    assert reasons(CONV, GOOD, ctx_for("llama3-1-8b-instruct")) == ["tool_turn"]
     assert reasons(CONV, GOOD) == []
     # the distillation format takes no tool use at all
     assert "invalid_record" in reasons("bedrock-distillation", GOOD)

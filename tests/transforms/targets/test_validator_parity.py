@@ -209,7 +209,7 @@ def test_only_nova_2_takes_tool_blocks():
     for name in ("nova-micro", "nova-lite", "nova-pro"):
         assert not get_model(name).tool_use, name
         ctx = TargetContext(model=get_model(name))
-        assert reasons("bedrock-conversation", tool_record, ctx) == ["not_taken_by_model"], name
+        assert reasons("bedrock-conversation", tool_record, ctx) == ["tool_turn"], name
     assert get_model("nova-2-lite").tool_use
     assert reasons("bedrock-conversation", tool_record,
                    TargetContext(model=get_model("nova-2-lite"))) == []
