@@ -27,13 +27,24 @@ def redact(text: str) -> str:
     (X-Amz-Signature=, ...token=, ...key=) and the literal values of the secret AWS variables.
     Everything that leaves the process as text (report, manifest, dead letters, errors, logs)
     goes through here."""
+    return _redact(text, _secrets())
+
+
+def _secrets() -> list[str]:
+    """The secret AWS variables' values, long enough to be told from ordinary text."""
+    return [v for v in map(os.environ.get, _SECRET_ENV) if v and len(v) >= 8]
+
+
+def _redact(text, secrets: list[str]):
     if not isinstance(text, str):
         return text
-    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
-    text = _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
-    for name in _SECRET_ENV:
-        value = os.environ.get(name)
-        if value and len(value) >= 8 and value in text:
+    # (the patterns need '://' and '='; most texts, file paths, have neither: 12 -> 2 us each)
+    if "://" in text:
+        text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    if "=" in text:
+        text = _SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
+    for value in secrets:
+        if value in text:
             text = text.replace(value, REDACTED)
     return text
 
@@ -43,12 +54,16 @@ def redact_all(value):
     is returned as it is, not copied (a report or manifest lists every input file: 400,000
     dicts copied for nothing); a dict, list or tuple holding something is a new dict or list,
     its unchanged parts shared. The value given is never changed."""
+    return _redact_all(value, _secrets())   # (the environment read once, not per string)
+
+
+def _redact_all(value, secrets: list[str]):
     if isinstance(value, str):
-        return redact(value)   # (re.sub and redact give the same str back when nothing matched)
+        return _redact(value, secrets)   # (re.sub gives the same str back when nothing matched)
     if isinstance(value, dict):
         out = None   # the copy, made at the first item that changes
         for i, (k, v) in enumerate(value.items()):
-            k2, v2 = redact_all(k), redact_all(v)
+            k2, v2 = _redact_all(k, secrets), _redact_all(v, secrets)
             if out is None and (k2 is not k or v2 is not v):
                 out = dict(islice(value.items(), i))
             if out is not None:
@@ -57,7 +72,7 @@ def redact_all(value):
     if isinstance(value, (list, tuple)):
         out = None
         for i, v in enumerate(value):
-            v2 = redact_all(v)
+            v2 = _redact_all(v, secrets)
             if out is None and v2 is not v:
                 out = list(value[:i])
             if out is not None:
