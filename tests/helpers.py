@@ -191,6 +191,15 @@ class S3Bucket:
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
 
+    def fetch(self, prefix: str, folder: Path) -> Path:
+        """Every object under `prefix` copied into `folder`, at its key's path below the prefix
+        (a dataset on the server, to compare with a local one)."""
+        for key in self.keys(prefix):
+            path = folder / key[len(prefix):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(self.get(key))
+        return folder
+
     def keys(self, prefix: str = "") -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name,
                                                                        Prefix=prefix)

@@ -137,11 +137,10 @@ def test_adversarial_corpus_with_dead_letters_is_identical(flink, capsys, tmp_pa
     assert len({(d["source"]["uri"], d["source"]["line"], d["reason"]) for d in dead}) == len(dead)
 
 
-def test_a_killed_taskmanager_is_replaced_and_the_job_is_identical(flink, capsys, tmp_path):
-    """SIGKILL to a TaskManager once the job writes its part files, and a new TaskManager
-    started: the JobManager notices the loss (heartbeat), restarts the job's tasks on the slots
-    of the new one (restart-strategy fixed-delay in the cluster's conf) and the run completes,
-    byte-identical to the DirectRunner, every record once."""
+def run_to_kill(flink, capsys, tmp_path: Path):
+    """A 20k-record run on the DirectRunner, then the same on the cluster in a subprocess,
+    returned once it writes its part files (the middle of the job): (args, direct, remote,
+    the running process)."""
     corpus = tmp_path / "big.jsonl"
     with corpus.open("wb") as f:
         for i in range(20_000):
@@ -159,7 +158,16 @@ def test_a_killed_taskmanager_is_replaced_and_the_job_is_identical(flink, capsys
     while not any((remote / "_temporary").rglob("*.jsonl")) and time.monotonic() < deadline:
         assert run.poll() is None, run.communicate()
         time.sleep(0.1)
-    assert run.poll() is None, "the run ended before the TaskManager could be killed"
+    assert run.poll() is None, "the run ended before anything could be killed"
+    return args, direct, remote, run
+
+
+def test_a_killed_taskmanager_is_replaced_and_the_job_is_identical(flink, capsys, tmp_path):
+    """SIGKILL to a TaskManager once the job writes its part files, and a new TaskManager
+    started: the JobManager notices the loss (heartbeat), restarts the job's tasks on the slots
+    of the new one (restart-strategy fixed-delay in the cluster's conf) and the run completes,
+    byte-identical to the DirectRunner, every record once."""
+    args, direct, remote, run = run_to_kill(flink, capsys, tmp_path)
     victim = flink.pid("taskmanager-1")
     os.kill(victim, signal.SIGKILL)
     killed_at = time.monotonic()
@@ -195,11 +203,7 @@ def test_s3_sharded_sagemaker_instruction_is_identical(flink, s3, capsys, tmp_pa
         assert code == 0, err
         assert s3.keys("out/_SUCCESS") and not s3.keys("out/_RUNNING")
         assert not s3.keys("out/_temporary/")
-        fetched[name] = tmp_path / name
-        for key in s3.keys("out/"):
-            path = fetched[name] / key[len("out/"):]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(s3.get(key))
+        fetched[name] = s3.fetch("out/", tmp_path / name)
     assert flink.latest_job()["state"] == "FINISHED"
     assert_same_dataset(fetched["direct"], fetched["flink"])
     assert len(list((fetched["flink"] / "train").glob("part-*.jsonl"))) == 3
@@ -239,24 +243,7 @@ def test_a_killed_worker_pool_fails_the_run_loudly_and_a_rerun_is_identical(
     POOL_LOSS_BOUND_S, tuneprep exits 1 with one error line and no _SUCCESS, nothing hangs and
     the cluster runs no job. With the pool started again the same command gives a dataset
     byte-identical to the DirectRunner's."""
-    corpus = tmp_path / "big.jsonl"
-    with corpus.open("wb") as f:
-        for i in range(20_000):
-            f.write(orjson.dumps({"instruction": f"Question {i}: explain item {i}.", "input": "",
-                                  "output": f"Answer {i} " * 20}) + b"\n")
-    args = ["run", "--input", str(corpus), "--target", "bedrock-text", "--quiet",
-            "--split-bytes", "1000000"]
-    direct, remote = tmp_path / "direct", tmp_path / "flink"
-    code, _, err = run_cli(capsys, *args, "--output", direct)
-    assert code == 0, err
-    run = subprocess.Popen([sys.executable, "-m", "tuneprep", *args, "--output", str(remote),
-                            *flink.runner_args()], cwd=tmp_path,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 150
-    while not any((remote / "_temporary").rglob("*.jsonl")) and time.monotonic() < deadline:
-        assert run.poll() is None, run.communicate()
-        time.sleep(0.1)
-    assert run.poll() is None, "the run ended before the worker pool could be killed"
+    args, direct, remote, run = run_to_kill(flink, capsys, tmp_path)
     pool = flink.pid("workerpool")
     os.killpg(pool, signal.SIGKILL)   # cluster.sh starts it in a session of its own
     killed_at = time.monotonic()

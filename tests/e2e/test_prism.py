@@ -201,11 +201,7 @@ def test_s3_input_and_output_is_identical(prism, pool, s3, capsys, tmp_path):
         assert (workers_started(log) > before) == bool(runner)
         assert s3.keys("out/_SUCCESS") and not s3.keys("out/_RUNNING")
         assert not s3.keys("out/_temporary/")
-        fetched[name] = tmp_path / name
-        for key in s3.keys("out/"):
-            path = fetched[name] / key[len("out/"):]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(s3.get(key))
+        fetched[name] = s3.fetch("out/", tmp_path / name)
     assert_same_dataset(fetched["direct"], fetched["prism"])
     report = read_json(fetched["prism"] / "report.json")
     assert sorted(report["files"]) == [s3.uri("in/alpaca_sample.jsonl"),
