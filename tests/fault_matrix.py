@@ -81,20 +81,28 @@ def run_cell(server: S3Server, fault: str, phase: str, tmp_path: Path) -> Cell:
     source = bucket.put("in/a.jsonl", corpus())
     proxy = FaultProxy(server.port, rule, lifetime=150)
     started = time.monotonic()
-    try:
-        done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target",
-                               "bedrock-text", "--s3-endpoint-url", proxy.endpoint, "--input",
-                               source, "--output", bucket.uri("out")], cwd=tmp_path,
-                              env=s3_cli_env(tmp_path, TIMEOUT), capture_output=True, text=True,
-                              timeout=150)
-        ended = time.monotonic()
-    finally:
-        proxy.stop()
+    done, ended = run_through(proxy, source, bucket, tmp_path, timeout=150)
     cell = Cell(fault, phase, done.returncode, done.stdout, done.stderr,
                 ended - (proxy.first_fault or started), proxy.faults(fault), bucket.keys("out/"))
     if done.returncode == 0:
         cell.records = accounting(bucket)
     return cell
+
+
+def run_through(proxy: FaultProxy, source, bucket: S3Bucket, tmp_path: Path,
+                timeout: float) -> tuple[subprocess.CompletedProcess, float]:
+    """`tuneprep run` from `source` to the bucket's out/ through the proxy, in a subprocess (a
+    hang fails it at `timeout` instead of hanging the test), the proxy stopped after: the run
+    and the moment it ended (time.monotonic)."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target",
+                               "bedrock-text", "--s3-endpoint-url", proxy.endpoint, "--input",
+                               str(source), "--output", bucket.uri("out")], cwd=tmp_path,
+                              env=s3_cli_env(tmp_path, TIMEOUT), capture_output=True, text=True,
+                              timeout=timeout)
+        return done, time.monotonic()
+    finally:
+        proxy.stop()
 
 
 def accounting(bucket: S3Bucket) -> dict:

@@ -11,8 +11,6 @@ clean-up) follow."""
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +19,7 @@ import orjson
 import pytest
 
 from tests import fault_matrix
-from tests.helpers import S3Bucket, s3_cli_env
+from tests.helpers import S3Bucket
 from tests.s3_fault_proxy import FaultProxy, frozen_from
 from tuneprep.pipelines import bounded_cleanup
 from tuneprep.transforms.io import s3_config, s3_retries, s3_writers, storage
@@ -42,14 +40,7 @@ def run_through(proxy: FaultProxy, bucket: S3Bucket, tmp_path: Path) -> tuple[in
     source = tmp_path / "a.jsonl"
     source.write_bytes(b"".join(orjson.dumps({"prompt": f"question {i}", "completion": f"a {i}"})
                                 + b"\n" for i in range(RECORDS)))
-    try:
-        done = subprocess.run([sys.executable, "-m", "tuneprep.pipelines.cli", "run", "--target",
-                               "bedrock-text", "--s3-endpoint-url", proxy.endpoint, "--input",
-                               source, "--output", bucket.uri("out")], cwd=tmp_path,
-                              env=s3_cli_env(tmp_path, TIMEOUT), capture_output=True, text=True,
-                              timeout=120)
-    finally:
-        proxy.stop()
+    done, _ = fault_matrix.run_through(proxy, source, bucket, tmp_path, timeout=120)
     return done.returncode, done.stdout, done.stderr
 
 
