@@ -1,5 +1,5 @@
 """The assembly of a sharded layout: one worker (assemble's serial writer, as before issue 16
-item 4) against one task per shard (transforms/io/shards.py) run by P processes, on the same
+item 4) against one task per shard (transforms/sink/shards.py) run by P processes, on the same
 part files, local disk. Prints MB/s of output and checks the shards are byte-identical.
 
     python -m benchmarks.assembly --mb 1000 --shards 8 --processes 2"""
@@ -18,9 +18,9 @@ from pathlib import Path
 import orjson
 
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io import parts as part_files
-from tuneprep.transforms.io import split_files
-from tuneprep.transforms.io import shards
+from tuneprep.transforms.sink import parts as part_files
+from tuneprep.transforms.sink import split_files
+from tuneprep.transforms.sink import shards
 from tuneprep.transforms.targets import get_target
 
 RECORDS_PER_PART = 1024

@@ -25,9 +25,9 @@ import orjson
 
 from benchmarks.corpus import ensure_corpus
 from tuneprep.transforms.core import tokens
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.transforms.io.readers import RawItem
 from tuneprep.transforms.targets import get_target
 

@@ -12,7 +12,7 @@ COPY tuneprep /opt/tuneprep/tuneprep
 COPY pipelines /opt/tuneprep/pipelines
 COPY transforms /opt/tuneprep/transforms
 RUN pip install --no-cache-dir -c requirements.lock /opt/tuneprep \
-    && python -c "import tuneprep.pipelines.cli, tuneprep.transforms.core.process"
+    && python -c "import tuneprep.pipelines.cli, tuneprep.transforms.steps.process"
 # /opt/apache/beam/boot: `--worker_pool` makes it the EXTERNAL worker pool (port 50000);
 # without it, a DOCKER-environment worker. The launcher image can be this one too:
 #   docker run --entrypoint tuneprep tuneprep-worker:0.1.0 run --config /jobs/job.yaml

@@ -28,8 +28,9 @@ from tuneprep.pipelines.run_summary import summarize as _summarize
 from tuneprep.pipelines.runner_checks import (check_paths_for_runner, executable_path, option_value,
                                      refuse_beam_options, runs_elsewhere)
 from tuneprep.pipelines.worker_logs import workers_log_to_file
-from tuneprep.transforms.io import claim, s3_config, storage
-from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, SUCCESS,
+from tuneprep.transforms.sink import claim
+from tuneprep.transforms.io import s3_config, storage
+from tuneprep.transforms.core.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, SUCCESS,
                                          TRAIN, TRAINING_REQUEST, VALIDATION)
 from tuneprep.transforms.targets import get_target
 
@@ -259,7 +260,7 @@ def _launch(args, beam_args: list[str], state: RunState) -> int:
         print(f"job written to {executable_path(beam_args)}; the dataset at {cfg.output} is "
               f"complete when that job has run and {SUCCESS} exists")
         return 0
-    from tuneprep.transforms.io.staged_files import finish
+    from tuneprep.transforms.sink.staged_files import finish
     complete = finish(cfg)   # the job succeeded as a whole: _SUCCESS now, if its report says
     return _summarize(cfg, complete)   # complete; the exit code agrees with it
 

@@ -13,13 +13,13 @@ from tuneprep.pipelines.output_guard import plan_overwrite
 from tuneprep.pipelines.sample_outcomes import NoMedia
 from tuneprep.transforms.adapters import DETECT_SAMPLE
 from tuneprep.transforms.adapters.suggest import unknown_format_hint
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.core.batching import ReadTask, iter_batches
-from tuneprep.transforms.core.process import TRAIN, VALIDATION, BatchProcessor
-from tuneprep.transforms.io.layout import planned_files
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.steps.batching import ReadTask, iter_batches
+from tuneprep.transforms.steps.process import TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.core.layout import planned_files
 from tuneprep.transforms.io.readers import container_format, read_format
 from tuneprep.transforms.report import fields_not_written
-from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets import get_target, run_context
 
 SAMPLE_RECORDS = 100     # per file
 SAMPLE_FILES = 100       # files sampled; the others are listed only
@@ -35,13 +35,13 @@ def _format_of(uri: str, read) -> str:
 def _layout(cfg, target) -> list[str]:
     splits = [TRAIN] + ([VALIDATION] if cfg.validation_split > 0 or cfg.validation_inputs else [])
     return planned_files(splits, target.layout == "single", cfg.num_shards,
-                         target.side_files(cfg.target_context()))
+                         target.side_files(run_context.target_context(cfg)))
 
 
 def _limits(cfg) -> list[str]:
-    spec = cfg.model_spec()
+    spec = run_context.model_spec(cfg)
     lines = []
-    tokens, max_chars = cfg.max_tokens_per_record(), cfg.max_chars()
+    tokens, max_chars = run_context.max_tokens(cfg), run_context.max_chars(cfg)
     if tokens:
         lines.append(f"{tokens:,} tokens a record{' (--max-tokens)' if cfg.max_tokens else ''}: "
                      f"records over {max_chars:,} characters are dead letters too_long "

@@ -17,7 +17,7 @@ from tuneprep.pipelines.options import UsageError
 from tuneprep.transforms.adapters import detect, normalizer
 from tuneprep.transforms.adapters.suggest import (keys_of, map_text, propose_field_map,
                                                   unknown_format, unknown_format_hint)
-from tuneprep.transforms.core.batching import choose_adapter
+from tuneprep.transforms.steps.batching import choose_adapter
 from tuneprep.transforms.core.records import RecordError, Source
 from tuneprep.transforms.io.readers import encoding_guess, is_utf8_encoding, read_format
 from tuneprep.transforms.io.readers.csv_rows import DELIMITERS, csv_delimiter, delimiter_name

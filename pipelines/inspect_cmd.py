@@ -18,7 +18,7 @@ from tuneprep.pipelines.settings import settings
 from tuneprep.pipelines.storage_options import refuse_credentials
 from tuneprep.transforms.adapters import ADAPTERS, normalize, safe_match
 from tuneprep.transforms.adapters import apply_field_map
-from tuneprep.transforms.core.batching import DETECT_SAMPLE, Batch, choose_adapter, read_head
+from tuneprep.transforms.steps.batching import DETECT_SAMPLE, Batch, choose_adapter, read_head
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.adapters.suggest import (keys_of, map_text, propose_field_map,
                                                   shown_keys)
@@ -28,7 +28,7 @@ from tuneprep.transforms.io.readers.csv_rows import csv_delimiter, delimiter_nam
 from tuneprep.transforms.io.readers.json_doc import records_location
 from tuneprep.pipelines.input_check import file_notes
 from tuneprep.transforms.core.records import NORMALIZE, READ, Source
-from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.pipelines.sample_outcomes import NoMedia, outcomes
 from tuneprep.transforms.targets import TARGETS
 

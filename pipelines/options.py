@@ -19,7 +19,7 @@ import difflib
 from tuneprep.transforms.adapters import ADAPTERS
 from tuneprep.transforms.core.config import config_default
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import REPAIRS
+from tuneprep.transforms.core.context import REPAIRS
 
 
 class UsageError(Exception):

@@ -5,8 +5,8 @@ link; that is `/`, the home folder or one of its ancestors, the current folder o
 ancestors, or a bucket root; that equals, holds or lies inside an input (real paths compared,
 so `a/../a` and symlinks are seen through; s3:// by bucket and key), or that an input glob would
 read back. `--overwrite` clears a folder only when it is empty or tuneprep proves every file
-in it its own (its manifest or its claim: transforms/io/dataset_folder.py) and no run of it is
-live (transforms/io/claim.py), and then removes only those files, never the folder itself.
+in it its own (its manifest or its claim: transforms/sink/dataset_folder.py) and no run of it is
+live (transforms/sink/claim.py), and then removes only those files, never the folder itself.
 """
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import stat
 import orjson
 
 from tuneprep.pipelines.options import UsageError
-from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.io.dataset_folder import manifest_files, unproven
-from tuneprep.transforms.io.layout import MANIFEST, written_examples
+from tuneprep.transforms.sink import claim
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.sink.dataset_folder import manifest_files, unproven
+from tuneprep.transforms.core.layout import MANIFEST, written_examples
 
 
 def normalize_output(uri: str) -> str:
@@ -241,7 +242,7 @@ def plan_overwrite(output: str, overwrite: bool, keep_uri: str | None = None):
     UsageError when the run may not write there; nothing is touched.
 
     A folder that is not empty needs --overwrite; with it, only files tuneprep proves it wrote
-    (transforms/io/dataset_folder.py) may be cleared, and none while its run is live.
+    (transforms/sink/dataset_folder.py) may be cleared, and none while its run is live.
     keep_uri: an --image-uri-prefix, whose top-level folder inside the output holds the run's
     own uploads (kept, not cleared)."""
     if storage.is_empty_or_missing(output):

@@ -1,4 +1,4 @@
-"""The progress of `tuneprep run` on stderr while the job runs (transforms/core/progress.py): a
+"""The progress of `tuneprep run` on stderr while the job runs (transforms/steps/progress.py): a
 line redrawn on a terminal; elsewhere (cron, CI, a log file) a plain line every few seconds;
 nothing under --quiet. The input's total size is given when every input is a local file (one
 stat each; an S3 input would cost a request each), for the percentage and the time left."""
@@ -8,7 +8,7 @@ import os
 import sys
 
 from tuneprep.pipelines.runner_checks import runs_elsewhere
-from tuneprep.transforms.core import progress
+from tuneprep.transforms.steps import progress
 from tuneprep.transforms.io import storage
 
 

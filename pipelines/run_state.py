@@ -8,9 +8,10 @@ import sys
 
 from tuneprep.pipelines import interrupts
 from tuneprep.pipelines.bounded_cleanup import within_one_call
-from tuneprep.transforms.io import claim, storage
-from tuneprep.transforms.io.layout import REPORT_JSON, SUCCESS, TEMPORARY
-from tuneprep.transforms.io.staged_files import temp_root
+from tuneprep.transforms.sink import claim
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.core.layout import REPORT_JSON, SUCCESS, TEMPORARY
+from tuneprep.transforms.sink.staged_files import temp_root
 from tuneprep.transforms.io.storage import join
 
 

@@ -7,7 +7,7 @@ import sys
 import orjson
 
 from tuneprep.transforms.io import storage
-from tuneprep.transforms.io.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, REPORT_JSON,
+from tuneprep.transforms.core.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, REPORT_JSON,
                                            SAMPLED_OUT_FOLDER, SUCCESS, TRAINING_REQUEST)
 from tuneprep.transforms.report import fields_not_written, skipped_inputs
 from tuneprep.transforms.report.status import advice_warnings, summary_note

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import orjson
 
-from tuneprep.transforms.core.process import DEAD_LETTER
+from tuneprep.transforms.steps.process import DEAD_LETTER
 
 
 class NoMedia:

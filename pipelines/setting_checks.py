@@ -7,7 +7,7 @@ import codecs
 
 from tuneprep.pipelines.options import MAX_SHARDS, UsageError
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import REPAIRS
+from tuneprep.transforms.core.context import REPAIRS
 from tuneprep.transforms.targets.references import is_account_id
 
 TEMPLATE_TARGET = "sagemaker-instruction"     # the one target a template is for

@@ -31,7 +31,7 @@ from tuneprep.transforms.adapters import AdapterOptions
 from tuneprep.transforms.core.config import RunConfig, config_default
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import ReadOptions
-from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets import TARGETS, run_context
 
 @functools.lru_cache(maxsize=1)
 def _run_defaults() -> dict:
@@ -155,7 +155,7 @@ def chars_per_token(given: float | None, model) -> float:
     """--chars-per-token, else the model's validator's estimate (Claude 3 Haiku's counts 3
     characters a token), else AWS's planning rule. Only where tokens are estimated: an exact
     tokenizer, when installed, counts instead."""
-    from tuneprep.transforms.targets.models import CHARS_PER_TOKEN
+    from tuneprep.transforms.core.config import CHARS_PER_TOKEN
     if given is not None:
         return given
     return getattr(model, "chars_per_token", None) or CHARS_PER_TOKEN
@@ -173,9 +173,9 @@ def tokenizer_note(cfg: RunConfig) -> str | None:
     """The one line saying that the model's tokens are estimated because its tokenizer is not
     installed (None when they are counted exactly, or the model has no tokenizer or limit)."""
     from tuneprep.transforms.core import tokens
-    spec = cfg.model_spec()
+    spec = run_context.model_spec(cfg)
     if spec is None or spec.tokenizer is None or cfg.tokenizer is not None \
-            or cfg.max_tokens_per_record() is None:
+            or run_context.max_tokens(cfg) is None:
         return None
     name = spec.tokenizer
     return (f"--model {spec.name}: the {tokens.TOKENIZERS[name].display} tokenizer is not "
@@ -195,7 +195,7 @@ def build_config(args, before_expand=None) -> RunConfig:
     def warn(line: str) -> None:
         warnings.append(line)
         print_warning(line)
-    spec = cfg.model_spec()
+    spec = run_context.model_spec(cfg)
     if spec is not None and spec.legacy:   # it still runs: the warning is kept in the report too
         warn(f"--model {spec.name} is legacy: {spec.legacy}")
     if tokenizer_note(cfg):   # said once, and kept in the report
@@ -235,7 +235,7 @@ def describe(cfg: RunConfig) -> dict:
         "placeholder_map": cfg.placeholder_map, "repair": list(cfg.repair),
         "validation_split": cfg.validation_split, "num_shards": cfg.num_shards,
         "chars_per_token": cfg.chars_per_token, "token_margin": cfg.token_margin,
-        "max_tokens": cfg.max_tokens_per_record(), "max_chars": cfg.max_chars(),
+        "max_tokens": run_context.max_tokens(cfg), "max_chars": run_context.max_chars(cfg),
         "sample_to_quota": cfg.sample_to_quota, "records_with": list(cfg.records_with),
         "records_without": list(cfg.records_without),
         "max_dead_letter_ratio": cfg.max_dead_letter_ratio,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.transforms.io import s3_config
-from tuneprep.transforms.io.redaction import has_credentials, redact
+from tuneprep.transforms.core.redaction import has_credentials, redact
 
 
 def check_uris(args) -> None:

@@ -19,10 +19,11 @@ from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.storage_options import refuse_credentials
 from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
 from tuneprep.pipelines.validate_findings import Findings, detect_format, shown_per_reason
-from tuneprep.transforms.io import dataset_rules, storage
-from tuneprep.transforms.io.layout import DEAD_LETTER_FOLDER, TEMPLATE
+from tuneprep.transforms.sink import dataset_rules
+from tuneprep.transforms.io import storage
+from tuneprep.transforms.core.layout import DEAD_LETTER_FOLDER, TEMPLATE
 from tuneprep.transforms.io.readers.jsonl import skip_rest_of_line
-from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets import TARGETS, run_context
 
 
 def _files(paths: list[str]) -> list[tuple[str, str | None, str]]:
@@ -84,7 +85,7 @@ def _validate(args) -> int:
     cfg = settings(args, template_file=beside[0] if beside else None)
     if missing is not None:
         raise missing
-    model = cfg.model_spec()
+    model = run_context.model_spec(cfg)
     templates = {}   # template.json path -> its template
     findings = Findings(shown_per_reason(args))
     limit = cfg.read.max_record_bytes
@@ -97,7 +98,7 @@ def _validate(args) -> int:
         dataset = datasets.setdefault(given, _Dataset())
         facets = dataset.facets
         records = 0
-        ctx = cfg.target_context()
+        ctx = run_context.target_context(cfg)
         ctx.dataset_uri = uri
         if uses_template and template_file is not None:
             if template_file not in templates:
@@ -174,7 +175,7 @@ class _Dataset:
 
     def problems(self, target, cfg, model) -> list[tuple[str, str]]:
         records = sum(self.counts.values())
-        return (target.dataset_problems(self.facets, cfg.target_context(), records)
+        return (target.dataset_problems(self.facets, run_context.target_context(cfg), records)
                 + dataset_rules.record_count_problems(model, self.counts, target=target)
                 + dataset_rules.file_size_problems(model, target.kind, self.sizes))
 

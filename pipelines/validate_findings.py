@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 import orjson
 
 from tuneprep.pipelines.options import SHOW, UsageError
+from tuneprep.transforms.targets import run_context
 
 
 def shown_per_reason(args) -> int | None:
@@ -127,7 +128,7 @@ def detect_format(uri: str, cfg, target_name: str, model: str | None) -> dict | 
     adapter = detect(values, cfg.adapter)
     if adapter is None:
         return None
-    target, ctx = TARGETS[target_name], cfg.target_context()
+    target, ctx = TARGETS[target_name], run_context.target_context(cfg)
     written = 0
     for item in items:
         if item.error is not None:

@@ -18,7 +18,7 @@ import pytest
 
 from tuneprep.transforms.core.records import FORMAT, REASONS, Record, RecordError, Source
 from tuneprep.transforms.targets import TARGETS, get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"

@@ -35,7 +35,7 @@ def test_every_target_has_an_example_and_every_example_target_exists():
 # --- the Development section: what it names exists, its drawing is the layers contract -------
 
 DEVELOPMENT = README.split("\n## Development\n", 1)[1].split("\n## ", 1)[0]
-# a module by its path, with what it defines when the text says so: `transforms/io/parts.py:
+# a module by its path, with what it defines when the text says so: `transforms/sink/parts.py:
 # write_part`, `transforms/targets/base.py: Target.format` (a name in capitals, NAME.py, is a
 # placeholder)
 NAMED = re.compile(r"(?<![\w/.])((?:transforms|pipelines|tests|benchmarks|tuneprep)/(?:\w+/)*"
@@ -106,7 +106,8 @@ def layer_problems(drawing: str, config: str) -> list[str]:
     for layer, block in zip(contract["layers"], drawn):
         for module in re.split(r"\s*:\s*", layer.strip()):
             short = module.rsplit(".", 1)[-1]
-            if not re.search(rf"(?<![\w]){re.escape(short)}(?![\w])", block):
+            # drawn as its folder (`sink/`) or file (`__main__.py`)
+            if not re.search(rf"(?<![\w]){re.escape(short)}(/|\.py)", block):
                 problems.append(f"{module} is not drawn in its layer")
     return problems
 
@@ -127,12 +128,12 @@ def test_the_layer_drawing_is_the_layers_contract():
 
 
 def test_the_development_checks_catch_a_stale_name():
-    planted = ("`transforms/io/parts.py: write_part`, `transforms/io/nope.py`, "
-               "`transforms/io/parts.py: no_such`, `transforms/targets/base.py: Target.format`, "
+    planted = ("`transforms/sink/parts.py: write_part`, `transforms/io/nope.py`, "
+               "`transforms/sink/parts.py: no_such`, `transforms/targets/base.py: Target.format`, "
                "`transforms/targets/base.py: Target.nope`, tests/helpers.py, "
                "pipelines/fast_lanes.py, transforms/adapters/NAME.py")
     assert stale_names(planted) == [
-        "transforms/io/nope.py", "transforms/io/parts.py: no_such",
+        "transforms/io/nope.py", "transforms/sink/parts.py: no_such",
         "transforms/targets/base.py: Target.nope", "pipelines/fast_lanes.py"]
     layout = ("pipelines/       cli.py, options.py, gone.py\n"
               "transforms/      the pipeline\n"
@@ -141,9 +142,9 @@ def test_the_development_checks_catch_a_stale_name():
     assert stale_in_layout(layout) == ["pipelines/gone.py", "transforms/io/fast_lanes.py"]
     config = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     drawing = _blocks(DEVELOPMENT.split("### The layers", 1)[1])[0]
-    moved = drawing.replace("parts, ", "", 1).replace("tokens, jsonl", "tokens, jsonl, parts")
+    moved = drawing.replace("sink/    the dataset sink", "", 1).replace("core/", "core/ sink/")
     assert layer_problems(moved, config) == [
-        "tuneprep.transforms.io.parts is not drawn in its layer"]
+        "tuneprep.transforms.sink is not drawn in its layer"]
     assert layer_problems(re.sub(r"^─+\n", "", drawing, count=1, flags=re.M),
                           config) == [
         "5 layers drawn, 6 in the contract"]

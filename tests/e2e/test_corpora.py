@@ -31,7 +31,7 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.targets.models import get_model
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.sagemaker_instruction import parse_template
 
 from tuneprep.transforms.report import status

@@ -61,7 +61,7 @@ from tuneprep.pipelines.cli import main
 from tuneprep.transforms.report import status
 from tuneprep.transforms.targets.models import get_model
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 from tests.helpers import (check_run, check_written_lines, layout, read_json, read_jsonl,
                            without_fields_note)

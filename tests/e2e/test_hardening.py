@@ -17,7 +17,7 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tests.helpers import REPO, SAMPLES, layout, read_json, read_jsonl, write_jsonl
-from tuneprep.transforms.io import claim
+from tuneprep.transforms.sink import claim
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
 
@@ -148,7 +148,7 @@ def test_a_second_run_into_a_claimed_output_is_refused(tmp_path, capsys):
 
 
 def test_a_run_whose_output_was_taken_over_touches_nothing(tmp_path):
-    from tuneprep.transforms.io.assemble import assemble
+    from tuneprep.transforms.sink.assemble import assemble
     from tuneprep.transforms.core.config import RunConfig
     out = tmp_path / "out"
     cfg = RunConfig(target="bedrock-text", output=str(out), run_id="a", claimed=True)

@@ -15,7 +15,7 @@ import pytest
 from tuneprep.transforms.core.records import RecordError
 from tuneprep.transforms.core.tools import ToolCall, ToolResult, ToolSpec
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.models import get_model
 
 from tests.helpers import rec, write_jsonl

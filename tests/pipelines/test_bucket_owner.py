@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.models import get_model
 from tests.helpers import reasons, write_jsonl
 

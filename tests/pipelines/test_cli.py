@@ -17,7 +17,7 @@ import pytest
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.core.records import REASONS
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.sagemaker_instruction import parse_template, placeholders
 
 from tests.helpers import (

@@ -11,6 +11,7 @@ import yaml
 from tuneprep.pipelines import job_spec, job_spec_check
 from tuneprep.pipelines.cli import main, make_parser
 from tuneprep.pipelines.options import UsageError
+from tuneprep.transforms.targets import run_context
 from tests.helpers import SAMPLES, layout, read_json
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"
@@ -181,4 +182,4 @@ def test_validate_makes_the_runs_settings(tmp_path):
     from_args = settings(make_parser().parse_args([
         "run", "--input", "s3://b/corpus/", "--target", "bedrock-text", "--output", "s3://b/out",
         "--model", "titan-text-lite", "--chars-per-token", "4", "--token-margin", "0.2"]))
-    assert from_spec == from_args and from_spec.max_chars() == int(4096 * 4 * 0.8)
+    assert from_spec == from_args and run_context.max_chars(from_spec) == int(4096 * 4 * 0.8)

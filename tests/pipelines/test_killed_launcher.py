@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tuneprep.transforms.io import claim
+from tuneprep.transforms.sink import claim
 from tests.helpers import REPO, SAMPLES, layout, write_jsonl
 
 RUN = ["run", "--target", "bedrock-text"]

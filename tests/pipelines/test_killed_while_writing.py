@@ -14,8 +14,8 @@ import pytest
 from tests.helpers import REPO, layout, read_json, write_jsonl
 
 KILLED_AT = {   # where the run dies: the function wrapped, in which module
-    "the final write": ("tuneprep.transforms.io.output_files", "OutputFile", "write_block"),
-    "the commit": ("tuneprep.transforms.io.staged_files", "os", "replace"),
+    "the final write": ("tuneprep.transforms.sink.output_files", "OutputFile", "write_block"),
+    "the commit": ("tuneprep.transforms.sink.staged_files", "os", "replace"),
 }
 HOOK = """
 import importlib, os, signal, sys, types

@@ -39,7 +39,7 @@ if os.environ.get("{FAIL}"):
     logging.root.removeHandler(_quiet)
 '''
 FAILURES = {
-    "a failed job": "tuneprep.transforms.core.process:BatchProcessor",   # a worker's error
+    "a failed job": "tuneprep.transforms.steps.process:BatchProcessor",   # a worker's error
     "an exception in the assembly": "tuneprep.transforms.beam.write:_assemble",
 }
 # (SIGINT takes SIGTERM's path here; test_output_safety sends both to the process group)

@@ -15,7 +15,7 @@ import pytest
 from tuneprep.pipelines.local_workers import (PARALLEL_MIN_BYTES, check_workers_option, with_local_workers,
                                      worker_count, worker_environment)
 from tuneprep.pipelines.options import UsageError
-from tuneprep.transforms.core import progress
+from tuneprep.transforms.steps import progress
 from tuneprep.transforms.core.config import RunConfig
 
 from tests.helpers import REPO, alpaca_lines, check_run, read_jsonl

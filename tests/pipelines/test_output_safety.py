@@ -285,7 +285,7 @@ def test_s3_overwrite_removes_only_the_dataset_objects(s3, capsys):
 
 @pytest.mark.slow
 def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
-    from tuneprep.transforms.io import claim
+    from tuneprep.transforms.sink import claim
     out = home / "ds"
     out.mkdir()
     marker = out / "_RUNNING"
@@ -305,7 +305,8 @@ def test_a_claim_of_another_host_is_live_while_touched(home, capsys):
 
 
 def test_the_heartbeat_touches_an_s3_marker_and_never_creates_one(s3):
-    from tuneprep.transforms.io import claim, s3_config
+    from tuneprep.transforms.sink import claim
+    from tuneprep.transforms.io import s3_config
     s3_config.configure(s3.endpoint, fresh=True)
     out = s3.uri("ds")
     assert claim.claim(out, "r1") and not claim.claim(out, "r2")

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.io import dataset_folder
+from tuneprep.transforms.sink import dataset_folder
 from tests.helpers import SAMPLES, read_json
 
 ALPACA = SAMPLES / "alpaca_sample.jsonl"

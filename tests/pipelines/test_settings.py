@@ -12,6 +12,7 @@ import pytest
 from tuneprep.pipelines import inspect_cmd, validate_cmd
 from tuneprep.pipelines import settings as settings_mod
 from tuneprep.pipelines.cli import main
+from tuneprep.transforms.targets import run_context
 
 from tests.helpers import SAMPLES, read_jsonl, validate_passed, write_jsonl
 
@@ -179,8 +180,8 @@ def test_run_dry_run_inspect_and_validate_get_the_same_settings(options, tmp_pat
     assert len(made) == 4
 
     def setting(cfg):
-        ctx = dataclasses.replace(cfg.target_context(), dataset_uri=None)
-        return (cfg.max_chars(), cfg.max_tokens_per_record(), cfg.chars_per_token,
+        ctx = dataclasses.replace(run_context.target_context(cfg), dataset_uri=None)
+        return (run_context.max_chars(cfg), run_context.max_tokens(cfg), cfg.chars_per_token,
                 cfg.token_margin, cfg.model, cfg.template, cfg.placeholder_map, ctx)
     run, dry, inspect, validate = map(setting, made)
     assert run == dry == inspect == validate

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.io import training_request as tr
-from tuneprep.transforms.io.dataset_folder import TOP_FILES, is_dataset_file
+from tuneprep.transforms.sink import training_request as tr
+from tuneprep.transforms.sink.dataset_folder import TOP_FILES, is_dataset_file
 from tuneprep.transforms.targets import TARGETS
 from tuneprep.transforms.targets.models import MODELS
 

@@ -1,6 +1,6 @@
 """Input adapters: one raw item's value → the canonical Record (transforms/core/records.py). Pure Python.
 
-Contract (used by transforms/core/process.py):
+Contract (used by transforms/steps/process.py):
 
     ADAPTERS: dict[str, Adapter]            every adapter by its --input-format name
     detect(values: list) -> str | None       the adapter name for a file, from its first values
@@ -10,22 +10,14 @@ Contract (used by transforms/core/process.py):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any, Callable
 
-
-@dataclass(slots=True)
-class AdapterOptions:
-    field_map: dict[str, str] = field(default_factory=dict)   # canonical name -> source key
-    image_root: str | None = None     # base for relative image paths (default: the caption file's folder)
-
-
-# The adapter modules come after AdapterOptions; the order below breaks detection ties.
-from typing import Any, Callable  # noqa: E402
-
-from tuneprep.transforms.adapters import (alpaca, dolly, image_caption, messages,  # noqa: E402
-                                 prompt_completion, sharegpt, text)
-from tuneprep.transforms.adapters.common import Adapter, refuse  # noqa: E402
-from tuneprep.transforms.core.records import NORMALIZE, Record, RecordError, Source  # noqa: E402
+# (the order of the adapter modules below breaks detection ties)
+from tuneprep.transforms.adapters import (alpaca, dolly, image_caption, messages,
+                                          prompt_completion, sharegpt, text)
+from tuneprep.transforms.adapters.common import Adapter, refuse
+from tuneprep.transforms.core.options import AdapterOptions
+from tuneprep.transforms.core.records import NORMALIZE, Record, RecordError, Source
 
 ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in (
     messages, sharegpt, alpaca, dolly, prompt_completion, image_caption, text)}

@@ -1,6 +1,6 @@
 """Beam metrics: the run's progress as counters a runner shows while the job runs (Flink's web
 UI, Dataflow's job page "Custom counters", PipelineResult.metrics()), namespace `tuneprep`.
-The local progress line (transforms/core/progress.py) counts the same things in-process; on a
+The local progress line (transforms/steps/progress.py) counts the same things in-process; on a
 remote runner only these reach the user before the job ends."""
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import apache_beam as beam
 
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
-from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.transforms.core.records import NORMALIZE, RecordError
 
 

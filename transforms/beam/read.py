@@ -1,13 +1,13 @@
-"""Beam: input files → batches of raw items (transforms/core/batching.py does the work)."""
+"""Beam: input files → batches of raw items (transforms/steps/batching.py does the work)."""
 from __future__ import annotations
 
 import apache_beam as beam
 
-from tuneprep.transforms.core import progress
+from tuneprep.transforms.steps import progress
 
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.listing import InputListing, of_config
-from tuneprep.transforms.core.batching import iter_batches, plan_reads, task_bytes
+from tuneprep.transforms.steps.batching import iter_batches, plan_reads, task_bytes
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
 

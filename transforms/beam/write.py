@@ -1,5 +1,5 @@
 """Beam: processed batches → part files, then one assembly step that lays out the dataset: the
-phases of transforms/io/dataset_sink.py (Beam FileBasedSink's open/write/close, finalize) as
+phases of transforms/sink/dataset_sink.py (Beam FileBasedSink's open/write/close, finalize) as
 Beam steps.
 
 Parts are written where they are made (no shuffle of records: the local runner would hold a
@@ -10,14 +10,16 @@ import time
 
 import apache_beam as beam
 
-from tuneprep.transforms.core import progress
-from tuneprep.transforms.core import sampling
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.core.file_counts import FileCounts
-from tuneprep.transforms.io import dataset_sink, s3_config
-from tuneprep.transforms.io.part_table import PartTable
+from tuneprep.transforms.steps import progress
+from tuneprep.transforms.steps import sampling
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.steps.file_counts import FileCounts
+from tuneprep.transforms.sink import dataset_sink
+from tuneprep.transforms.io import s3_config
+from tuneprep.transforms.sink.part_table import PartTable
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.beam import metrics
+from tuneprep.transforms.targets import run_context
 
 STATS = "stats"
 CANDIDATES = "candidates"
@@ -26,7 +28,7 @@ CANDIDATES = "candidates"
 class _WritePartsFn(ConfiguredDoFn):
     def setup(self):
         super().setup()
-        self.limits = sampling.bounds(self.cfg.model_spec()) if self.cfg.sample_to_quota else {}
+        self.limits = sampling.bounds(run_context.model_spec(self.cfg)) if self.cfg.sample_to_quota else {}
 
     def process(self, processed):
         parts = dataset_sink.write_batch(self.cfg, processed)
@@ -83,7 +85,7 @@ def _assemble(_, parts, stats, cfg, extra, candidates=None, listed=None, started
 
 
 class GatherParts(beam.CombineFn):
-    """The parts' descriptions, as one PartTable (transforms/io/part_table.py): what the
+    """The parts' descriptions, as one PartTable (transforms/sink/part_table.py): what the
     runner holds of them at the end of a run is a few blobs, not an object a part."""
 
     def __init__(self, cfg):
@@ -110,7 +112,7 @@ class GatherParts(beam.CombineFn):
 
 class MergeStats(beam.CombineFn):
     """The batches' statistics merged: (the totals, their per-file counts as one FileCounts,
-    transforms/core/file_counts.py; the assembly makes stats["files"] of them once)."""
+    transforms/steps/file_counts.py; the assembly makes stats["files"] of them once)."""
 
     def create_accumulator(self):
         return st.new_stats(), FileCounts()
@@ -173,7 +175,7 @@ class WriteDataset(beam.PTransform):
             | "SpreadFileTasks" >> beam.Reshuffle()
             | "WriteFiles" >> beam.ParDo(_WriteFileFn(cfg))
             | "GatherFiles" >> beam.combiners.ToList())
-        limits = sampling.bounds(cfg.model_spec()) if cfg.sample_to_quota else {}
+        limits = sampling.bounds(run_context.model_spec(cfg)) if cfg.sample_to_quota else {}
         if limits:   # split -> its smallest candidates: at most the quota's worth of each
             sample["candidates"] = beam.pvalue.AsSingleton(
                 candidates | "AllCandidates" >> beam.Flatten()

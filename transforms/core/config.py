@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
 
-from tuneprep.transforms.adapters import AdapterOptions
-from tuneprep.transforms.io.readers import ReadOptions
-from tuneprep.transforms.io.byte_ranges import RANGE_BYTES
-from tuneprep.transforms.targets.context import TargetContext
-from tuneprep.transforms.targets.models import CHARS_PER_TOKEN
+from tuneprep.transforms.core.options import AdapterOptions, ReadOptions
+
+# characters a token where a record's tokens are estimated: AWS's planning rule ("Token quota
+# x 6", service-formats.md §1.0), unless the model's validator counts otherwise
+# (ModelSpec.chars_per_token) or --chars-per-token says
+CHARS_PER_TOKEN = 6.0
+RANGE_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
 
 DEFAULT_CHUNK_CHARS = 20_000
 
@@ -64,7 +66,7 @@ class RunConfig:
     skipped_inputs: tuple[dict, ...] = ()
     claimed: bool = False                  # the launcher holds the output's _RUNNING marker
     success_by_launcher: bool = False      # the launcher, not the job, writes _SUCCESS once the
-                                           # job succeeded (transforms/io/staged_files.finish)
+                                           # job succeeded (transforms/sink/staged_files.finish)
     # delete each part file as soon as assembling has copied it: only where no runner retries
     # the assembly (the local runner fails the run instead), and only on local disk, where the
     # parts' unwritten pages otherwise compete with the dataset's own for the disk
@@ -75,39 +77,6 @@ class RunConfig:
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
-
-    def max_tokens_per_record(self) -> int | None:
-        if self.max_tokens is not None:
-            return self.max_tokens
-        spec = self.model_spec()
-        return spec.max_tokens if spec is not None else None
-
-    def model_spec(self):
-        if self.model is None:
-            return None
-        from tuneprep.transforms.targets.models import get_model
-        return get_model(self.model)
-
-    def max_chars(self) -> int | None:
-        tokens = self.max_tokens_per_record()
-        if tokens is None:
-            return None
-        return int(tokens * self.chars_per_token * (1.0 - self.token_margin))
-
-    def target_context(self) -> TargetContext:
-        max_chars = self.max_chars()
-        chunk = self.chunk_chars or (min(max_chars, DEFAULT_CHUNK_CHARS) if max_chars
-                                     else DEFAULT_CHUNK_CHARS)
-        return TargetContext(
-            model=self.model_spec(), max_chars=max_chars, chunk_chars=chunk,
-            template=self.template, placeholder_map=dict(self.placeholder_map),
-            repair=frozenset(self.repair), dataset_uri=self.output,
-            image_uri_prefix=self.image_uri_prefix, chars_per_token=self.chars_per_token,
-            tokenizer=self.tokenizer if max_chars is not None else None,
-            max_tokens=self.max_tokens_per_record(),
-            media_bucket_owner=self.media_bucket_owner,
-            records_with=frozenset(self.records_with),
-            records_without=frozenset(self.records_without))
 
 
 def config_default(path: str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-# the split folders: the names of the record kinds of transforms/core/process.py (a test pins
+# the split folders: the names of the record kinds of transforms/steps/process.py (a test pins
 # them equal; this module may import nothing of tuneprep)
 TRAIN, VALIDATION = "train", "validation"
 SPLITS = (TRAIN, VALIDATION)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from tuneprep.transforms.io.redaction import redact
+from tuneprep.transforms.core.redaction import redact
 
 # The stage a dead letter was refused at (docs/design.md §3).
 READ, NORMALIZE, FORMAT, VALIDATE, SAMPLE = "read", "normalize", "format", "validate", "sample"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from tuneprep.transforms.core.config import RANGE_BYTES
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS, container_format
 
-RANGE_BYTES = 32 * 1024 * 1024   # a range is about this long; a file under twice it is not cut
 SCAN_BLOCK = 8 * 1024 * 1024
 
 

@@ -13,7 +13,7 @@ import sys
 import fsspec
 import fsspec.config
 
-from tuneprep.transforms.io.redaction import has_credentials, redact
+from tuneprep.transforms.core.redaction import has_credentials, redact
 from tuneprep.transforms.io.s3_retries import S3_ATTEMPTS, tune as _tune
 
 ENDPOINT_ENV = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")

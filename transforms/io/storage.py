@@ -43,7 +43,7 @@ import fsspec
 import fsspec.utils
 
 from tuneprep.transforms.io import s3_writers
-from tuneprep.transforms.io.redaction import redact
+from tuneprep.transforms.core.redaction import redact
 from tuneprep.transforms.io.s3_config import S3_TIMEOUT_ENV, s3_timeout
 
 BUFFER = 1 << 20

@@ -1,1 +1,1 @@
-"""The report a run leaves beside its dataset (report.json is built in io/assemble.py)."""
+"""The report a run leaves beside its dataset (report.json is built in sink/assemble.py)."""

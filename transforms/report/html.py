@@ -9,7 +9,7 @@ file renders the same offline and nothing in the data can run. Charts are inline
 """
 from __future__ import annotations
 
-from tuneprep.transforms.core.stats import NEAR_LIMIT
+from tuneprep.transforms.steps.stats import NEAR_LIMIT
 from tuneprep.transforms.report import fields_not_written
 from tuneprep.transforms.report import html_sections as sections
 from tuneprep.transforms.report import skipped_inputs

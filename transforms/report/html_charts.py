@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import math
 
-from tuneprep.transforms.core.progress import compact
-from tuneprep.transforms.core.stats import NEAR_LIMIT, TOKEN_BUCKETS
+from tuneprep.transforms.steps.progress import compact
+from tuneprep.transforms.steps.stats import NEAR_LIMIT, TOKEN_BUCKETS
 
 GREEN, RED, BLUE, AMBER, GREY = "#2e7d4f", "#c0392b", "#3b6fb6", "#d98e04", "#9aa5b1"
 # records left out by the user's own choice (--sample-to-quota, --records-with/-without), not

@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 
 from tuneprep.transforms.core.records import REASONS, source_text
-from tuneprep.transforms.core.stats import CALL_BUCKETS, NEAR_LIMIT
+from tuneprep.transforms.steps.stats import CALL_BUCKETS, NEAR_LIMIT
 from tuneprep.transforms.report.html_charts import (
     BLUE, CHOSEN, GREEN, GREY, RED, e, hbar_chart, number, pct, stacked_bar, token_rows, vbar_chart)
 from tuneprep.transforms.report.status import CHOSEN_REASONS

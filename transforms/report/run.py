@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
+from tuneprep.transforms.targets import run_context
+
 # ModelSpec fields that are the model's limits (what `tuneprep targets MODEL` prints)
 _LIMIT_FIELDS = ("max_tokens", "min_records", "min_validation_records", "max_train_records",
                  "max_validation_records", "max_total_records", "max_train_bytes",
@@ -35,14 +37,14 @@ def run_section(cfg, manifest_extra: dict, files: list[dict], started: float | N
                 now: float | None = None) -> dict:
     """`files`: the manifest's entries written so far (data, dead letters, side files)."""
     now = time.time() if now is None else now
-    spec = cfg.model_spec()
-    tokens = cfg.max_tokens_per_record()
+    spec = run_context.model_spec(cfg)
+    tokens = run_context.max_tokens(cfg)
     section = {
         "target": cfg.target,
         "model": cfg.model,
         "model_display": getattr(spec, "display", None),
         "model_limits": model_limits(spec),
-        "record_limit": ({"tokens": tokens, "characters": cfg.max_chars(),
+        "record_limit": ({"tokens": tokens, "characters": run_context.max_chars(cfg),
                           "chars_per_token": cfg.chars_per_token,
                           "token_margin": cfg.token_margin,
                           "from": "--max-tokens" if cfg.max_tokens else "--model"}

@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import orjson
 
-from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
-from tuneprep.transforms.io import assembly_checks, claim, quota_sample, training_request
-from tuneprep.transforms.io.dataset_folder import manifest_identity
-from tuneprep.transforms.io.layout import (DEAD_LETTER_FILE, MANIFEST, REPORT_HTML, REPORT_JSON,
+from tuneprep.transforms.steps.process import DEAD_LETTER, TRAIN, VALIDATION
+from tuneprep.transforms.sink import assembly_checks, claim, quota_sample, training_request
+from tuneprep.transforms.sink.dataset_folder import manifest_identity
+from tuneprep.transforms.core.layout import (DEAD_LETTER_FILE, MANIFEST, REPORT_HTML, REPORT_JSON,
                                            SAMPLED_OUT_FILE, SAMPLED_OUT_FOLDER, SUCCESS,
                                            TEMPORARY, TRAINING_REQUEST)
-from tuneprep.transforms.io.output_files import DeadLetterFile, OutputFile, file_entry
-from tuneprep.transforms.io.parts import by_kind, copied
-from tuneprep.transforms.io.redaction import redact_all
-from tuneprep.transforms.io.run_report import build_report, with_media_warnings
-from tuneprep.transforms.io.split_files import shard_notes, side_files, write_split
-from tuneprep.transforms.io.staged_files import commit, write_staged
+from tuneprep.transforms.sink.output_files import DeadLetterFile, OutputFile, file_entry
+from tuneprep.transforms.sink.parts import by_kind, copied
+from tuneprep.transforms.core.redaction import redact_all
+from tuneprep.transforms.sink.run_report import build_report, with_media_warnings
+from tuneprep.transforms.sink.split_files import shard_notes, side_files, write_split
+from tuneprep.transforms.sink.staged_files import commit, write_staged
 from tuneprep.transforms.io.storage import join, open_read, remove_tree, write_bytes
 from tuneprep.transforms.report import html as report_html
 from tuneprep.transforms.report import status as run_status
 from tuneprep.transforms.report.run import run_section
-from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets import get_target, run_context
 
 
 def assemble(cfg, parts: list, stats: dict, manifest_extra: dict,
@@ -36,10 +36,10 @@ def assemble(cfg, parts: list, stats: dict, manifest_extra: dict,
     accepted) still writes the report and the dead letters, but no data and no _SUCCESS.
 
     `candidates`: under --sample-to-quota, split -> the smallest candidates the run's combine
-    kept (transforms/core/sampling.py); without it they are read back from the parts.
+    kept (transforms/steps/sampling.py); without it they are read back from the parts.
     `started`: when the run started (seconds since the epoch), for the report's `run` section.
     `written`: split -> the manifest entries of its files, written already by parallel tasks
-    (transforms/io/shards.py); the other splits are written here."""
+    (transforms/sink/shards.py); the other splits are written here."""
     if cfg.claimed:
         claim.check(cfg.output, cfg.run_id)
     target = get_target(cfg.target)
@@ -47,7 +47,7 @@ def assemble(cfg, parts: list, stats: dict, manifest_extra: dict,
     counts = {k: sum(p.records for p in v) for k, v in kinds.items()}
     sample = quota_sample.choose(cfg, kinds, counts, candidates)
     errors = assembly_checks.before_writing(cfg, target, counts, sample.sampled, stats)
-    if errors:   # splits the parallel tasks wrote (transforms/io/shards.py) are not a dataset
+    if errors:   # splits the parallel tasks wrote (transforms/sink/shards.py) are not a dataset
         for split in (written or {}):
             remove_tree(join(cfg.output, split))
     dead_out = _copy_dead_letters(cfg, kinds.get(DEAD_LETTER, []))
@@ -117,18 +117,18 @@ def _write_report(cfg, stats: dict, sample, errors: list[str], examples: dict,
         report.setdefault("warnings", []).extend(notes)
     report = redact_all(with_media_warnings(cfg, report))
     write_staged(cfg, REPORT_JSON, orjson.dumps(report, option=orjson.OPT_INDENT_2))
-    page = report_html.render(report, examples, cfg.max_tokens_per_record()).encode()
+    page = report_html.render(report, examples, run_context.max_tokens(cfg)).encode()
     write_staged(cfg, REPORT_HTML, page)
     files.append(file_entry(REPORT_HTML, page))
     return report
 
 
 def _write_training_request(cfg, target, files: list[dict]) -> list[dict]:
-    """training-request.json (transforms/io/training_request.py): its manifest entry, or none
+    """training-request.json (transforms/sink/training_request.py): its manifest entry, or none
     for a target no request is known for."""
     data = [f["path"] for f in files if f["path"].endswith(".jsonl")
             and f["path"].split("/", 1)[0] in (TRAIN, VALIDATION)]
-    request = training_request.training_request(target.name, target.kind, cfg.model_spec(),
+    request = training_request.training_request(target.name, target.kind, run_context.model_spec(cfg),
                                                 cfg.output, data, cfg.validation_split)
     if request is None:
         return []

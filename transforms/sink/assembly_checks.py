@@ -4,10 +4,10 @@ train split, and the data files' sizes. The rules themselves are dataset_rules.p
 applies them too); here they meet the run's config."""
 from __future__ import annotations
 
-from tuneprep.transforms.core.process import TRAIN, VALIDATION
-from tuneprep.transforms.io import dataset_rules
-from tuneprep.transforms.io.layout import DEAD_LETTER_FOLDER, REPORT_JSON
-from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.steps.process import TRAIN, VALIDATION
+from tuneprep.transforms.sink import dataset_rules
+from tuneprep.transforms.core.layout import DEAD_LETTER_FOLDER, REPORT_JSON
+from tuneprep.transforms.targets import get_target, run_context
 
 NO_TRAIN = f"no record was accepted into {TRAIN}; see {DEAD_LETTER_FOLDER}/ and {REPORT_JSON}"
 
@@ -16,7 +16,7 @@ def before_writing(cfg, target, counts: dict, sampled: dict, stats: dict) -> lis
     """What fails the run before any data file is written."""
     errors = quota_problems(cfg, counts, sampled) + dead_letter_ratio_problems(cfg, stats)
     errors += [f"{reason}: {message}" for reason, message in target.dataset_problems(
-        stats.get("dataset_facets", {}), cfg.target_context(), stats.get("faceted_records", 0))]
+        stats.get("dataset_facets", {}), run_context.target_context(cfg), stats.get("faceted_records", 0))]
     if not counts.get(TRAIN):
         errors.append(NO_TRAIN)
     return errors
@@ -25,7 +25,7 @@ def before_writing(cfg, target, counts: dict, sampled: dict, stats: dict) -> lis
 def quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
     counts = {TRAIN: counts.get(TRAIN, 0), VALIDATION: counts.get(VALIDATION, 0)}
     return [message for _, message in dataset_rules.record_count_problems(
-        cfg.model_spec(), counts, sampled, cfg.sample_to_quota, get_target(cfg.target))]
+        run_context.model_spec(cfg), counts, sampled, cfg.sample_to_quota, get_target(cfg.target))]
 
 
 def dead_letter_ratio_problems(cfg, stats: dict) -> list[str]:
@@ -44,4 +44,4 @@ def file_size_problems(cfg, target, files) -> list[str]:
     sizes = {split: sum(f["bytes"] for f in files if f["path"].startswith(split + "/")
                         and f["records"] is not None) for split in (TRAIN, VALIDATION)}
     return [message for _, message in dataset_rules.file_size_problems(
-        cfg.model_spec(), target.kind, sizes)]
+        run_context.model_spec(cfg), target.kind, sizes)]

@@ -20,7 +20,7 @@ import time
 
 import orjson
 
-from tuneprep.transforms.io.layout import RUNNING
+from tuneprep.transforms.core.layout import RUNNING
 from tuneprep.transforms.io.storage import filesystem, is_s3, join, local_path, open_read, open_write
 
 MARKER = RUNNING   # (layout.py's name; claim.MARKER is how callers say "the claim")

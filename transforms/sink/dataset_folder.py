@@ -5,10 +5,10 @@ Names prove nothing (Hadoop and Spark write `_temporary/` and `_SUCCESS` too; an
 write a `manifest.json` and `train/train.jsonl`). A folder is tuneprep's by proof:
 
 - its `manifest.json` is a tuneprep manifest (MANIFEST_SCHEMA and the run id, written by
-  transforms/io/assemble.py), and each data file in the folder is one the manifest lists, at the
+  transforms/sink/assemble.py), and each data file in the folder is one the manifest lists, at the
   size it lists; beside them only the dataset's own unlisted files (OWN_FILES: the manifest
   itself, the reports, the dead letters, `_SUCCESS`); or
-- its `_RUNNING` is a claim tuneprep wrote (transforms/io/claim.py), whose run is over: then the
+- its `_RUNNING` is a claim tuneprep wrote (transforms/sink/claim.py), whose run is over: then the
   run's own `_temporary/RUN/` and any file the layout names (what the run had begun to write).
 
 Anything else is the user's: `--overwrite` refuses the folder and names the first such file.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from tuneprep.transforms.io.layout import (DEAD_LETTER_FILE, FOLDER_FILE, MANIFEST, REPORT_HTML,
+from tuneprep.transforms.core.layout import (DEAD_LETTER_FILE, FOLDER_FILE, MANIFEST, REPORT_HTML,
                                            REPORT_JSON, SAMPLED_OUT_FILE, SPLIT_FOLDER_FILE,
                                            SPLITS, SUCCESS, TEMPORARY, TOP_FILES, TOP_FOLDERS)
 

@@ -7,7 +7,7 @@ Each problem is (rule, message): the rule names it in `validate`'s output (its r
 message is what both commands print (run: report.json "errors")."""
 from __future__ import annotations
 
-from tuneprep.transforms.core.process import TRAIN, VALIDATION
+from tuneprep.transforms.steps.process import TRAIN, VALIDATION
 
 RECORDS = "records"       # a split, or the two together, over or under the model's record counts
 FILE_SIZE = "file_size"   # a split's data files over the model's bytes

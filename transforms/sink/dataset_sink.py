@@ -16,16 +16,17 @@ there copies every byte): parts are concatenated once, in input order (docs/desi
 """
 from __future__ import annotations
 
-from tuneprep.transforms.core.process import DEAD_LETTER
-from tuneprep.transforms.io import claim, s3_writers, shards, storage
-from tuneprep.transforms.io.assemble import assemble
-from tuneprep.transforms.io.layout import SPLITS, TRAIN
-from tuneprep.transforms.io.parts import Part, by_kind, write_part
+from tuneprep.transforms.steps.process import DEAD_LETTER
+from tuneprep.transforms.sink import claim, shards
+from tuneprep.transforms.io import s3_writers, storage
+from tuneprep.transforms.sink.assemble import assemble
+from tuneprep.transforms.core.layout import SPLITS, TRAIN
+from tuneprep.transforms.sink.parts import Part, by_kind, write_part
 from tuneprep.transforms.targets import get_target
 
 
 def write_batch(cfg, processed) -> list[Part]:
-    """Open, write, close: the part files of one processed batch (core/process.py Processed),
+    """Open, write, close: the part files of one processed batch (steps/process.py Processed),
     one per kind; under --sample-to-quota each data line's source line goes beside it (what
     the down-sample leaves out is named by its source)."""
     parts = []

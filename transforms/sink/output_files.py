@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import orjson
 
-from tuneprep.transforms.io.staged_files import staged_uri
+from tuneprep.transforms.sink.staged_files import staged_uri
 from tuneprep.transforms.io.storage import open_write
 
 EXAMPLES_PER_REASON = 3      # dead letters shown per reason in report.html

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from array import array
 
-from tuneprep.transforms.io.layout import part_file
-from tuneprep.transforms.io.parts import Part
-from tuneprep.transforms.io.staged_files import temp_root
+from tuneprep.transforms.core.layout import part_file
+from tuneprep.transforms.sink.parts import Part
+from tuneprep.transforms.sink.staged_files import temp_root
 from tuneprep.transforms.io.storage import join
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import orjson
 
-from tuneprep.transforms.io import claim
-from tuneprep.transforms.io.layout import PART_SOURCES, part_file
-from tuneprep.transforms.io.staged_files import temp_root
+from tuneprep.transforms.sink import claim
+from tuneprep.transforms.core.layout import PART_SOURCES, part_file
+from tuneprep.transforms.sink.staged_files import temp_root
 from tuneprep.transforms.io.storage import (is_s3, join, local_path, open_write, remove_tree,
                                             write_bytes)
 

@@ -1,5 +1,5 @@
 """--sample-to-quota: which accepted records a split keeps when it holds more than the model's
-quota. The kept ones are the `quota` smallest by hash (transforms/core/sampling.py), so the
+quota. The kept ones are the `quota` smallest by hash (transforms/steps/sampling.py), so the
 choice is deterministic whatever the runner; the others are left out, counted per split and per
 input file, and named in sampled_out/ by their source line (never silently dropped)."""
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from tuneprep.transforms.core import sampling
-from tuneprep.transforms.core.process import TRAIN, VALIDATION
+from tuneprep.transforms.steps import sampling
+from tuneprep.transforms.steps.process import TRAIN, VALIDATION
 from tuneprep.transforms.io.storage import open_read
+from tuneprep.transforms.targets import run_context
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def choose(cfg, by_kind: dict, counts: dict, candidates: dict | None) -> Sample:
 
 
 def _read_candidates(parts) -> list:
-    """The candidates of transforms/core/sampling.py read back from the parts, sorted (for a
+    """The candidates of transforms/steps/sampling.py read back from the parts, sorted (for a
     caller that ran no combine: the result is the same, but every line is read here)."""
     def keyed():
         for part in parts:
@@ -61,7 +62,7 @@ def _sample_keep(candidates: list, quota: int) -> list:
 def quotas(cfg, counts: dict) -> dict:
     """Records to keep per split under --sample-to-quota. Validation is capped first, and train
     gets what the total quota leaves (a split at or under its quota is not sampled)."""
-    spec = cfg.model_spec()
+    spec = run_context.model_spec(cfg)
     if spec is None or not cfg.sample_to_quota:
         return {}
     quotas = {}

@@ -3,10 +3,11 @@ the figures (lengths, turns, tool use) of what was written; the warning about me
 buckets. Pure Python: assemble.py writes what this returns."""
 from __future__ import annotations
 
-from tuneprep.transforms.core import sampling
-from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.steps import sampling
+from tuneprep.transforms.steps import stats as st
 from tuneprep.transforms.io.storage import bucket_of, is_s3
 from tuneprep.transforms.report import status as run_status
+from tuneprep.transforms.targets import run_context
 
 
 def with_media_warnings(cfg, report: dict) -> dict:
@@ -103,5 +104,5 @@ def _written_figures(by_split: dict, kept: dict, cfg) -> dict | None:
         if any(m is None for m in measures):
             return None
         sampling.add_measures(written, measures, cfg.chars_per_token,
-                               cfg.target_context().max_chars)
+                               run_context.target_context(cfg).max_chars)
     return written

@@ -15,9 +15,9 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from tuneprep.transforms.io.layout import shard_file, split_file
-from tuneprep.transforms.io.output_files import OutputFile
-from tuneprep.transforms.io.split_files import shard_count
+from tuneprep.transforms.core.layout import shard_file, split_file
+from tuneprep.transforms.sink.output_files import OutputFile
+from tuneprep.transforms.sink.split_files import shard_count
 from tuneprep.transforms.io.storage import filesystem, is_s3, join, open_read, remove_tree
 
 MIN_PIECE = 5 * 1024 * 1024          # S3: every piece of a multipart upload but the last

@@ -8,12 +8,13 @@ import math
 import orjson
 
 from tuneprep.transforms.core.jsonl import dumps_line
-from tuneprep.transforms.io.layout import PART_SOURCES, shard_file, split_file
-from tuneprep.transforms.io.output_files import OutputFile, file_entry
-from tuneprep.transforms.io.parts import copied
-from tuneprep.transforms.io.redaction import redact_all
-from tuneprep.transforms.io.staged_files import write_staged
+from tuneprep.transforms.core.layout import PART_SOURCES, shard_file, split_file
+from tuneprep.transforms.sink.output_files import OutputFile, file_entry
+from tuneprep.transforms.sink.parts import copied
+from tuneprep.transforms.core.redaction import redact_all
+from tuneprep.transforms.sink.staged_files import write_staged
 from tuneprep.transforms.io.storage import open_read
+from tuneprep.transforms.targets import run_context
 
 AUTO_SHARD_BYTES = 256 * 1024 * 1024
 BLOCK = 1 << 20
@@ -81,7 +82,7 @@ def write_split(cfg, target, split, parts, keep, sampled_out) -> list[dict]:
 
 def side_files(cfg, target, split) -> list[dict]:
     files = []
-    for name, data in target.side_files(cfg.target_context()).items():
+    for name, data in target.side_files(run_context.target_context(cfg)).items():
         write_staged(cfg, f"{split}/{name}", data)
         files.append(file_entry(f"{split}/{name}", data))
     return files

@@ -20,8 +20,8 @@ import os
 
 import orjson
 
-from tuneprep.transforms.io import claim
-from tuneprep.transforms.io.layout import MANIFEST, REPORT_JSON, STAGED, SUCCESS, TEMPORARY
+from tuneprep.transforms.sink import claim
+from tuneprep.transforms.core.layout import MANIFEST, REPORT_JSON, STAGED, SUCCESS, TEMPORARY
 from tuneprep.transforms.io.storage import join, local_path, open_read, write_bytes
 
 

@@ -57,8 +57,8 @@ uploaded first (POST /v1/files, purpose "fine-tune") and the request names their
 """
 from __future__ import annotations
 
-from tuneprep.transforms.io.layout import TRAINING_REQUEST as FILE
-from tuneprep.transforms.io.layout import TRAIN, split_file
+from tuneprep.transforms.core.layout import TRAINING_REQUEST as FILE
+from tuneprep.transforms.core.layout import TRAIN, split_file
 
 BEDROCK_API = ("https://docs.aws.amazon.com/bedrock/latest/APIReference/"
                "API_CreateModelCustomizationJob.html")

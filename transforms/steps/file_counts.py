@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 
-from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.steps import stats as st
 
 COUNTS = ("input_records", "accepted_records", "dead_letter_records")
 

@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.steps import stats as st
 from tuneprep.transforms.core import tokens
 from tuneprep.transforms.core import unwritten_fields
 from tuneprep.transforms.adapters import normalizer
 from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
-from tuneprep.transforms.core.sampling import add_measures, empty_figures, measure
+from tuneprep.transforms.steps.sampling import add_measures, empty_figures, measure
 from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
                                 dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.context import selection_problem
+from tuneprep.transforms.core.context import selection_problem
+from tuneprep.transforms.targets import run_context
 
 TRAIN, VALIDATION, DEAD_LETTER = "train", "validation", "dead_letter"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -58,7 +59,7 @@ class BatchProcessor:
     def __init__(self, cfg):
         self.cfg = cfg
         self.target = get_target(cfg.target)
-        self.ctx = cfg.target_context()
+        self.ctx = run_context.target_context(cfg)
         # exact token counts: the tokenizer loaded here, once a worker (a worker without its
         # package fails the run rather than estimate); which counts are exact, for the report
         self.token_counts = tokens.report_entry(self.ctx)

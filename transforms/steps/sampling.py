@@ -17,7 +17,7 @@ import hashlib
 import heapq
 from itertools import chain
 
-from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.steps import stats as st
 
 TRAIN, VALIDATION = "train", "validation"
 

@@ -1,6 +1,6 @@
 """Targets: the canonical Record → the training service's JSON object, and that object's rules.
 
-Contract (used by transforms/core/process.py, the CLI and `tuneprep validate`):
+Contract (used by transforms/steps/process.py, the CLI and `tuneprep validate`):
 
     TARGETS: dict[str, Target]               the registry; adding a target = a module + an entry
     class Target:

@@ -59,9 +59,9 @@ class Target:
                          unless --repair drop_weights
         min_train_records the service's minimum of train records whatever the model (None:
                          the model's ModelSpec.min_records only); a dataset rule
-                         (transforms/io/dataset_rules.py), in run and validate
+                         (transforms/sink/dataset_rules.py), in run and validate
 
-    Hooks, each documented once here (ctx: targets/context.py TargetContext):
+    Hooks, each documented once here (ctx: core/context.py TargetContext):
 
         build(record, ctx) -> list[dict]        REQUIRED. The output object, or several (a
                                                 chunked document). Raises RecordError via

@@ -19,10 +19,6 @@ from tuneprep.transforms.targets.model_sources import (
     _DISTILL_VALIDATOR, _DISTILL_NOTE, _HAIKU_VALIDATOR, _NOVA1_NO_TOOLS, _NOVA2_TOOLS,
     _LLAMA31_TEXT, _TITAN_RECORDS)
 
-# characters a token where a record's tokens are estimated: AWS's planning rule ("Token quota
-# x 6", service-formats.md §1.0), unless the model's validator counts otherwise
-# (ModelSpec.chars_per_token) or --chars-per-token says
-CHARS_PER_TOKEN = 6.0
 
 GB = 1_000_000_000
 MB = 1_000_000

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import orjson
 
 from tuneprep.transforms.core import tools
-from tuneprep.transforms.io.layout import TEMPLATE
+from tuneprep.transforms.core.layout import TEMPLATE
 from tuneprep.transforms.targets.base import Target, exchange, fail, with_system
 
 DEFAULT_TEMPLATE = {

@@ -27,9 +27,9 @@ from tuneprep.transforms.io import images
 from tuneprep.transforms.adapters import ADAPTERS
 from tuneprep.transforms.adapters.image_caption import CAPTION_KEYS, IMAGE_KEYS
 from tuneprep.transforms.adapters.text import KEYS as TEXT_KEYS
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.core.process import DEAD_LETTER, BatchProcessor, stable_message
+from tuneprep.transforms.steps.process import DEAD_LETTER, BatchProcessor, stable_message
 from tuneprep.transforms.io.readers import RawItem
 from tuneprep.transforms.core.records import REASONS
 from tuneprep.transforms.targets import TARGETS

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 from apache_beam.coders import typecoders
 
 from tuneprep.transforms.beam.write import GatherParts, MergeStats
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.io.parts import Part
-from tuneprep.transforms.io.staged_files import temp_root
-from tuneprep.transforms.io.layout import part_file
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.sink.parts import Part
+from tuneprep.transforms.sink.staged_files import temp_root
+from tuneprep.transforms.core.layout import part_file
 from tuneprep.transforms.io.storage import join
 
 N = 2000

@@ -14,11 +14,11 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 from tests.helpers import check_accounting
 from tuneprep.transforms.beam.pipeline import build
 from tuneprep.transforms.targets import models
-from tuneprep.transforms.core.batching import DETECT_SAMPLE, Batch, ReadTask, iter_batches
+from tuneprep.transforms.steps.batching import DETECT_SAMPLE, Batch, ReadTask, iter_batches
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.targets.models import ModelSpec
 from tuneprep.transforms.beam.prepare import PrepareRecords
-from tuneprep.transforms.core.process import DEAD_LETTER, TRAIN, VALIDATION
+from tuneprep.transforms.steps.process import DEAD_LETTER, TRAIN, VALIDATION
 from tuneprep.transforms.beam.read import ReadBatches
 from tuneprep.transforms.io.readers import RawItem, read_error
 

@@ -1,4 +1,4 @@
-"""transforms/io/layout.py: the output layout's names, written once. No module of transforms/ or
+"""transforms/core/layout.py: the output layout's names, written once. No module of transforms/ or
 pipelines/ spells a layout name as a value of its own (a second copy that would not follow a
 change); the names agree with the record kinds and with what dataset_folder.py proves."""
 from __future__ import annotations
@@ -8,10 +8,11 @@ import re
 from pathlib import Path
 
 from tests.helpers import REPO
-from tuneprep.transforms.core import process
-from tuneprep.transforms.io import dataset_folder, layout
+from tuneprep.transforms.steps import process
+from tuneprep.transforms.sink import dataset_folder
 
 # a file or folder name of the layout, as a whole string value (a path of folders allowed)
+from tuneprep.transforms.core import layout
 NAME = re.compile(r"(?:[\w.-]+/)*(?:_SUCCESS|_RUNNING|_temporary|manifest\.json|report\.json"
                   r"|report\.html|training-request\.json|template\.json"
                   r"|(?:dead_letter|sampled_out|train|validation)\.jsonl"
@@ -53,12 +54,12 @@ def test_no_module_but_layout_spells_a_layout_name():
     checked, found = 0, []
     for folder in SOURCES:
         for path in sorted((REPO / folder).rglob("*.py")):
-            if path != REPO / "transforms" / "io" / "layout.py":
+            if path != REPO / "transforms" / "core" / "layout.py":
                 checked += 1
                 found += [f"{folder}/{path.relative_to(REPO / folder).parent}/{hit}"
                           for hit in layout_copies(path)]
     assert checked > 100, "the walk found too few modules"
-    assert found == [], "import these names from transforms/io/layout.py"
+    assert found == [], "import these names from transforms/core/layout.py"
 
 
 def test_the_check_finds_each_kind_of_copy(tmp_path):

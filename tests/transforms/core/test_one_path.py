@@ -1,5 +1,5 @@
 """One per-record path (issue 23, item 2): every record of every adapter and target goes through
-the same chain (core/process.py: adapt -> media -> format -> check); no lane builds output of its
+the same chain (steps/process.py: adapt -> media -> format -> check); no lane builds output of its
 own. The adapters' shortcuts for the plain case (no optional keys, text fields as strings) are
 checked against their general readers: the same record written with an optional key set to
 null (which the general readers read as absent) must come out exactly the same."""
@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuneprep.transforms.adapters import ADAPTERS
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.transforms.io.readers import RawItem, read_items
 from tuneprep.transforms.targets import TARGETS
 

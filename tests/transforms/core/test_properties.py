@@ -11,7 +11,7 @@ from tuneprep.transforms.adapters import ADAPTERS, AdapterOptions, normalize
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.core.records import REASONS, Record, RecordError, Source
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import REPAIRS, TargetContext
+from tuneprep.transforms.core.context import REPAIRS, TargetContext
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -12,11 +12,11 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.core import tokens
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.core.process import BatchProcessor
+from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.transforms.io.readers import RawItem
-from tuneprep.transforms.targets import check_limits, get_target
+from tuneprep.transforms.targets import check_limits, get_target, run_context
 from tuneprep.transforms.targets.models import MODELS
 
 from tests.helpers import read_json, read_jsonl, write_jsonl
@@ -159,7 +159,7 @@ def test_check_limits_counts_every_text_a_converse_record_holds():
     target = get_target("bedrock-conversation")
     cfg = RunConfig(target=target.name, output="mem://out", model="llama3-2-1b-instruct",
                     max_tokens=10, tokenizer="llama3")
-    ctx = cfg.target_context()
+    ctx = run_context.target_context(cfg)
     obj = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": _spaced(6)}],
            "messages": [{"role": "user", "content": [{"text": _spaced(3)}]},
                         {"role": "assistant", "content": [{"text": _spaced(2)}]}]}

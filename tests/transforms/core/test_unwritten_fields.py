@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.steps import stats as st
 from tuneprep.transforms.core import unwritten_fields as uf
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from tuneprep.transforms.core.batching import ReadTask, iter_batches, plan_reads
+from tuneprep.transforms.steps.batching import ReadTask, iter_batches, plan_reads
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.io.readers import ReadOptions, read_items
 from tuneprep.transforms.io.byte_ranges import ByteRange, find_cuts, plan_ranges

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.core.batching import HEAD_BYTES, encoded_size, read_head
+from tuneprep.transforms.steps.batching import HEAD_BYTES, encoded_size, read_head
 from tuneprep.transforms.io.readers import RawItem, ReadOptions, read_items
 from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, DepthGauge, too_deep
 from tuneprep.transforms.core.records import REASONS, dead_letter, truncate_raw

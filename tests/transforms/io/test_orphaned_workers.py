@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io import claim
-from tuneprep.transforms.io.parts import write_part
-from tuneprep.transforms.io.staged_files import temp_root
+from tuneprep.transforms.sink import claim
+from tuneprep.transforms.sink.parts import write_part
+from tuneprep.transforms.sink.staged_files import temp_root
 
 
 def test_a_worker_writes_no_part_once_its_run_lost_the_claim(tmp_path):

@@ -451,7 +451,7 @@ def test_conversation_images_uploaded_once_and_referenced(model, s3, tmp_path, c
     validate_line with the model's rules (Nova: media in the dataset's bucket). A rerun uploads
     nothing."""
     from tuneprep.transforms.targets.models import get_model
-    from tuneprep.transforms.targets.context import TargetContext
+    from tuneprep.transforms.core.context import TargetContext
     corpus = tmp_path / "corpus"
     colors = [(200, 80, 40), (20, 200, 20), (10, 120, 200), (240, 240, 0)]
     rows = []

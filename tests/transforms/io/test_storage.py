@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from tuneprep.transforms.io import storage
-from tuneprep.transforms.io.redaction import has_credentials, redact, redact_all
+from tuneprep.transforms.core.redaction import has_credentials, redact, redact_all
 
 
 @pytest.mark.parametrize("text, expected", [

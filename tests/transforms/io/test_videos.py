@@ -11,7 +11,7 @@ import pytest
 from tuneprep.transforms.core.records import RecordError
 from tuneprep.transforms.io import videos
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.models import get_model
 
 from tests.helpers import formatted, rec

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.core.process import TRAIN, BatchProcessor
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.steps.process import TRAIN, BatchProcessor
 from tuneprep.transforms.report import html_sections as sections
 from tuneprep.transforms.report.html import CHOSEN, CSP, render
 
@@ -117,7 +117,7 @@ def test_near_limit_is_counted_in_the_same_pass():
 
 
 def test_processing_counts_records_near_the_model_limit(tmp_path):
-    from tuneprep.transforms.core.batching import Batch
+    from tuneprep.transforms.steps.batching import Batch
     from tuneprep.transforms.core.config import RunConfig
     from tuneprep.transforms.io.readers import RawItem
     cfg = RunConfig(target="bedrock-text", output=str(tmp_path), max_tokens=100,

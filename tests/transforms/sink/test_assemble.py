@@ -1,4 +1,4 @@
-"""transforms/io/assemble.py: per-batch part files → the dataset layout (docs/design.md §5-6).
+"""transforms/sink/assemble.py: per-batch part files → the dataset layout (docs/design.md §5-6).
 
 Pure Python over the local filesystem (tmp_path); the parts are made from real processed batches."""
 import hashlib
@@ -9,19 +9,20 @@ import orjson
 import pytest
 
 from tests.helpers import check_accounting
-from tuneprep.transforms.core import sampling
+from tuneprep.transforms.steps import sampling
 from tuneprep.transforms.targets import models
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.io import assemble as assemble_module
-from tuneprep.transforms.io import dataset_sink, split_files
-from tuneprep.transforms.io.assemble import assemble
-from tuneprep.transforms.io.parts import write_part
-from tuneprep.transforms.io.staged_files import temp_root
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.sink import assemble as assemble_module
+from tuneprep.transforms.sink import dataset_sink, split_files
+from tuneprep.transforms.sink.assemble import assemble
+from tuneprep.transforms.sink.parts import write_part
+from tuneprep.transforms.sink.staged_files import temp_root
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.targets.models import ModelSpec
-from tuneprep.transforms.core.process import TRAIN, VALIDATION, BatchProcessor
+from tuneprep.transforms.steps.process import TRAIN, VALIDATION, BatchProcessor
 from tuneprep.transforms.io.readers import RawItem, read_error
+from tuneprep.transforms.targets import run_context
 
 
 def make_cfg(tmp_path, **kw):
@@ -360,7 +361,7 @@ def test_sample_to_quota_keeps_the_smallest_hash_lines(tmp_path, tiny_model, com
     candidates = sampling.smallest_per_split(
         [BatchProcessor(cfg)(Batch(spec[0], spec[1], f"/data/in-{spec[0]}.jsonl",
                                    spec[3] if len(spec) > 3 else None, "alpaca", spec[2]))
-         for spec in specs], sampling.bounds(cfg.model_spec())) if combined else None
+         for spec in specs], sampling.bounds(run_context.model_spec(cfg))) if combined else None
     report = assemble(cfg, parts, stats, {}, candidates)
     out = tmp_path / "out"
     assert report["status"] == "succeeded", report["errors"]

@@ -1,4 +1,4 @@
-"""transforms/io/dataset_sink.py: the write side in Beam FileBasedSink's phases, run here in
+"""transforms/sink/dataset_sink.py: the write side in Beam FileBasedSink's phases, run here in
 plain Python (no Beam), as transforms/beam/write.py runs them as Beam steps."""
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import orjson
 
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.core.process import BatchProcessor
-from tuneprep.transforms.io import dataset_sink
+from tuneprep.transforms.steps.process import BatchProcessor
+from tuneprep.transforms.sink import dataset_sink
 from tuneprep.transforms.io.readers import RawItem, read_error
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 
-from tuneprep.transforms.core import stats as st
-from tuneprep.transforms.io.run_report import build_report
+from tuneprep.transforms.steps import stats as st
+from tuneprep.transforms.sink.run_report import build_report
 
 
 def _stats() -> dict:

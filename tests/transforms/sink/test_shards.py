@@ -1,4 +1,4 @@
-"""Split files written in parallel (transforms/io/shards.py, issue 16 item 4): the shards cut
+"""Split files written in parallel (transforms/sink/shards.py, issue 16 item 4): the shards cut
 where assemble's one-worker writer cuts them, byte for byte; a one-file layout on S3
 concatenated by S3 (UploadPartCopy) from the parts, on the moto server."""
 from __future__ import annotations
@@ -11,10 +11,10 @@ import orjson
 import pytest
 
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io import split_files
-from tuneprep.transforms.io.parts import write_part
-from tuneprep.transforms.io import shards
-from tuneprep.transforms.io.staged_files import commit
+from tuneprep.transforms.sink import split_files
+from tuneprep.transforms.sink.parts import write_part
+from tuneprep.transforms.sink import shards
+from tuneprep.transforms.sink.staged_files import commit
 from tuneprep.transforms.targets import get_target
 
 

@@ -1,9 +1,9 @@
-"""transforms/core/batching.py: batches bounded by records and bytes, filled item by item and
+"""transforms/steps/batching.py: batches bounded by records and bytes, filled item by item and
 never ahead of the item that ends a batch (a run of big records after small ones is held one
 batch at a time, not a chunk at a time)."""
 from __future__ import annotations
 
-from tuneprep.transforms.core.batching import fill_batches, item_size
+from tuneprep.transforms.steps.batching import fill_batches, item_size
 from tuneprep.transforms.core.records import READ, RecordError
 from tuneprep.transforms.io.readers import RawItem
 

@@ -1,13 +1,13 @@
-"""transforms/core/process.py: a batch of raw items → lines per split, dead letters and statistics.
+"""transforms/steps/process.py: a batch of raw items → lines per split, dead letters and statistics.
 
 Pure Python: hand-built Batch/RawItem lists, no Beam."""
 import orjson
 import pytest
 
 from tuneprep.transforms import targets as targets_registry
-from tuneprep.transforms.core.batching import Batch
+from tuneprep.transforms.steps.batching import Batch
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.core.process import (DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor, Processed,
+from tuneprep.transforms.steps.process import (DEAD_LETTER, TRAIN, VALIDATION, BatchProcessor, Processed,
                                 split_of)
 from tuneprep.transforms.io.readers import RawItem, read_error
 from tuneprep.transforms.adapters import normalize

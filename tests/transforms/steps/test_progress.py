@@ -1,4 +1,4 @@
-"""transforms/core/progress.py and the progress line of `tuneprep run`: the formatting, the
+"""transforms/steps/progress.py and the progress line of `tuneprep run`: the formatting, the
 terminal/plain/--quiet switch, a real run on a pseudo-terminal (bytes, percentage), and plain
 lines every few seconds when stderr is a file (none for a run shorter than that)."""
 from __future__ import annotations
@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 
-from tuneprep.transforms.core import progress
-from tuneprep.transforms.core.progress import (CLEAR_LINE, Counters, StatusLine, compact, format_elapsed,
+from tuneprep.transforms.steps import progress
+from tuneprep.transforms.steps.progress import (CLEAR_LINE, Counters, StatusLine, compact, format_elapsed,
                                  format_status, should_show)
 
 import pytest

@@ -1,7 +1,7 @@
-"""transforms/core/stats.py: mergeable run statistics."""
+"""transforms/steps/stats.py: mergeable run statistics."""
 import copy
 
-from tuneprep.transforms.core import stats as st
+from tuneprep.transforms.steps import stats as st
 
 
 def sample(input_records=3, accepted=2, dead=1, chars=(5, 40)):

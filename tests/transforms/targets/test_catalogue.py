@@ -8,9 +8,9 @@ import pytest
 
 from tuneprep.pipelines.cli import main
 from tuneprep.transforms.core.config import RunConfig
-from tuneprep.transforms.io.assembly_checks import file_size_problems, quota_problems
+from tuneprep.transforms.sink.assembly_checks import file_size_problems, quota_problems
 from tuneprep.transforms.targets import TARGETS
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.models import (LEGACY_NOTE, MODELS, TABLE_DATE, get_model,
                                                 models_for_kind)
 from tests.helpers import read_json, reason, reasons, rec, write_jsonl

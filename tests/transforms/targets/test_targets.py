@@ -6,7 +6,7 @@ from tuneprep.transforms.adapters import normalize
 from tuneprep.transforms.targets.models import get_model
 from tuneprep.transforms.core.records import FORMAT, Record, RecordError, Source
 from tuneprep.transforms.targets import TARGETS, check_limits, get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.sagemaker_instruction import (DEFAULT_TEMPLATE, parse_template,
                                                       placeholders)
 

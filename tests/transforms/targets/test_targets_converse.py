@@ -9,7 +9,7 @@ from tuneprep.transforms.core.records import Source
 from tuneprep.transforms.targets.models import get_model
 from tuneprep.transforms.core.records import RecordError
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 from tests.helpers import CTX, ROLE_ORDER_CASES, formatted, reason, reasons, rec
 

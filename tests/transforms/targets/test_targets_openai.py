@@ -7,7 +7,7 @@ import pytest
 from tuneprep.transforms.adapters import normalize
 from tuneprep.transforms.core.records import Record, Source
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 from tests import helpers as target_helpers
 from tests.helpers import CTX

@@ -4,7 +4,7 @@ import pytest
 
 from tuneprep.transforms.targets.models import get_model, models_for_kind
 from tuneprep.transforms.targets import get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 from tests.helpers import ROLE_ORDER_CASES, formatted, reason, reasons, rec
 

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from tuneprep.transforms.targets import check_limits, get_target
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 if "max_tokens" not in {f.name for f in dataclasses.fields(TargetContext)}:
     pytest.skip("TargetContext names no token limit here (max_tokens comes with the token "

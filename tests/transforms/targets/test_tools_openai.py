@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from tuneprep.transforms.core.tools import ToolCall, ToolResult, ToolSpec
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 
 from tests import helpers
 from tests.helpers import rec

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from tuneprep.pipelines.cli import main
-from tuneprep.transforms.targets.context import TargetContext
+from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.targets.models import get_model
 from tests.helpers import SAMPLES, read_json, reasons, write_jsonl
 
@@ -58,7 +58,7 @@ def test_a_haiku_validation_set_holds_at_least_32_records(tmp_path, capsys):
 
 def test_nova_takes_at_most_20000_records_train_and_validation_together():
     from tuneprep.transforms.core.config import RunConfig
-    from tuneprep.transforms.io.assembly_checks import quota_problems
+    from tuneprep.transforms.sink.assembly_checks import quota_problems
     for name in ("nova-lite", "nova-micro", "nova-pro", "nova-2-lite"):
         assert get_model(name).max_total_records == 20_000, name
     cfg = RunConfig(target="bedrock-conversation", output="unused", model="nova-lite")
@@ -218,7 +218,7 @@ def test_only_nova_2_takes_tool_blocks():
 
 def test_where_a_validator_is_overruled():
     """Three validator rules tuneprep does not follow, each with the source that overrules it."""
-    from tuneprep.transforms.io.dataset_rules import RECORDS, record_count_problems
+    from tuneprep.transforms.sink.dataset_rules import RECORDS, record_count_problems
     # 1. The distillation validator caps a prompt at two messages; Bedrock's distillation page
     # (distillation-data-prep-option-1, formats-2026.md "Other Bedrock rules": "the validator's
     # 2-message cap is stale") has Nova students take multi-turn prompts; Anthropic and Meta

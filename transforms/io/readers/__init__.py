@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
+from tuneprep.transforms.core.options import ReadOptions
 from tuneprep.transforms.core.records import LINE, READ, RecordError
 from tuneprep.transforms.io import input_pins
 from tuneprep.transforms.io.storage import StorageError, failure, open_read
@@ -54,13 +55,6 @@ class RawItem:
     offset: int | None = None      # a JSON document's element: its first byte, when known
 
 
-@dataclass(slots=True)
-class ReadOptions:
-    file_format: str | None = None      # force jsonl|json|csv|tsv|parquet|text
-    text_unit: str = "file"             # plain text: one record per "file", "line" or "paragraph"
-    max_record_bytes: int = 16 * 1024 * 1024
-    encoding: str = "utf-8"             # of text files (CSV, JSON, plain text); --encoding
-    records_path: str | None = None     # JSON document: the dotted path of its list of records
 
 
 def is_utf8_encoding(encoding: str) -> bool:
