@@ -60,6 +60,11 @@ class Target:
         min_train_records the service's minimum of train records whatever the model (None:
                          the model's ModelSpec.min_records only); a dataset rule
                          (transforms/sink/dataset_rules.py), in run and validate
+        request_builder  the service's training-request builder (a targets/requests_*.py
+                         object called as request_builder(spec, output, train, validation,
+                         validation_split)); None: no request is written
+        takes_template   does it take --template / --placeholder-map (a template.json)?
+        takes_media_owner does it take --media-bucket-owner (s3Location.bucketOwner)?
 
     Hooks, each documented once here (ctx: core/context.py TargetContext):
 
@@ -124,6 +129,9 @@ class Target:
     writes_weights = False
     min_train_records: int | None = None
     selectable_fields: tuple[str, ...] = ()
+    request_builder = None
+    takes_template = False
+    takes_media_owner = False
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
