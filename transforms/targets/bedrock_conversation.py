@@ -31,7 +31,7 @@ reasoning a record with reasoning (reasoning_not_taken; --repair drop_reasoning)
 """
 from __future__ import annotations
 
-from tuneprep.transforms.targets import tool_rules
+from tuneprep.transforms.targets import requests_bedrock, tool_rules
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.bucket_owner import owner_for
 from tuneprep.transforms.targets.conversation import clean_turns
@@ -39,51 +39,22 @@ from tuneprep.transforms.targets.converse import (OPTIONAL_FIELDS, converse_leng
                                                   converse_object, converse_texts,
                                                   inconsistent_field_problems, optional_fields)
 from tuneprep.transforms.targets.converse_check import check_converse
-from tuneprep.transforms.targets.converse_media_blocks import (IMAGE_FORMATS, VIDEO_FORMATS,
-                                                               extension_of, image_types,
-                                                               media_block, media_kind,
-                                                               media_kinds, media_uris,
-                                                               mixed_media_problems, s3_problem)
+from tuneprep.transforms.targets.converse_media_blocks import (media_block, media_kinds,
+                                                               mixed_media_problems)
 from tuneprep.transforms.targets.converse_tools import converse_tool_object, tool_messages
-from tuneprep.transforms.targets.converse_media import (ConverseMediaChecker, check_content,
-                                                        takes)
+from tuneprep.transforms.targets.converse_media import ConverseMedia
 
 
 class BedrockConversation(Target):
     name = "bedrock-conversation"
     kind = "conversation"
+    request_builder = requests_bedrock.FINE_TUNING
+    takes_media_owner = True   # --media-bucket-owner: s3Location.bucketOwner of its media
     takes_image = True
-    handles_media = True
+    media = ConverseMedia()
     writes_tools = True       # where the model takes tool use (ModelSpec.tool_use)
     writes_reasoning = True   # where the model takes reasoning (ModelSpec.reasoning_content)
     selectable_fields = tuple(OPTIONAL_FIELDS)   # system, image, video, reasoning, toolUse, ...
-
-    def uploads_images(self, model) -> bool:
-        return model is None or "image" in model.media_kinds
-
-    def prepare_media(self, record, ctx):
-        """The record's medium, where the model takes its kind and format: an s3:// image or
-        video checked by content where it is (converse_media.check_content), a local image
-        checked and uploaded. Left to build() and check(): a local video, a medium the model
-        does not take (not_taken_by_model, unsupported_*_type), and an s3:// reference the
-        Converse rules refuse by its form or name."""
-        ref = record.image
-        model = getattr(ctx, "model", None)
-        if not isinstance(ref, str) or not ref.strip():
-            return record
-        kind = media_kind(ref)
-        if ref.startswith("s3://"):
-            media_format = (IMAGE_FORMATS if kind == "image" else VIDEO_FORMATS).get(
-                extension_of(ref)) if kind else None
-            if kind and not s3_problem(ref) and takes(kind, media_format, model):
-                check_content(kind, ref, media_format, model)
-            return record
-        if kind == "video" or not self.uploads_images(model):
-            return record
-        from tuneprep.transforms.io import images
-        record.image, _ = images.place_image(ref, getattr(ctx, "image_uri_prefix", None), model,
-                                             image_types(model))
-        return record
 
     def build(self, record, ctx):
         media = (media_block(record.image, owner_for(record, ctx))
@@ -107,12 +78,6 @@ class BedrockConversation(Target):
 
     def texts(self, obj) -> list[str]:
         return converse_texts(obj)
-
-    def media_uris(self, obj) -> list[str]:
-        return media_uris(obj)
-
-    def media_checker(self, model):
-        return ConverseMediaChecker(model)
 
     # the dataset-level rules: one media kind over the union; for Nova, each optional field in
     # every record or in none
