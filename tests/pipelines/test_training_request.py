@@ -11,6 +11,8 @@ from tuneprep.pipelines.cli import main
 from tuneprep.transforms.sink import training_request as tr
 from tuneprep.transforms.sink.dataset_folder import TOP_FILES, is_dataset_file
 from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets.requests_bedrock import (BEDROCK_API, CUSTOMIZATION_TYPE_ENUM,
+                                                         BedrockRequest)
 from tuneprep.transforms.targets.models import MODELS
 
 from tests.helpers import SAMPLES, read_json, write_jsonl
@@ -62,7 +64,7 @@ def test_bedrock_text_local_with_validation(tmp_path, capsys):
                                        "request.validationDataConfig.validators[0].s3Uri",
                                        "request.outputDataConfig.s3Uri",
                                        "request.hyperParameters.epochCount"]
-    assert tr.BEDROCK_API in request["sources"]
+    assert BEDROCK_API in request["sources"]
     # in the manifest, with its digest
     manifest = read_json(out / "manifest.json")
     assert tr.FILE in [f["path"] for f in manifest["files"]]
@@ -197,12 +199,16 @@ def test_overwrite_recognises_and_clears_it(tmp_path, capsys):
 
 def test_every_target_gets_a_request_and_every_bedrock_model_an_id():
     for name, target in TARGETS.items():
-        request = tr.training_request(name, target.kind, None, "s3://b/out",
+        request = tr.training_request(target, None, "s3://b/out",
                                       ["train/train.jsonl"])
         assert request is not None and request["placeholders"], name
     for spec in MODELS.values():
         assert (spec.bedrock_model_id is not None) == (spec.service == "bedrock"), spec.name
-    assert set(tr.CUSTOMIZATION_TYPES.values()) < set(tr.CUSTOMIZATION_TYPE_ENUM)
+    used = {t.request_builder.customization for t in TARGETS.values()
+            if isinstance(t.request_builder, BedrockRequest)}
+    assert used < set(CUSTOMIZATION_TYPE_ENUM)
+    with pytest.raises(ValueError):   # a misspelt customizationType fails at import, not in AWS
+        BedrockRequest("FINE_TUNE")
 
 
 @pytest.mark.parametrize("value, paths", [

@@ -128,7 +128,7 @@ def _write_training_request(cfg, target, files: list[dict]) -> list[dict]:
     for a target no request is known for."""
     data = [f["path"] for f in files if f["path"].endswith(".jsonl")
             and f["path"].split("/", 1)[0] in (TRAIN, VALIDATION)]
-    request = training_request.training_request(target.name, target.kind, run_context.model_spec(cfg),
+    request = training_request.training_request(target, run_context.model_spec(cfg),
                                                 cfg.output, data, cfg.validation_split)
     if request is None:
         return []

@@ -9,6 +9,7 @@ distill-* ids) to apply its rule. Source: docs/sources/service-formats.md §1.6.
 """
 from __future__ import annotations
 
+from tuneprep.transforms.targets import requests_bedrock
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
 from tuneprep.transforms.targets.converse import converse_length, converse_object, converse_texts
@@ -18,6 +19,7 @@ from tuneprep.transforms.targets.converse_check import check_converse
 class BedrockDistillation(Target):
     name = "bedrock-distillation"
     kind = "distillation"
+    request_builder = requests_bedrock.BedrockRequest("DISTILLATION")
 
     def build(self, record, ctx):
         system, turns = clean_turns(record, ctx, ends_with_assistant=False)

@@ -2,6 +2,7 @@
 {"system"?, "messages": [{"role", "content"}, …]}."""
 from __future__ import annotations
 
+from tuneprep.transforms.targets import requests_bedrock
 from tuneprep.transforms.targets.base import Target, exact_keys, fail
 from tuneprep.transforms.targets.conversation import (clean_turns, order_problems,
                                                       reserved_word_problems, reserved_words,
@@ -12,6 +13,8 @@ MESSAGE_KEYS = frozenset(("role", "content"))
 
 
 class BedrockMessages(Target):
+    request_builder = requests_bedrock.FINE_TUNING
+
     def __init__(self, name: str, kind: str):
         self.name, self.kind = name, kind
 

@@ -4,6 +4,7 @@ DocumentTarget is the shape shared with sagemaker-domain-adaptation: one object 
 under one key."""
 from __future__ import annotations
 
+from tuneprep.transforms.targets import requests_bedrock
 from tuneprep.transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
 from tuneprep.transforms.targets.chunking import chunk_text
 
@@ -26,4 +27,5 @@ class DocumentTarget(Target):
 class BedrockPretrain(DocumentTarget):
     name = "bedrock-pretrain"
     kind = "pretrain"
+    request_builder = requests_bedrock.BedrockRequest("CONTINUED_PRE_TRAINING")
     key = "input"

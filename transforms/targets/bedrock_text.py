@@ -6,6 +6,7 @@ is refused (not_single_turn). The format has no system field: a system prompt (a
 input format."""
 from __future__ import annotations
 
+from tuneprep.transforms.targets import requests_bedrock
 from tuneprep.transforms.targets.base import (Target, exact_keys, exchange, instruction_prompt,
                                               non_empty_string, require_string, with_system)
 
@@ -17,6 +18,7 @@ class BedrockText(Target):
     name = "bedrock-text"
     kind = "text-to-text"
     reads = "exchange"
+    request_builder = requests_bedrock.FINE_TUNING
 
     def build(self, record, ctx):
         system, instruction, context, response = exchange(record, self.name)

@@ -49,7 +49,7 @@ import orjson
 
 from tuneprep.transforms.core.tools import ToolResult
 from tuneprep.transforms.core.weights import weight_problem
-from tuneprep.transforms.targets import tool_rules
+from tuneprep.transforms.targets import requests_openai, tool_rules
 from tuneprep.transforms.targets.base import Target, fail, split_system
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -86,6 +86,7 @@ def tool_call(call) -> dict:
 class OpenAIChat(Target):
     name = "openai-chat"
     kind = "openai-chat"
+    request_builder = requests_openai.FINE_TUNING
     writes_tools = True
     writes_reasoning = False   # OpenAI chat SFT takes no reasoning field
     writes_weights = True

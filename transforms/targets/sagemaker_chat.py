@@ -7,11 +7,13 @@ from __future__ import annotations
 from tuneprep.transforms.targets.base import Target, exact_keys
 from tuneprep.transforms.targets.conversation import (clean_turns, order_problems, role_problem,
                                                       string_content_problem)
+from tuneprep.transforms.targets.requests_sagemaker import JumpStartRequest
 
 
 class SagemakerChat(Target):
     name = "sagemaker-chat"
     kind = "chat"
+    request_builder = JumpStartRequest(chat_dataset=True)
 
     def build(self, record, ctx):
         system, turns = clean_turns(record, ctx)

@@ -6,10 +6,12 @@ bedrock-pretrain (--chunk-chars). Source: docs/sources/service-formats.md §3.2-
 from __future__ import annotations
 
 from tuneprep.transforms.targets.bedrock_pretrain import DocumentTarget
+from tuneprep.transforms.targets.requests_sagemaker import JumpStartRequest
 
 
 class SagemakerDomainAdaptation(DocumentTarget):
     name = "sagemaker-domain-adaptation"
     kind = "domain-adaptation"
+    request_builder = JumpStartRequest()
     key = "text"
     layout = "single"

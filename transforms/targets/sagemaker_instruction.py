@@ -11,6 +11,7 @@ import orjson
 from tuneprep.transforms.core import tools
 from tuneprep.transforms.core.layout import TEMPLATE
 from tuneprep.transforms.targets.base import Target, exchange, fail, with_system
+from tuneprep.transforms.targets.requests_sagemaker import JumpStartRequest
 
 DEFAULT_TEMPLATE = {
     "prompt": "Below is an instruction that describes a task, paired with an input that provides "
@@ -154,6 +155,8 @@ class SagemakerInstruction(Target):
     kind = "instruction"
     reads = "exchange"
     layout = "sharded"
+    request_builder = JumpStartRequest(instruction_tuned=True)
+    takes_template = True   # --template, --placeholder-map; template.json beside the shards
 
     def build(self, record, ctx):
         plan = self._plan(ctx)
