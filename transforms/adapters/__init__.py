@@ -13,14 +13,19 @@ from __future__ import annotations
 from typing import Any, Callable
 
 # (the order of the adapter modules below breaks detection ties)
-from tuneprep.transforms.adapters import (alpaca, dolly, image_caption, messages,
+from tuneprep.transforms.adapters import (alpaca, dolly, image_caption, messages, nova_dpo,
+                                          openai_preference, preference, prompt_answer,
                                           prompt_completion, sharegpt, text)
 from tuneprep.transforms.adapters.common import Adapter, refuse
 from tuneprep.transforms.core.options import AdapterOptions
 from tuneprep.transforms.core.records import NORMALIZE, Record, RecordError, Source
 
+# nova-dpo and prompt-answer before messages, whose records they narrow (a last message of
+# candidates; a reference answer and no answer message); the preference shapes after the
+# adapters that read their chosen / rejected beside a conversation or an instruction
 ADAPTERS: dict[str, Adapter] = {m.ADAPTER.name: m.ADAPTER for m in (
-    messages, sharegpt, alpaca, dolly, prompt_completion, image_caption, text)}
+    nova_dpo, prompt_answer, messages, sharegpt, alpaca, dolly, prompt_completion, image_caption,
+    text, preference, openai_preference)}
 DETECT_SAMPLE = 20
 
 __all__ = ["ADAPTERS", "Adapter", "AdapterOptions", "adapter_name", "detect", "normalize",

@@ -100,6 +100,17 @@ REASONS: dict[str, str] = {
     "missing_bucket_owner": "a Nova record's image or video has no s3Location.bucketOwner, "
                             "which AWS's Nova Forge validator requires (--media-bucket-owner "
                             "ACCOUNT_ID writes it)",
+    "identical_preference": "the chosen and rejected responses (preferred / non-preferred) are "
+                            "the same text",
+    "missing_label": "a preference label is missing or not one the format knows (a Nova "
+                     "candidate's preferenceLabel, LLaMA-Factory's kto_tag), or no candidate "
+                     "is labelled preferred / non-preferred",
+    "prompt_mismatch": "the chosen and rejected conversations do not share the same prompt (an "
+                       "implicit prompt, or different system messages)",
+    "ends_with_assistant": "the prompt ends with an assistant answer where the answer is "
+                           "generated or compared (an RFT prompt, a preference prompt)",
+    "empty_reference_answer": "an RFT record has no reference answer, or a blank string or "
+                              "empty object",
 }
 
 
@@ -174,6 +185,8 @@ class Record:
         gives none; core/weights.py says which values), or None when no message gives one.
     preference: a preference record's chosen / rejected answers or KTO label
         (core/preferences.py Preference); None for a plain record.
+    reference: an RFT record's reference answer and grader fields (core/rft.py Reference),
+        its prompt being the turns; None for any other record.
     repairs: the --repair fixes applied to the record (names from targets.context.REPAIRS
         that count themselves: the report's repaired_records).
     unread: the names of the source's top-level fields the adapter did not read (scalars
@@ -194,6 +207,7 @@ class Record:
     tools: list | None = None
     weights: tuple | None = None
     preference: Any = None
+    reference: Any = None
     repairs: tuple = ()
     unread: tuple = ()
 
@@ -208,6 +222,8 @@ class Record:
             content = content + [self.tools]
         if self.weights is not None:
             content = content + [["weights", self.weights]]
+        if self.reference is not None:   # two prompts with different answers are two records
+            content = content + [["reference", self.reference]]
         return content + [["preference", self.preference]] if self.preference else content
 
     def with_id(self) -> "Record":

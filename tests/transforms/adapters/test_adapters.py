@@ -344,7 +344,8 @@ CORPUS_FILES = [
     ("bedrock_samples/nova_tooluse_formatted_test_ft.jsonl", "messages", 120),
     ("bedrock_samples/nova_tooluse_test_ft.jsonl", "messages", 120),
     ("bedrock_samples/nova_tooluse_train_ft.jsonl", "messages", 560),
-    ("bedrock_samples/rft_train_data.jsonl", "messages", 300),
+    # an RFT prompt with its reference answer (issue 25), no longer read as a chat record
+    ("bedrock_samples/rft_train_data.jsonl", "prompt-answer", 300),
     ("bedrock_samples/uber10K_prompt_completion.jsonl", "prompt-completion", 200),
     ("pretrain_text/c4_demo.jsonl", "text", 300),
     ("sharegpt_glaive_toolcall/glaive_toolcall_en_demo.json", "sharegpt", 300),

@@ -188,6 +188,25 @@ RECORDS = {
         lambda image_key, image, caption_key, caption: {
             image_key: [image] if image_key == "images" else image, caption_key: caption},
         st.sampled_from(IMAGE_KEYS), _image, st.sampled_from(CAPTION_KEYS), _text("caption"))),
+    # preference and RFT records (issue 25): every target of this version refuses them
+    "preference": _with_extras(st.fixed_dictionaries(
+        {"prompt": _text("prompt"), "chosen": _text("chosen"), "rejected": _text("rejected")})),
+    "openai-preference": _with_extras(st.fixed_dictionaries(
+        {"input": st.fixed_dictionaries({"messages": st.tuples(_text("prompt")).map(
+            lambda t: [{"role": "user", "content": t[0]}])}),
+         "preferred_output": _text("chosen").map(lambda t: [{"role": "assistant", "content": t}]),
+         "non_preferred_output": _text("rejected").map(
+             lambda t: [{"role": "assistant", "content": t}])})),
+    "nova-dpo": _with_extras(st.builds(lambda prompt, chosen, rejected: {"messages": [
+        {"role": "user", "content": [{"text": prompt}]},
+        {"role": "assistant", "candidates": [
+            {"content": [{"text": chosen}], "preferenceLabel": "preferred"},
+            {"content": [{"text": rejected}], "preferenceLabel": "non-preferred"}]}]},
+        _text("prompt"), _text("chosen"), _text("rejected"))),
+    "prompt-answer": _with_extras(st.builds(lambda key, prompt, answer: {key: prompt,
+                                                                         "answer": answer},
+                                            st.sampled_from(["prompt", "question"]),
+                                            _text("prompt"), _text("answer"))),
 }
 assert set(RECORDS) == set(ADAPTERS)
 _METADATA = {"id", "category", "source", "lang", "note"}

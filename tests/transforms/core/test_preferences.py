@@ -30,12 +30,14 @@ def kto(label):
 
 def test_the_adapters_read_the_preference_and_not_as_metadata():
     pair = normalize(DPO, "sharegpt", SOURCE)
-    assert pair.preference == Preference(chosen=DPO["chosen"], rejected=DPO["rejected"])
+    # the responses as canonical turns (issue 25), whatever turn shape the source gave
+    assert pair.preference == Preference(chosen=(("assistant", "Hello!"),),
+                                         rejected=(("assistant", "No."),))
     labelled = normalize(kto(False), "messages", SOURCE)
     assert labelled.preference == Preference(label=False) and "label" not in labelled.fields
     alpaca = normalize({"instruction": "a", "output": "b", "chosen": "c", "rejected": "d"},
                        "alpaca", SOURCE)
-    assert alpaca.preference.chosen == "c"
+    assert alpaca.preference.chosen == (("assistant", "c"),)
     # a label that is not KTO's boolean is a scalar of the source, as before
     plain = normalize({**kto(True), "label": "maths"}, "messages", SOURCE)
     assert plain.preference is None and plain.fields == {"label": "maths"}
@@ -78,8 +80,10 @@ def test_use_chosen_refuses_what_it_cannot_place():
     candidates = {**kto(True), "label": None, "candidates": ["4", "5"]}
     assert reason("openai-chat", normalize(candidates, "messages", SOURCE),
                   USE_CHOSEN) == "preference_record"
-    bad = {**DPO, "chosen": {"from": "gpt", "value": 4}}
-    assert reason("openai-chat", normalize(bad, "sharegpt", SOURCE), USE_CHOSEN) == "wrong_type"
+    bad = {**DPO, "chosen": {"from": "gpt", "value": 4}}   # refused as it is read (issue 25)
+    with pytest.raises(RecordError) as refused:
+        normalize(bad, "sharegpt", SOURCE)
+    assert refused.value.reason == "wrong_type"
 
 
 def test_preference_changes_the_record_id():
