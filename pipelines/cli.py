@@ -33,6 +33,7 @@ from tuneprep.transforms.io import s3_config, storage
 from tuneprep.transforms.core.layout import (DEAD_LETTER_FOLDER, MANIFEST, REPORT_HTML, SUCCESS,
                                          TRAIN, TRAINING_REQUEST, VALIDATION)
 from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.media_staging import environment_problem
 
 log = logging.getLogger("tuneprep")
 
@@ -201,7 +202,7 @@ def _launch(args, beam_args: list[str], state: RunState) -> int:
     cfg = build_config(args, before_expand=lambda: _preflight(args))
     output_guard.check_output(cfg.output, args.input + args.validation_input,
                               cfg.inputs + cfg.validation_inputs, args.image_root)
-    problem = get_target(cfg.target).check_environment()
+    problem = environment_problem(get_target(cfg.target))
     if problem:  # e.g. Pillow missing for an image target
         print(f"error: {problem}", file=sys.stderr)
         return 1

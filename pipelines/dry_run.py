@@ -10,7 +10,6 @@ import sys
 
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.output_guard import plan_overwrite
-from tuneprep.pipelines.sample_outcomes import NoMedia
 from tuneprep.transforms.adapters import DETECT_SAMPLE
 from tuneprep.transforms.adapters.suggest import unknown_format_hint
 from tuneprep.transforms.steps import stats as st
@@ -69,9 +68,9 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     """Prints the plan; returns 2 when the real run would be refused for its output, else 0."""
     out = out or sys.stdout
     target = get_target(cfg.target)
-    processor = BatchProcessor(cfg)
-    checks_media = processor.target.handles_media
-    processor.target = no_media = NoMedia(processor.target)
+    processor = BatchProcessor(cfg, upload_media=False)   # media checked, none uploaded
+    checks_media = processor.stage_media is not None
+    no_media = processor.stage_media   # its counts: local media checked, media left unread
     files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
                                                     for uri in cfg.validation_inputs]
     total = st.new_stats()

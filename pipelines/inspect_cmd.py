@@ -29,7 +29,7 @@ from tuneprep.transforms.io.readers.json_doc import records_location
 from tuneprep.pipelines.input_check import file_notes
 from tuneprep.transforms.core.records import NORMALIZE, READ, Source
 from tuneprep.transforms.steps.process import BatchProcessor
-from tuneprep.pipelines.sample_outcomes import NoMedia, outcomes
+from tuneprep.pipelines.sample_outcomes import outcomes
 from tuneprep.transforms.targets import TARGETS
 
 SHOW_CHARS = 300     # strings longer than this are cut in the display (--full shows them whole)
@@ -106,9 +106,8 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
         print(f"   warning:   {note}", file=out)
     target = TARGETS[cfg.target] if with_target else None
     shown = items[:n]
-    # the run's own code decides each record (BatchProcessor, media not read)
-    processor = BatchProcessor(cfg)
-    processor.target = NoMedia(processor.target)
+    # the run's own code decides each record (BatchProcessor, media not uploaded)
+    processor = BatchProcessor(cfg, upload_media=False)
     results = outcomes(processor, Batch(0, 0, uri, None, adapter, shown)) if shown else {}
     for item in shown:
         print(f"-- line {item.line}", file=out)

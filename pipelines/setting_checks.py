@@ -8,6 +8,7 @@ import codecs
 from tuneprep.pipelines.options import MAX_SHARDS, UsageError
 from tuneprep.transforms.targets import TARGETS
 from tuneprep.transforms.core.context import REPAIRS
+from tuneprep.transforms.targets.media_staging import uploads_images
 from tuneprep.transforms.targets.references import is_account_id
 
 TEMPLATE_TARGET = "sagemaker-instruction"     # the one target a template is for
@@ -94,9 +95,9 @@ def check_placeholder_map(placeholder_map: dict, template: dict | None, target) 
 
 def check_image_uri_prefix(prefix: str | None, target, model) -> None:
     """--image-uri-prefix only where images are uploaded: the target and its model take them."""
-    if prefix is None or target is None or target.uploads_images(model):
+    if prefix is None or target is None or uploads_images(target, model):
         return
-    if target.uploads_images(None):
+    if uploads_images(target, None):
         raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
     raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
                      f"bedrock-conversation), not --target {target.name}")

@@ -89,7 +89,7 @@ def _validate(args) -> int:
     templates = {}   # template.json path -> its template
     findings = Findings(shown_per_reason(args))
     limit = cfg.read.max_record_bytes
-    media = target.media_checker(model) if args.check_media else None
+    media = target.media.media_checker(model) if args.check_media and target.media else None
     unchecked = 0    # media references not read (no --check-media)
     # the dataset rules (dataset_rules.py, as `run` applies them) over each path given, one
     # dataset (a folder: its splits): records and bytes per split, the target's facets
@@ -123,7 +123,7 @@ def _validate(args) -> int:
                 for reason, message in media.problems(obj) if media else ():
                     findings.add(uri, number, reason, message)
                 if media is None:
-                    unchecked += len(target.media_uris(obj))
+                    unchecked += len(target.media.media_uris(obj)) if target.media else 0
                 try:  # rules over the whole file (e.g. one media kind per dataset)
                     for facet in target.dataset_facets(obj):
                         facets[facet] = facets.get(facet, 0) + 1

@@ -119,13 +119,39 @@ def test_dry_run_notes_unchecked_images_only_when_the_sample_has_some(tmp_path, 
     chat = [{"messages": [{"role": "user", "content": "<image>What?"},
                           {"role": "assistant", "content": "A cat."}]}]
     text_only = write_jsonl(tmp_path / "text.jsonl", chat)
-    with_image = write_jsonl(tmp_path / "img.jsonl", [{**chat[0], "images": ["cat.jpg"]}])
+    # (an s3:// image: a dry run reads no store; a local one it checks, as below)
+    with_image = write_jsonl(tmp_path / "img.jsonl",
+                             [{**chat[0], "images": ["s3://tp-bucket/cat.jpg"]}])
     code, out, _ = cli(capsys, "run", "--input", text_only, "--target", "bedrock-conversation",
                        "--output", tmp_path / "o1", "--dry-run")
     assert code == 0 and note not in out
     code, out, _ = cli(capsys, "run", "--input", with_image, "--target", "bedrock-conversation",
                        "--output", tmp_path / "o2", "--dry-run")
     assert code == 0 and note in out.splitlines()
+
+
+def test_dry_run_and_inspect_check_local_images_of_every_image_target(tmp_path, capsys):
+    """bedrock-conversation's local images go through the run's staging step with uploads off,
+    as bedrock-image's: checked as the run checks them, named where the run would upload them,
+    nothing written (they were not read before, and the record named a local path)."""
+    from PIL import Image
+    Image.new("RGB", (64, 48), (30, 60, 90)).save(tmp_path / "cat.jpg", format="JPEG")
+    (tmp_path / "tiny.jpg").write_bytes((tmp_path / "cat.jpg").read_bytes()[:40])
+    chat = {"messages": [{"role": "user", "content": "<image>What?"},
+                         {"role": "assistant", "content": "A cat."}]}
+    path = write_jsonl(tmp_path / "img.jsonl", [{**chat, "images": [str(tmp_path / name)]}
+                                                for name in ("cat.jpg", "tiny.jpg")])
+    code, out, _ = cli(capsys, "run", "--input", path, "--target", "bedrock-conversation",
+                       "--output", tmp_path / "out", "--dry-run")
+    assert code == 0 and not (tmp_path / "out").exists()
+    assert "2 read, 1 accepted, 1 dead letters (image_unreadable 1)" in out
+    assert "note: 1 local image(s) checked as the run checks them" in out
+    assert "neither checked nor uploaded" not in out
+    code, out, _ = cli(capsys, "inspect", path, "--target", "bedrock-conversation")
+    written = [orjson.loads(x) for x in _field(out, "bedrock-conversation:")]
+    assert code == 0 and len(written) == 1
+    uri = written[0]["messages"][0]["content"][0]["image"]["source"]["s3Location"]["uri"]
+    assert uri.startswith("s3://image-uri-prefix/images/") and uri.endswith(".jpg")
 
 
 def test_dry_run_refuses_what_the_run_refuses(tmp_path, capsys):

@@ -15,8 +15,9 @@ limits, and content-addressed uploads. Pure Python over Pillow (the `images` ext
   unsupported_image_type, image_too_large, image_dimensions, image_aspect); a failure of the
   store itself (no connection, credentials refused, upload denied) is a StorageError and stops
   the run.
-- place_image() is the prepare_media of every target that takes images (bedrock-image,
-  bedrock-conversation): an s3:// image checked where it is, a local one checked and uploaded.
+- place_image() stages the images of every target that takes them (bedrock-image,
+  bedrock-conversation; transforms/targets/media_staging.py): an s3:// image checked where it
+  is, a local one checked and uploaded (or, with upload=False, checked and named only).
 """
 from __future__ import annotations
 
@@ -238,17 +239,22 @@ def _regular_file(local: str, where: str) -> None:
                                     "it is not opened")
 
 
-def place_image(ref: str, prefix: str | None, model,
-                taken=tuple(FORMATS)) -> tuple[str, ImageInfo]:
-    """The shared prepare_media of the image targets: (the reference the record carries, the
+def place_image(ref: str, prefix: str | None, model, taken=tuple(FORMATS),
+                upload: bool = True, placeholder: str = "") -> tuple[str, ImageInfo]:
+    """The image targets' one staging of an image: (the reference the record carries, the
     image's info). An s3:// image is checked where it is; a local path (or file://) is checked
     and uploaded under `prefix` by content. Refused (bad_image_ref): another kind of URI, or a
-    local image with no prefix to upload it to."""
+    local image with no prefix to upload it to. upload False: a local image is checked as the
+    run checks it and named where the run would upload it (under `placeholder` when no prefix
+    is given), and nothing is written."""
     if ref.startswith("s3://"):
         return ref, check_s3_image(ref, model, taken)
     if "://" in ref and not ref.startswith("file://"):
         _refuse("bad_image_ref", f"the image reference {ref!r} is neither a local path nor an "
                                  "s3:// URI")
+    if not upload:
+        _, _, digest, info = check_local(ref, model, taken)
+        return join(prefix or placeholder, content_name(digest, info.format)), info
     if not prefix:
         _refuse("bad_image_ref", f"the image {ref!r} is a local file and Bedrock reads images "
                                  "from S3 only: pass --image-uri-prefix s3://bucket/folder to "

@@ -1,9 +1,10 @@
 """A batch of raw items → output lines per split, dead-letter lines and statistics. Pure Python.
 
-This is every per-record stage (normalize, split, format, validate) fused into one loop over a
-batch; Beam sees one element per batch (see batching.py for why). Every record takes the same
-chain of steps, whatever its shape, adapter or target: `run`, `--dry-run` and `inspect`
-(sample_outcomes.py) all call it, so a rule lives in its adapter or target alone.
+This is every per-record stage (normalize, split, stage media, format, validate) fused into one
+loop over a batch; Beam sees one element per batch (see batching.py for why). Every record takes
+the same chain of steps, whatever its shape, adapter or target: `run`, `--dry-run` and `inspect`
+(sample_outcomes.py; media checked, not uploaded) all call it, so a rule lives in its adapter or
+target alone.
 """
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from tuneprep.transforms.adapters import normalizer
 from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.steps.sampling import add_measures, empty_figures, measure
+from tuneprep.transforms.steps.stage_media import MediaStep
 from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
                                 dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
+from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.core.context import selection_problem
 from tuneprep.transforms.targets import run_context
 
@@ -54,17 +57,22 @@ def split_of(record_id: str, fraction: float) -> str:
 
 
 class BatchProcessor:
-    """Holds what is costly to build once per worker (target, context); call it per batch."""
+    """Holds what is costly to build once per worker (target, context); call it per batch.
+    upload_media False (dry run, inspect): media are checked, never uploaded (stage_media.py)."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, upload_media: bool = True):
         self.cfg = cfg
         self.target = get_target(cfg.target)
         self.ctx = run_context.target_context(cfg)
         # exact token counts: the tokenizer loaded here, once a worker (a worker without its
         # package fails the run rather than estimate); which counts are exact, for the report
         self.token_counts = tokens.report_entry(self.ctx)
-        # the media hooks are no-ops on text targets: skip three calls a record there
-        self.has_media = self.target.handles_media
+        media = self.target.media   # None on text targets: no staging step, no media URIs
+        self.stage_media = MediaStep(media, self.ctx, upload_media) if media is not None else None
+        # a record's media URIs and facets are gathered only where the target has some (text
+        # targets have neither: two calls a record saved on the hot path)
+        self.gathers_media = media is not None or \
+            type(self.target).dataset_facets is not Target.dataset_facets
         self.fraction = cfg.validation_split
         self.selecting = bool(self.ctx.records_with or self.ctx.records_without)
         self._normalizers: dict[str, object] = {}
@@ -162,8 +170,8 @@ class BatchProcessor:
                                     if self.fraction > 0 else TRAIN)
             stage = FORMAT
             target, ctx = self.target, self.ctx
-            if self.has_media:
-                record = target.prepare_media(record, ctx)  # check/upload images
+            if self.stage_media is not None:
+                record = self.stage_media(record)  # check/upload media
             objs = target.format(record, ctx)
             stage = VALIDATE
             lines, lengths = [], []
@@ -177,7 +185,7 @@ class BatchProcessor:
                 lengths.append(size)
             if not lines:
                 raise RecordError("empty_field", "the record has no text to write", FORMAT)
-            media = self._media(objs) if self.has_media else None
+            media = self._media(objs) if self.gathers_media else None
             if self.selecting:
                 left_out = selection_problem(media[1] if media else set(), ctx)
                 if left_out:
@@ -207,9 +215,10 @@ class BatchProcessor:
 
     def _media(self, objs) -> tuple[list[str], set[str]]:
         """The media URIs and dataset facets of a record's objects."""
-        uris, facets = [], set()
+        uris, facets, media = [], set(), self.target.media
         for obj in objs:
-            uris += self.target.media_uris(obj)
+            if media is not None:
+                uris += media.media_uris(obj)
             facets |= self.target.dataset_facets(obj)
         return uris, facets
 

@@ -9,6 +9,7 @@ from tuneprep.transforms.core import preferences, tools
 from tuneprep.transforms.core.records import FORMAT, RecordError, Record
 from tuneprep.transforms.core.weights import without_weights
 from tuneprep.transforms.targets.measuring import string_length, strings
+from tuneprep.transforms.targets.media_staging import MediaStaging
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -42,8 +43,11 @@ class Target:
         takes_image      does the output carry Record.image? When not, format() refuses a
                          record with an image (not_taken_by_model) once build() has taken the
                          rest of it, rather than drop the image
-        handles_media    do prepare_media / media_uris / dataset_facets do anything? (False:
-                         the pipeline skips the three calls a record)
+        media            the target's media capability (targets/media_staging.py MediaStaging:
+                         stage, uploads_images, check_environment, media_uris, media_checker),
+                         or None for a target that takes no media. Its stage() runs in the
+                         staging step (steps/stage_media.py) before format(): a target's
+                         build() and check() read no store and write none
         writes_tools     can the output carry tool use (Record.tools, tool_call and tool
                          parts)? takes_tools(ctx) adds the model's say (ModelSpec.tool_use).
                          When not, format() refuses a record with tool use (tool_turn) unless
@@ -94,23 +98,6 @@ class Target:
                                                 it)? A template naming "tools" takes the tool
                                                 definitions (and so the record's tool use).
         takes_tools(ctx) / takes_reasoning(ctx) See writes_tools / writes_reasoning.
-        prepare_media(record, ctx) -> Record    Before format(): checks the media the record
-                                                names and puts them where the service reads
-                                                them (uploads, rewrites the reference). Raises
-                                                RecordError for a bad medium, StorageError when
-                                                the store fails (the run stops).
-        uploads_images(model) -> bool           Does prepare_media check and upload images for
-                                                this model (None: no --model)? The launcher
-                                                takes --image-uri-prefix only then.
-        check_environment() -> str | None       What this machine lacks for the target (Pillow),
-                                                checked before the run; None when all is there.
-        media_uris(obj) -> [str]                The s3:// URIs an output object references (the
-                                                report's bucket check).
-        media_checker(model)                    For `tuneprep validate --check-media`: an
-                                                object whose problems(obj) reads the media a
-                                                written object names, by the rules
-                                                prepare_media applies; None when the target
-                                                checks no media by content.
         dataset_facets(obj) -> set[str]         What an object contributes to rules over the
                                                 whole dataset (its media kinds, optional fields).
         dataset_problems(facets, ctx, records)  (reason, message) for each dataset rule broken:
@@ -123,7 +110,7 @@ class Target:
     layout = "single"
     takes_validation = True
     takes_image = False
-    handles_media = False
+    media: MediaStaging | None = None
     writes_tools = False
     writes_reasoning = False
     writes_weights = False
@@ -135,7 +122,7 @@ class Target:
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
-            if record.preference is not None:   # every target of this version is supervised
+            if record.preference is not None or record.reference is not None:   # supervised
                 record = preferences.as_supervised(record, ctx, self.name)
             if record.tools or not tools.plain_turns(record.turns):  # (else neither is held)
                 if tools.has_tool_use(record) and not self.takes_tools(ctx):
@@ -215,21 +202,6 @@ class Target:
     def takes_reasoning(self, ctx) -> bool:
         model = getattr(ctx, "model", None)
         return self.writes_reasoning and (model is None or model.reasoning_content)
-
-    def prepare_media(self, record: Record, ctx) -> Record:
-        return record
-
-    def uploads_images(self, model) -> bool:
-        return False
-
-    def check_environment(self) -> str | None:
-        return None
-
-    def media_uris(self, obj) -> list[str]:
-        return []
-
-    def media_checker(self, model):
-        return None
 
     def dataset_facets(self, obj) -> set[str]:
         return set()

@@ -1,7 +1,9 @@
 """bedrock-image: Titan image fine-tuning, {"image-ref": "s3://…", "caption"}."""
 from __future__ import annotations
 
+from tuneprep.transforms.targets import requests_bedrock
 from tuneprep.transforms.targets.base import Target, exact_keys, fail, non_empty_string, require_string
+from tuneprep.transforms.targets.media_staging import PLACEHOLDER_PREFIX, is_local
 from tuneprep.transforms.targets.references import s3_reference_problem
 from tuneprep.transforms.targets.written_media import WrittenMediaChecker
 
@@ -30,13 +32,27 @@ def caption_problem(caption: str, model) -> tuple[str, str] | None:
     return None
 
 
-class BedrockImage(Target):
-    name = "bedrock-image"
-    kind = "image"
-    reads = "image"
-    takes_validation = False
-    takes_image = True
-    handles_media = True
+class ImageRefMedia:
+    """bedrock-image's media (media_staging.MediaStaging): the record's one image."""
+
+    def stage(self, record, ctx, upload: bool):
+        """An s3:// image is checked where it is (size + header); a local one is checked, then
+        uploaded under --image-uri-prefix by content, and the record points at the upload.
+        The model's image limits apply when a model is given (transforms/io/images.py)."""
+        ref = record.image
+        if not isinstance(ref, str) or not ref.strip():
+            return record   # build() refuses it with no_image / wrong_type / empty_field
+        if ref.startswith("s3://"):
+            problem = image_ref_problem(ref)
+            if problem:
+                fail(*problem)
+        if not upload and not is_local(ref):
+            return record   # read where it is by the run only
+        from tuneprep.transforms.io import images
+        record.image, _ = images.place_image(ref, getattr(ctx, "image_uri_prefix", None),
+                                             getattr(ctx, "model", None), upload=upload,
+                                             placeholder=PLACEHOLDER_PREFIX)
+        return record
 
     def uploads_images(self, model) -> bool:
         return True
@@ -45,28 +61,22 @@ class BedrockImage(Target):
         from tuneprep.transforms.io.images import pillow_problem
         return pillow_problem()
 
-    def prepare_media(self, record, ctx):
-        """An s3:// image is checked where it is (size + header); a local one is checked, then
-        uploaded under --image-uri-prefix by content, and the record points at the upload.
-        The model's image limits apply when a model is given (transforms/io/images.py)."""
-        from tuneprep.transforms.io import images
-        ref = record.image
-        if not isinstance(ref, str) or not ref.strip():
-            return record   # build() refuses it with no_image / wrong_type / empty_field
-        if ref.startswith("s3://"):
-            problem = image_ref_problem(ref)
-            if problem:
-                fail(*problem)
-        record.image, _ = images.place_image(ref, getattr(ctx, "image_uri_prefix", None),
-                                             getattr(ctx, "model", None))
-        return record
-
     def media_uris(self, obj):
         ref = obj.get("image-ref") if isinstance(obj, dict) else None
         return [ref] if isinstance(ref, str) else []
 
     def media_checker(self, model):
         return _ImageRefChecker(model)
+
+
+class BedrockImage(Target):
+    name = "bedrock-image"
+    kind = "image"
+    request_builder = requests_bedrock.FINE_TUNING
+    reads = "image"
+    takes_validation = False
+    takes_image = True
+    media = ImageRefMedia()
 
     def build(self, record, ctx):
         if record.image is None:
@@ -95,7 +105,7 @@ class BedrockImage(Target):
 
 
 class _ImageRefChecker(WrittenMediaChecker):
-    """`validate --check-media`: a written image-ref read as prepare_media reads an s3:// one."""
+    """`validate --check-media`: a written image-ref read as stage() reads an s3:// one."""
 
     def refs(self, obj):
         ref = obj.get("image-ref") if isinstance(obj, dict) else None

@@ -1,6 +1,7 @@
-"""The content checks of a Converse record's media (bedrock-conversation), shared by `run`
-(prepare_media, before a record is written) and `tuneprep validate --check-media` (over written
-records), so both hold a medium to the same rules:
+"""A Converse record's media (bedrock-conversation's media_staging.MediaStaging: ConverseMedia)
+and their content checks, shared by `run` (the staging step, before a record is formatted) and
+`tuneprep validate --check-media` (over written records), so both hold a medium to the same
+rules:
 
 - an image: transforms/io/images.py place_image, which checks an s3:// one where it is
   (exists, type by content, the model's byte and pixel limits); a video:
@@ -16,9 +17,51 @@ from __future__ import annotations
 
 from tuneprep.transforms.targets.base import fail
 from tuneprep.transforms.targets.converse_media_blocks import (IMAGE_FORMATS, PILLOW_TYPES,
-                                                               VIDEO_FORMATS, image_types,
-                                                               media_refs, s3_problem)
+                                                               VIDEO_FORMATS, extension_of,
+                                                               image_types, media_kind,
+                                                               media_refs, media_uris,
+                                                               s3_problem)
+from tuneprep.transforms.targets.media_staging import PLACEHOLDER_PREFIX
 from tuneprep.transforms.targets.written_media import WrittenMediaChecker
+
+
+class ConverseMedia:
+    """The record's medium, where the model takes its kind and format: an s3:// image or video
+    checked by content where it is (check_content), a local image checked and uploaded. Left to
+    build() and check(): a local video, a medium the model does not take (not_taken_by_model,
+    unsupported_*_type), and an s3:// reference the Converse rules refuse by its form or name."""
+
+    def stage(self, record, ctx, upload: bool):
+        ref = record.image
+        model = getattr(ctx, "model", None)
+        if not isinstance(ref, str) or not ref.strip():
+            return record
+        kind = media_kind(ref)
+        if ref.startswith("s3://"):
+            media_format = (IMAGE_FORMATS if kind == "image" else VIDEO_FORMATS).get(
+                extension_of(ref)) if kind else None
+            if upload and kind and not s3_problem(ref) and takes(kind, media_format, model):
+                check_content(kind, ref, media_format, model)   # (read by the run only)
+            return record
+        if kind == "video" or not self.uploads_images(model):
+            return record
+        from tuneprep.transforms.io import images
+        record.image, _ = images.place_image(ref, getattr(ctx, "image_uri_prefix", None), model,
+                                             image_types(model), upload=upload,
+                                             placeholder=PLACEHOLDER_PREFIX)
+        return record
+
+    def uploads_images(self, model) -> bool:
+        return model is None or "image" in model.media_kinds
+
+    def check_environment(self) -> str | None:
+        return None
+
+    def media_uris(self, obj) -> list[str]:
+        return media_uris(obj)
+
+    def media_checker(self, model):
+        return ConverseMediaChecker(model)
 
 
 def takes(kind: str, media_format, model) -> bool:

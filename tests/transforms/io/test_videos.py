@@ -1,5 +1,5 @@
 """Nova videos checked by content where they are (transforms/io/videos.py, through
-bedrock-conversation's prepare_media): real videos written by PyAV, on a real S3-protocol
+bedrock-conversation's media staging): real videos written by PyAV, on a real S3-protocol
 server. Nova takes a video of at most 50 MB and 90 s (docs/sources/formats-2026.md)."""
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def with_video(uri):
 
 def refusal(uri, ctx):
     with pytest.raises(RecordError) as error:
-        get_target(CONV).prepare_media(with_video(uri), ctx)
+        get_target(CONV).media.stage(with_video(uri), ctx, upload=True)
     assert error.value.stage == "format"
     return error.value.reason, error.value.message
 
@@ -44,7 +44,7 @@ def refusal(uri, ctx):
 def test_a_video_within_the_limits_is_taken(store, tmp_path, fmt):
     uri = store.put(f"v/clip.{fmt}", video_bytes(tmp_path, 90, fmt))    # 90 s: the limit itself
     ctx = nova()
-    record = get_target(CONV).prepare_media(with_video(uri), ctx)
+    record = get_target(CONV).media.stage(with_video(uri), ctx, upload=True)
     block = formatted(CONV, record, ctx)[0]["messages"][0]["content"][0]
     assert block["video"]["source"]["s3Location"]["uri"] == uri
     assert store.keys() == [f"v/clip.{fmt}"]      # checked where it is, nothing written
@@ -89,7 +89,7 @@ def test_a_model_or_format_that_takes_no_video_is_left_to_the_schema_rules(store
     """Not read at all: the schema check refuses it without a download."""
     long = store.put("v/long.webm", video_bytes(tmp_path, 95, "webm"))
     for model in ("nova-micro", "nova-2-lite"):     # no video; no webm
-        assert get_target(CONV).prepare_media(with_video(long), nova(model)).image == long
+        assert get_target(CONV).media.stage(with_video(long), nova(model), True).image == long
 
 
 class _Counting(io.BytesIO):

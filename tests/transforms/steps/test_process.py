@@ -334,7 +334,6 @@ def test_turns_histogram_buckets():
 class _Faceted(BedrockText):
     """A target whose records each carry a facet for a dataset-level rule."""
     name = "test-faceted"
-    handles_media = True   # its dataset_facets does something
 
     def dataset_facets(self, obj):
         return {"odd" if obj["prompt"].endswith(("1", "3", "5")) else "even"}

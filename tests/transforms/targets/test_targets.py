@@ -432,13 +432,15 @@ def test_every_target_declares_its_capabilities(name):
     target = get_target(name)
     assert target.reads in ("exchange", "conversation", "document", "image")
     assert target.layout in ("single", "sharded")
-    for capability in ("takes_validation", "takes_image", "handles_media", "writes_tools"):
+    for capability in ("takes_validation", "takes_image", "writes_tools"):
         assert isinstance(getattr(target, capability), bool)
-    # a target whose media hooks do something says so (the pipeline skips them otherwise)
-    from tuneprep.transforms.targets.base import Target
-    overrides = any(getattr(type(target), hook) is not getattr(Target, hook)
-                    for hook in ("prepare_media", "media_uris", "dataset_facets"))
-    assert overrides == target.handles_media
+    # media are the capability's (the staging step's), never a hook of the target itself
+    from tuneprep.transforms.targets.media_staging import MediaStaging
+    assert target.media is None or isinstance(target.media, MediaStaging)
+    assert (target.media is not None) == (name in ("bedrock-image", "bedrock-conversation"))
+    for hook in ("prepare_media", "uploads_images", "check_environment", "media_uris",
+                 "media_checker", "handles_media"):
+        assert not hasattr(target, hook)
 
 
 def test_the_same_exchange_from_every_input_format():

@@ -323,12 +323,12 @@ def test_every_model_takes_exactly_bedrock_conversation_2024():
 def test_media_uris_hook():
     obj = converse(msg("user", image(), {"text": "a"}), EXCHANGE[1],
                    msg("user", video(), {"text": "b"}), EXCHANGE[1])
-    assert get_target(CONV).media_uris(obj) == ["s3://data-bkt/img/cat.png",
+    assert get_target(CONV).media.media_uris(obj) == ["s3://data-bkt/img/cat.png",
                                                 "s3://data-bkt/v/clip.mp4"]
-    assert get_target(CONV).media_uris(converse(*EXCHANGE)) == []
+    assert get_target(CONV).media.media_uris(converse(*EXCHANGE)) == []
 
 
-# --- images: checked by content and uploaded (prepare_media, the bedrock-image code path) ----
+# --- images: checked by content and uploaded (the media staging step, as bedrock-image's) ---
 
 
 
@@ -340,27 +340,28 @@ def picture(path, size=(64, 48), fmt="JPEG"):
 
 
 def prepared(record, ctx):
-    """prepare_media then format, as the pipeline does; the objects pass the target's rules."""
-    record = get_target(CONV).prepare_media(record, ctx)
+    """Media staged then format, as the pipeline does; the objects pass the target's rules."""
+    record = get_target(CONV).media.stage(record, ctx, upload=True)
     return record, formatted(CONV, record, ctx)
 
 
 def media_reason(record, ctx):
     with pytest.raises(RecordError) as error:
-        get_target(CONV).prepare_media(record, ctx)
+        get_target(CONV).media.stage(record, ctx, upload=True)
     assert error.value.stage == "format"
     return error.value.reason, error.value.message
 
 
 def test_uploads_images_only_where_the_model_takes_them():
+    from tuneprep.transforms.targets.media_staging import uploads_images
     target = get_target(CONV)
-    assert target.uploads_images(None)
-    assert target.uploads_images(get_model("nova-lite"))
-    assert target.uploads_images(get_model("llama3-2-11b-vision-instruct"))
-    assert not target.uploads_images(get_model("nova-micro"))
-    assert not target.uploads_images(get_model("llama3-1-8b-instruct"))
-    assert not get_target(DISTILL).uploads_images(None)
-    assert get_target("bedrock-image").uploads_images(None)
+    assert uploads_images(target, None)
+    assert uploads_images(target, get_model("nova-lite"))
+    assert uploads_images(target, get_model("llama3-2-11b-vision-instruct"))
+    assert not uploads_images(target, get_model("nova-micro"))
+    assert not uploads_images(target, get_model("llama3-1-8b-instruct"))
+    assert not uploads_images(get_target(DISTILL), None)
+    assert uploads_images(get_target("bedrock-image"), None)
 
 
 def test_local_image_uploaded_by_content(store, tmp_path):
@@ -448,10 +449,10 @@ def test_left_to_the_converse_rules(tmp_path):
                        ("nova-lite", "s3://Bad_Bucket/cat.png")):
         record = rec([("user", "q"), ("assistant", "a")], image=ref)
         ctx = ctx_for(model, image_uri_prefix="s3://tp-no-such-bucket/i")
-        assert target.prepare_media(record, ctx).image == ref
+        assert target.media.stage(record, ctx, upload=True).image == ref
     assert reason(CONV, rec([("user", "q"), ("assistant", "a")], image=local),
                   ctx_for("nova-micro")) == "bad_image_ref"
-    assert target.prepare_media(rec([("user", "q"), ("assistant", "a")]), CTX).image is None
+    assert target.media.stage(rec([("user", "q"), ("assistant", "a")]), CTX, True).image is None
 
 
 def test_s3_image_checked_where_it_is(store, tmp_path):
