@@ -63,5 +63,3 @@ def test_every_preference_and_rft_record_ends_in_exactly_one_output(capsys, tmp_
     answers = {m["content"] for r in written for m in r["messages"] if m["role"] == "assistant"}
     assert {"7", "Paris.", "4", "Around 14-20 C: mild.", "Hello!", "4."} <= answers
     assert not answers & set(NEVER_WRITTEN)
-    rft = [d for d in dead if d["reason"] == "missing_assistant_message"]
-    assert all("--target bedrock-rft" in d["message"] for d in rft)
