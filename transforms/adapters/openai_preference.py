@@ -40,7 +40,9 @@ def normalize(value: Any, source: Source, opts) -> Record:
     fields, unread = extras(record, KEYS)
     prompt.preference = Preference(*pair)
     prompt.fields = {**prompt.fields, **fields}
-    prompt.unread = tuple(f"input.{key}" for key in prompt.unread) + unread
+    # the input's own fields by their names, as in a chat record (openai-chat writes
+    # parallel_tool_calls; a prefixed name would be reported as not written)
+    prompt.unread = prompt.unread + unread
     return prompt
 
 

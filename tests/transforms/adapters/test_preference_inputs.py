@@ -112,6 +112,8 @@ def test_openai_preference_input():
     assert record.turns == [("user", "How cold is San Francisco today?")]
     assert record.preference == pair("Around 14-20 C: mild.", "Not cold.")
     assert record.fields == {"parallel_tool_calls": True}
+    # named as in a chat record, so openai-chat's writing it counts (not "input.<name>")
+    assert record.unread == ("parallel_tool_calls",)
 
 
 def test_nova_dpo_candidates():
