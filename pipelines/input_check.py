@@ -20,7 +20,6 @@ from tuneprep.transforms.io.readers import (container_format, encoding_hint, rea
                                             read_items)
 
 CHECKED_FILES = 20          # local input files whose first records are looked at, at launch
-DOCUMENT_KINDS = ("pretrain", "domain-adaptation")   # targets that take plain documents
 
 
 def head_items(uri: str, cfg) -> list:
@@ -48,13 +47,20 @@ def file_notes(uri: str, cfg, items: list, adapter: str | None, target_kind: str
     if adapter is None and values and unknown:
         notes.append(f"{where}: unknown_format: no input adapter recognises its records; "
                      + unknown_format_hint(values))
-    elif adapter == "text" and not field_map and target_kind not in (None, *DOCUMENT_KINDS):
+    elif adapter == "text" and not field_map and target_kind is not None \
+            and not _reads_documents(target_kind):
         proposal = propose_field_map(keys)
         if proposal:
             notes.append(f"{where}: plain_documents: read as plain documents (adapter text), "
                          f"though its keys ({shown_keys(keys)}) look like prompt and answer: "
                          f"to read them as such, --field-map {map_text(proposal)}")
     return notes
+
+
+def _reads_documents(target_kind: str) -> bool:
+    """Does the target of this kind take plain documents (Target.reads, the one truth)?"""
+    from tuneprep.transforms.targets import TARGETS
+    return any(t.reads == "document" for t in TARGETS.values() if t.kind == target_kind)
 
 
 def _reading_notes(uri: str, cfg, items: list) -> list[str]:

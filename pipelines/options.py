@@ -18,7 +18,7 @@ import difflib
 
 from tuneprep.transforms.adapters import ADAPTERS
 from tuneprep.transforms.core.config import config_default
-from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets import TARGETS, names_where
 from tuneprep.transforms.core.context import REPAIRS
 
 
@@ -88,6 +88,10 @@ TEXT_UNITS = ["file", "line", "paragraph"]
 MAX_SHARDS = 100_000   # --num-shards at most: each shard is a file (and a name held at assembly)
 
 
+def _template_targets() -> str:
+    return names_where(lambda t: t.takes_template)
+
+
 def add_target_arguments(p: argparse.ArgumentParser, target_required: bool = True,
                          target_help: str = "output format", groups: dict | None = None) -> None:
     """The target and its settings: run, inspect, validate."""
@@ -99,9 +103,9 @@ def add_target_arguments(p: argparse.ArgumentParser, target_required: bool = Tru
     t.add_argument("--model", help="model id (see `tuneprep targets TARGET`): checks it takes "
                    "the target and applies its limits")
     t.add_argument("--template", metavar="FILE",
-                   help="sagemaker-instruction: template.json with prompt and completion")
+                   help=f"{_template_targets()}: template.json with prompt and completion")
     t.add_argument("--placeholder-map", default="", metavar="P=F,...",
-                   help="sagemaker-instruction: template placeholder = record field")
+                   help=f"{_template_targets()}: template placeholder = record field")
     lim = g["limits"]
     lim.add_argument("--max-tokens", type=int, metavar="N",
                      help="per-record token limit (overrides the model's)")
@@ -168,7 +172,8 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
                      "are uploaded under, with content-addressed names (sha256[:32].jpg|png|...); "
                      "a rerun uploads nothing twice")
     out.add_argument("--media-bucket-owner", metavar="ACCOUNT_ID",
-                     help="bedrock-conversation: the 12-digit AWS account that owns the media "
+                     help=f"{names_where(lambda t: t.takes_media_owner)}: the 12-digit AWS "
+                     "account that owns the media "
                      "buckets, written as s3Location.bucketOwner (AWS's Nova Forge validator "
                      "requires it; without it a Nova record with media is a "
                      "missing_bucket_owner dead letter)")
@@ -189,7 +194,8 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
                      "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
     for flag, verb in (("--records-with", "hold"), ("--records-without", "do not hold")):
         lim.add_argument(flag, default="", metavar="FIELD,...",
-                         help=f"bedrock-conversation: keep only the records that {verb} these "
+                         help=f"{names_where(lambda t: t.selectable_fields)}: keep only the "
+                         f"records that {verb} these "
                          "optional fields (system, image, video, reasoning, toolUse, toolResult); "
                          "the others are dead letters not_selected. Nova takes each optional "
                          "field in every record or in none: e.g. --records-with toolUse makes a "

@@ -6,13 +6,18 @@ from __future__ import annotations
 import codecs
 
 from tuneprep.pipelines.options import MAX_SHARDS, UsageError
-from tuneprep.transforms.targets import TARGETS
+from tuneprep.transforms.targets import TARGETS, names_where as takers
 from tuneprep.transforms.core.context import REPAIRS
 from tuneprep.transforms.targets.media_staging import uploads_images
 from tuneprep.transforms.targets.references import is_account_id
 
-TEMPLATE_TARGET = "sagemaker-instruction"     # the one target a template is for
-CONVERSATION_TARGET = "bedrock-conversation"  # the one target that names the media's owner
+
+def _takes_template(target) -> bool:
+    return target.takes_template
+
+
+# (validate_cmd's name for it) the target a template.json is for, as the targets declare it
+TEMPLATE_TARGET = takers(_takes_template)
 
 
 def target_named(name: str | None):
@@ -73,8 +78,8 @@ def repairs(text: str) -> tuple[str, ...]:
 
 
 def check_template_target(target) -> None:
-    if target is not None and target.name != TEMPLATE_TARGET:
-        raise UsageError(f"--template is for --target {TEMPLATE_TARGET}")
+    if target is not None and not target.takes_template:
+        raise UsageError(f"--template is for --target {takers(_takes_template)}")
 
 
 def check_placeholder_map(placeholder_map: dict, template: dict | None, target) -> None:
@@ -82,10 +87,9 @@ def check_placeholder_map(placeholder_map: dict, template: dict | None, target) 
     without --template): a misspelt one would be ignored without a word."""
     if not placeholder_map or target is None:
         return
-    if target.name != TEMPLATE_TARGET:
-        raise UsageError(f"--placeholder-map is for --target {TEMPLATE_TARGET}")
-    from tuneprep.transforms.targets.sagemaker_instruction import DEFAULT_TEMPLATE, placeholders
-    names = placeholders(template or DEFAULT_TEMPLATE)
+    if not target.takes_template:
+        raise UsageError(f"--placeholder-map is for --target {takers(_takes_template)}")
+    names = target.template_placeholders(template)
     for name in placeholder_map:
         if name not in names:
             raise UsageError(f"--placeholder-map {name}={placeholder_map[name]}: the template "
@@ -99,8 +103,8 @@ def check_image_uri_prefix(prefix: str | None, target, model) -> None:
         return
     if uploads_images(target, None):
         raise UsageError(f"--image-uri-prefix: --model {model.name} takes no images")
-    raise UsageError(f"--image-uri-prefix is for targets that take images (bedrock-image, "
-                     f"bedrock-conversation), not --target {target.name}")
+    raise UsageError(f"--image-uri-prefix is for targets that take images "
+                     f"({takers(lambda t: uploads_images(t, None))}), not --target {target.name}")
 
 
 def field_list(value: str, flag: str, target) -> tuple[str, ...]:
@@ -111,7 +115,8 @@ def field_list(value: str, flag: str, target) -> tuple[str, ...]:
         return ()
     fields = getattr(target, "selectable_fields", ())
     if not fields:
-        raise UsageError(f"{flag} is for targets with optional fields (bedrock-conversation), "
+        raise UsageError(f"{flag} is for targets with optional fields "
+                         f"({takers(lambda t: t.selectable_fields)}), "
                          f"not --target {target.name if target else '(none)'}")
     unknown = [name for name in names if name not in fields]
     if unknown:
@@ -122,8 +127,9 @@ def field_list(value: str, flag: str, target) -> tuple[str, ...]:
 def check_media_bucket_owner(owner: str | None, target) -> None:
     if owner is None:
         return
-    if target is None or target.name != CONVERSATION_TARGET:
-        raise UsageError(f"--media-bucket-owner is for --target {CONVERSATION_TARGET}")
+    if target is None or not target.takes_media_owner:
+        raise UsageError("--media-bucket-owner is for --target "
+                         + takers(lambda t: t.takes_media_owner))
     if not is_account_id(owner):
         raise UsageError(f"--media-bucket-owner {owner}: not a 12-digit AWS account id")
 

@@ -77,9 +77,10 @@ def _text(targets: dict, models: list[ModelSpec]) -> list[str]:
     lines = ["TARGETS"]
     rows = []
     for name, target in targets.items():
-        layout = "one file per split" if target.layout == "single" else "sharded + template.json"
+        layout = "one file per split" if target.layout == "single" else "sharded"
+        layout += " + template.json" if target.takes_template else ""   # as the target declares
         validation = "validation ok" if target.takes_validation else "no validation set"
-        if target.min_train_records:   # the service's own minimum (openai-chat)
+        if target.min_train_records:   # the service's own minimum, whatever the model
             validation += f"; train at least {target.min_train_records:,} records"
         # a legacy model (gone from Bedrock's customization table) is named with its mark
         names = [m.name + (" (legacy)" if m.legacy else "") for m in _models_of(target)]

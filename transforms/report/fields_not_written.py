@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from tuneprep.transforms.core.unwritten_fields import KEY, OTHER_KEY
+from tuneprep.transforms.targets import TARGETS, names_where
 
 SHOWN = 10   # names on the one note line; report.json and report.html list every kept one
 
@@ -27,8 +28,8 @@ def note(stats: dict, target: str) -> str:
         names += f", and {len(ranked) - SHOWN:,} more (report.json)"
     if other:
         names += f", and {other:,} more under other names"
-    where = ("or name it in the template (--template)" if target == "sagemaker-instruction"
-             else "or name it in a sagemaker-instruction template")
+    where = ("or name it in the template (--template)" if _takes_template(target)
+             else f"or name it in a {_template_targets()} template")
     return (f"input fields not in the output ({target} has no place for them): {names}; "
             f"map one with --field-map, {where}")
 
@@ -53,4 +54,14 @@ def html_section(report: dict) -> str:
             f'<th class="n">records</th></tr>{rows}</table><p class="muted">Top-level fields '
             f"of the written records that {html.escape(target)} has no place for: they are "
             "not in the dataset (the records are). --field-map maps one to a field the "
-            "target writes; a sagemaker-instruction template can name one.</p></div>")
+            f"target writes; a {_template_targets()} template can name one.</p></div>")
+
+
+def _takes_template(name: str) -> bool:
+    target = TARGETS.get(name)
+    return target is not None and target.takes_template
+
+
+def _template_targets() -> str:
+    """The targets whose template can name a field, as they declare it."""
+    return names_where(lambda t: t.takes_template).replace(", ", " or ")

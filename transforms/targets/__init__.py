@@ -1,26 +1,14 @@
 """Targets: the canonical Record → the training service's JSON object, and that object's rules.
 
-Contract (used by transforms/steps/process.py, the CLI and `tuneprep validate`):
+The contract is the Target class (targets/base.py: its declared capabilities and hooks, each
+documented once there). A target module carries everything about its target: name, kind (what
+a ModelSpec's kinds match), what it reads of the Record, its layout, its training-request
+builder (targets/requests_*.py) and the options only it takes (takes_template,
+takes_media_owner, ...), which the launcher's checks, the sink and `tuneprep targets` read.
 
-    TARGETS: dict[str, Target]               the registry; adding a target = a module + an entry
-    class Target:
-        name: str
-        kind: str                # "text-to-text" | "pretrain" | "image" | "single-turn" |
-                                 # "multi-turn" | "instruction" | "conversation" |
-                                 # "distillation" | "chat" | "domain-adaptation" |
-                                 # "openai-chat"  (what models.py matches on)
-        layout: str              # "single" (one train.jsonl) | "sharded" (part-NNNNN-of-MMMMM.jsonl)
-        takes_validation: bool
-        def format(self, record: Record, ctx: TargetContext) -> list[dict]
-            # one output object, or several for a chunked document; raises RecordError
-            # (stage "format") with a stable reason; never anything else
-        def validate(self, obj, ctx: TargetContext) -> list[tuple[str, str]]
-            # (reason, message) for every rule the written object breaks; [] when it is fine.
-            # Used on every formatted object and by `tuneprep validate` on existing files.
-        def measure(self, obj) -> int
-            # characters that count toward the model's token limit
-        def side_files(self, ctx) -> dict[str, bytes]
-            # extra files beside the data in each split folder (template.json); {} for most
+The registry below is one row a target class: adding a target is its module, one row in
+_REGISTERED and its tests; nothing outside transforms/targets/ spells a target's name
+(tests/transforms/targets/test_registry.py holds both).
 """
 from __future__ import annotations
 
@@ -31,7 +19,7 @@ from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.bedrock_conversation import BedrockConversation
 from tuneprep.transforms.targets.bedrock_distillation import BedrockDistillation
 from tuneprep.transforms.targets.bedrock_image import BedrockImage
-from tuneprep.transforms.targets.bedrock_messages import BedrockMessages
+from tuneprep.transforms.targets.bedrock_messages import BedrockMultiTurn, BedrockSingleTurn
 from tuneprep.transforms.targets.bedrock_pretrain import BedrockPretrain
 from tuneprep.transforms.targets.bedrock_text import BedrockText
 from tuneprep.transforms.targets.openai_chat import OpenAIChat
@@ -39,19 +27,35 @@ from tuneprep.transforms.targets.sagemaker_chat import SagemakerChat
 from tuneprep.transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
 from tuneprep.transforms.targets.sagemaker_instruction import SagemakerInstruction
 
-TARGETS: dict[str, Target] = {target.name: target for target in (
-    SagemakerInstruction(),
-    BedrockText(),
-    BedrockPretrain(),
-    BedrockImage(),
-    BedrockMessages("bedrock-single-turn", "single-turn"),
-    BedrockMessages("bedrock-multi-turn", "multi-turn"),
-    BedrockConversation(),
-    BedrockDistillation(),
-    OpenAIChat(),
-    SagemakerDomainAdaptation(),
-    SagemakerChat(),
-)}
+_REGISTERED: tuple[type[Target], ...] = (   # in the order `tuneprep targets` lists them
+    SagemakerInstruction,
+    BedrockText,
+    BedrockPretrain,
+    BedrockImage,
+    BedrockSingleTurn,
+    BedrockMultiTurn,
+    BedrockConversation,
+    BedrockDistillation,
+    OpenAIChat,
+    SagemakerDomainAdaptation,
+    SagemakerChat,
+)
+# --target name -> the one instance a run uses (targets hold no per-record state)
+TARGETS: dict[str, Target] = {cls.name: cls() for cls in _REGISTERED}
+# the config's target where a command runs without --target (inspect): plain prompt/completion
+DEFAULT_TARGET = BedrockText.name
+
+
+def names_where(capable) -> str:
+    """The names of the targets for which capable(target) holds, as a message or an option's
+    help names them ("a, b"): read from what the targets declare, never spelt by the caller."""
+    return ", ".join(name for name, target in TARGETS.items() if capable(target))
+
+
+def target_kinds() -> list[str]:
+    """The kinds of the registered targets, each once, in registry order (what a ModelSpec's
+    kinds may name)."""
+    return list(dict.fromkeys(target.kind for target in TARGETS.values()))
 
 
 def get_target(name: str) -> Target:

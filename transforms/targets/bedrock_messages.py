@@ -15,9 +15,6 @@ MESSAGE_KEYS = frozenset(("role", "content"))
 class BedrockMessages(Target):
     request_builder = requests_bedrock.FINE_TUNING
 
-    def __init__(self, name: str, kind: str):
-        self.name, self.kind = name, kind
-
     def build(self, record, ctx):
         system, turns = clean_turns(record, ctx)
         if self.kind == "single-turn" and len(turns) != 2:
@@ -70,3 +67,13 @@ def _message_problems(message, position: int) -> list[tuple[str, str]]:
     if problem:
         problems.append(problem)
     return problems
+
+
+class BedrockSingleTurn(BedrockMessages):
+    name = "bedrock-single-turn"
+    kind = "single-turn"
+
+
+class BedrockMultiTurn(BedrockMessages):
+    name = "bedrock-multi-turn"
+    kind = "multi-turn"

@@ -23,10 +23,6 @@ from tuneprep.transforms.targets.model_sources import (
 GB = 1_000_000_000
 MB = 1_000_000
 
-KINDS = ("text-to-text", "pretrain", "image", "single-turn", "multi-turn", "instruction",
-         "conversation", "distillation", "chat", "domain-adaptation",
-         "openai-chat")  # no model of the catalogue takes openai-chat: --max-tokens is its limit
-
 # Nova's reserved words, refused in every text block (system, user, assistant, reasoning). The
 # prose docs name 7 mixed-case words in prompts only; AWS's own validator (the Nova Forge SDK's
 # dataset_validator, which the Nova docs point to) checks these 13 in every block, so the

@@ -158,6 +158,11 @@ class SagemakerInstruction(Target):
     request_builder = JumpStartRequest(instruction_tuned=True)
     takes_template = True   # --template, --placeholder-map; template.json beside the shards
 
+    def template_placeholders(self, template: dict | None) -> list[str]:
+        """The placeholders of `template` (None: the default template), for the check of
+        --placeholder-map (Target.takes_template)."""
+        return placeholders(template or DEFAULT_TEMPLATE)
+
     def build(self, record, ctx):
         plan = self._plan(ctx)
         if plan.takes_tools:
