@@ -122,7 +122,7 @@ class Target:
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
-            if record.preference is not None or record.reference is not None:   # supervised
+            if record.preference is not None:   # every target of this version is supervised
                 record = preferences.as_supervised(record, ctx, self.name)
             if record.tools or not tools.plain_turns(record.turns):  # (else neither is held)
                 if tools.has_tool_use(record) and not self.takes_tools(ctx):
