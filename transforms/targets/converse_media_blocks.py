@@ -20,7 +20,7 @@ MEDIA = ("image", "video")
 
 def s3_problem(uri) -> tuple[str, str] | None:
     """bad_image_ref when uri is not an s3://bucket/key URI (a local image is uploaded before,
-    by bedrock-conversation's prepare_media; a local video is refused here)."""
+    by the media staging step, converse_media.ConverseMedia; a local video is refused here)."""
     return s3_reference_problem(uri, "media")
 
 

@@ -1,5 +1,5 @@
 """`tuneprep validate --check-media`: reading the media that written records name, by the rules
-a run's prepare_media applies (Target.media_checker returns one of these)."""
+a run's media staging applies (a target's media.media_checker returns one of these)."""
 from __future__ import annotations
 
 from tuneprep.transforms.core.records import RecordError
