@@ -45,13 +45,16 @@ def _help_texts(tree) -> set[int]:
 
 def name_spellings(path: Path, names) -> list[str]:
     """The target names `path` spells in code: in a string value that is neither a docstring
-    nor an option's help text (comments are not code)."""
+    nor an option's help text (comments are not code), or a string that is a names' common
+    prefix ("bedrock-": a branch on a family of names)."""
     spelt = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+    prefixes = {name[:i + 1] for name in names for i, c in enumerate(name) if c == "-"}
     tree = ast.parse(path.read_text(encoding="utf-8"))
     allowed = _docstrings(tree) | _help_texts(tree)
-    found = [(node.lineno, match) for node in ast.walk(tree)
-             if isinstance(node, ast.Constant) and isinstance(node.value, str)
-             and id(node) not in allowed for match in spelt.findall(node.value)]
+    strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant)
+               and isinstance(node.value, str) and id(node) not in allowed]
+    found = [(node.lineno, match) for node in strings for match in spelt.findall(node.value)]
+    found += [(node.lineno, node.value) for node in strings if node.value in prefixes]
     return [f"{path.name}:{line}: {name!r}" for line, name in sorted(found)]
 
 
@@ -77,7 +80,8 @@ def test_the_check_finds_a_name_in_code_only(tmp_path):
                       'D = "bedrock-conversation-2024"  # an input marker, not the target\n'
                       'E = "bedrock-"\n', encoding="utf-8")
     assert name_spellings(sample, TARGETS) == [
-        "m.py:2: 'bedrock-text'", "m.py:3: 'openai-chat'", "m.py:4: 'sagemaker-instruction'"]
+        "m.py:2: 'bedrock-text'", "m.py:3: 'openai-chat'", "m.py:4: 'sagemaker-instruction'",
+        "m.py:7: 'bedrock-'"]
 
 
 def test_every_registry_row_is_a_whole_target():
