@@ -7,7 +7,6 @@ import pytest
 
 from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.core.records import RecordError
-from tuneprep.transforms.io import images
 from tuneprep.transforms.steps.stage_media import MediaStep
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.targets.media_staging import PLACEHOLDER_PREFIX
@@ -23,19 +22,29 @@ TARGETS = [("bedrock-image", "titan-image-generator"), ("bedrock-conversation", 
 
 
 class _Store:
-    """An S3 bucket in memory that counts uploads; `frozen`, any use of it raises. Local paths
-    go to the real filesystem (the images themselves)."""
+    """S3 in memory, for every opener of fsspec (url_to_fs, filesystem), counting uploads;
+    `frozen`, any use of it raises. Local paths go to the real filesystem (the images)."""
 
-    def __init__(self, real):
-        self.real, self.uploads, self.frozen, self.used = real, [], False, 0
+    def __init__(self, url_to_fs, filesystem):
+        self.real, self.real_filesystem = url_to_fs, filesystem
+        self.uploads, self.frozen, self.used = [], False, 0
 
-    def filesystem(self, uri):
-        if not uri.startswith("s3://"):
-            return self.real(uri)
+    def url_to_fs(self, uri, **kwargs):
+        if not str(uri).startswith("s3://"):
+            return self.real(uri, **kwargs)
+        self._use(uri)
+        return self, uri
+
+    def filesystem(self, protocol, **kwargs):
+        if protocol in ("s3", "s3a"):
+            self._use(protocol)
+            return self
+        return self.real_filesystem(protocol, **kwargs)
+
+    def _use(self, what):
         self.used += 1
         if self.frozen:
-            raise AssertionError(f"the store was used for {uri}")
-        return self, uri
+            raise AssertionError(f"the store was used: {what}")
 
     def exists(self, path):
         return path in self.uploads
@@ -46,8 +55,10 @@ class _Store:
 
 @pytest.fixture
 def store(monkeypatch):
-    fake = _Store(images.filesystem)
-    monkeypatch.setattr(images, "filesystem", fake.filesystem)
+    import fsspec
+    fake = _Store(fsspec.core.url_to_fs, fsspec.filesystem)
+    monkeypatch.setattr(fsspec.core, "url_to_fs", fake.url_to_fs)
+    monkeypatch.setattr(fsspec, "filesystem", fake.filesystem)
     return fake
 
 
