@@ -49,7 +49,10 @@ def normalize(value: Any, source: Source, opts) -> Record:
     graders = prompt.reference.grader_fields
     prompt.fields = {**prompt.fields, **{k: v for k, v in graders.items()
                                          if isinstance(v, SCALARS)}}
-    prompt.unread = tuple(k for k, v in graders.items() if v is not None)
+    # the reference and grader fields are no training target's: a target writing the prompt
+    # alone (bedrock-distillation) says it leaves them out
+    prompt.unread = (prompt.reference.key,) + tuple(k for k, v in graders.items()
+                                                    if v is not None)
     return prompt
 
 

@@ -2,8 +2,10 @@
 answer a grader compares the model's rollout against, and the grader fields the grader reads.
 The reference is kept as given (a string or a JSON object), and every other source field is
 passed through untouched (any JSON value, in source order): the RFT sample's "ground_truth",
-an "id", a task name. A reference answer is never a training answer: a supervised target
-refuses the record (refuse_supervised) rather than write it as one. Pure Python."""
+an "id", a task name. A reference answer is never a training answer: it is not a turn, so a target
+training on answers finds none and refuses the record with its own code; refuse_supervised
+says so by name (as_supervised calls it), for Target.format to call once targets declare
+whether they train on answers (bedrock-distillation takes the prompt alone). Pure Python."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -145,6 +145,8 @@ def test_rft_record_keeps_its_reference_and_grader_fields_as_given():
     assert record.reference == Reference("48 + 24 = 72 #### 72", "reference_answer",
                                          {"ground_truth": "72", "id": "gsm8k-1"})
     assert list(record.reference.grader_fields) == ["ground_truth", "id"]   # source order
+    # a target writing the prompt alone says it leaves these out
+    assert record.unread == ("reference_answer", "ground_truth", "id")
     obj = normalize(second, "prompt-answer", SOURCE).reference
     assert obj.answer == {"sum": 3} and obj.grader_fields == {"task": {"kind": "json",
                                                                          "weight": 2}}
@@ -230,11 +232,19 @@ RFT_RECORDS = fixture("rft_messages.jsonl")[:2] + fixture("prompt_answer.jsonl")
 @pytest.mark.parametrize("target", SUPERVISED)
 @pytest.mark.parametrize("ctx", [TargetContext(), USE_CHOSEN])
 def test_a_supervised_target_never_writes_a_reference_answer(target, ctx):
-    """Safe by construction: the reference answer is Record.reference, never a turn."""
+    """Safe by construction: the reference answer is Record.reference, never a turn, so a
+    target training on answers finds none."""
     for value in RFT_RECORDS:
         record = normalize(value, "prompt-answer", SOURCE)
         assert reason(target, record, ctx) in ("missing_assistant_message", "ends_with_user",
-                                               "not_a_conversation", "not_single_turn")
+                                               "not_single_turn")
+
+
+def test_distillation_takes_the_prompt_and_says_the_reference_is_not_written():
+    record = normalize(RFT_RECORDS[0], "prompt-answer", SOURCE)
+    written = orjson.dumps(formatted("bedrock-distillation", record)).decode()
+    assert "Natalia" in written and "####" not in written
+    assert "reference_answer" in record.unread
 
 
 @pytest.mark.parametrize("ctx", [TargetContext(), USE_CHOSEN])
