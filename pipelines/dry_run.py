@@ -73,31 +73,51 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     no_media = processor.stage_media   # its counts: local media checked, media left unread
     files = [(uri, None) for uri in cfg.inputs] + [(uri, VALIDATION)
                                                     for uri in cfg.validation_inputs]
-    total = st.new_stats()
     print("dry run: nothing is written", file=out)
     print(f"inputs: {len(files):,} file(s); the first {SAMPLE_RECORDS} records of each are "
           "checked", file=out)
+    total = st.new_stats()
     for index, (uri, split) in enumerate(files):
         if index >= SAMPLE_FILES:
             print(f"  {uri}  (not sampled)", file=out)
-            continue
-        batches = iter_batches(ReadTask(index, uri, split), cfg, SAMPLE_RECORDS)
-        batch = next(batches, None)
-        batches.close()
-        if batch is None:
-            continue
-        stats = processor(batch).stats
-        st.merge(total, stats)
-        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(stats["dead_letter_reasons"].items()))
-        print(f"  {uri}{'  [validation]' if split else ''}\n"
-              f"      {_format_of(uri, cfg.read)}, adapter "
-              f"{batch.adapter or 'none (unknown_format)'}: {stats['input_records']:,} read, "
-              f"{stats['accepted_records']:,} accepted, {stats['dead_letter_records']:,} dead "
-              f"letters" + (f" ({reasons})" if reasons else ""), file=out)
-        if batch.adapter is None and not cfg.input_format:
-            good = [item.value for item in batch.items if item.error is None]
-            if good:   # the keys found, and the --field-map that would read them
-                print(f"      {unknown_format_hint(good[:DETECT_SAMPLE])}", file=out)
+        else:
+            _sample_file(cfg, processor, ReadTask(index, uri, split), total, out)
+    _print_plan(cfg, target, out)
+    _print_sample(total, out)
+    for note in _notes(cfg, target, total, no_media if checks_media else None):
+        print(f"note: {note}", file=out)
+    return _check_output(cfg, overwrite, out)
+
+
+def _sample_file(cfg, processor, task: ReadTask, total: dict, out) -> None:
+    """The first SAMPLE_RECORDS records of one file through the run's BatchProcessor: its line
+    of counts (and, when no adapter reads it, the keys found), added to `total`."""
+    batches = iter_batches(task, cfg, SAMPLE_RECORDS)
+    batch = next(batches, None)
+    batches.close()
+    if batch is None:
+        return
+    stats = processor(batch).stats
+    st.merge(total, stats)
+    print(f"  {task.uri}{'  [validation]' if task.split else ''}\n"
+          f"      {_format_of(task.uri, cfg.read)}, adapter "
+          f"{batch.adapter or 'none (unknown_format)'}: {stats['input_records']:,} read, "
+          f"{stats['accepted_records']:,} accepted, {stats['dead_letter_records']:,} dead "
+          f"letters" + _reasons(stats), file=out)
+    if batch.adapter is None and not cfg.input_format:
+        good = [item.value for item in batch.items if item.error is None]
+        if good:   # the keys found, and the --field-map that would read them
+            print(f"      {unknown_format_hint(good[:DETECT_SAMPLE])}", file=out)
+
+
+def _reasons(stats: dict) -> str:
+    """' (too_long 2, unknown_format 1)': the dead letters by reason, or ''."""
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(stats["dead_letter_reasons"].items()))
+    return f" ({reasons})" if reasons else ""
+
+
+def _print_plan(cfg, target, out) -> None:
+    """The target, the model's limits, and the files the run would write."""
     print(f"target: {target.name} ({target.kind})", file=out)
     print(f"model: {cfg.model or 'none'}", file=out)
     for line in _limits(cfg):
@@ -105,33 +125,52 @@ def dry_run(cfg, overwrite: bool = False, out=None) -> int:
     print(f"output: {cfg.output}", file=out)
     for name in _layout(cfg, target):
         print(f"  {name}", file=out)
+
+
+def _print_sample(total: dict, out) -> None:
+    """What the sampled records gave, all files together."""
     splits = ", ".join(f"{k} {v:,}" for k, v in sorted(total["output_records"].items())) or "none"
-    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(total["dead_letter_reasons"].items()))
     print(f"sample: {total['input_records']:,} records: {total['accepted_records']:,} accepted "
           f"(written: {splits}), {total['dead_letter_records']:,} dead letters"
-          + (f" ({reasons})" if reasons else ""), file=out)
+          + _reasons(total), file=out)
     if total.get("near_limit_records"):
         print(f"  {total['near_limit_records']:,} written records are over 90% of the "
               "per-record limit", file=out)
+
+
+def _notes(cfg, target, total: dict, media) -> list[str]:
+    """The notes under the plan; `media` is the media step's counts (None: the target has no
+    media)."""
     notes = ["record quotas and file sizes are checked on the whole data by the run"]
     notes += fields_not_written.notes(total, target.name)   # (of the sampled records)
-    if checks_media and no_media.checked:
-        notes.append(f"{no_media.checked:,} local image(s) checked as the run checks them "
-                     "(type by content, the model's limits), none uploaded: the run uploads "
-                     "them by content under --image-uri-prefix s3://bucket/folder, which needs "
-                     "AWS credentials"
-                     + ("" if cfg.image_uri_prefix else " (not given: the run needs it)"))
-    if checks_media and no_media.skipped:
-        notes.append("images are neither checked nor uploaded in a dry run")
+    if media is not None:
+        notes += _media_notes(cfg, media)
     limit, n, dead = cfg.max_dead_letter_ratio, total["input_records"], total["dead_letter_records"]
     if limit is not None and n and dead / n > limit:
         notes.append(f"the sample's dead-letter share {dead / n:.1%} is over "
                      f"--max-dead-letter-ratio {limit:g}: the run would likely fail")
     if not total["accepted_records"] and n:
         notes.append("no sampled record was accepted: is --input-format or --target right?")
-    for note in notes:
-        print(f"note: {note}", file=out)
-    try:   # the run's own check of its output folder, without clearing anything
+    return notes
+
+
+def _media_notes(cfg, media) -> list[str]:
+    notes = []
+    if media.checked:
+        notes.append(f"{media.checked:,} local image(s) checked as the run checks them "
+                     "(type by content, the model's limits), none uploaded: the run uploads "
+                     "them by content under --image-uri-prefix s3://bucket/folder, which needs "
+                     "AWS credentials"
+                     + ("" if cfg.image_uri_prefix else " (not given: the run needs it)"))
+    if media.skipped:
+        notes.append("images are neither checked nor uploaded in a dry run")
+    return notes
+
+
+def _check_output(cfg, overwrite: bool, out) -> int:
+    """The run's own check of its output folder, without clearing anything: 2 when the run
+    would be refused."""
+    try:
         plan = plan_overwrite(cfg.output, overwrite, cfg.image_uri_prefix)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -73,23 +73,28 @@ def _dump(value) -> str:
 def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_target: bool = True,
                  out=None) -> None:
     out = out or sys.stdout
-    limit = None if full else SHOW_CHARS
     try:
         fmt = read_format(uri, cfg.read)
     except Exception as e:  # an unreadable file is shown as such, read_items says why
         fmt = f"{container_format(uri, cfg.read.file_format)} ({type(e).__name__})"
     items = list(islice(read_items(uri, cfg.read), max(n, DETECT_SAMPLE)))
-    values = [i.value for i in items if i.error is None]
+    adapter = _print_file(uri, fmt, cfg, items, with_target, out)
+    shown = items[:n]
+    # the run's own code decides each record (BatchProcessor, media not uploaded)
+    processor = BatchProcessor(cfg, upload_media=False)
+    results = outcomes(processor, Batch(0, 0, uri, None, adapter, shown)) if shown else {}
+    show = _RecordView(uri, adapter, cfg, TARGETS[cfg.target] if with_target else None,
+                       processor, None if full else SHOW_CHARS, out)
+    for item in shown:
+        show(item, results.get(item.line, {}))
+
+
+def _print_file(uri: str, fmt: str, cfg: RunConfig, items: list, with_target: bool,
+                out) -> str | None:
+    """The file's lines: container, adapter (and the keys found when none reads the records),
+    field map, warnings. Returns the adapter."""
     head = [i.value for i in items[:DETECT_SAMPLE] if i.error is None]
-    if cfg.input_format:
-        adapter, how = cfg.input_format, "forced with --input-format"
-    else:
-        adapter = choose_adapter(read_head(iter(items))[0], cfg)   # as the run chooses it
-        mapped = [apply_field_map(v, cfg.adapter.field_map) for v in values[:DETECT_SAMPLE]]
-        votes = {name: sum(1 for v in mapped if safe_match(a, v)) for name, a in ADAPTERS.items()}
-        votes = {k: v for k, v in sorted(votes.items(), key=lambda kv: -kv[1]) if v}
-        how = (f"detected from the first {len(mapped)} records"
-               + (f" (matches: {', '.join(f'{k} {v}' for k, v in votes.items())})" if votes else ""))
+    adapter, how = _adapter_chosen(items, cfg)
     print(f"== {uri}", file=out)
     print(f"   container: {fmt}{_how_read(uri, fmt, cfg)}", file=out)
     print(f"   adapter:   {adapter or 'none: no adapter recognises these records'}  [{how}]",
@@ -104,34 +109,62 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
     kind = TARGETS[cfg.target].kind if with_target else None
     for note in file_notes(uri, cfg, items[:DETECT_SAMPLE], adapter, kind, unknown=False):
         print(f"   warning:   {note}", file=out)
-    target = TARGETS[cfg.target] if with_target else None
-    shown = items[:n]
-    # the run's own code decides each record (BatchProcessor, media not uploaded)
-    processor = BatchProcessor(cfg, upload_media=False)
-    results = outcomes(processor, Batch(0, 0, uri, None, adapter, shown)) if shown else {}
-    for item in shown:
+    return adapter
+
+
+def _adapter_chosen(items: list, cfg: RunConfig) -> tuple[str | None, str]:
+    """(the adapter, how it was chosen: forced, or detected with each adapter's matches)."""
+    if cfg.input_format:
+        return cfg.input_format, "forced with --input-format"
+    adapter = choose_adapter(read_head(iter(items))[0], cfg)   # as the run chooses it
+    values = [i.value for i in items if i.error is None]
+    mapped = [apply_field_map(v, cfg.adapter.field_map) for v in values[:DETECT_SAMPLE]]
+    votes = {name: sum(1 for v in mapped if safe_match(a, v)) for name, a in ADAPTERS.items()}
+    votes = {k: v for k, v in sorted(votes.items(), key=lambda kv: -kv[1]) if v}
+    return adapter, (f"detected from the first {len(mapped)} records"
+                     + (f" (matches: {', '.join(f'{k} {v}' for k, v in votes.items())})"
+                        if votes else ""))
+
+
+@dataclasses.dataclass
+class _RecordView:
+    """Prints one shown record: as read (or its read or normalize dead letter), as the
+    canonical record, then with a target as the run writes it (or its dead letter)."""
+    uri: str
+    adapter: str | None
+    cfg: RunConfig
+    target: object | None   # None: no --target, the canonical record only
+    processor: BatchProcessor
+    limit: int | None
+    out: object
+
+    def __call__(self, item, result: dict) -> None:
+        out, limit = self.out, self.limit
         print(f"-- line {item.line}", file=out)
-        result = results.get(item.line, {})
         letter = result.get("dead_letter")
         if letter is not None and letter["stage"] in (READ, NORMALIZE):
             if letter["stage"] == NORMALIZE:
                 print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
             _print_dead(letter, out)
-            continue
-        record = normalize(item.value, adapter, Source(uri, item.line), cfg.adapter).with_id()
+            return
+        record = normalize(item.value, self.adapter, Source(self.uri, item.line),
+                           self.cfg.adapter).with_id()
         print(f"   canonical:   {_dump(shorten(canonical(record), limit))}", file=out)
-        if target is None:
-            continue
+        if self.target is None:
+            return
         if letter is not None:
             _print_dead(letter, out)
-            continue
-        objs = result.get("written", [])
+            return
+        self._print_written(result.get("written", []), record)
+
+    def _print_written(self, objs: list, record) -> None:
+        name, out = self.target.name, self.out
         for i, obj in enumerate(objs):
-            name = target.name if len(objs) == 1 else f"{target.name} [{i + 1}/{len(objs)}]"
-            print(f"   {name}: {_dump(shorten(obj, limit))}", file=out)
-        unwritten = processor.not_written(record.unread)
+            shown = name if len(objs) == 1 else f"{name} [{i + 1}/{len(objs)}]"
+            print(f"   {shown}: {_dump(shorten(obj, self.limit))}", file=out)
+        unwritten = self.processor.not_written(record.unread)
         if unwritten:   # as the run's note says it
-            print(f"   not written: {', '.join(unwritten)} ({target.name} has no place for "
+            print(f"   not written: {', '.join(unwritten)} ({name} has no place for "
                   "them)", file=out)
 
 

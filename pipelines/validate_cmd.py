@@ -3,11 +3,10 @@
 Each problem is a `file:line: reason: message`; validate_findings.py prints them for people (the
 first --show N of each reason, the input format a file that is not in the target's holds and the
 `tuneprep run` that converts it, one summary line) or as one JSON document (--format json);
-exit 1 when there is any. The options are
-`run`'s (--model, --template, --placeholder-map, --max-tokens, --chars-per-token,
---token-margin), checked and turned into settings the same way. With --check-media the media
-the records name are read as `run` reads them (Target.media_checker); without it, a note on
-stderr says they were not."""
+exit 1 when there is any. The options are `run`'s (--model, --template, --placeholder-map,
+--max-tokens, --chars-per-token, --token-margin), checked and turned into settings the same way.
+With --check-media the media the records name are read as `run` reads them (the target's media
+capability, Target.media); without it, a note on stderr says they were not."""
 from __future__ import annotations
 
 import sys
@@ -17,7 +16,7 @@ import orjson
 from tuneprep.pipelines.command_guard import refuse_special_file
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.storage_options import refuse_credentials
-from tuneprep.pipelines.settings import TEMPLATE_TARGET, read_template, settings
+from tuneprep.pipelines.settings import read_template, settings
 from tuneprep.pipelines.validate_findings import Findings, detect_format, shown_per_reason
 from tuneprep.transforms.sink import dataset_rules
 from tuneprep.transforms.io import storage
@@ -76,62 +75,18 @@ def _validate(args) -> int:
     file (given, or found in a dataset or split folder) is checked against the template.json
     beside it, as the run wrote it."""
     target = TARGETS[args.target]
-    try:
-        files, missing = _files(args.paths), None
-    except UsageError as e:   # told after the options, as `run` checks them before its inputs
-        files, missing = [], e
-    uses_template = target.name == TEMPLATE_TARGET and not args.template
-    beside = [t for _, t, _ in files if t is not None] if uses_template else []
-    cfg = settings(args, template_file=beside[0] if beside else None)
-    if missing is not None:
-        raise missing
+    files, cfg, uses_template = _files_and_settings(args, target)
     model = run_context.model_spec(cfg)
-    templates = {}   # template.json path -> its template
     findings = Findings(shown_per_reason(args))
-    limit = cfg.read.max_record_bytes
     media = target.media.media_checker(model) if args.check_media and target.media else None
-    unchecked = 0    # media references not read (no --check-media)
+    check = _FileCheck(target, cfg, findings, media, uses_template)
     # the dataset rules (dataset_rules.py, as `run` applies them) over each path given, one
     # dataset (a folder: its splits): records and bytes per split, the target's facets
     datasets: dict[str, _Dataset] = {}
     for uri, template_file, given in files:
         dataset = datasets.setdefault(given, _Dataset())
-        facets = dataset.facets
-        records = 0
-        ctx = run_context.target_context(cfg)
-        ctx.dataset_uri = uri
-        if uses_template and template_file is not None:
-            if template_file not in templates:
-                templates[template_file] = read_template(template_file, what="")
-            ctx.template = templates[template_file]
-        elif uses_template:
-            ctx.template = None   # the default template, as a run without --template writes
-        with storage.open_read(uri) as f:
-            for number, line in enumerate(bounded_lines(f, limit), 1):
-                records += 1
-                if line is None:   # (run's limit: its reader refuses the line alike)
-                    findings.add(uri, number, "record_too_large",
-                                 f"the line is over {limit:,} bytes (--max-record-bytes)")
-                    continue
-                found = target.validate_line(line, ctx)
-                for reason, message in found:
-                    findings.add(uri, number, reason, message)
-                try:
-                    obj = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue  # reported by validate_line
-                for reason, message in media.problems(obj) if media else ():
-                    findings.add(uri, number, reason, message)
-                if media is None:
-                    unchecked += len(target.media.media_uris(obj)) if target.media else 0
-                try:  # rules over the whole file (e.g. one media kind per dataset)
-                    for facet in target.dataset_facets(obj):
-                        facets[facet] = facets.get(facet, 0) + 1
-                except (TypeError, AttributeError):
-                    pass  # a line that is no object was reported by validate_line
-        split = dataset_rules.split_of_path(uri)
-        dataset.counts[split] = dataset.counts.get(split, 0) + records
-        dataset.sizes[split] = dataset.sizes.get(split, 0) + _size(uri)
+        records = check(uri, template_file, dataset.facets)
+        dataset.add(uri, records)
         checked = findings.file(uri)
         checked["records"] = records
         if records and checked["bad_records"] == records:   # none passes: another format?
@@ -139,15 +94,85 @@ def _validate(args) -> int:
     for given, dataset in datasets.items():
         for reason, message in dataset.problems(target, cfg, model):
             findings.add(given, None, reason, message)
-    if unchecked:
-        findings.notes.append(f"note: {unchecked:,} media reference(s) were not read (existence, "
-                              "type, the model's size and duration limits): pass --check-media "
-                              "to check them as `run` does")
+    if check.unchecked:
+        findings.notes.append(f"note: {check.unchecked:,} media reference(s) were not read "
+                              "(existence, type, the model's size and duration limits): pass "
+                              "--check-media to check them as `run` does")
     if args.format == "json":
         findings.print_json(target.name, args.model)
     else:
         findings.print_text()
     return 1 if findings.problems else 0
+
+
+def _files_and_settings(args, target):
+    """(the files, the settings, whether each file's template.json is read): a path that is
+    missing is told after the options, as `run` checks them before its inputs."""
+    try:
+        files, missing = _files(args.paths), None
+    except UsageError as e:
+        files, missing = [], e
+    uses_template = target.takes_template and not args.template   # as the target declares
+    beside = [t for _, t, _ in files if t is not None] if uses_template else []
+    cfg = settings(args, template_file=beside[0] if beside else None)
+    if missing is not None:
+        raise missing
+    return files, cfg, uses_template
+
+
+class _FileCheck:
+    """Checks one file's lines against the target's rules (and with --check-media its media),
+    each problem into the findings; counts the media references it did not read."""
+
+    def __init__(self, target, cfg, findings: Findings, media, uses_template: bool):
+        self.target, self.cfg, self.findings, self.media = target, cfg, findings, media
+        self.uses_template = uses_template
+        self.templates: dict = {}   # template.json path -> its template
+        self.unchecked = 0    # media references not read (no --check-media)
+
+    def __call__(self, uri: str, template_file: str | None, facets: dict) -> int:
+        """The file's records, its facets counted into `facets`."""
+        ctx = self._context(uri, template_file)
+        limit = self.cfg.read.max_record_bytes
+        records = 0
+        with storage.open_read(uri) as f:
+            for number, line in enumerate(bounded_lines(f, limit), 1):
+                records += 1
+                if line is None:   # (run's limit: its reader refuses the line alike)
+                    self.findings.add(uri, number, "record_too_large",
+                                      f"the line is over {limit:,} bytes (--max-record-bytes)")
+                    continue
+                self._line(uri, number, line, ctx, facets)
+        return records
+
+    def _context(self, uri: str, template_file: str | None):
+        ctx = run_context.target_context(self.cfg)
+        ctx.dataset_uri = uri
+        if self.uses_template and template_file is not None:
+            if template_file not in self.templates:
+                self.templates[template_file] = read_template(template_file, what="")
+            ctx.template = self.templates[template_file]
+        elif self.uses_template:
+            ctx.template = None   # the default template, as a run without --template writes
+        return ctx
+
+    def _line(self, uri: str, number: int, line: bytes, ctx, facets: dict) -> None:
+        target, media = self.target, self.media
+        for reason, message in target.validate_line(line, ctx):
+            self.findings.add(uri, number, reason, message)
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return  # reported by validate_line
+        for reason, message in media.problems(obj) if media else ():
+            self.findings.add(uri, number, reason, message)
+        if media is None:
+            self.unchecked += len(target.media.media_uris(obj)) if target.media else 0
+        try:  # rules over the whole file (e.g. one media kind per dataset)
+            for facet in target.dataset_facets(obj):
+                facets[facet] = facets.get(facet, 0) + 1
+        except (TypeError, AttributeError):
+            pass  # a line that is no object was reported by validate_line
 
 
 def bounded_lines(f, limit: int):
@@ -172,6 +197,12 @@ class _Dataset:
         self.counts: dict[str, int] = {}
         self.sizes: dict[str, int] = {}
         self.facets: dict[str, int] = {}
+
+    def add(self, uri: str, records: int) -> None:
+        """A file of the dataset: its records and bytes, under its split."""
+        split = dataset_rules.split_of_path(uri)
+        self.counts[split] = self.counts.get(split, 0) + records
+        self.sizes[split] = self.sizes.get(split, 0) + _size(uri)
 
     def problems(self, target, cfg, model) -> list[tuple[str, str]]:
         records = sum(self.counts.values())
