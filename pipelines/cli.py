@@ -220,22 +220,15 @@ def _launch(args, beam_args: list[str], state: RunState) -> int:
         raise UsageError(f"--output {cfg.output}: another run is writing there "
                          f"({claim.describe(marker)}); wait for it to end, or stop it")
     state.cfg = cfg = claimed_run(cfg, beam_args)
-
-    import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions
+    from tuneprep.transforms.beam.launch import pipeline_job
 
     beam_args = with_local_workers(beam_args, args.workers, cfg)
-    options = PipelineOptions(beam_args)
+    job = pipeline_job(beam_args, lambda p: add_job(p, cfg, args))
     levels = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
     for name in _NOISY_LOGGERS:  # Beam logs a failed bundle with its traceback on stderr
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else logging.CRITICAL)
     worker_processes = option_value(beam_args, "--direct_running_mode") == "multi_processing"
     worker_log = None
-
-    def job():
-        with beam.Pipeline(options=options) as p:
-            add_job(p, cfg, args)
-
     try:
         with workers_log_to_file(worker_processes and not args.verbose) as worker_log, \
                 worker_environment(worker_processes), status_line(args, cfg, beam_args), \

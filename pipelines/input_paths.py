@@ -12,7 +12,7 @@ from tuneprep.pipelines.command_guard import kind_of, not_regular
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.io import input_pins, storage
-from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS
+from tuneprep.transforms.io.extensions import COMPRESSION_EXTENSIONS
 from tuneprep.transforms.report import skipped_inputs as skips
 
 # in a folder, only files with these extensions (optionally compressed) are inputs

@@ -63,18 +63,13 @@ def load_runner(beam_args: list[str]) -> None:
     name = runner_name(beam_args)
     if not name:
         return
-    import importlib
-
     if name.lower() in ("dask", "daskrunner"):
         raise UsageError(f"--runner {name}: Beam knows this runner only by its full name, "
                          f"--runner {DASK_RUNNER} (experimental, and tuneprep does not run "
                          "there yet: see deploy/dask/README.md)")
-    from tuneprep.transforms.beam.options import runner_path
-    path = runner_path(name)
-    if "." not in path:
-        return   # Beam refuses an unknown runner name itself, listing the known ones
+    from tuneprep.transforms.beam.options import load_runner_module
     try:
-        importlib.import_module(path.rsplit(".", 1)[0])
+        load_runner_module(name)
     except ImportError as e:
         raise UsageError(f"--runner {name}: cannot be loaded here ({e}); install the runner's "
                          "extra, e.g. pip install 'apache-beam[dask]' or 'apache-beam[gcp]'"
@@ -120,14 +115,13 @@ def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
     if not beam_args:
         return
     load_runner(beam_args)   # a runner's own options (--dask_client_address) register on import
-    from tuneprep.transforms.beam.options import option_parser
+    from tuneprep.transforms.beam.options import long_flags, option_parser
     parser = option_parser()
     _, unknown = parser.parse_known_args(beam_args)
     options = [a for a in unknown if a.startswith("-")]
     if options:   # the nearest of tuneprep's options, else of Beam's
         ours = run_long_options()
         name = options[0].split("=", 1)[0]
-        beams = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
-        raise unknown_option(name, ours if suggestions(name, ours) else beams,
+        raise unknown_option(name, ours if suggestions(name, ours) else long_flags(parser),
                              "neither a tuneprep option nor a Beam pipeline option; "
                              "see `tuneprep run --help`")

@@ -28,6 +28,7 @@ from tuneprep.pipelines.storage_options import (check_uris, endpoint_of, refuse_
                                                  s3_timeout_of)
 from tuneprep.pipelines.user_paths import normalize
 from tuneprep.transforms.adapters import AdapterOptions
+from tuneprep.transforms.adapters.one_record import is_one_record
 from tuneprep.transforms.core.config import RunConfig, config_default
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import ReadOptions
@@ -126,7 +127,7 @@ def settings(args, template_file: str | None = None) -> RunConfig:
         model=model.name if model else None, input_format=a.input_format,
         read=ReadOptions(file_format=a.file_format, text_unit=a.text_unit,
                          max_record_bytes=a.max_record_bytes, encoding=encoding(a.encoding),
-                         records_path=records_path(a.records_path)),
+                         records_path=records_path(a.records_path), one_record=is_one_record),
         adapter=AdapterOptions(field_map=parse_map(a.field_map, "--field-map", one_source=True),
                                image_root=a.image_root),
         template=template, placeholder_map=placeholder_map,

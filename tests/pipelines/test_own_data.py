@@ -214,6 +214,16 @@ def test_a_jsonl_file_stays_jsonl_when_its_first_line_is_a_record(tmp_path, caps
     assert "dead letters: 1 (invalid_json 1)" in stdout and "pretty_printed" not in err
 
 
+def test_a_json_document_an_adapter_reads_is_one_record_not_a_wrapper(tmp_path, capsys):
+    """Its one list beside other keys is a field: the config gives the reader the adapters'
+    detection (the reader knows no adapter)."""
+    path = tmp_path / "one.json"
+    path.write_bytes(orjson.dumps({"prompt": "What is H2O?", "completion": "Water.",
+                                   "sources": [{"url": "https://example.com/h2o"}]}))
+    _, out, _ = cli(capsys, "inspect", path, "--records", "1")
+    assert "   container: json (records: one record)\n" in out
+
+
 @pytest.mark.slow
 def test_a_wrapped_json_document_is_read_from_its_list(tmp_path, capsys):
     path = OWN / "wrapped.json"

@@ -13,6 +13,17 @@ def runner_path(name: str) -> str:
     return _RUNNER_MAP.get(name.lower(), _RUNNER_MAP.get(name.lower() + "runner", name))
 
 
+def load_runner_module(name: str) -> None:
+    """Imports the module of the runner a --runner name stands for, so that its own pipeline
+    options register (DaskRunner's --dask_client_address); nothing for a name Beam knows no
+    class for (Beam refuses it itself, listing the known ones). ImportError when the runner's
+    extra is not installed."""
+    import importlib
+    path = runner_path(name)
+    if "." in path:
+        importlib.import_module(path.rsplit(".", 1)[0])
+
+
 def option_parser():
     """A parser holding every pipeline option Beam knows now (a runner's own register when its
     module is imported), parsing as PipelineOptions itself does (no abbreviations)."""
@@ -27,3 +38,8 @@ def option_names(parser) -> set[str]:
     """Every name an option of `parser` goes by: its destination and its long flags."""
     return {a.dest for a in parser._actions} | {
         o[2:] for a in parser._actions for o in a.option_strings if o.startswith("--")}
+
+
+def long_flags(parser) -> list[str]:
+    """The --flags of `parser`, in its order."""
+    return [o for a in parser._actions for o in a.option_strings if o.startswith("--")]

@@ -14,7 +14,7 @@ from typing import Iterator
 
 from tuneprep.transforms.core.config import RANGE_BYTES
 from tuneprep.transforms.io import storage
-from tuneprep.transforms.io.readers.formats import COMPRESSION_EXTENSIONS, container_format
+from tuneprep.transforms.io.extensions import COMPRESSION_EXTENSIONS, container_format
 
 SCAN_BLOCK = 8 * 1024 * 1024
 

@@ -151,6 +151,17 @@ def test_json_data_wrapper(tmp_path):
     assert values(items) == [(1, {"text": "x"}), (2, {"text": "y"})]
 
 
+def test_a_json_document_the_caller_says_is_one_record_is_not_unwrapped(tmp_path):
+    """The reader knows no adapter: whether {"text": ..., "tools": [...]} is one record or a
+    wrapper of its list is the caller's ReadOptions.one_record (the config sets it)."""
+    doc = {"text": "x", "tools": [{"name": "f"}, {"name": "g"}]}
+    path = write(tmp_path / "t.json", orjson.dumps(doc))
+    asked = []
+    items = read(path, one_record=lambda d, key: asked.append((d, key)) or key == "tools")
+    assert values(items) == [(1, doc)] and asked == [(doc, "tools")]
+    assert values(read(path)) == [(1, {"name": "f"}), (2, {"name": "g"})]
+
+
 def test_a_json_array_cut_short_gives_the_elements_before_the_cut_then_where_it_stopped(
         tmp_path):
     items = read(write(tmp_path / "d.json", b'[{"a": 1},\n {"a": 2'))

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 from tuneprep.transforms.core.options import ReadOptions
 from tuneprep.transforms.core.records import LINE, READ, RecordError
 from tuneprep.transforms.io import input_pins
+from tuneprep.transforms.io.extensions import container_format
 from tuneprep.transforms.io.storage import StorageError, failure, open_read
 
 if TYPE_CHECKING:
@@ -130,8 +131,8 @@ def strip_bom(data: bytes) -> bytes:
 
 
 # The format modules import RawItem, read_error and strip_bom from here, so they come after them.
-from tuneprep.transforms.io.readers.formats import (PEEK_BYTES, container_format,  # noqa: E402
-                                                    opens_document, sniff_format)
+from tuneprep.transforms.io.readers.formats import (PEEK_BYTES, opens_document,  # noqa: E402
+                                                    sniff_format)
 from tuneprep.transforms.io.readers.csv_rows import read_csv  # noqa: E402
 from tuneprep.transforms.io.readers.json_doc import read_json_doc  # noqa: E402
 from tuneprep.transforms.io.readers.jsonl import read_jsonl  # noqa: E402

@@ -1,37 +1,13 @@
-"""Which container format a file is: by its extension, or sniffed from its first bytes."""
+"""Which container format a file is when its extension says nothing, or says .json: sniffed from
+its first bytes (the extensions' table: transforms/io/extensions.py)."""
 from __future__ import annotations
 
-import posixpath
 import orjson
 
 from tuneprep.transforms.io.readers import strip_bom
 from tuneprep.transforms.io.storage import open_read
 
-FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "text")
-EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl",
-    ".json": "json",
-    ".csv": "csv", ".tsv": "tsv",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".txt": "text", ".text": "text", ".md": "text",
-}
-COMPRESSION_EXTENSIONS = (".gz", ".bz2", ".zst", ".zstd")
 SNIFF_BYTES = 1 << 20
-
-
-def container_format(uri: str, forced: str | None = None) -> str:
-    """jsonl | json | csv | tsv | parquet | text, or "unknown" when the extension says nothing
-    (read_items then sniffs the content)."""
-    if forced:
-        if forced not in FORMATS:
-            raise ValueError(f"file format must be one of {FORMATS}, not {forced!r}")
-        return forced
-    name = posixpath.basename(uri.split("?", 1)[0]).lower()
-    for ext in COMPRESSION_EXTENSIONS:
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-            break
-    return EXTENSIONS.get(posixpath.splitext(name)[1], "unknown")
 
 
 def sniff_format(uri: str, guess: str = "unknown", encoding: str = "utf-8") -> str:

@@ -9,7 +9,8 @@ array, of the wrapper's list or of the map is one item, record index + 1 (RawIte
 from __future__ import annotations
 
 import io
-from typing import Any, BinaryIO, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Iterator
 
 import orjson
 
@@ -23,6 +24,9 @@ from tuneprep.transforms.io.readers.nesting import MAX_DEPTH, too_deep
 
 TURN_KEYS = ("role", "from")
 TURN_SAMPLE = 20     # list items looked at to tell a {"data": [...]} wrapper from a record's turns
+
+# ReadOptions.one_record: (the document, the key of its one list) → whether it is one record
+OneRecord = Callable[[dict, str], bool] | None
 
 
 def read_json_doc(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
@@ -38,7 +42,7 @@ def _read_json_doc(stream: BinaryIO, opts: ReadOptions) -> Iterator[RawItem]:
     limit = opts.max_record_bytes
     head = stream.read(limit + 1)
     if len(head) <= limit:
-        yield from read_whole(strip_bom(head), opts.records_path)
+        yield from read_whole(strip_bom(head), opts.records_path, opts.one_record)
         return
     head = strip_bom(head).lstrip()
     while not head:   # (a document can start with any amount of white space)
@@ -90,7 +94,8 @@ def type_label(value: Any) -> str:
             type(None): "null"}.get(type(value), "a number")
 
 
-def read_whole(data: bytes, records_path: str | None = None) -> Iterator[RawItem]:
+def read_whole(data: bytes, records_path: str | None = None,
+               one_record: OneRecord = None) -> Iterator[RawItem]:
     """A document up to the size limit, parsed whole."""
     if not data.strip():
         return
@@ -124,7 +129,7 @@ def read_whole(data: bytes, records_path: str | None = None) -> Iterator[RawItem
                              f"{why}")
             return
     else:
-        records = records_of(doc)
+        records = records_of(doc, one_record)
     deep = too_deep(doc)   # one write of the whole settles the common case
     for index, value in enumerate(records):
         if deep and too_deep(value):
@@ -134,29 +139,29 @@ def read_whole(data: bytes, records_path: str | None = None) -> Iterator[RawItem
             yield RawItem(index + 1, value)
 
 
-def records_of(doc: Any) -> list:
+def records_of(doc: Any, one_record: OneRecord = None) -> list:
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict) and doc:
         if all(isinstance(v, str) for v in doc.values()):
             return [{"image": name, "caption": caption} for name, caption in doc.items()]
-        wrapped = single_list_value(doc)
+        wrapped = single_list_value(doc, one_record)
         if wrapped is not None:
             return wrapped
     return [doc]
 
 
-def single_list_value(doc: dict) -> list | None:
+def single_list_value(doc: dict, one_record: OneRecord = None) -> list | None:
     """The list of {"data": [...]}; None when the one list is a record's own turns
     ({"messages": [...]} is one conversation, not a wrapper). Beside other keys
     ({"version": "1.0", "data": [...]}), the one list is the records when it holds objects
     only, no other value is a list or an object holding one, and the document is no record an
-    adapter reads ({"text": ..., "tools": [...]} is one document)."""
-    key = wrapper_key(doc)
+    adapter reads ({"text": ..., "tools": [...]} is one document: `one_record` tells)."""
+    key = wrapper_key(doc, one_record)
     return None if key is None else doc[key]
 
 
-def wrapper_key(doc: Any) -> str | None:
+def wrapper_key(doc: Any, one_record: OneRecord = None) -> str | None:
     """The key of the records' list of a wrapper document (see single_list_value), or None."""
     if not isinstance(doc, dict) or not doc:
         return None
@@ -167,22 +172,21 @@ def wrapper_key(doc: Any) -> str | None:
     sample = value[:TURN_SAMPLE]
     if any(isinstance(v, dict) and any(k in v for k in TURN_KEYS) for v in sample):
         return None
-    if len(doc) == 1 or _records_beside_other_keys(doc, lists[0], sample):
+    if len(doc) == 1 or _records_beside_other_keys(doc, lists[0], sample, one_record):
         return lists[0]
     return None
 
 
-def _records_beside_other_keys(doc: dict, key: str, sample: list) -> bool:
+def _records_beside_other_keys(doc: dict, key: str, sample: list,
+                               one_record: OneRecord) -> bool:
     """Whether the one list under `key` is the records though the document has other keys:
     it holds objects only, no other value is a list or an object holding one, and the
-    document is no record an adapter reads."""
-    from tuneprep.transforms.adapters import detect   # (adapters never import readers)
-    from tuneprep.transforms.adapters.tool_use import TOOL_KEYS
-    return not (not doc[key] or key in TOOL_KEYS or not all(isinstance(v, dict) for v in sample)
+    document is no record an adapter reads (`one_record`, given by the caller)."""
+    return not (not doc[key] or not all(isinstance(v, dict) for v in sample)
                 or any(isinstance(v, dict) and any(isinstance(w, (list, dict))
                                                    for w in v.values())
                        for k, v in doc.items() if k != key)
-                or detect([doc]) is not None)
+                or (one_record is not None and one_record(doc, key)))
 
 
 def object_shape(head: bytes) -> tuple[str, str | None]:
@@ -190,37 +194,68 @@ def object_shape(head: bytes) -> tuple[str, str | None]:
     records_of() on what they show): ("map", None) when every value is a string so far,
     ("wrapper", key) when its one key holds a list whose first items are not turns, else
     ("record", None): one record, too large. A wrapper's keys after its list are not read."""
-    depth, key, values, items, shape = 0, None, 0, 0, "record"
+    scan = _ObjectScan()
     try:
         for event, value in ijson.basic_parse(io.BytesIO(head), use_float=True):
-            if event in ("end_map", "end_array"):
-                depth -= 1
-                continue
-            if depth == 1 and event == "map_key":
-                if values and shape == "wrapper":   # a second key: the list is a field
-                    return "record", None
-                key = value if key is None else key
-            elif depth == 1:   # a value of the object
-                values += 1
-                if event == "string" and (values == 1 or shape == "map"):
-                    shape = "map"
-                elif event == "start_array" and values == 1:
-                    shape = "wrapper"
-                else:
-                    return "record", None
-            elif depth == 2 and shape == "wrapper":   # an item of the list starts
-                items += 1
-                if items > TURN_SAMPLE:
-                    break
-            elif depth == 3 and shape == "wrapper" and event == "map_key" and value in TURN_KEYS:
-                return "record", None   # {"messages": [...]}: one conversation
-            if event in ("start_map", "start_array"):
-                depth += 1
-                if depth > MAX_DEPTH + 2:   # (streaming reports the element too deep)
-                    break
+            if not scan.step(event, value):
+                break
     except (JSONError, UnicodeDecodeError):
         pass   # the head ends inside the document, or the document is bad (streaming tells)
-    return shape, key if shape == "wrapper" else None
+    return scan.shape, scan.key if scan.shape == "wrapper" else None
+
+
+@dataclass(slots=True)
+class _ObjectScan:
+    """object_shape's reading of the parse events, one at a time."""
+    depth: int = 0
+    key: str | None = None   # the object's first key
+    values: int = 0          # the object's values seen
+    items: int = 0           # a wrapper's list items seen
+    shape: str = "record"
+
+    def step(self, event: str, value: Any) -> bool:
+        """Take one event; False once the shape is settled (or the head too deep to tell)."""
+        if event in ("end_map", "end_array"):
+            self.depth -= 1
+            return True
+        if not self._seen(event, value):
+            return False
+        if event in ("start_map", "start_array"):
+            self.depth += 1
+            return self.depth <= MAX_DEPTH + 2   # (streaming reports the element too deep)
+        return True
+
+    def _seen(self, event: str, value: Any) -> bool:
+        if self.depth == 1:
+            return self._key(value) if event == "map_key" else self._value(event)
+        if self.shape != "wrapper":
+            return True
+        if self.depth == 2:   # an item of the list starts
+            self.items += 1
+            return self.items <= TURN_SAMPLE
+        if self.depth == 3 and event == "map_key" and value in TURN_KEYS:
+            return self._one_record()   # {"messages": [...]}: one conversation
+        return True
+
+    def _key(self, key: str) -> bool:
+        if self.values and self.shape == "wrapper":   # a second key: the list is a field
+            return self._one_record()
+        self.key = key if self.key is None else self.key
+        return True
+
+    def _value(self, event: str) -> bool:
+        self.values += 1
+        if event == "string" and (self.values == 1 or self.shape == "map"):
+            self.shape = "map"
+        elif event == "start_array" and self.values == 1:
+            self.shape = "wrapper"
+        else:
+            return self._one_record()
+        return True
+
+    def _one_record(self) -> bool:
+        self.shape = "record"
+        return False
 
 
 def records_location(uri: str, opts: ReadOptions) -> str:
@@ -242,7 +277,7 @@ def records_location(uri: str, opts: ReadOptions) -> str:
         return "an array"
     if isinstance(doc, dict) and doc and all(isinstance(v, str) for v in doc.values()):
         return "a {name: caption} map"
-    key = wrapper_key(doc)
+    key = wrapper_key(doc, opts.one_record)
     if key is not None:
         others = [k for k in doc if k != key]
         return (f'the list under "{key}"' + (f", beside {', '.join(others)}" if others else ""))
