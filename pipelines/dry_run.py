@@ -18,6 +18,7 @@ from tuneprep.transforms.steps.process import TRAIN, VALIDATION, BatchProcessor
 from tuneprep.transforms.core.layout import planned_files
 from tuneprep.transforms.io.readers import container_format, read_format
 from tuneprep.transforms.report import fields_not_written
+from tuneprep.transforms.sink import assembly_checks
 from tuneprep.transforms.targets import get_target, run_context
 
 SAMPLE_RECORDS = 100     # per file
@@ -145,10 +146,11 @@ def _notes(cfg, target, total: dict, media) -> list[str]:
     notes += fields_not_written.notes(total, target.name)   # (of the sampled records)
     if media is not None:
         notes += _media_notes(cfg, media)
-    limit, n, dead = cfg.max_dead_letter_ratio, total["input_records"], total["dead_letter_records"]
-    if limit is not None and n and dead / n > limit:
+    n, dead = total["input_records"], total["dead_letter_records"]
+    if assembly_checks.dead_letter_ratio_problems(cfg, total):   # the run's own rule
         notes.append(f"the sample's dead-letter share {dead / n:.1%} is over "
-                     f"--max-dead-letter-ratio {limit:g}: the run would likely fail")
+                     f"--max-dead-letter-ratio {cfg.max_dead_letter_ratio:g}: the run would "
+                     "likely fail")
     if not total["accepted_records"] and n:
         notes.append("no sampled record was accepted: is --input-format or --target right?")
     return notes
