@@ -16,10 +16,6 @@ def _takes_template(target) -> bool:
     return target.takes_template
 
 
-# (validate_cmd's name for it) the target a template.json is for, as the targets declare it
-TEMPLATE_TARGET = takers(_takes_template)
-
-
 def target_named(name: str | None):
     """The Target of --target (None without one). An unknown name is refused here too: run's
     parser refuses it first, but a caller may not have parsed it."""

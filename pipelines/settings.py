@@ -18,7 +18,7 @@ from dataclasses import replace
 from tuneprep.pipelines.input_check import check_inputs
 from tuneprep.pipelines.input_paths import expand_splits, print_warning
 from tuneprep.pipelines.options import UsageError, add_run_arguments, did_you_mean, suggestions
-from tuneprep.pipelines.setting_checks import (TEMPLATE_TARGET, check_image_uri_prefix,
+from tuneprep.pipelines.setting_checks import (check_image_uri_prefix,
                                                 check_media_bucket_owner, check_placeholder_map,
                                                 check_ranges, check_target_options,
                                                 check_template_target, encoding, field_list,
@@ -32,7 +32,7 @@ from tuneprep.transforms.adapters.one_record import is_one_record
 from tuneprep.transforms.core.config import RunConfig, config_default
 from tuneprep.transforms.io import storage
 from tuneprep.transforms.io.readers import ReadOptions
-from tuneprep.transforms.targets import TARGETS, run_context
+from tuneprep.transforms.targets import DEFAULT_TARGET, TARGETS, run_context
 
 @functools.lru_cache(maxsize=1)
 def _run_defaults() -> dict:
@@ -123,7 +123,7 @@ def settings(args, template_file: str | None = None) -> RunConfig:
                  for flag in ("--records-with", "--records-without")}
     check_media_bucket_owner(a.media_bucket_owner, target)
     return RunConfig(
-        target=target.name if target else "bedrock-text", output=a.output or "",
+        target=target.name if target else DEFAULT_TARGET, output=a.output or "",
         model=model.name if model else None, input_format=a.input_format,
         read=ReadOptions(file_format=a.file_format, text_unit=a.text_unit,
                          max_record_bytes=a.max_record_bytes, encoding=encoding(a.encoding),
@@ -147,7 +147,7 @@ def _template(given: str | None, template_file: str | None, target) -> dict | No
     if given:
         check_template_target(target)
         return read_template(given)
-    if template_file and (target is None or target.name == TEMPLATE_TARGET):
+    if template_file and (target is None or target.takes_template):
         return read_template(template_file, what="")
     return None
 
