@@ -25,6 +25,11 @@ KEYS = PROMPT_KEYS + REFERENCE_KEYS
 CHAT_KEYS = ("messages", "system", messages.FORMAT_MARK) + MEDIA_KEYS + TOOL_KEYS
 # keys that make a record another shape's: a prompt/completion pair, a preference pair
 OTHER_SHAPES = ("completion",) + PAIR_KEYS
+# a reference key only a grader's data uses; "answer" / "solution" beside a plain-text prompt
+# or question are as often a supervised pair (a question,answer CSV): such a record is not
+# detected as this shape (the run's hint proposes the field map that trains on it), and
+# --input-format prompt-answer reads it (GSM8K)
+RFT_ONLY_KEYS = ("reference_answer", "ground_truth")
 
 
 def matches(value: Any) -> bool:
@@ -35,7 +40,8 @@ def matches(value: Any) -> bool:
     if isinstance(chat, list):
         last = chat[-1] if chat else None
         return isinstance(last, dict) and str(last.get("role")).lower() != ASSISTANT
-    return isinstance(chat, str) or isinstance(value.get("question"), str)
+    plain = isinstance(chat, str) or isinstance(value.get("question"), str)
+    return plain and any(key in value for key in RFT_ONLY_KEYS)
 
 
 def normalize(value: Any, source: Source, opts) -> Record:

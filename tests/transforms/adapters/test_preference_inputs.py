@@ -59,6 +59,12 @@ def test_each_fixture_is_detected_as_its_shape(name, adapter):
     ({"prompt": "p", "completion": "c", "ground_truth": "c"}, "prompt-completion"),
     ({"instruction": "i", "output": "o", "chosen": "o", "rejected": "x"}, "alpaca"),
     ({"messages": [{"role": "user", "content": "q"}]}, "messages"),
+    # a question,answer CSV is as often a supervised pair: not detected as an RFT prompt (the
+    # run proposes the field map); with a grader-only key it is one
+    ({"question": "q", "answer": "a"}, None),
+    ({"prompt": "p", "solution": "s"}, None),
+    ({"question": "q", "answer": "a", "ground_truth": "a"}, "prompt-answer"),
+    ({"prompt": "p", "reference_answer": "a"}, "prompt-answer"),
 ])
 def test_detection_does_not_take_the_existing_shapes(value, adapter):
     assert detect([value]) == adapter
