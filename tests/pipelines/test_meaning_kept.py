@@ -79,7 +79,7 @@ def test_a_target_without_weights_refuses_them_unless_dropped(capsys, tmp_path):
 # --- preference records (item 2) --------------------------------------------------------------
 
 KTO, DPO = FIXTURES / "kto_demo.json", FIXTURES / "dpo_demo.json"
-PREFERENCE_NOT_SUPPORTED = "preference targets (DPO, KTO) are not supported yet by this version"
+PREFERENCE_NOT_SUPPORTED = "would train on every answer as given: write it with a preference target"
 
 
 @pytest.mark.parametrize("target", ["openai-chat", "bedrock-multi-turn"])

@@ -28,6 +28,11 @@ KTO_TAG = "kto_tag"   # LLaMA-Factory's KTO column: only a label, so any other v
 LABEL_KEYS = ("label", KTO_TAG)
 PREFERENCE_KEYS = PAIR_KEYS + LABEL_KEYS + ("candidates",)
 REPAIR = "use_chosen"
+# What a target trains on (Target.trains_on): the assistant turns as they are (supervised: a
+# preference record is refused or --repair use_chosen, an RFT prompt refused), the prompts alone
+# (distillation: an RFT prompt's reference is left out, named), a preference pair, or an RFT
+# prompt with its reference answer (a grader scores the model's own answers)
+ANSWERS, PROMPTS, PREFERENCES, REWARDS = "answers", "prompts", "preferences", "rewards"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +116,9 @@ def as_supervised(record, ctx, target: str):
     preference = record.preference
     what = preference.kind()
     if REPAIR not in getattr(ctx, "repair", ()):
-        _refuse(f"the record is {what}; preference targets (DPO, KTO) are not supported yet by "
-                f"this version and --target {target} would train on every answer as given "
-                f"(--repair {REPAIR} writes the chosen answer as the assistant turn)")
+        _refuse(f"the record is {what}; --target {target} would train on every answer as "
+                f"given: write it with a preference target (`tuneprep targets` lists them), or "
+                f"--repair {REPAIR} writes the chosen answer as the assistant turn")
     if preference.chosen:
         turns = list(record.turns)
         if not turns or turns[-1][0] != "user":

@@ -94,9 +94,9 @@ REASONS: dict[str, str] = {
     "unreadable_tail": "reading stopped inside the file (named: the byte offset, the records "
                        "read before it); what follows could not be read as records",
     "preference_record": "a preference or labelled record (chosen / rejected, a KTO label, "
-                         "candidates): preference targets are not supported yet, and a "
-                         "supervised target would train on every answer (--repair use_chosen "
-                         "writes the chosen one)",
+                         "candidates) given to a target that trains on the answers as given (a "
+                         "supervised one): it would train on every answer (a preference target "
+                         "writes it; --repair use_chosen writes the chosen one)",
     "missing_bucket_owner": "a Nova record's image or video has no s3Location.bucketOwner, "
                             "which AWS's Nova Forge validator requires (--media-bucket-owner "
                             "ACCOUNT_ID writes it)",

@@ -119,10 +119,12 @@ class Target:
     request_builder = None
     takes_template = False
     takes_media_owner = False
+    trains_on = preferences.ANSWERS
 
     def format(self, record: Record, ctx) -> list[dict]:
         try:
-            if record.preference is not None:   # every target of this version is supervised
+            if (record.preference is not None and self.trains_on != preferences.PREFERENCES
+                    or record.reference is not None and self.trains_on == preferences.ANSWERS):
                 record = preferences.as_supervised(record, ctx, self.name)
             if record.tools or not tools.plain_turns(record.turns):  # (else neither is held)
                 if tools.has_tool_use(record) and not self.takes_tools(ctx):

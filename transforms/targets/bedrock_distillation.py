@@ -9,6 +9,7 @@ distill-* ids) to apply its rule. Source: docs/sources/service-formats.md §1.6.
 """
 from __future__ import annotations
 
+from tuneprep.transforms.core.preferences import PROMPTS
 from tuneprep.transforms.targets import requests_bedrock
 from tuneprep.transforms.targets.base import Target
 from tuneprep.transforms.targets.conversation import clean_turns
@@ -20,6 +21,7 @@ class BedrockDistillation(Target):
     name = "bedrock-distillation"
     kind = "distillation"
     request_builder = requests_bedrock.BedrockRequest("DISTILLATION")
+    trains_on = PROMPTS   # the teacher writes the answers: an RFT prompt's reference is left out
 
     def build(self, record, ctx):
         system, turns = clean_turns(record, ctx, ends_with_assistant=False)

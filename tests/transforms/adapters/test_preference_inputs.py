@@ -14,6 +14,7 @@ from tuneprep.transforms.core.options import AdapterOptions
 from tuneprep.transforms.core.preferences import Preference, as_supervised
 from tuneprep.transforms.core.records import NORMALIZE, RecordError, Source
 from tuneprep.transforms.core.rft import Reference
+from tuneprep.transforms.targets import get_target
 
 from tests.helpers import REPO, formatted, reason
 
@@ -242,8 +243,11 @@ def test_a_supervised_target_never_writes_a_reference_answer(target, ctx):
     target training on answers finds none."""
     for value in RFT_RECORDS:
         record = normalize(value, "prompt-answer", SOURCE)
-        assert reason(target, record, ctx) in ("missing_assistant_message", "ends_with_user",
-                                               "not_single_turn")
+        # every target that trains on answers refuses it by the one rule, naming the RFT target
+        assert reason(target, record, ctx) == "missing_assistant_message"
+        with pytest.raises(RecordError) as error:
+            get_target(target).format(record, ctx)
+        assert "grader's reference" in error.value.message
 
 
 def test_distillation_takes_the_prompt_and_says_the_reference_is_not_written():

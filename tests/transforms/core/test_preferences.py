@@ -53,7 +53,7 @@ def test_a_supervised_target_refuses_a_preference_record(name, value, adapter):
     assert reason(name, record) == "preference_record"
     with pytest.raises(RecordError) as refused:
         get_target(name).format(normalize(value, adapter, SOURCE), TargetContext())
-    assert "preference targets (DPO, KTO) are not supported yet by this version" in \
+    assert "would train on every answer as given: write it with a preference target" in \
         refused.value.message and "--repair use_chosen" in refused.value.message
 
 
