@@ -111,6 +111,8 @@ REASONS: dict[str, str] = {
                            "generated or compared (an RFT prompt, a preference prompt)",
     "empty_reference_answer": "an RFT record has no reference answer, or a blank string or "
                               "empty object",
+    "no_preference_pair": "a preference target got a record with no chosen / rejected pair (a "
+                          "KTO label, an RFT prompt or a plain conversation)",
 }
 
 
