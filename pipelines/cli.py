@@ -59,6 +59,7 @@ COMMANDS = {
     "inspect": "show how files are read and what the target would write; writes nothing",
     "validate": "check JSONL files someone already made against a target's rules",
     "targets": "list the targets and the models each takes, with their limits (--json)",
+    "grade": "call your RFT reward function (a Lambda handler) offline on a sample; no AWS call",
 }
 
 
@@ -100,6 +101,8 @@ def make_parser() -> argparse.ArgumentParser:
         "the models' published limits; legacy models carry their mark.")
     from tuneprep.pipelines.targets_cmd import add_targets_arguments
     add_targets_arguments(targets)
+    from tuneprep.pipelines.grade_cmd import add_grade_parser
+    add_grade_parser(sub, COMMANDS["grade"])
     return parser
 
 
@@ -153,6 +156,9 @@ def _command(parser, argv: list[str]) -> int:
         return print_config(args, beam_args)
     if args.command == "run":
         return _run(args, beam_args)
+    if args.command == "grade":   # local files only: no store to configure
+        from tuneprep.pipelines.grade_cmd import grade_main
+        return grade_main(args)
     s3_config.configure()   # inspect and validate read S3 too: bounded waits, as a run's
     with storage.translate_failures():   # the store failing is one line, as for run
         if args.command == "inspect":
