@@ -12,12 +12,19 @@ OPENAI_API = "https://platform.openai.com/docs/api-reference/fine-tuning/create"
 
 
 class OpenAIRequest:
-    """An OpenAI target's request builder (Target.request_builder)."""
+    """An OpenAI target's request builder (Target.request_builder); method: the fine-tuning
+    method the data is for ("dpo": the request's method.type; None: supervised, OpenAI's
+    default, left out as before)."""
+
+    def __init__(self, method: str | None = None):
+        self.method = method
 
     def __call__(self, spec, output: str, train: list[str], validation: list[str],
                  validation_split: float = 0.0) -> dict:
         request = {"model": "<MODEL: the OpenAI model to fine-tune>",
                    "training_file": f"<FILE_ID of {train[0] if train else split_file(TRAIN)}>"}
+        if self.method:
+            request["method"] = {"type": self.method}
         files = {"training_file": locate(output, train[0]) if train else None}
         if validation:
             request["validation_file"] = f"<FILE_ID of {validation[0]}>"
@@ -30,3 +37,4 @@ class OpenAIRequest:
 
 
 FINE_TUNING = OpenAIRequest()
+PREFERENCE = OpenAIRequest("dpo")   # method {"type": "dpo"} (OpenAI's DPO guide)
