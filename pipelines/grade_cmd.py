@@ -37,8 +37,9 @@ DESCRIPTION = (
     "every record as written (reference_answer beside messages, no response appended) and a {} "
     "context: the handler is imported as a module (its folder on the path, as on Lambda), the "
     "response is appended, the context has Lambda's attributes, each call has its own timeout, "
-    "and the id returned must be the id sent (--envelope flat sends the fields beside messages, "
-    "as the Nova user guide's pages show). No AWS call, no network. Exit codes: 0 every call "
+    "the id returned must be the id sent and the score a JSON number (Forge's check takes "
+    '"1.0", true, NaN and any id). --envelope flat sends the fields beside messages, as the '
+    "Nova user guide's pages show. No AWS call, no network. Exit codes: 0 every call "
     "returned a valid reward, 1 some did not or the handler cannot be loaded, 2 a usage error.")
 
 

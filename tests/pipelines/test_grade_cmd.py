@@ -201,3 +201,19 @@ def test_ctrl_c_is_one_line_and_ends_the_handler_s_process(tmp_path):
     for pid in workers.stdout.split():
         with pytest.raises(ProcessLookupError):
             os.kill(int(pid), 0)
+
+
+def test_the_readme_example_is_what_the_command_prints(capsys, monkeypatch):
+    """README's "Check your grader offline" shows a real run over the fixtures: the same lines
+    but the time per call."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Check your grader offline\n", 1)[1].split("\n## ", 1)[0]
+    command, shown = section.split("```sh\n", 1)[1].split("\n```\n```\n", 1)
+    shown = shown.split("\n```", 1)[0]
+    monkeypatch.chdir(REPO)
+    code, out, _ = cli(capsys, *command.split()[1:])
+    assert code == 1
+
+    def steady(text):
+        return [line for line in text.splitlines() if not line.startswith("time per call")]
+    assert steady(out) == steady(shown)
