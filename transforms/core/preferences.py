@@ -106,13 +106,14 @@ def preference_fields(fields: dict, preference: Preference | None) -> dict:
     return {key: value for key, value in fields.items() if key not in LABEL_KEYS}
 
 
-def as_supervised(record, ctx, target: str):
+def as_supervised(record, ctx, target: str, rft_targets: str):
     """The record a supervised target may write: an RFT prompt is refused (its reference
     answer is a grader's, core/rft.py); a preference record is refused (preference_record)
     unless --repair use_chosen makes the chosen response the assistant turn (a KTO record
-    labelled true is kept as it is)."""
+    labelled true is kept as it is). rft_targets: the names of the targets training on
+    REWARDS (the caller asks the registry), named in an RFT prompt's refusal."""
     if record.reference is not None:
-        rft.refuse_supervised(target)
+        rft.refuse_supervised(target, rft_targets)
     preference = record.preference
     what = preference.kind()
     if REPAIR not in getattr(ctx, "repair", ()):

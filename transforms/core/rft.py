@@ -16,7 +16,6 @@ from tuneprep.transforms.core.records import FORMAT, RecordError
 # the keys a reference answer is read from, first present first (Bedrock RFT's own name, then
 # the common dataset names); the others stay grader fields
 REFERENCE_KEYS = ("reference_answer", "answer", "solution", "ground_truth")
-RFT_TARGET = "bedrock-rft"   # where such a record belongs (named in the refusal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +47,12 @@ def read_reference(record: dict, read: tuple[str, ...]) -> Reference:
     return Reference(answer, key, graders)
 
 
-def refuse_supervised(target: str):
+def refuse_supervised(target: str, rft_targets: str):
+    """rft_targets: the targets that train on rewards, as the registry names them (core names
+    no target)."""
     raise RecordError("missing_assistant_message", f"the record is an RFT prompt: its reference "
                       f"answer is a grader's reference, never written as a training answer, "
                       f"and it has no assistant answer for --target {target} to learn from "
-                      f"(it belongs to an RFT target, --target {RFT_TARGET}; --field-map "
-                      "instruction=...,output=... reads it as an instruction and its answer)",
-                      FORMAT)
+                      f"(it belongs to an RFT target, --target {rft_targets or '(none)'}; "
+                      "--field-map instruction=...,output=... reads it as an instruction and "
+                      "its answer)", FORMAT)

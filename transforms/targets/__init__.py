@@ -21,6 +21,7 @@ from tuneprep.transforms.targets.bedrock_distillation import BedrockDistillation
 from tuneprep.transforms.targets.bedrock_image import BedrockImage
 from tuneprep.transforms.targets.bedrock_messages import BedrockMultiTurn, BedrockSingleTurn
 from tuneprep.transforms.targets.bedrock_pretrain import BedrockPretrain
+from tuneprep.transforms.targets.bedrock_rft import BedrockRFT
 from tuneprep.transforms.targets.bedrock_text import BedrockText
 from tuneprep.transforms.targets.openai_chat import OpenAIChat
 from tuneprep.transforms.targets.sagemaker_chat import SagemakerChat
@@ -39,6 +40,7 @@ _REGISTERED: tuple[type[Target], ...] = (   # in the order `tuneprep targets` li
     OpenAIChat,
     SagemakerDomainAdaptation,
     SagemakerChat,
+    BedrockRFT,
 )
 # --target name -> the one instance a run uses (targets hold no per-record state)
 TARGETS: dict[str, Target] = {cls.name: cls() for cls in _REGISTERED}

@@ -125,7 +125,7 @@ class Target:
         try:
             if (record.preference is not None and self.trains_on != preferences.PREFERENCES
                     or record.reference is not None and self.trains_on == preferences.ANSWERS):
-                record = preferences.as_supervised(record, ctx, self.name)
+                record = preferences.as_supervised(record, ctx, self.name, _rft_targets())
             if record.tools or not tools.plain_turns(record.turns):  # (else neither is held)
                 if tools.has_tool_use(record) and not self.takes_tools(ctx):
                     record = _without(record, ctx, "drop_tool_turns", tools.without_tool_use,
@@ -222,6 +222,13 @@ def _check_limits():
 
 
 _CHECK_LIMITS = None
+
+
+def _rft_targets() -> str:
+    """The registered targets that train on rewards, named in an RFT prompt's refusal (the
+    registry imports this module, so it is asked at first use)."""
+    from tuneprep.transforms.targets import names_where
+    return names_where(lambda target: target.trains_on == preferences.REWARDS)
 
 
 def fail(reason: str, message: str):

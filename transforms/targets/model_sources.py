@@ -89,3 +89,13 @@ _LLAMA31_TEXT = ("[code] amazon-bedrock-samples custom-models/bedrock-fine-tunin
 _BEDROCK_QUOTAS = "https://docs.aws.amazon.com/general/latest/gr/bedrock.html"
 _TITAN_RECORDS = (f"record maximum: unknown (the quota of {_BEDROCK_QUOTAS} could not be read: "
                   "service-formats.md §2.1); none is checked")
+# Bedrock reinforcement fine-tuning (bedrock-rft): the open-weight page gives 100-20K examples
+# with a minimum of 100 (docs/sources/service-formats.md §1.7); Nova 2 Lite's 100-20,000 is the
+# Forge SDK's bedrock_sample_bounds_nova_lite_2_rft (docs/sources/formats-2026.md, "Record
+# counts"), and its RFTDatasetValidator takes Nova 2 Lite only, with tools
+_RFT_OPEN = "https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data-open-weight.html"
+_RFT_NOVA = ("[code] aws/nova-forge-sdk (amzn-nova-forge 1.4.10) dataset_checks_config "
+             "DATASET_CHECKS bedrock_sample_bounds_nova_lite_2_rft (100-20,000), "
+             "rft_dataset_validator.RFTDatasetValidator (Nova 2 Lite only; tools)")
+_RFT_IDS = ("[verify] the open-weight models' Bedrock ids are their invocation ids; "
+            "docs/sources/formats-2026.md names the models, not the ids")

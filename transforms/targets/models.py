@@ -17,7 +17,7 @@ from tuneprep.transforms.targets.model_sources import (
     _JUMPSTART_CHAT, _NOVA, _NOVA2, _NOVA_NOTE, _IMAGE_TEXT, _LLAMA_SAMPLE, _LLAMA3_TOKENIZER,
     _MISTRAL_TOKENIZER, _DISTILL, _SUPPORTED, TABLE_DATE, LEGACY_NOTE, _CANVAS,
     _DISTILL_VALIDATOR, _DISTILL_NOTE, _HAIKU_VALIDATOR, _NOVA1_NO_TOOLS, _NOVA2_TOOLS,
-    _LLAMA31_TEXT, _TITAN_RECORDS)
+    _LLAMA31_TEXT, _TITAN_RECORDS, _RFT_OPEN, _RFT_NOVA, _RFT_IDS)
 
 
 GB = 1_000_000_000
@@ -210,6 +210,16 @@ def _student(name: str, display: str, single_turn: bool,
                      + ((_LLAMA3_TOKENIZER,) if llama else ()))
 
 
+def _rft(name: str, display: str, bedrock_model_id: str, nova: bool = False) -> ModelSpec:
+    """A Bedrock reinforcement fine-tuning base model: 100-20,000 prompts, tools taken (the
+    record's tools key); Nova 2 Lite's own RFT validator (Forge) asks id and tools in every
+    record or in none and takes no validation set, as for its SFT."""
+    return ModelSpec(name, display, "bedrock", ("rft",), min_records=100,
+                     max_train_records=20_000, tool_use=True, takes_validation=not nova,
+                     consistent_optional_fields=nova, bedrock_model_id=bedrock_model_id,
+                     sources=(_RFT_NOVA, _NOVA2) if nova else (_RFT_OPEN, _RFT_IDS))
+
+
 _BEDROCK = [
     _titan_text("titan-text-express", "Amazon Titan Text G1 - Express",
                 ("text-to-text", "pretrain"), cpt=True,
@@ -295,6 +305,11 @@ _BEDROCK = [
              bedrock_model_id="amazon.nova-lite-v1:0:300k"),
     _student("distill-nova-pro", "Amazon Nova Pro (distillation student)", False,
              bedrock_model_id="amazon.nova-pro-v1:0:300k"),
+    _rft("rft-nova-2-lite", "Amazon Nova 2.0 Lite (reinforcement fine-tuning)",
+         "amazon.nova-2-lite-v1:0:256k", nova=True),
+    _rft("rft-gpt-oss-20b", "OpenAI gpt-oss-20b (reinforcement fine-tuning)",
+         "openai.gpt-oss-20b-1:0"),
+    _rft("rft-qwen3-32b", "Qwen3 32B (reinforcement fine-tuning)", "qwen.qwen3-32b-v1:0"),
 ]
 
 _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")

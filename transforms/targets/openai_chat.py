@@ -83,6 +83,31 @@ def tool_call(call) -> dict:
             "function": {"name": call.name, "arguments": arguments}}
 
 
+def chat_messages(system: str | None, parts) -> list[dict]:
+    """OpenAI chat messages of a system text and the record's parts (checked_parts): a call
+    joins the assistant message before it, a result is a tool message (bedrock-rft's prompts
+    are these messages too)."""
+    messages = [{"role": "system", "content": system}] if system else []
+    previous = None
+    for role, content in parts:
+        last = messages[-1] if messages else None
+        if role == "tool_call":
+            if previous in ("assistant", "tool_call"):   # the calls of that message
+                last.setdefault("tool_calls", []).append(tool_call(content))
+            else:
+                messages.append({"role": "assistant", "content": None,
+                                 "tool_calls": [tool_call(content)]})
+        elif role == "tool":
+            messages.append({"role": "tool", "tool_call_id": content.id,
+                             "content": result_text(content)})
+        elif role == "assistant" and previous == "tool_call" and last["content"] is None:
+            last["content"] = content   # the text of the message that makes the calls
+        else:
+            messages.append({"role": role, "content": content})
+        previous = role
+    return messages
+
+
 class OpenAIChat(Target):
     name = "openai-chat"
     kind = "openai-chat"

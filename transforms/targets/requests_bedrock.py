@@ -3,8 +3,9 @@
 customizationType is the target's (FINE_TUNING, CONTINUED_PRE_TRAINING for bedrock-pretrain,
 DISTILLATION for bedrock-distillation, with
 customizationConfig.distillationConfig.teacherModelConfig.teacherModelIdentifier); the enum also
-has REINFORCEMENT_FINE_TUNING and IMPORTED, which no target writes data for yet (an RFT target
-declares BedrockRequest("REINFORCEMENT_FINE_TUNING")). baseModelIdentifier is the catalogue's
+has REINFORCEMENT_FINE_TUNING (bedrock-rft, with customizationConfig.rftConfig naming the
+reward function) and IMPORTED, which no target writes data for. baseModelIdentifier is the
+catalogue's
 ModelSpec.bedrock_model_id of --model. trainingDataConfig.s3Uri and
 validationDataConfig.validators[].s3Uri name the dataset's files (Bedrock takes one file each;
 ValidationDataConfig takes 0-10 validators); for a local --output they are placeholders naming
@@ -17,6 +18,9 @@ differ per model) are placeholders.
   https://docs.aws.amazon.com/bedrock/latest/APIReference/API_CustomizationConfig.html
   https://docs.aws.amazon.com/bedrock/latest/APIReference/API_DistillationConfig.html
   https://docs.aws.amazon.com/bedrock/latest/APIReference/API_TeacherModelConfig.html
+  https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTConfig.html (rftConfig:
+    graderConfig.lambdaGrader.lambdaArn, hyperParameters) [verify: read from the API's
+    shape names, not a stored page]
   https://docs.aws.amazon.com/sdk-for-python/v1/reference/clients/bedrock/enums/CustomizationType/
   https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-supported.html (model ids)
   https://docs.aws.amazon.com/bedrock/latest/userguide/custom-models-hp.html (hyperparameters)
@@ -31,6 +35,7 @@ from tuneprep.transforms.targets.request_parts import ROLE_ARN, finish, s3_uri, 
 BEDROCK_API = ("https://docs.aws.amazon.com/bedrock/latest/APIReference/"
                "API_CreateModelCustomizationJob.html")
 BEDROCK_HP = "https://docs.aws.amazon.com/bedrock/latest/userguide/custom-models-hp.html"
+BEDROCK_RFT_API = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTConfig.html"
 BEDROCK_MODELS = "https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-supported.html"
 
 CUSTOMIZATION_TYPE_ENUM = ("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION",
@@ -41,6 +46,7 @@ CUSTOM_MODEL_NAME = "<CUSTOM_MODEL_NAME>"
 OUTPUT_S3_URI = "<OUTPUT_S3_URI: s3:// folder for the job's output and metrics>"
 EPOCH_COUNT = "<EPOCH_COUNT: hyperparameters are strings and differ per model; see " \
     f"{BEDROCK_HP}>"
+GRADER = "<GRADER_LAMBDA_ARN: the Lambda function that scores a response (its reward)>"
 TEACHER = "<TEACHER_MODEL_ID: the Bedrock model whose answers the student learns from>"
 
 
@@ -77,6 +83,14 @@ class BedrockRequest:
                 "distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": TEACHER}}}
             notes.append("distillation: the teacher answers the prompts; teacherModelConfig also "
                          "takes maxResponseLengthForInference (an integer, optional)")
+        elif self.customization == "REINFORCEMENT_FINE_TUNING":
+            # the reward function scores the rollouts; RFT's hyperparameters are rftConfig's
+            request["customizationConfig"] = {"rftConfig": {"graderConfig": {
+                "lambdaGrader": {"lambdaArn": GRADER}}}}
+            notes.append("reinforcement fine-tuning: the Lambda reward function scores each "
+                         "rollout against the record's reference_answer and grader fields; "
+                         "rftConfig also takes hyperParameters (per model, see "
+                         f"{BEDROCK_RFT_API})")
         else:
             request["hyperParameters"] = {"epochCount": EPOCH_COUNT}
         notes.append("fill in every <...> value, then: aws bedrock create-model-customization-job "

@@ -11,7 +11,7 @@ import pytest
 from tuneprep.transforms.adapters import detect, normalize
 from tuneprep.transforms.core.context import TargetContext
 from tuneprep.transforms.core.options import AdapterOptions
-from tuneprep.transforms.core.preferences import Preference, as_supervised
+from tuneprep.transforms.core.preferences import Preference
 from tuneprep.transforms.core.records import NORMALIZE, RecordError, Source
 from tuneprep.transforms.core.rft import Reference
 from tuneprep.transforms.targets import get_target
@@ -259,11 +259,11 @@ def test_distillation_takes_the_prompt_and_says_the_reference_is_not_written():
 
 @pytest.mark.parametrize("ctx", [TargetContext(), USE_CHOSEN])
 def test_the_supervised_refusal_names_the_rft_target(ctx):
-    """What Target.format calls for a record with a reference answer (targets/base.py's
-    preference branch)."""
+    """Target.format's preference branch (targets/base.py) refuses a record with a reference
+    answer, naming the RFT targets as the registry declares them (core names none)."""
     for value in RFT_RECORDS:
         with pytest.raises(RecordError) as error:
-            as_supervised(normalize(value, "prompt-answer", SOURCE), ctx, "openai-chat")
+            get_target("openai-chat").format(normalize(value, "prompt-answer", SOURCE), ctx)
         assert error.value.reason == "missing_assistant_message"
         assert "grader's reference" in error.value.message
         assert "--target bedrock-rft" in error.value.message
