@@ -36,7 +36,7 @@ def test_version(capsys):
 def test_help_lists_every_command_with_a_line_each(capsys):
     code, out, _ = cli(capsys, "--help")
     assert code == 0
-    assert set(COMMANDS) == {"run", "inspect", "validate", "targets"}
+    assert set(COMMANDS) == {"run", "inspect", "validate", "targets", "grade"}
     for name, about in COMMANDS.items():
         assert re.search(rf"^\s+{name}\s+{re.escape(about[:30])}", out, re.M), name
 
