@@ -43,26 +43,21 @@ def lambda_handler(event, context):
 def test_the_handler_is_sent_bedrock_s_envelope_with_the_reference_answer_as_response(
         tmp_path, capsys):
     (tmp_path / "echo.py").write_text(ECHO)
+    records = [json.loads(line) for line in DATA.read_text().splitlines()[:2]]
+    data = write_jsonl(tmp_path / "two.jsonl", records)
     code, out, _ = cli(capsys, "grade", "--handler", f"{tmp_path / 'echo.py'}:lambda_handler",
-                       "--sample", "2", DATA)
+                       data)
     assert code == 0, out
     seen = [json.loads(line) for line in (tmp_path / "seen.jsonl").read_text().splitlines()]
-    first = json.loads(DATA.read_text().splitlines()[0])
-    chosen = [s["event"][0]["id"] for s in seen]
-    assert len(seen) == 2 and len(set(chosen)) == 2
-    if chosen[0] == "arith-1":
-        assert seen[0]["event"] == [{
-            "id": "arith-1",
-            "messages": first["messages"] + [{"role": "assistant",
-                                              "content": first["reference_answer"]}],
-            "metadata": {"reference_answer": first["reference_answer"],
-                         "ground_truth": first["ground_truth"]}}]
-    for s in seen:   # one sample a call, the prompt then the response, the rest under metadata
-        [sample] = s["event"]
-        assert set(sample) == {"id", "messages", "metadata"}
-        assert sample["messages"][-1]["role"] == "assistant"
-        assert sample["messages"][-1]["content"] == sample["metadata"]["reference_answer"]
-        assert 0 < s["left"] <= 10_000 and s["request"].startswith("tuneprep-grade-")
+    # one sample a call: the prompt then the response, the other fields under metadata
+    assert [s["event"] for s in seen] == [[{
+        "id": r["id"],
+        "messages": r["messages"] + [{"role": "assistant", "content": r["reference_answer"]}],
+        "metadata": {"reference_answer": r["reference_answer"],
+                     "ground_truth": r["ground_truth"]}}] for r in records]
+    # a context with Lambda's attributes, its time left within the call's timeout
+    assert [s["request"] for s in seen] == ["tuneprep-grade-0", "tuneprep-grade-1"]
+    assert all(0 < s["left"] <= 10_000 for s in seen)
     assert out.splitlines()[-1] == "every one of 2 calls returned a valid reward"
 
 
@@ -217,3 +212,11 @@ def test_the_readme_example_is_what_the_command_prints(capsys, monkeypatch):
     def steady(text):
         return [line for line in text.splitlines() if not line.startswith("time per call")]
     assert steady(out) == steady(shown)
+
+
+def test_the_sample_is_drawn_in_file_order_and_all_when_it_is_not_smaller():
+    from tuneprep.pipelines.grade_inputs import choose
+    drawn = choose(12, 5, 0)
+    assert drawn == choose(12, 5, 0) == sorted(set(drawn)) and len(drawn) == 5
+    assert choose(12, None, 0) == choose(12, 12, 7) == list(range(12))
+    assert choose(3, 20, 0) == [0, 1, 2]
