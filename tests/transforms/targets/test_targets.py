@@ -38,7 +38,8 @@ def test_registry():
     assert set(TARGETS) == {"sagemaker-instruction", "bedrock-text", "bedrock-pretrain",
                             "bedrock-image", "bedrock-single-turn", "bedrock-multi-turn",
                             "bedrock-conversation", "bedrock-distillation", "openai-chat",
-                            "sagemaker-domain-adaptation", "sagemaker-chat", "bedrock-rft"}
+                            "sagemaker-domain-adaptation", "sagemaker-chat", "bedrock-rft",
+                            "openai-dpo"}
     assert get_target("sagemaker-instruction").layout == "sharded"
     assert not get_target("bedrock-image").takes_validation
     with pytest.raises(KeyError, match="bedrock-text"):
