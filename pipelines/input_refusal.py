@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+import orjson
+
 from tuneprep.pipelines.options import UsageError
-from tuneprep.transforms.adapters import detect, normalizer
+from tuneprep.transforms.adapters import detect
 from tuneprep.transforms.adapters.suggest import (keys_of, map_text, propose_field_map,
-                                                  unknown_format, unknown_format_hint)
-from tuneprep.transforms.steps.batching import choose_adapter
-from tuneprep.transforms.core.records import RecordError, Source
+                                                  unknown_format_hint)
+from tuneprep.transforms.steps.batching import Batch, choose_adapter
+from tuneprep.transforms.steps.process import DEAD_LETTER, BatchProcessor
+from tuneprep.transforms.core.records import NORMALIZE, READ
 from tuneprep.transforms.io.readers import encoding_guess, is_utf8_encoding, read_format
 from tuneprep.transforms.io.readers.csv_rows import DELIMITERS, csv_delimiter, delimiter_name
 
@@ -36,25 +39,18 @@ class InputsRefused(UsageError):
 
 def read_counts(uri: str, cfg, items: list, adapter: str | None) -> tuple[int, Counter, dict]:
     """(records the run would read, reasons of the others, reason -> (line, message) of its
-    first) for the sampled items, as the run reads and normalizes them (process.py)."""
+    first) for the sampled items, through the run's own per-record chain (process.py; a
+    record the target refuses was read all the same)."""
     reasons: Counter = Counter()
     first: dict[str, tuple[int, str]] = {}
-    normalize = normalizer(adapter, cfg.adapter) if adapter else None
-    read = 0
-    for item in items:
-        error = item.error
-        if error is None:
-            try:
-                if normalize is None:
-                    raise unknown_format(item.value)
-                normalize(item.value, Source(uri, item.line))
-                read += 1
-                continue
-            except RecordError as e:
-                error = e
-        reasons[error.reason] += 1
-        first.setdefault(error.reason, (item.line, error.message))
-    return read, reasons, first
+    out = BatchProcessor(cfg, upload_media=False)(Batch(0, 0, uri, None, adapter, items))
+    for letter in map(orjson.loads, out.lines.get(DEAD_LETTER, ())):
+        if letter["stage"] in (READ, NORMALIZE):
+            reasons[letter["reason"]] += 1
+            source = letter["source"]
+            first.setdefault(letter["reason"], (source.get("line", source.get("record")),
+                                                letter["message"]))
+    return len(items) - sum(reasons.values()), reasons, first
 
 
 def is_hopeless(cfg, items: list, read: int) -> bool:

@@ -16,7 +16,7 @@ from tuneprep.pipelines.input_paths import expand_inputs
 from tuneprep.pipelines.options import UsageError
 from tuneprep.pipelines.settings import settings
 from tuneprep.pipelines.storage_options import refuse_credentials
-from tuneprep.transforms.adapters import ADAPTERS, normalize, safe_match
+from tuneprep.transforms.adapters import ADAPTERS, safe_match
 from tuneprep.transforms.adapters import apply_field_map
 from tuneprep.transforms.steps.batching import DETECT_SAMPLE, Batch, choose_adapter, read_head
 from tuneprep.transforms.core.config import RunConfig
@@ -27,7 +27,7 @@ from tuneprep.transforms.io.readers import (container_format, is_utf8_encoding, 
 from tuneprep.transforms.io.readers.csv_rows import csv_delimiter, delimiter_name
 from tuneprep.transforms.io.readers.json_doc import records_location
 from tuneprep.pipelines.input_check import file_notes
-from tuneprep.transforms.core.records import NORMALIZE, READ, Source
+from tuneprep.transforms.core.records import NORMALIZE, READ
 from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.pipelines.sample_outcomes import outcomes
 from tuneprep.transforms.targets import TARGETS
@@ -80,11 +80,12 @@ def inspect_file(uri: str, cfg: RunConfig, n: int, full: bool = False, with_targ
     items = list(islice(read_items(uri, cfg.read), max(n, DETECT_SAMPLE)))
     adapter = _print_file(uri, fmt, cfg, items, with_target, out)
     shown = items[:n]
-    # the run's own code decides each record (BatchProcessor, media not uploaded)
-    processor = BatchProcessor(cfg, upload_media=False)
+    # the run's own code decides each record and builds the canonical one shown (BatchProcessor,
+    # media not uploaded)
+    processor = BatchProcessor(cfg, upload_media=False, keep_records=True)
     results = outcomes(processor, Batch(0, 0, uri, None, adapter, shown)) if shown else {}
-    show = _RecordView(uri, adapter, cfg, TARGETS[cfg.target] if with_target else None,
-                       processor, None if full else SHOW_CHARS, out)
+    show = _RecordView(TARGETS[cfg.target] if with_target else None, processor,
+                       None if full else SHOW_CHARS, out)
     for item in shown:
         show(item, results.get(item.line, {}))
 
@@ -130,9 +131,6 @@ def _adapter_chosen(items: list, cfg: RunConfig) -> tuple[str | None, str]:
 class _RecordView:
     """Prints one shown record: as read (or its read or normalize dead letter), as the
     canonical record, then with a target as the run writes it (or its dead letter)."""
-    uri: str
-    adapter: str | None
-    cfg: RunConfig
     target: object | None   # None: no --target, the canonical record only
     processor: BatchProcessor
     limit: int | None
@@ -147,8 +145,7 @@ class _RecordView:
                 print(f"   raw:         {_dump(shorten(item.value, limit))}", file=out)
             _print_dead(letter, out)
             return
-        record = normalize(item.value, self.adapter, Source(self.uri, item.line),
-                           self.cfg.adapter).with_id()
+        record = self.processor.records[item.line].with_id()
         print(f"   canonical:   {_dump(shorten(canonical(record), limit))}", file=out)
         if self.target is None:
             return

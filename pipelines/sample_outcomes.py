@@ -1,6 +1,7 @@
 """The first records of a file through the run's own per-record code (transforms/steps/
 process.py: BatchProcessor, the one per-record path), for the commands that look before a run:
-`run --dry-run` counts what it gives, `inspect` shows it record by record. So every record rule
+`run --dry-run` counts what it gives, `inspect` shows it record by record (with the canonical
+record the chain built: BatchProcessor(keep_records=True)). So every record rule
 and reason code is the run's; nothing is written and no medium uploaded (their BatchProcessor
 stages media with upload_media=False: transforms/steps/stage_media.py)."""
 from __future__ import annotations

@@ -17,7 +17,8 @@ from pathlib import PurePosixPath
 import orjson
 
 from tuneprep.pipelines.options import SHOW, UsageError
-from tuneprep.transforms.targets import run_context
+from tuneprep.transforms.steps.batching import Batch
+from tuneprep.transforms.steps.process import BatchProcessor
 
 
 def shown_per_reason(args) -> int | None:
@@ -114,33 +115,19 @@ def _s(n: int) -> str:
 def detect_format(uri: str, cfg, target_name: str, model: str | None) -> dict | None:
     """For a file none of whose records is in the target's format: the input adapter the run
     would read it with (adapters.detect on its first records, as `inspect` does), how many of
-    those records the run would write (normalized, formatted and checked as the run does; media
-    not read), and the command that converts it. None when no adapter reads it."""
-    from tuneprep.transforms.adapters import DETECT_SAMPLE, detect, normalize
-    from tuneprep.transforms.core.records import RecordError, Source
+    those records the run would write (the run's own per-record chain, BatchProcessor; media
+    checked, not uploaded), and the command that converts it. None when no adapter reads it."""
+    from tuneprep.transforms.adapters import DETECT_SAMPLE, detect
     from tuneprep.transforms.io.readers import read_items
-    from tuneprep.transforms.targets import TARGETS
     try:
         items = list(islice(read_items(uri, cfg.read), DETECT_SAMPLE))
     except Exception:   # (unreadable: the problems say so)
         return None
-    values = [i.value for i in items if i.error is None]
-    adapter = detect(values, cfg.adapter)
+    adapter = detect([i.value for i in items if i.error is None], cfg.adapter)
     if adapter is None:
         return None
-    target, ctx = TARGETS[target_name], run_context.target_context(cfg)
-    written = 0
-    for item in items:
-        if item.error is not None:
-            continue
-        try:
-            record = normalize(item.value, adapter, Source(uri, item.line), cfg.adapter)
-            objs = target.format(record, ctx)
-            written += bool(objs) and not any(target.validate(o, ctx) for o in objs)
-        except RecordError:
-            continue
-        except Exception:   # a target bug: the run would make it a dead letter
-            continue
+    chain = BatchProcessor(cfg, upload_media=False)
+    written = chain(Batch(0, 0, uri, None, adapter, items)).stats["accepted_records"]
     command = convert_command(uri, target_name, model)
     line = (f"{uri} holds `{adapter}` records (tuneprep's --input-format {adapter}), not "
             f"{target_name} records; `tuneprep run` writes {written} of its first "

@@ -10,7 +10,7 @@ import shlex
 import orjson
 import pytest
 
-from tests.helpers import CORPORA, validate_passed, write_jsonl
+from tests.helpers import CORPORA, SAMPLES, validate_passed, write_jsonl
 from tuneprep.pipelines.cli import main
 
 NOVA_SIMPLE = CORPORA / "bedrock_samples" / "nova_tooluse_train_ft.jsonl"
@@ -146,3 +146,26 @@ def test_aws_simple_nova_tool_file_is_4_lines_a_summary_and_a_command(capsys):
     assert detected.startswith(f"detected format: {NOVA_SIMPLE} holds `messages` records")
     assert detected.endswith(f"--target bedrock-conversation --output "
                              "out/nova_tooluse_train_ft")
+
+
+def test_the_detected_format_counts_what_the_run_writes_media_staged(tmp_path, capsys,
+                                                                      monkeypatch):
+    """validate's count of the records `tuneprep run` would write is the run's own chain's
+    (media staged before formatting, not uploaded): a caption file of local images is 2 of 3
+    written, as the dry run says (it was "0 of its first 3": its own copy formatted the
+    records without staging their images)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "images").mkdir()
+    for name in ("red_circle.jpg", "blue_square.png"):
+        (tmp_path / "images" / name).write_bytes((SAMPLES / "images" / name).read_bytes())
+    write_jsonl(tmp_path / "caps.jsonl", [
+        {"image": "images/red_circle.jpg", "caption": "A red circle."},
+        {"image": "images/blue_square.png", "caption": "A blue square."},
+        {"image": "images/missing.png", "caption": "Not there."}])
+    code, out, err = cli(capsys, "validate", "--target", "bedrock-image", "caps.jsonl")
+    assert code == 1
+    assert "not bedrock-image records; `tuneprep run` writes 2 of its first 3 as " \
+           "bedrock-image: tuneprep run --input caps.jsonl" in err.splitlines()[0]
+    code, out, err = cli(capsys, "run", "--input", "caps.jsonl", "--target", "bedrock-image",
+                         "--output", "out", "--dry-run")
+    assert code == 0 and "sample: 3 records: 2 accepted" in out, (out, err)

@@ -2,13 +2,16 @@
 
 This is every per-record stage (normalize, split, stage media, format, validate) fused into one
 loop over a batch; Beam sees one element per batch (see batching.py for why). Every record takes
-the same chain of steps, whatever its shape, adapter or target: `run`, `--dry-run` and `inspect`
-(sample_outcomes.py; media checked, not uploaded) all call it, so a rule lives in its adapter or
-target alone.
+the same chain of steps, whatever its shape, adapter or target: `run`, `--dry-run`, `inspect`
+(sample_outcomes.py), `validate`'s detected format and the launch's check of the inputs
+(input_refusal.py) all call it, the last four with media checked, not uploaded; so a rule lives
+in its adapter or target alone, and no other module formats or adapts a record
+(tests/transforms/core/test_one_path.py).
 """
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass, field
 
 from tuneprep.transforms.steps import stats as st
@@ -19,8 +22,8 @@ from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.steps.sampling import add_measures, empty_figures, measure
 from tuneprep.transforms.steps.stage_media import MediaStep
-from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, RecordError, Source,
-                                dead_letter)
+from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, Record,
+                                              RecordError, Source, dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.targets.base import Target
@@ -58,10 +61,13 @@ def split_of(record_id: str, fraction: float) -> str:
 
 class BatchProcessor:
     """Holds what is costly to build once per worker (target, context); call it per batch.
-    upload_media False (dry run, inspect): media are checked, never uploaded (stage_media.py)."""
+    upload_media False (dry run, inspect): media are checked, never uploaded (stage_media.py).
+    keep_records (inspect): `records` maps each item's line to the record its adapter built, so
+    a command shows the chain's own record rather than normalize a second time."""
 
-    def __init__(self, cfg, upload_media: bool = True):
+    def __init__(self, cfg, upload_media: bool = True, keep_records: bool = False):
         self.cfg = cfg
+        self.records: dict[int, Record] | None = {} if keep_records else None
         self.target = get_target(cfg.target)
         self.ctx = run_context.target_context(cfg)
         # exact token counts: the tokenizer loaded here, once a worker (a worker without its
@@ -166,6 +172,8 @@ class BatchProcessor:
             if normalize is None:   # no adapter for the file
                 raise unknown_format(item.value)   # with the keys found and a --field-map
             record = normalize(item.value, Source(batch.uri, item.line, item.unit, item.offset))
+            if self.records is not None:   # a copy: a --repair drop_* mends the one written
+                self.records[item.line] = copy(record)
             split = batch.split or (split_of(record.with_id().id, self.fraction)
                                     if self.fraction > 0 else TRAIN)
             stage = FORMAT

@@ -134,3 +134,92 @@ def test_a_branch_on_a_target_or_adapter_is_found():
                'def f(taken="text"): return {"text": 1}\n')
     assert branched_on(planted) & (set(TARGETS) | set(ADAPTERS)) == {
         "bedrock-text", "alpaca", "dolly", "openai-chat", "sagemaker-instruction", "sharegpt"}
+
+
+# --- no second formatting path: only the chain formats and adapts records -------------------
+
+REPO = CORE.parents[1]
+# the chain itself, and the adapters and targets it calls
+CHAIN_HOME = ("transforms/steps/", "transforms/targets/", "transforms/adapters/")
+ADAPT = {"normalize", "normalizer"}
+FORMAT = {"format", "build"}
+
+
+def _names(node) -> set[str]:
+    """The identifiers an expression is made of (x.target, TARGETS[n], get_target(n), ...)."""
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
+            if isinstance(n, (ast.Name, ast.Attribute))}
+
+
+def second_paths(source: str) -> list[tuple[int, str]]:
+    """(line, what) of each place a module formats or adapts a record itself: a target's
+    format()/build() (a receiver named after a target, or a call taking (record, ctx) as
+    str.format is never given), an adapter's normalize/normalizer (imported from the adapters,
+    or reached through an adapters module or an adapter)."""
+    tree = ast.parse(source)
+    modules = set()   # names bound to an adapters module
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and "adapters" in (node.module or ""):
+            found += [(node.lineno, f"imports {a.name}") for a in node.names if a.name in ADAPT]
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules |= {a.asname or a.name for a in node.names
+                        if a.name.split(".")[-1] == "adapters" or "adapters" in a.name
+                        and isinstance(node, ast.Import)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        names = {n.lower() for n in _names(node.value)}
+        if node.attr in ADAPT and (any("adapter" in n for n in names)
+                                   or isinstance(node.value, ast.Name)
+                                   and node.value.id in modules):
+            found.append((node.lineno, f"{node.attr} of an adapter"))
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in FORMAT):
+            continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Constant):   # "…{}".format(...)
+            continue
+        if any("target" in n.lower() for n in _names(receiver)) or \
+                len(node.args) == 2 and not node.keywords:
+            found.append((node.lineno, f"{node.func.attr}() of a target"))
+    return sorted(found)
+
+
+def outside_the_chain() -> list[pathlib.Path]:
+    modules = [p for folder in ("pipelines", "transforms", "tuneprep")
+               for p in (REPO / folder).rglob("*.py") if "__pycache__" not in p.parts]
+    return [p for p in modules
+            if not p.relative_to(REPO).as_posix().startswith(CHAIN_HOME)]
+
+
+def test_no_module_outside_the_chain_formats_or_adapts_a_record():
+    """inspect, validate, dry run and the launch check hand their records to the chain
+    (BatchProcessor); none formats or normalizes one itself (issue 23: one per-record path)."""
+    modules = outside_the_chain()
+    assert len(modules) > 80 and REPO / "pipelines" / "inspect_cmd.py" in modules
+    breaches = [f"{p.relative_to(REPO)}:{line}: {what}" for p in modules
+                for line, what in second_paths(p.read_text(encoding="utf-8"))]
+    assert breaches == []
+
+
+def test_a_second_formatting_path_is_found():
+    """Each way of formatting or adapting a record outside the chain is seen (the old copies in
+    validate_findings.py and inspect_cmd.py among them), str.format is not; and the chain's own
+    module, scanned, shows its calls: the guard cannot pass for want of seeing code."""
+    planted = ("from tuneprep.transforms.adapters import normalize, ADAPTERS\n"      # 1
+               "from tuneprep.transforms import adapters as ad\n"                     # 2
+               "import tuneprep.transforms.adapters\n"                                # 3
+               "record = normalize(value, adapter, Source(uri, 1), cfg.adapter)\n"    # 4
+               "objs = target.format(record, ctx)\n"                                  # 5
+               "objs = TARGETS[name].build(record, ctx)\n"                            # 6
+               "objs = get_target(cfg.target).format(record, ctx)\n"                  # 7
+               "f = ad.normalizer(name, opts)\n"                                      # 8
+               "g = ADAPTERS[name].normalize(value, source, opts)\n"                  # 9
+               "objs = t.format(rec, ctx)\n"                                          # 10
+               "s = 'a {} b'.format(1, 2) + _SHARD.format(index=1, count=2)\n"        # 11
+               "h = tuneprep.transforms.adapters.normalize\n")                        # 12
+    assert [line for line, _ in second_paths(planted)] == [1, 5, 6, 7, 8, 9, 10, 12]
+    chain = second_paths((CORE / "process.py").read_text(encoding="utf-8"))
+    assert {what for _, what in chain} >= {"imports normalizer", "format() of a target"}

@@ -379,3 +379,23 @@ def test_records_with_or_without_a_field_keep_the_chosen_ones(option, kept):
         ("not_selected", "validate", line) for line in (1, 2, 3, 4) if line not in kept]
     assert "toolUse" in left[0]["message"]
     assert out.stats["dataset_facets"].get("toolUse", 0) == (2 if option == "records_with" else 0)
+
+
+def test_kept_records_are_the_chains_own_as_the_adapter_built_them():
+    """keep_records (inspect): each line's record as its adapter built it in the batch (its
+    full source; untouched by the --repair that mends the one written); none in a run."""
+    reasoning = {"messages": [{"role": "user", "content": "Is 91 prime?"},
+                              {"role": "assistant", "content": "No.",
+                               "reasoning_content": "91 = 7 x 13."}]}
+    items = [RawItem(1, reasoning), RawItem(2, {"nothing": 1}), read_error(3, "invalid_json", "bad")]
+    chain = BatchProcessor(cfg(repair=("drop_reasoning",)), keep_records=True)
+    out = chain(batch(items, adapter="messages"))
+    assert len(out.lines[TRAIN]) == 1 and out.stats["repaired_records"] == {"drop_reasoning": 1}
+    assert list(chain.records) == [1]   # refused by its adapter or its reader: no record
+    kept = chain.records[1]
+    assert kept.source == Source(URI, 1) and kept.repairs == ()
+    assert [role for role, _ in kept.turns] == ["user", "reasoning", "assistant"]
+    assert kept.with_id().id == normalize(reasoning, "messages", Source(URI, 1)).with_id().id
+    run = BatchProcessor(cfg())
+    run(batch([alpaca(1)]))
+    assert run.records is None
