@@ -211,7 +211,9 @@ RECORDS = {
 }
 assert set(RECORDS) == set(ADAPTERS)
 _METADATA = {"id", "category", "source", "lang", "note"}
-_STRUCTURE = {"role", "from", "type"}   # a turn's role and a part's kind: form, not text
+# a turn's role, a part's kind and a candidate's preference label (a DPO target writes it as
+# the place of the answer: preferred_output, chosen): form, not text
+_STRUCTURE = {"role", "from", "type", "preferenceLabel"}
 
 
 def content_texts(value) -> list[str]:
