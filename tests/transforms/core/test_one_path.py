@@ -1,6 +1,7 @@
 """One per-record path (issue 23, item 2): every record of every adapter and target goes through
 the same chain (steps/process.py: adapt -> media -> format -> check); no lane builds output of its
-own. The adapters' shortcuts for the plain case (no optional keys, text fields as strings) are
+own, and no module outside the chain, its adapters and its targets formats or adapts a record
+(inspect, validate, the dry run and the launch check hand theirs to the chain). The adapters' shortcuts for the plain case (no optional keys, text fields as strings) are
 checked against their general readers: the same record written with an optional key set to
 null (which the general readers read as absent) must come out exactly the same."""
 from __future__ import annotations
@@ -139,8 +140,9 @@ def test_a_branch_on_a_target_or_adapter_is_found():
 # --- no second formatting path: only the chain formats and adapts records -------------------
 
 REPO = CORE.parents[1]
-# the chain itself, and the adapters and targets it calls
-CHAIN_HOME = ("transforms/steps/", "transforms/targets/", "transforms/adapters/")
+# the chain itself (not the other steps: they feed it or count what it gives), and the adapters
+# and targets it calls
+CHAIN_HOME = ("transforms/steps/process.py", "transforms/targets/", "transforms/adapters/")
 ADAPT = {"normalize", "normalizer"}
 FORMAT = {"format", "build"}
 
