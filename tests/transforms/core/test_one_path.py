@@ -1,9 +1,10 @@
 """One per-record path (issue 23, item 2): every record of every adapter and target goes through
 the same chain (steps/process.py: adapt -> media -> format -> check); no lane builds output of its
 own, and no module outside the chain, its adapters and its targets formats or adapts a record
-(inspect, validate, the dry run and the launch check hand theirs to the chain). The adapters' shortcuts for the plain case (no optional keys, text fields as strings) are
-checked against their general readers: the same record written with an optional key set to
-null (which the general readers read as absent) must come out exactly the same."""
+(inspect, validate, the dry run and the launch check hand theirs to the chain). The adapters'
+shortcuts for the plain case (no optional keys, text fields as strings) are checked against
+their general readers: the same record written with an optional key set to null (which the
+general readers read as absent) must come out exactly the same."""
 from __future__ import annotations
 
 import ast
