@@ -387,7 +387,8 @@ def test_kept_records_are_the_chains_own_as_the_adapter_built_them():
     reasoning = {"messages": [{"role": "user", "content": "Is 91 prime?"},
                               {"role": "assistant", "content": "No.",
                                "reasoning_content": "91 = 7 x 13."}]}
-    items = [RawItem(1, reasoning), RawItem(2, {"nothing": 1}), read_error(3, "invalid_json", "bad")]
+    items = [RawItem(1, reasoning), RawItem(2, {"nothing": 1}),
+             read_error(3, "invalid_json", "bad")]
     chain = BatchProcessor(cfg(repair=("drop_reasoning",)), keep_records=True)
     out = chain(batch(items, adapter="messages"))
     assert len(out.lines[TRAIN]) == 1 and out.stats["repaired_records"] == {"drop_reasoning": 1}
