@@ -51,6 +51,12 @@ class Oracle:
         return self.ask("forge", ["--model", FORGE_MODEL[model], "--train-records",
                                   train_records])
 
+    def forge_rft(self, files=(), train_records: int | None = None) -> dict:
+        """The Forge SDK's RFT validator (Nova 2 Lite) on `files`, or its Bedrock RFT record
+        bounds alone for `train_records` (forge_rft_check.py)."""
+        argv = list(files) if train_records is None else ["--train-records", train_records]
+        return self.ask("forge-rft", argv)
+
     def schema(self, name: str, files) -> dict:
         """`files` against the SageMaker SDK's JSON Schema `name` (schema_check.py)."""
         return self.ask("schema", ["--schema", name, *files])

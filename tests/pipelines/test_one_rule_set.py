@@ -376,3 +376,38 @@ def test_a_record_run_and_validate_both_refuse_gets_one_reason_from_both(corpus,
              if validate[line] != {run[line]}}
     assert drift == {}, "line: (validate's reasons, run's reason)"
     assert set(run) == {i for i, (_, reason) in enumerate(rows, 1) if reason}
+
+
+# Bedrock RFT prompts (bedrock-rft), which run reads with the prompt-answer adapter (a prompt
+# ending with an answer is left out: detection would then read the whole file as messages)
+def _rft(*messages, **extra) -> dict:
+    return {"messages": [{"role": r, "content": c} for r, c in messages] or
+            [{"role": "user", "content": "What is 2 + 2?"}], "reference_answer": "4", **extra}
+
+
+TOOL = {"type": "function", "function": {"name": "add", "description": "Adds.", "parameters": {
+    "type": "object", "properties": {"a": {"type": "number"}}}}}
+RFT = [
+    (_rft(ground_truth="4"), None),
+    (_rft(("system", "Answer with a number."), ("user", "2 + 2?"), ("user", "Quick!"),
+          reference_answer={"value": 4}), None),
+    (_rft(reference_answer="  "), "empty_reference_answer"),
+    (_rft(reference_answer={}), "empty_reference_answer"),
+    (_rft(reference_answer=5), "wrong_type"),
+    (_rft(("user", "2 + 2?"), ("system", "Be brief."), ("user", "Now.")), "system_not_first"),
+    (_rft(("user", "   ")), "empty_field"),
+    (_rft(("robot", "2 + 2?"), ("user", "2 + 2?")), "unknown_role"),
+    (_rft(tools=[TOOL, TOOL]), "bad_tool_definition"),
+    (b'{"messages": [', "invalid_json"),
+]
+
+
+@pytest.mark.slow
+def test_rft_prompts_get_one_reason_from_every_command(tmp_path, capsys):
+    found = four_commands(capsys, tmp_path, RFT, ["--target", "bedrock-rft"])
+    check_one_rule_set(found)
+    # 100 prompts at least (Target.min_train_records), a dataset rule of both run and validate
+    report = orjson.loads((tmp_path / "out" / "report.json").read_bytes())
+    assert report["errors"] == ["train has 2 records; bedrock-rft needs at least 100"]
+    _, dataset = validate_reasons(capsys, tmp_path / "train.jsonl", ["--target", "bedrock-rft"])
+    assert "records" in {p["reason"] for p in dataset}
