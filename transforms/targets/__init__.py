@@ -23,8 +23,10 @@ from tuneprep.transforms.targets.bedrock_messages import BedrockMultiTurn, Bedro
 from tuneprep.transforms.targets.bedrock_pretrain import BedrockPretrain
 from tuneprep.transforms.targets.bedrock_rft import BedrockRFT
 from tuneprep.transforms.targets.bedrock_text import BedrockText
+from tuneprep.transforms.targets.nova_dpo import NovaDPO
 from tuneprep.transforms.targets.openai_chat import OpenAIChat
 from tuneprep.transforms.targets.openai_dpo import OpenAIDPO
+from tuneprep.transforms.targets.sagemaker_ai_dpo import SagemakerAIDPO
 from tuneprep.transforms.targets.sagemaker_chat import SagemakerChat
 from tuneprep.transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
 from tuneprep.transforms.targets.sagemaker_instruction import SagemakerInstruction
@@ -43,6 +45,8 @@ _REGISTERED: tuple[type[Target], ...] = (   # in the order `tuneprep targets` li
     SagemakerChat,
     BedrockRFT,
     OpenAIDPO,
+    SagemakerAIDPO,
+    NovaDPO,
 )
 # --target name -> the one instance a run uses (targets hold no per-record state)
 TARGETS: dict[str, Target] = {cls.name: cls() for cls in _REGISTERED}

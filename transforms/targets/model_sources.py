@@ -99,3 +99,9 @@ _RFT_NOVA = ("[code] aws/nova-forge-sdk (amzn-nova-forge 1.4.10) dataset_checks_
              "rft_dataset_validator.RFTDatasetValidator (Nova 2 Lite only; tools)")
 _RFT_IDS = ("[verify] the open-weight models' Bedrock ids are their invocation ids; "
             "docs/sources/formats-2026.md names the models, not the ids")
+# Nova DPO (nova-dpo): 8-20,000 records (the Forge SDK's bedrock_sample_bounds list DPO for Nova
+# Micro / Lite / Pro; Nova 2 Lite's 8-20,000 is formats-2026.md's, the SDK having no row); text
+# for Micro, images for Lite and Pro, no video (docs/preference-formats.md §3)
+_NOVA_DPO = ("https://docs.aws.amazon.com/sagemaker/latest/dg/nova-dpo.html; [code] "
+             "amzn-nova-forge 1.4.10 bedrock_sample_bounds (DPO 8-20,000); "
+             "docs/sources/formats-2026.md, \"Record counts\", \"Preference data\"")

@@ -17,7 +17,7 @@ from tuneprep.transforms.targets.model_sources import (
     _JUMPSTART_CHAT, _NOVA, _NOVA2, _NOVA_NOTE, _IMAGE_TEXT, _LLAMA_SAMPLE, _LLAMA3_TOKENIZER,
     _MISTRAL_TOKENIZER, _DISTILL, _SUPPORTED, TABLE_DATE, LEGACY_NOTE, _CANVAS,
     _DISTILL_VALIDATOR, _DISTILL_NOTE, _HAIKU_VALIDATOR, _NOVA1_NO_TOOLS, _NOVA2_TOOLS,
-    _LLAMA31_TEXT, _TITAN_RECORDS, _RFT_OPEN, _RFT_NOVA, _RFT_IDS)
+    _LLAMA31_TEXT, _TITAN_RECORDS, _RFT_OPEN, _RFT_NOVA, _RFT_IDS, _NOVA_DPO)
 
 
 GB = 1_000_000_000
@@ -220,6 +220,19 @@ def _rft(name: str, display: str, bedrock_model_id: str, nova: bool = False) -> 
                      sources=(_RFT_NOVA, _NOVA2) if nova else (_RFT_OPEN, _RFT_IDS))
 
 
+def _nova_dpo(name: str, display: str, media: bool, nova2: bool = False) -> ModelSpec:
+    """A Nova model's DPO (nova-dpo): its Nova rules (reserved words, image limits, each
+    optional field in every record or none), 8-20,000 records, images in prompts only where the
+    model takes them (Micro: text) and never a video; no tool use or reasoning."""
+    spec = _nova(name, display, media, nova2)
+    # SageMaker AI's Nova recipes train it: no Bedrock model id
+    return replace(spec, service="sagemaker", bedrock_model_id=None, kinds=("nova-dpo",),
+                   min_records=8, media_kinds=("image",) if media
+                   else (), video_formats=(), video_max_bytes=None, video_max_seconds=None,
+                   max_videos_per_record=None, reasoning_content=False, tool_use=False,
+                   sources=(_NOVA_DPO,) + spec.sources)
+
+
 _BEDROCK = [
     _titan_text("titan-text-express", "Amazon Titan Text G1 - Express",
                 ("text-to-text", "pretrain"), cpt=True,
@@ -305,6 +318,10 @@ _BEDROCK = [
              bedrock_model_id="amazon.nova-lite-v1:0:300k"),
     _student("distill-nova-pro", "Amazon Nova Pro (distillation student)", False,
              bedrock_model_id="amazon.nova-pro-v1:0:300k"),
+    _nova_dpo("dpo-nova-micro", "Amazon Nova Micro (DPO)", media=False),
+    _nova_dpo("dpo-nova-lite", "Amazon Nova Lite (DPO)", media=True),
+    _nova_dpo("dpo-nova-pro", "Amazon Nova Pro (DPO)", media=True),
+    _nova_dpo("dpo-nova-2-lite", "Amazon Nova 2.0 Lite (DPO)", media=True, nova2=True),
     _rft("rft-nova-2-lite", "Amazon Nova 2.0 Lite (reinforcement fine-tuning)",
          "amazon.nova-2-lite-v1:0:256k", nova=True),
     _rft("rft-gpt-oss-20b", "OpenAI gpt-oss-20b (reinforcement fine-tuning)",

@@ -43,6 +43,13 @@ def _help_texts(tree) -> set[int]:
     return found
 
 
+def _input_format_names(tree) -> set[int]:
+    """The name of each input format (Adapter(NAME, ...)): another namespace, where a format a
+    target writes is read back under the same name (nova-dpo)."""
+    return {id(node.args[0]) for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "Adapter" and node.args}
+
+
 def name_spellings(path: Path, names) -> list[str]:
     """The target names `path` spells in code: in a string value that is neither a docstring
     nor an option's help text (comments are not code), or a string that is a names' common
@@ -50,7 +57,7 @@ def name_spellings(path: Path, names) -> list[str]:
     spelt = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
     prefixes = {name[:i + 1] for name in names for i, c in enumerate(name) if c == "-"}
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    allowed = _docstrings(tree) | _help_texts(tree)
+    allowed = _docstrings(tree) | _help_texts(tree) | _input_format_names(tree)
     strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant)
                and isinstance(node.value, str) and id(node) not in allowed]
     found = [(node.lineno, match) for node in strings for match in spelt.findall(node.value)]
@@ -78,10 +85,12 @@ def test_the_check_finds_a_name_in_code_only(tmp_path):
                       'C = f"--template is for sagemaker-instruction, not {x}"\n'
                       'p.add_argument("--x", help="bedrock-conversation: the owner")\n'
                       'D = "bedrock-conversation-2024"  # an input marker, not the target\n'
-                      'E = "bedrock-"\n', encoding="utf-8")
+                      'E = "bedrock-"\n'
+                      'F = Adapter("bedrock-text", KEYS)  # an input format\'s own name\n'
+                      'G = Adapter(name="x", keys=("bedrock-text",))\n', encoding="utf-8")
     assert name_spellings(sample, TARGETS) == [
         "m.py:2: 'bedrock-text'", "m.py:3: 'openai-chat'", "m.py:4: 'sagemaker-instruction'",
-        "m.py:7: 'bedrock-'"]
+        "m.py:7: 'bedrock-'", "m.py:9: 'bedrock-text'"]
 
 
 def test_every_registry_row_is_a_whole_target():
