@@ -28,6 +28,7 @@ from tuneprep.transforms.adapters import ADAPTERS
 from tuneprep.transforms.adapters.image_caption import CAPTION_KEYS, IMAGE_KEYS
 from tuneprep.transforms.adapters.text import KEYS as TEXT_KEYS
 from tuneprep.transforms.steps.batching import Batch
+from tuneprep.transforms.core import preferences
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.steps.process import DEAD_LETTER, BatchProcessor, stable_message
 from tuneprep.transforms.io.readers import RawItem
@@ -347,8 +348,10 @@ def test_a_system_prompt_takes_one_path_whatever_the_input_format():
 GLAIVE = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}],
           "tools": '[{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]'}
 # the targets that cannot write tool use (openai-chat and bedrock-conversation write it when
-# their writers say so: Target.writes_tools)
+# their writers say so: Target.writes_tools) and write a plain conversation (a preference
+# target's own tests refuse tool use in a pair)
 TOOLLESS = sorted(name for name, target in TARGETS.items() if not target.writes_tools
+                  and target.trains_on != preferences.PREFERENCES
                   and name not in {"bedrock-image", "bedrock-pretrain",
                                    "sagemaker-domain-adaptation"})
 
