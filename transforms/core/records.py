@@ -113,6 +113,8 @@ REASONS: dict[str, str] = {
                               "empty object",
     "no_preference_pair": "a preference target got a record with no chosen / rejected pair (a "
                           "KTO label, an RFT prompt or a plain conversation)",
+    "duplicate": "--dedup exact: the record's normalised conversation is the same as an "
+                 "earlier record's (input order), which is kept and named in the message",
 }
 
 
