@@ -24,7 +24,7 @@ DEFAULT_TIMEOUT = 10.0                 # seconds per call
 
 DESCRIPTION = (
     "Call your Bedrock reward function (a Python Lambda handler) on this machine with the "
-    "envelope Bedrock sends it, on a sample of an RFT dataset (JSON Lines as bedrock-rft writes "
+    "envelope Bedrock sends it, on a sample of an RFT dataset (JSON Lines as an RFT target writes "
     "them), and report the reward spread (min, median, max, a histogram), the results that are "
     "not the documented shape, the exceptions (counted, with the records that raised them), "
     "timeouts and the time per call. Each record is one call, a list of one sample: "
