@@ -3,9 +3,10 @@ the data as `training-request.json`. Pure Python (no Beam, no AWS call, nothing 
 
 The file is one JSON object:
 
-    {"service": "bedrock" | "sagemaker-jumpstart" | "openai",
+    {"service": "bedrock" | "sagemaker-jumpstart" | "sagemaker-ai" | "openai" | ...,
      "api": the call the request is for,
-     "request": the request itself (Bedrock, OpenAI: the body, field names as published),
+     "request": the request itself (Bedrock, OpenAI: the body, field names as published;
+                SageMaker AI: the SDK trainer's arguments),
      "estimator" / "fit": (SageMaker JumpStart) the JumpStartEstimator's arguments and channels,
      "placeholders": the fields only the user can fill in, each a "<...>" string,
      "notes": what to do before sending it,
