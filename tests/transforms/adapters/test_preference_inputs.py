@@ -288,3 +288,15 @@ def test_new_preference_shapes_are_refused_or_write_only_the_chosen(name, adapte
     written = formatted("openai-chat", record, USE_CHOSEN)[0]["messages"]
     assert written[-1] == {"role": "assistant", "content": record.turns[-1][1]}
     assert rejected not in orjson.dumps(written).decode()
+
+
+def test_one_record_ending_with_an_answer_does_not_turn_an_rft_file_into_chat():
+    """Each value counts for the first adapter matching it: 19 RFT prompts and one record
+    ending with an answer are an RFT file (the answer-ending one then refused as such), not 20
+    chat records whose reference answers would all be lost."""
+    prompt = {"messages": [{"role": "user", "content": "2+2?"}], "reference_answer": "4"}
+    answered = {"messages": [{"role": "user", "content": "2+2?"},
+                             {"role": "assistant", "content": "4"}], "reference_answer": "4"}
+    assert detect([prompt] * 19 + [answered]) == "prompt-answer"
+    assert detect([answered] * 19 + [prompt]) == "messages"
+    assert refused(answered, "prompt-answer").reason == "ends_with_assistant"
