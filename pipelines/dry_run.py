@@ -143,6 +143,10 @@ def _notes(cfg, target, total: dict, media) -> list[str]:
     """The notes under the plan; `media` is the media step's counts (None: the target has no
     media)."""
     notes = ["record quotas and file sizes are checked on the whole data by the run"]
+    notes.append(f"--dedup {cfg.dedup}: the run makes every record whose normalised "
+                 "conversation an earlier one holds (input order) a duplicate dead letter; "
+                 "duplicates are found over the whole input, so the sample does not look for "
+                 "them" if cfg.dedup else "no --dedup: duplicate records are written as they come")
     notes += fields_not_written.notes(total, target.name)   # (of the sampled records)
     if media is not None:
         notes += _media_notes(cfg, media)

@@ -18,6 +18,7 @@ import difflib
 
 from tuneprep.transforms.adapters import ADAPTERS
 from tuneprep.transforms.core.config import config_default
+from tuneprep.transforms.steps.dedup_keys import DEDUP_MODES
 from tuneprep.transforms.targets import TARGETS, names_where
 from tuneprep.transforms.core.context import REPAIRS
 
@@ -189,6 +190,10 @@ def add_run_arguments(p: argparse.ArgumentParser, groups: dict | None = None) ->
     lim.add_argument("--sample-to-quota", action="store_true",
                      help="down-sample deterministically to the model's record quota "
                      "instead of failing")
+    lim.add_argument("--dedup", choices=DEDUP_MODES, default=config_default("dedup"),
+                     help="exact: records whose conversation is the same once normalised "
+                     "(Unicode NFC, whitespace runs one space, stripped; case kept) are "
+                     "duplicate dead letters naming the record kept, the first in input order")
     lim.add_argument("--max-dead-letter-ratio", type=float, metavar="R",
                      help="fail the run (exit 1, report still written) when more than this share "
                      "of the records are dead letters, e.g. 0.05; catches a wrong --input-format")
@@ -258,7 +263,7 @@ SETTING_FIELDS = {
     "image_root": "adapter.image_root", "repair": "repair", "validation_split": "validation_split",
     "num_shards": "num_shards", "image_uri_prefix": "image_uri_prefix",
     "media_bucket_owner": "media_bucket_owner", "s3_endpoint_url": "s3_endpoint_url",
-    "chunk_chars": "chunk_chars", "sample_to_quota": "sample_to_quota",
+    "chunk_chars": "chunk_chars", "sample_to_quota": "sample_to_quota", "dedup": "dedup",
     "max_dead_letter_ratio": "max_dead_letter_ratio", "records_with": "records_with",
     "records_without": "records_without", "max_record_bytes": "read.max_record_bytes",
     "batch_size": "batch_size", "split_bytes": "split_bytes",

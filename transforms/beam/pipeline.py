@@ -9,6 +9,7 @@ import apache_beam as beam
 
 from tuneprep.transforms.core.config import RunConfig
 from tuneprep.transforms.io.listing import InputListing, of_config
+from tuneprep.transforms.beam.dedup import DuplicateLosers
 from tuneprep.transforms.beam.prepare import PrepareRecords
 from tuneprep.transforms.beam.read import ReadBatches
 from tuneprep.transforms.beam.write import WriteDataset
@@ -44,7 +45,10 @@ def build(p: beam.Pipeline, cfg: RunConfig, manifest_extra: dict | None = None,
     worker_cfg = slim(cfg)
     read = ReadBatches(worker_cfg, listing)
     batches = p | "Read" >> read
+    # --dedup: a pass of its own finds the duplicates (keys and locations only), which the
+    # processing step takes as a side input
+    losers = p | "Dedup" >> DuplicateLosers(worker_cfg, listing) if cfg.dedup else None
     return (batches
-            | "Prepare" >> PrepareRecords(worker_cfg)
+            | "Prepare" >> PrepareRecords(worker_cfg, losers)
             | "Write" >> WriteDataset(worker_cfg, extra,
                                       listed=read.listed if listed_keys else None))

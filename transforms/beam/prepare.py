@@ -8,6 +8,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from tuneprep.transforms.io import storage
+from tuneprep.transforms.beam.dedup import duplicates_of
 from tuneprep.transforms.beam.dofns import ConfiguredDoFn
 from tuneprep.transforms.steps.process import BatchProcessor
 from tuneprep.transforms.core.records import NORMALIZE, RecordError
@@ -24,8 +25,8 @@ class _BatchProcessorFn(ConfiguredDoFn):
 
 
 class _ProcessBatchFn(_BatchProcessorFn):
-    def process(self, batch):
-        yield self.processor(batch)
+    def process(self, batch, losers=None):
+        yield self.processor(batch, duplicates_of(batch, losers) if losers is not None else None)
 
 
 class _FailedBatchFn(_BatchProcessorFn):
@@ -47,13 +48,15 @@ class PrepareRecords(beam.PTransform):
     They are kept apart rather than flattened: the local runner materialises a Flatten's inputs,
     which would hold the whole processed corpus in memory."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, losers=None):
         super().__init__()
         self.cfg = cfg
+        self.losers = losers   # --dedup: DuplicateLosers' PCollection (beam/dedup.py), or None
 
     def expand(self, batches):
+        side = {} if self.losers is None else {"losers": beam.pvalue.AsMultiMap(self.losers)}
         good, failed = (batches
-                        | "Process" >> beam.ParDo(_ProcessBatchFn(self.cfg))
+                        | "Process" >> beam.ParDo(_ProcessBatchFn(self.cfg), **side)
                         .with_exception_handling())
         rescued = failed | "FailedToDeadLetters" >> beam.ParDo(_FailedBatchFn(self.cfg))
         return good, rescued

@@ -48,6 +48,7 @@ class RunConfig:
     tokenizer: str | None = None
     chunk_chars: int | None = None         # pre-training chunk size; None = from the model's limit
     sample_to_quota: bool = False
+    dedup: str | None = None               # --dedup exact: duplicates are dead letters
     max_dead_letter_ratio: float | None = None   # fail the run when more records are refused
     batch_size: int = 4096
     split_bytes: int = RANGE_BYTES         # JSON Lines files over twice this are read in ranges

@@ -14,6 +14,7 @@ from tuneprep.transforms.core.redaction import redact
 
 # The stage a dead letter was refused at (docs/design.md §3).
 READ, NORMALIZE, FORMAT, VALIDATE, SAMPLE = "read", "normalize", "format", "validate", "sample"
+DEDUP = "dedup"   # --dedup: a duplicate of a record kept earlier in input order
 
 # Stable reason codes. Add new ones at the end; never rename one (users filter on them).
 REASONS: dict[str, str] = {

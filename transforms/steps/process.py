@@ -22,8 +22,8 @@ from tuneprep.transforms.adapters.suggest import unknown_format
 from tuneprep.transforms.core.jsonl import dumps_line
 from tuneprep.transforms.steps.sampling import add_measures, empty_figures, measure
 from tuneprep.transforms.steps.stage_media import MediaStep
-from tuneprep.transforms.core.records import (FORMAT, NORMALIZE, READ, VALIDATE, Record,
-                                              RecordError, Source, dead_letter)
+from tuneprep.transforms.core.records import (DEDUP, FORMAT, NORMALIZE, READ, VALIDATE,
+                                              Record, RecordError, Source, dead_letter)
 from tuneprep.transforms.io.storage import StorageError, bucket_of
 from tuneprep.transforms.targets import get_target
 from tuneprep.transforms.targets.base import Target
@@ -59,6 +59,15 @@ def split_of(record_id: str, fraction: float) -> str:
     return VALIDATION if int(record_id[:12], 16) / float(1 << 48) < fraction else TRAIN
 
 
+def _refused_before(item, duplicates: dict[int, str] | None) -> RecordError | None:
+    """The item's refusal before its adapter: while reading, or as a duplicate (--dedup)."""
+    if item.error is not None:
+        return item.error
+    if duplicates and item.line in duplicates:
+        return RecordError("duplicate", duplicates[item.line], DEDUP)
+    return None
+
+
 class BatchProcessor:
     """Holds what is costly to build once per worker (target, context); call it per batch.
     upload_media False (dry run, inspect): media are checked, never uploaded (stage_media.py).
@@ -84,7 +93,9 @@ class BatchProcessor:
         self._normalizers: dict[str, object] = {}
         self._unwritten: dict[tuple, tuple] = {}   # Record.unread -> the names not written
 
-    def __call__(self, batch) -> Processed:
+    def __call__(self, batch, duplicates: dict[int, str] | None = None) -> Processed:
+        """duplicates (--dedup): line → message for the batch's records that duplicate one
+        kept earlier (transforms/beam/dedup.py finds them): each is a `duplicate` dead letter."""
         out = Processed(batch.key, uri=batch.uri)
         stats = out.stats
         accepted, lengths, turn_counts, media, tool_use, unwritten = 0, [], [], [], [], []
@@ -96,8 +107,9 @@ class BatchProcessor:
         sampling = self.cfg.sample_to_quota
         split_lines, split_sources = out.lines, out.sources
         for item in batch.items:
-            if item.error is not None:  # refused while reading
-                self.count_dead(out, batch, item, item.error)
+            refused = _refused_before(item, duplicates)
+            if refused is not None:
+                self.count_dead(out, batch, item, refused)
                 continue
             try:
                 split, lines, sizes, turns, uses, record_media, repairs, unread = one(
@@ -209,6 +221,21 @@ class BatchProcessor:
             raise
         except Exception as e:  # a bug must not crash the run: it becomes a dead letter
             raise RecordError("internal_error", f"{type(e).__name__}: {e}", stage) from e
+
+    def normalised(self, batch):
+        """(item, record) for each item of the batch its adapter reads (--dedup's keys: the
+        others are dead letters of the chain whatever their key)."""
+        normalize = self._normalizer(batch.adapter)
+        if normalize is None:
+            return
+        for item in batch.items:
+            if item.error is not None:
+                continue
+            try:
+                yield item, normalize(item.value, Source(batch.uri, item.line, item.unit,
+                                                         item.offset))
+            except Exception:   # refused (or a bug): the chain makes it a dead letter
+                continue
 
     def not_written(self, unread: tuple) -> tuple:
         """The fields of Record.unread the target does not write (a sagemaker template
