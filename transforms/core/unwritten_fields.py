@@ -26,14 +26,15 @@ def count(stats: dict, unread: list[tuple]) -> None:
     merge(stats, counts)
 
 
-def merge(stats: dict, counts: dict) -> None:
+def merge(stats: dict, counts: dict, key: str = KEY, other_key: str = OTHER_KEY) -> None:
     """Adds {name: records} into stats' counts, keeping the first MAX_NAMES names (sorted, so
-    report.json is the same whatever the merge order); the rest are added to OTHER_KEY."""
-    merged = dict(stats.get(KEY) or {})
+    report.json is the same whatever the merge order); the rest are added to OTHER_KEY. (key,
+    other_key: other counts of user-named fields bounded alike, an RFT run's grader fields.)"""
+    merged = dict(stats.get(key) or {})
     for name, n in counts.items():
         merged[name] = merged.get(name, 0) + n
     names = sorted(merged)
-    stats[KEY] = {name: merged[name] for name in names[:MAX_NAMES]}
+    stats[key] = {name: merged[name] for name in names[:MAX_NAMES]}
     dropped = sum(merged[name] for name in names[MAX_NAMES:])
     if dropped:
-        stats[OTHER_KEY] = stats.get(OTHER_KEY, 0) + dropped
+        stats[other_key] = stats.get(other_key, 0) + dropped

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tuneprep.transforms.steps.stats import NEAR_LIMIT
 from tuneprep.transforms.report import fields_not_written
+from tuneprep.transforms.report import html_preferences
 from tuneprep.transforms.report import html_sections as sections
 from tuneprep.transforms.report import skipped_inputs
 from tuneprep.transforms.report.html_charts import (
@@ -63,6 +64,7 @@ def render(report: dict, examples: dict[str, list[dict]], limit_tokens: int | No
             sections.files_html(report.get("files", {}) or {}),
             sections.lengths_html(report, limit_tokens, written, near),
             sections.tool_use_html(report.get("tool_use") or {}, written),
+            html_preferences.html_section(report),
             sections.dead_letters_html(report, examples or {})]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'

@@ -126,11 +126,15 @@ def _bucket_bound(label: str) -> float:
     return float(label[2:]) if label.startswith("<=") else math.inf
 
 
-def token_rows(histogram: dict, limit_tokens: int | None) -> tuple[list, tuple | None]:
+def token_rows(histogram: dict, limit_tokens: int | None,
+               beside: dict | None = None) -> tuple[list, tuple | None]:
     """Every bucket from the first to the last non-empty one (and up to the limit), coloured by
-    whether it is under, near or over the limit; plus the limit marker's position."""
+    whether it is under, near or over the limit; plus the limit marker's position. beside: a
+    histogram drawn next to this one (chosen and rejected), whose buckets are spanned too so
+    both charts line up."""
     labels = [f"<={b}" for b in TOKEN_BUCKETS] + [f">{TOKEN_BUCKETS[-1]}"]
-    used = [i for i, label in enumerate(labels) if histogram.get(label)]
+    beside = beside or {}
+    used = [i for i, label in enumerate(labels) if histogram.get(label) or beside.get(label)]
     if not used:
         return [], None
     first, last = used[0], used[-1]

@@ -1,9 +1,9 @@
 """report.json's accounting: input = accepted + dead letters + sampled out, in all and per file;
-the figures (lengths, turns, tool use) of what was written; the warning about media in other
-buckets. Pure Python: assemble.py writes what this returns."""
+the figures (lengths, turns, tool use, preference pairs, RFT prompts) of what was written; the
+warning about media in other buckets. Pure Python: assemble.py writes what this returns."""
 from __future__ import annotations
 
-from tuneprep.transforms.steps import sampling
+from tuneprep.transforms.steps import preference_stats, sampling
 from tuneprep.transforms.steps import stats as st
 from tuneprep.transforms.io.storage import bucket_of, is_s3
 from tuneprep.transforms.report import status as run_status
@@ -87,6 +87,15 @@ def _sorted_figures(figures: dict) -> dict:
     if "turns_histogram" in out:
         out["turns_histogram"] = dict(sorted(out["turns_histogram"].items(),
                                              key=lambda kv: int(kv[0].rstrip("+"))))
+    pairs = out.get(preference_stats.PREFERENCES_KEY)
+    if pairs:
+        out[preference_stats.PREFERENCES_KEY] = {
+            **pairs, "chosen": _sorted_figures(pairs["chosen"]),
+            "rejected": _sorted_figures(pairs["rejected"])}
+    rft = out.get(preference_stats.RFT_KEY)
+    if rft:
+        out[preference_stats.RFT_KEY] = {**rft, st.GRADER_FIELDS: dict(sorted(
+            (rft.get(st.GRADER_FIELDS) or {}).items()))}
     return out
 
 

@@ -14,6 +14,7 @@ import re
 from copy import copy
 from dataclasses import dataclass, field
 
+from tuneprep.transforms.steps import preference_stats
 from tuneprep.transforms.steps import stats as st
 from tuneprep.transforms.core import tokens
 from tuneprep.transforms.core import unwritten_fields
@@ -148,7 +149,7 @@ class BatchProcessor:
                 stats["output_records"][split] = len(lines)
         st.add_lengths(stats, lengths, self.cfg.chars_per_token, self.ctx.max_chars)
         st.add_turns(stats, turn_counts)
-        st.add_tool_use(stats, tool_use)
+        preference_stats.add(stats, tool_use, self.cfg.chars_per_token)
         unwritten_fields.count(stats, unwritten)
         if repaired:
             stats["repaired_records"] = repaired
@@ -173,8 +174,9 @@ class BatchProcessor:
         return self._normalizers[adapter]
 
     def _one(self, batch, item, normalize):
-        """(split, lines, lengths, turns, tool-use summary, (media URIs, dataset facets) or None
-        for a text target, repairs, the source fields not written) for an accepted item;
+        """(split, lines, lengths, turns, summary (tool use, preference / RFT data), (media URIs,
+        dataset facets) or None for a text target, repairs, the source fields not written) for
+        an accepted item;
         raises RecordError with its stage set when the item is refused, StorageError when the
         store failed.
         (Read errors never get here: raising an error kept in the batch would tie the batch into
@@ -211,8 +213,8 @@ class BatchProcessor:
                 if left_out:
                     raise RecordError("not_selected", left_out, VALIDATE)
             # format() leaves the record as written (a --repair drop_* takes its parts away)
-            return (split, lines, lengths, len(record.turns), st.tool_use_summary(record),
-                    media, record.repairs,
+            return (split, lines, lengths, len(record.turns),
+                    preference_stats.summary(record, target.trains_on), media, record.repairs,
                     self.not_written(record.unread) if record.unread else ())
         except RecordError as e:
             e.stage = e.stage or stage

@@ -9,14 +9,16 @@ quota the model allows that split, known before the run), the runner's combine m
 assembly then keeps the first `quota` of them (the quota of train may be less than N, once the
 validation set's share of a total quota is known).
 
-The measures (characters, turns, tools, calls, reasoning) let the report count what was written
-rather than what was read (report.json `read` holds those)."""
+The measures (characters, turns, tools, calls, reasoning, and a preference or RFT record's data:
+preference_stats.py) let the report count what was written rather than what was read
+(report.json `read` holds those)."""
 from __future__ import annotations
 
 import hashlib
 import heapq
 from itertools import chain
 
+from tuneprep.transforms.steps import preference_stats
 from tuneprep.transforms.steps import stats as st
 
 TRAIN, VALIDATION = "train", "validation"
@@ -95,19 +97,22 @@ def measure(size: int, turns: int = 0, uses=(0, 0, False)) -> tuple:
 
 
 def add_measures(stats: dict, measures, chars_per_token: float, max_chars: int | None) -> dict:
-    """Counts lines' measures into stats' length, turn and tool-use figures, as the batch did."""
+    """Counts lines' measures into stats' length, turn, tool-use, preference and RFT figures,
+    as the batch did."""
     measures = [m for m in measures if m is not None]
     st.add_lengths(stats, [m[0] for m in measures], chars_per_token, max_chars)
     st.add_turns(stats, [m[1] for m in measures])
-    st.add_tool_use(stats, [m[2:] for m in measures])
+    preference_stats.add(stats, [m[2:] for m in measures], chars_per_token)
     return stats
 
 
-WRITTEN_KEYS = ("tokens_histogram", "turns_histogram", "chars", "near_limit_records", "tool_use")
+WRITTEN_KEYS = ("tokens_histogram", "turns_histogram", "chars", "near_limit_records", "tool_use",
+                preference_stats.PREFERENCES_KEY, preference_stats.RFT_KEY)
 
 
 def figures(stats: dict) -> dict:
-    """The figures of written records in a stats dict (lengths, turns, tool use)."""
+    """The figures of written records in a stats dict (lengths, turns, tool use, preference
+    and RFT data)."""
     return {k: st._copy(stats[k]) for k in WRITTEN_KEYS if k in stats}
 
 

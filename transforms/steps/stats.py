@@ -14,6 +14,11 @@ from tuneprep.transforms.core.tools import plain_turns
 TOKEN_BUCKETS = (64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)
 # A record longer than this share of the per-record limit counts as near the limit.
 NEAR_LIMIT = 0.9
+# counts keyed by names from the user's data, bounded (core/unwritten_fields.py): key -> the key
+# counting the names past the bound together
+GRADER_FIELDS = "grader_fields"   # an RFT run's grader field names (preference_stats.py)
+BOUNDED_NAMES = {unwritten_fields.KEY: unwritten_fields.OTHER_KEY,
+                 GRADER_FIELDS: GRADER_FIELDS + "_other"}
 
 
 def new_stats() -> dict:
@@ -135,8 +140,8 @@ def merge(a: dict, b: dict) -> dict:
     for key, value in b.items():
         if key not in a:
             a[key] = _copy(value)
-        elif key == unwritten_fields.KEY:   # bounded: the names are the user's data
-            unwritten_fields.merge(a, value)
+        elif key in BOUNDED_NAMES:   # bounded: the names are the user's data
+            unwritten_fields.merge(a, value, key, BOUNDED_NAMES[key])
         elif key == "min":
             a[key] = value if a[key] is None else (a[key] if value is None else min(a[key], value))
         elif key == "max":
