@@ -53,12 +53,13 @@ def hbar_chart(rows: list[tuple[str, int, str]], width: int = 640, bar: int = 20
 
 
 def vbar_chart(rows: list[tuple[str, int, str]], width: int = 520, height: int = 200,
-               marker: tuple[float, str] | None = None) -> str:
+               marker: tuple[float, str] | None = None, top: int | None = None) -> str:
     """Vertical bars (a histogram): (bucket label, count, colour). `marker` = (position in bars,
-    label) draws a dashed vertical line, e.g. the model's limit between two buckets."""
+    label) draws a dashed vertical line, e.g. the model's limit between two buckets. top: the
+    count of a full bar (charts drawn side by side share it), else the largest."""
     if not rows:
         return '<p class="muted">nothing to show</p>'
-    top = max(v for _, v, _ in rows) or 1
+    top = max(top or 0, *(v for _, v, _ in rows)) or 1
     left, bottom, head = 8, 34, (34 if marker is not None else 18)
     plot_h = height - bottom - head
     step = (width - 2 * left) / len(rows)

@@ -38,11 +38,13 @@ def _pairs_html(pairs: dict) -> str:
             "answers are mostly the longer teaches length as much as quality.")
     if ranked:
         note += f" {ranked:,} records hold ranked candidates instead of one pair."
-    charts = "".join(
+    rows = {name: _rows(side, other, colour) for name, side, other, colour in (
+        ("chosen", chosen, rejected, GREEN), ("rejected", rejected, chosen, AMBER))}
+    top = max((value for side in rows.values() for _, value, _ in side), default=0)
+    charts = "".join(   # one scale for both, so their bars compare
         f'<div class="card"><b>Estimated tokens per {name} answer</b>'
-        f'{vbar_chart(_rows(side, other, colour))}<p class="muted">{_chars(side)}</p></div>'
-        for name, side, other, colour in (("chosen", chosen, rejected, GREEN),
-                                          ("rejected", rejected, chosen, AMBER)))
+        f'{vbar_chart(rows[name], top=top)}<p class="muted">{_chars(side)}</p></div>'
+        for name, side in (("chosen", chosen), ("rejected", rejected)))
     return f'<div class="card"><p>{note}</p></div><div class="grid">{charts}</div>'
 
 

@@ -2,6 +2,10 @@
 when the run wrote such records, the chosen-longer share in words, field names escaped."""
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from tests.helpers import rec
 from tuneprep.transforms.core.preferences import PREFERENCES, REWARDS, Preference
 from tuneprep.transforms.core.rft import Reference
@@ -41,3 +45,13 @@ def test_rft_grader_fields_are_listed_escaped():
 
 def test_no_section_without_such_records():
     assert HEADING not in page([rec([("user", "q"), ("assistant", "a")])], PREFERENCES)
+
+
+def test_the_chosen_and_rejected_charts_share_one_scale():
+    """3 short chosen answers and 1 short rejected one: the rejected bar is a third as tall."""
+    records = [rec([("user", "q")], preference=Preference((("assistant", "c" * 10),),
+                                                          (("assistant", r),)))
+               for r in ("r" * 10, "r" * 4000, "r" * 4000)]
+    out = page(records, PREFERENCES)
+    heights = re.findall(r'height="([\d.]+)" rx="2" fill="[^"]+"><title>≤64: (\d)', out)
+    assert [(float(h), int(n)) for h, n in heights] == [(148.0, 3), (pytest.approx(49.3, 0.1), 1)]
