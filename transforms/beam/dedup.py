@@ -28,21 +28,21 @@ class _KeysFn(ConfiguredDoFn):
     def process(self, batch):
         yield beam.pvalue.TaggedOutput(URIS, (batch.file_index, batch.uri))
         for item, record in self.processor.normalised(batch):
-            yield dedup_keys.record_key(record), (batch.file_index, item.line, item.unit)
+            yield (dedup_keys.record_key(record),
+                   dedup_keys.location(batch.file_index, item.line, item.unit))
 
 
-def _dropped(element, uris):
-    """One key's locations → ((file, bucket), (line, message)) for each but the first."""
+def _dropped(element):
+    """One key's locations → ((file, bucket), (line, kept location)) for each but the first."""
     _, locations = element
     for dropped, kept in dedup_keys.losers(locations):
-        file_index, line, _ = dropped
-        yield (dedup_keys.bucket(file_index, line),
-               (line, dedup_keys.duplicate_message(uris[kept[0]], kept)))
+        file_index, line, _ = dedup_keys.unpack(dropped)
+        yield dedup_keys.bucket(file_index, line), (line, kept)
 
 
 class DuplicateLosers(beam.PTransform):
-    """pbegin → the dropped records as ((file index, bucket), (line, message)), for
-    AsMultiMap (see duplicates_of)."""
+    """pbegin → (the dropped records as ((file index, bucket), (line, kept location)), for
+    AsMultiMap; the files as (file index, URI), for AsDict): see duplicates_of."""
 
     def __init__(self, cfg, listing):
         super().__init__()
@@ -53,19 +53,22 @@ class DuplicateLosers(beam.PTransform):
                  | "ReadForKeys" >> ReadBatches(self.cfg, self.listing)
                  | "Keys" >> beam.ParDo(_KeysFn(self.cfg)).with_outputs(URIS, main="keys"))
         uris = keyed[URIS] | "FileUris" >> beam.Distinct()
-        return (keyed.keys
-                | "GroupByKey" >> beam.GroupByKey()
-                | "Dropped" >> beam.FlatMap(_dropped, uris=beam.pvalue.AsDict(uris)))
+        dropped = (keyed.keys
+                   | "GroupByKey" >> beam.GroupByKey()
+                   | "Dropped" >> beam.FlatMap(_dropped))
+        return dropped, uris
 
 
-def duplicates_of(batch, losers) -> dict[int, str] | None:
-    """The batch's dropped records, line → message, from the AsMultiMap of DuplicateLosers."""
+def duplicates_of(batch, losers, uris) -> dict[int, str] | None:
+    """The batch's dropped records, line → message naming the kept one (losers: the AsMultiMap
+    of DuplicateLosers' first output, uris: the AsDict of its second)."""
     if not batch.items:
         return None
     lines = {item.line for item in batch.items}
     found = {}
     for bucket in dedup_keys.buckets(batch.file_index, lines):
-        for line, message in losers[bucket]:   # (a MultiMap: [] for a key it lacks)
+        for line, kept in losers[bucket]:   # (a MultiMap: [] for a key it lacks)
             if line in lines:
-                found[line] = message
+                found[line] = dedup_keys.duplicate_message(
+                    uris[dedup_keys.unpack(kept)[0]], kept)
     return found or None

@@ -25,8 +25,9 @@ class _BatchProcessorFn(ConfiguredDoFn):
 
 
 class _ProcessBatchFn(_BatchProcessorFn):
-    def process(self, batch, losers=None):
-        yield self.processor(batch, duplicates_of(batch, losers) if losers is not None else None)
+    def process(self, batch, losers=None, uris=None):
+        yield self.processor(batch, duplicates_of(batch, losers, uris)
+                             if losers is not None else None)
 
 
 class _FailedBatchFn(_BatchProcessorFn):
@@ -51,10 +52,11 @@ class PrepareRecords(beam.PTransform):
     def __init__(self, cfg, losers=None):
         super().__init__()
         self.cfg = cfg
-        self.losers = losers   # --dedup: DuplicateLosers' PCollection (beam/dedup.py), or None
+        self.losers = losers   # --dedup: DuplicateLosers' two PCollections (beam/dedup.py)
 
     def expand(self, batches):
-        side = {} if self.losers is None else {"losers": beam.pvalue.AsMultiMap(self.losers)}
+        side = {} if self.losers is None else {"losers": beam.pvalue.AsMultiMap(self.losers[0]),
+                                               "uris": beam.pvalue.AsDict(self.losers[1])}
         good, failed = (batches
                         | "Process" >> beam.ParDo(_ProcessBatchFn(self.cfg), **side)
                         .with_exception_handling())

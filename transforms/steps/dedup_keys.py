@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import orjson
 
-from tuneprep.transforms.core.records import LINE, Record, source_entry, source_text
+from tuneprep.transforms.core.records import LINE, RECORD, Record, source_entry, source_text
 
 DEDUP_MODES = ("exact",)   # --dedup's choices (near duplicates: issue 26 item 2)
 KEY_BYTES = 16             # 128 bits: no two different records meet by chance in any corpus
@@ -49,11 +49,23 @@ def record_key(record: Record) -> bytes:
     return hashlib.blake2b(canonical, digest_size=KEY_BYTES).digest()
 
 
-# a record's location: (file index, line or record number, unit); sorting them is input order
-Location = tuple[int, int, str]
+# A record's location, one int: file index, line (or record number), and whether it counts
+# records (a JSON document) or lines; ints sort in input order, and an int is what costs least
+# to hold in the grouping (the local runner holds it in memory: one a record)
+_LINE_BITS = 40
 
 
-def losers(locations: Iterable[Location]) -> Iterator[tuple[Location, Location]]:
+def location(file_index: int, line: int, unit: str = LINE) -> int:
+    return (file_index << (_LINE_BITS + 1)) | (line << 1) | (unit == RECORD)
+
+
+def unpack(loc: int) -> tuple[int, int, str]:
+    """(file index, line, unit) of a location."""
+    return (loc >> (_LINE_BITS + 1), (loc >> 1) & ((1 << _LINE_BITS) - 1),
+            RECORD if loc & 1 else LINE)
+
+
+def losers(locations: Iterable[int]) -> Iterator[tuple[int, int]]:
     """(dropped, kept) for each record of one key but the first in input order."""
     ordered = sorted(locations)
     kept = ordered[0]
@@ -72,9 +84,9 @@ def buckets(file_index: int, lines: set[int]) -> list[str]:
                                                (max(lines) >> BUCKET_BITS) + 1)]
 
 
-def duplicate_message(kept_uri: str, kept: Location) -> str:
+def duplicate_message(kept_uri: str, kept: int) -> str:
     """A dropped record's message, naming the record kept in its place."""
-    _, line, unit = kept
-    where = source_text(source_entry(kept_uri, line, unit or LINE))
+    _, line, unit = unpack(kept)
+    where = source_text(source_entry(kept_uri, line, unit))
     return (f"the same conversation (normalised: NFC, whitespace collapsed) as {where}, "
             "which is kept")

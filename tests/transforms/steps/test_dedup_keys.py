@@ -53,11 +53,17 @@ def test_the_system_prompt_media_and_tools_count():
 
 
 def test_the_first_in_input_order_is_kept_file_then_line():
-    locations = [(1, 2, "line"), (0, 7, "line"), (1, 1, "line"), (0, 9, "line")]
-    assert list(dk.losers(locations)) == [((0, 9, "line"), (0, 7, "line")),
-                                          ((1, 1, "line"), (0, 7, "line")),
-                                          ((1, 2, "line"), (0, 7, "line"))]
-    assert list(dk.losers([(3, 4, "line")])) == []
+    at = [dk.location(1, 2), dk.location(0, 7), dk.location(1, 1), dk.location(0, 9)]
+    assert list(dk.losers(at)) == [(dk.location(0, 9), dk.location(0, 7)),
+                                   (dk.location(1, 1), dk.location(0, 7)),
+                                   (dk.location(1, 2), dk.location(0, 7))]
+    assert list(dk.losers([dk.location(3, 4)])) == []
+
+
+def test_a_location_keeps_its_file_line_and_unit():
+    assert dk.unpack(dk.location(7, 123_456_789, "record")) == (7, 123_456_789, "record")
+    assert dk.unpack(dk.location(0, 1)) == (0, 1, "line")
+    assert dk.location(0, 2, "record") < dk.location(0, 3) < dk.location(1, 1)
 
 
 def test_a_batch_finds_its_lines_buckets_whatever_its_size():
@@ -68,5 +74,6 @@ def test_a_batch_finds_its_lines_buckets_whatever_its_size():
 
 def test_the_message_names_the_kept_record():
     assert "data/a.jsonl:7, which is kept" in dk.duplicate_message("data/a.jsonl",
-                                                                   (0, 7, "line"))
-    assert "data/a.json record 3" in dk.duplicate_message("data/a.json", (0, 3, "record"))
+                                                                   dk.location(0, 7))
+    assert "data/a.json record 3" in dk.duplicate_message("data/a.json",
+                                                          dk.location(0, 3, "record"))
