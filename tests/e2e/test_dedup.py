@@ -84,3 +84,18 @@ def test_duplicates_are_dead_letters_naming_the_first_in_every_shard_count(tmp_p
 
 def msg(where: str) -> str:
     return f"the same conversation (normalised: NFC, whitespace collapsed) as {where}, which is kept"
+
+
+def test_the_dry_run_says_whether_the_run_would_dedup(tmp_path, capsys):
+    """--dedup from a job spec too; the sample is not searched for duplicates, and says so."""
+    a, b = corpus(tmp_path)
+    spec = tmp_path / "job.yaml"
+    spec.write_text(f"input: [{a}, {b}]\ntarget: bedrock-text\ndedup: exact\n")
+    for extra, said in ((["--config", str(spec)], "note: --dedup exact: the run makes every "
+                         "record whose normalised conversation an earlier one holds"),
+                        (["--input", a, "--target", "bedrock-text"], "note: no --dedup")):
+        assert main(["run", "--output", str(tmp_path / "out"), "--dry-run", *extra]) == 0
+        stdout = capsys.readouterr().out
+        assert said in stdout
+        assert ("the sample does not look for them" in stdout) == ("--config" in extra)
+    assert not (tmp_path / "out").exists()
