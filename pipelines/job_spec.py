@@ -152,8 +152,8 @@ def _beam_tokens(source: str, beam) -> list[str]:
 def _check_beam_keys(source: str, beam: dict, tokens: list[str]) -> None:
     from tuneprep.pipelines.runner_checks import load_runner
     load_runner(tokens)   # DaskRunner's own options are known once its module is imported
-    from tuneprep.transforms.beam.options import option_names, option_parser
-    known = option_names(option_parser())
+    from tuneprep.transforms.beam.options import known_options
+    known = set(known_options())
     unknown = [k for k in beam if k not in known]
     if unknown:
         near = suggestions(unknown[0], known)   # (matched without the common "beam.")

@@ -115,13 +115,12 @@ def _refuse_unknown_beam_options(beam_args: list[str]) -> None:
     if not beam_args:
         return
     load_runner(beam_args)   # a runner's own options (--dask_client_address) register on import
-    from tuneprep.transforms.beam.options import long_flags, option_parser
-    parser = option_parser()
-    _, unknown = parser.parse_known_args(beam_args)
-    options = [a for a in unknown if a.startswith("-")]
+    from tuneprep.transforms.beam.options import known_options, unknown_flags
+    options = unknown_flags(beam_args)
     if options:   # the nearest of tuneprep's options, else of Beam's
         ours = run_long_options()
-        name = options[0].split("=", 1)[0]
-        raise unknown_option(name, ours if suggestions(name, ours) else long_flags(parser),
+        name = options[0]
+        beams = [f"--{option}" for option in known_options()]
+        raise unknown_option(name, ours if suggestions(name, ours) else beams,
                              "neither a tuneprep option nor a Beam pipeline option; "
                              "see `tuneprep run --help`")
