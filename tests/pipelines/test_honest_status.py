@@ -88,3 +88,15 @@ def test_records_left_out_by_choice_are_not_counted(tmp_path, capsys):
     report = orjson.loads((out / "report.json").read_bytes())
     assert code == 0 and report["dead_letter_reasons"] == {"not_selected": 4}
     assert report["status"] == "succeeded"
+
+
+@pytest.mark.slow
+def test_duplicates_the_user_asked_to_drop_are_not_refusals(tmp_path, capsys):
+    """--dedup exact: 9 of 10 records are duplicates, dropped by the user's choice: the run
+    succeeds, is not one with many dead letters, and --max-dead-letter-ratio does not count them
+    (the sample repeated ten times read 90% dead letters, 'many')."""
+    code, stdout, err, report, out = run(capsys, tmp_path, [GOOD] * 10, "--dedup", "exact",
+                                         "--max-dead-letter-ratio", "0.1")
+    assert code == 0 and report["dead_letter_reasons"] == {"duplicate": 9}
+    assert report["status"] == "succeeded" and "dead_letter_advice" not in report
+    assert "many dead letters" not in stdout + err

@@ -196,8 +196,9 @@ def dead_letters_html(report: dict, examples: dict) -> str:
                        for reason, count in ordered]),
            '<p class="muted">By stage: ' + e(", ".join(f"{k} {v:,}" for k, v in stages.items()))
            + ". Every refused record is in <code>dead_letter/dead_letter.jsonl</code>"
-           + ("; <code>not_selected</code> records were left out by --records-with / "
-              "--records-without, a choice (grey), and are kept there with their reason"
+           + ("; records left out by a choice (grey: <code>not_selected</code> by "
+              "--records-with / --records-without, <code>duplicate</code> by --dedup) are kept "
+              "there with their reason"
               if any(r in reasons for r in CHOSEN_REASONS) else "") + ".</p></div>"]
     for reason, count in ordered:
         out.append(f'<div class="card"><details open><summary><code>{e(reason)}</code>: '

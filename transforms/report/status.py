@@ -22,9 +22,10 @@ MANY = "completed with many dead letters"
 MANY_DEAD_LETTERS = 0.10    # share of the records in, above which the run says MANY
 BADGES = {SUCCEEDED: "ok", MANY: "many", FAILED: "bad"}   # report.html's badge class (colour)
 TOP_REASONS = 3             # reasons named, with their fixes, when it does
-# records left out by the user's own choice (--records-with / --records-without), not
-# refused: they are shown apart and do not make a run one with many dead letters
-CHOSEN_REASONS = ("not_selected",)
+# records left out by the user's own choice (--records-with / --records-without, --dedup), not
+# refused: they are shown apart, do not make a run one with many dead letters and do not count
+# toward --max-dead-letter-ratio
+CHOSEN_REASONS = ("not_selected", "duplicate")
 
 _OPTION_IN_PARENS = re.compile(r"\(([^()]*--[a-z][^()]*)\)")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from tuneprep.transforms.steps.process import TRAIN, VALIDATION
 from tuneprep.transforms.sink import dataset_rules
 from tuneprep.transforms.core.layout import DEAD_LETTER_FOLDER, REPORT_JSON
+from tuneprep.transforms.report.status import CHOSEN_REASONS
 from tuneprep.transforms.targets import get_target, run_context
 
 NO_TRAIN = f"no record was accepted into {TRAIN}; see {DEAD_LETTER_FOLDER}/ and {REPORT_JSON}"
@@ -29,15 +30,18 @@ def quota_problems(cfg, counts: dict, sampled: dict) -> list[str]:
 
 
 def dead_letter_ratio_problems(cfg, stats: dict) -> list[str]:
-    """Rule refusals only: records left out by --sample-to-quota were chosen, not refused."""
+    """Rule refusals only: records left out by --sample-to-quota, --records-with / -without or
+    --dedup were chosen, not refused (report/status.py CHOSEN_REASONS)."""
     limit, total = cfg.max_dead_letter_ratio, stats.get("input_records", 0)
-    dead = stats.get("dead_letter_records", 0)
+    reasons = stats.get("dead_letter_reasons", {})
+    dead = stats.get("dead_letter_records", 0) - sum(reasons.get(r, 0) for r in CHOSEN_REASONS)
     if limit is None or not total or dead / total <= limit:
         return []
-    top = sorted(stats.get("dead_letter_reasons", {}).items(), key=lambda kv: -kv[1])[:3]
-    reasons = ", ".join(f"{k} {v:,}" for k, v in top)
+    top = sorted(((k, v) for k, v in reasons.items() if k not in CHOSEN_REASONS),
+                 key=lambda kv: -kv[1])[:3]
+    named = ", ".join(f"{k} {v:,}" for k, v in top)
     return [f"{dead:,} of {total:,} records ({dead / total:.1%}) are dead letters, over "
-            f"--max-dead-letter-ratio {limit:g} (most: {reasons}); is --input-format right?"]
+            f"--max-dead-letter-ratio {limit:g} (most: {named}); is --input-format right?"]
 
 
 def file_size_problems(cfg, target, files) -> list[str]:
