@@ -7,7 +7,9 @@ reference answer, so a record is a prompt: its reference (core/rft.py Reference)
 "reference_answer" and every other field of the source (grader fields: "ground_truth", "id",
 ...) is passed through untouched. Sources: docs/sources/formats-2026.md "Reinforcement
 fine-tuning", docs/preference-formats.md §1 (the rules, the Forge SDK's RFTDatasetValidator,
-tests/oracles/test_forge_rft.py runs it over what this target writes). Each rule, its code:
+tests/oracles/test_forge_rft.py runs it over what this target writes). The prompt's building and
+its messages' rules are rft_prompt.py's (shared with openai-rft), read with Forge's roles and
+message keys (RULES). Each rule, its code:
 
     messages a non-empty list of objects         missing_field / wrong_type / empty_field
     a message's keys: role, content, tool_calls, tool_call_id        unrecognized_key
@@ -28,16 +30,16 @@ tests/oracles/test_forge_rft.py runs it over what this target writes). Each rule
 from __future__ import annotations
 
 from tuneprep.transforms.core.preferences import REWARDS
-from tuneprep.transforms.targets import requests_bedrock, tool_rules
-from tuneprep.transforms.targets.base import Target, fail, split_system
-from tuneprep.transforms.targets.openai_chat import chat_messages, tool_definition
+from tuneprep.transforms.targets import requests_bedrock, rft_prompt, tool_rules
+from tuneprep.transforms.targets.base import Target
 
 ROLES = ("system", "developer", "user", "assistant", "bot", "tool")   # Forge's RFTMessage
 SYSTEM_ROLES = ("system", "developer")      # Forge reads developer as system
 ANSWER_ROLES = ("assistant", "bot")
 MESSAGE_KEYS = ("role", "content", "tool_calls", "tool_call_id")
-PART_TYPES = ("text", "image_url")          # Forge's RFT_OPENAI_FORMAT content parts
-REFERENCE = "reference_answer"
+RULES = rft_prompt.MessageRules(ROLES, MESSAGE_KEYS, ANSWER_ROLES, SYSTEM_ROLES,
+                                system_first=True, any_case=True)
+REFERENCE = rft_prompt.REFERENCE
 WRITTEN_KEYS = ("messages", REFERENCE, "tools")   # what build writes besides the grader fields
 # the optional fields Forge asks in every record or in none (OPTIONAL_FIELDS, less the
 # reference answer, which this target requires)
@@ -54,22 +56,7 @@ class BedrockRFT(Target):
     min_train_records = MIN_PROMPTS
 
     def build(self, record, ctx):
-        reference = record.reference
-        if reference is None:
-            if record.turns and record.turns[-1][0] == "assistant":
-                fail("ends_with_assistant", "the record ends with an assistant answer: an RFT "
-                                            "prompt leaves the answer to the model and needs a "
-                                            "reference answer for the grader")
-            fail("empty_reference_answer", "the record has no reference answer (reference_answer, "
-                                           "answer, solution or ground_truth) for the grader")
-        system, turns = split_system(record)
-        messages = chat_messages(system, tool_rules.checked_parts(turns, ctx))
-        obj = {"messages": messages, REFERENCE: reference.answer}
-        if record.tools:
-            obj["tools"] = [tool_definition(spec) for spec in record.tools]
-        for key, value in reference.grader_fields.items():
-            obj.setdefault(key, value)   # passed through untouched, in source order
-        return [obj]
+        return [rft_prompt.prompt_object(record, ctx)]
 
     def writes_field(self, name, ctx):
         return True   # the reference and every grader field are written (build)
@@ -77,8 +64,8 @@ class BedrockRFT(Target):
     def check(self, obj, ctx):
         if not isinstance(obj, dict):
             return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
-        problems = _messages_problems(obj.get("messages"))
-        problems += _reference_problems(obj)
+        problems = rft_prompt.messages_problems(obj.get("messages"), RULES)
+        problems += rft_prompt.reference_problems(obj)
         if "id" in obj:
             problems += _id_problems(obj["id"])
         if "tools" in obj:
@@ -95,75 +82,6 @@ class BedrockRFT(Target):
             return []
         return [("inconsistent_fields", f"{'; '.join(some)}; Bedrock RFT takes id and tools in "
                                         "every record or in none")]
-
-
-def _messages_problems(messages) -> list[tuple[str, str]]:
-    if messages is None:
-        return [("missing_field", "the record has no messages list")]
-    if not isinstance(messages, list):
-        return [("wrong_type", f"messages is a {type(messages).__name__}, not a list")]
-    if not messages:
-        return [("empty_field", "messages is empty")]
-    problems, roles = [], []
-    for position, message in enumerate(messages, 1):
-        label = f"message {position}"
-        if not isinstance(message, dict):
-            problems.append(("wrong_type", f"{label} is not an object"))
-            continue
-        role = message.get("role")
-        roles.append(role.lower() if isinstance(role, str) else None)
-        problems += _message_problems(message, label, roles[-1])
-    if any(role in SYSTEM_ROLES for role in roles[1:]):
-        problems.append(("system_not_first", "a system message is not the first message"))
-    if "user" not in roles:
-        problems.append(("missing_user_message", "no message has the role user"))
-    if roles and roles[-1] in ANSWER_ROLES:
-        problems.append(("ends_with_assistant", "the last message is an assistant answer; the "
-                                                "model writes it in training (the rollout)"))
-    return problems
-
-
-def _message_problems(message: dict, label: str, role) -> list[tuple[str, str]]:
-    unknown = sorted(set(message) - set(MESSAGE_KEYS))
-    if unknown:
-        return [("unrecognized_key", f"{label} has the keys {', '.join(unknown)}; known: "
-                                     f"{', '.join(MESSAGE_KEYS)}")]
-    if "role" not in message:
-        return [("missing_field", f"{label} has no role")]
-    if role not in ROLES:
-        return [("unknown_role", f"{label} has the role {message['role']!r}; known: "
-                                 f"{', '.join(ROLES)}")]
-    content = message.get("content")
-    if content is None:
-        if message.get("tool_calls"):
-            return []   # a message that only calls tools
-        return [("missing_field", f"{label} has no content")]
-    if isinstance(content, str):
-        return [("empty_field", f"{label}'s content is empty")] if tool_rules.blank(content) \
-            else []
-    if not isinstance(content, list):
-        return [("wrong_type", f"{label}'s content is a {type(content).__name__}, not a "
-                               "string or a list of parts")]
-    if not content:
-        return [("empty_field", f"{label}'s content is an empty list")]
-    for index, part in enumerate(content):
-        if not isinstance(part, dict) or part.get("type") not in PART_TYPES:
-            return [("wrong_type", f"{label}'s part {index} is not a text or image_url part")]
-        if part["type"] == "text" and (not isinstance(part.get("text"), str)
-                                       or tool_rules.blank(part["text"])):
-            return [("empty_field", f"{label}'s part {index} has no text")]
-    return []
-
-
-def _reference_problems(obj: dict) -> list[tuple[str, str]]:
-    answer = obj.get(REFERENCE)
-    if answer is not None and not isinstance(answer, (str, dict)):
-        return [("wrong_type", f"{REFERENCE} is a {type(answer).__name__}, not a string or an "
-                               "object")]
-    if not answer or (isinstance(answer, str) and answer.isspace()):
-        return [("empty_reference_answer", f"{REFERENCE} is missing or empty: a grader has "
-                                           "nothing to compare against")]
-    return []
 
 
 def _id_problems(value) -> list[tuple[str, str]]:
