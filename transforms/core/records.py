@@ -116,6 +116,8 @@ REASONS: dict[str, str] = {
                           "KTO label, an RFT prompt or a plain conversation)",
     "duplicate": "--dedup exact: the record's normalised conversation is the same as an "
                  "earlier record's (input order), which is kept and named in the message",
+    "last_not_user": "the prompt's last message is not a user turn where the service takes a "
+                     "prompt ending with one (Azure OpenAI reinforcement fine-tuning)",
 }
 
 
