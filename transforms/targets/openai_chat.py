@@ -123,25 +123,7 @@ class OpenAIChat(Target):
         system, turns = split_system(record)
         if not turns:
             fail("not_a_conversation", "the record has no user/assistant turns")
-        parts = tool_rules.checked_parts(turns, ctx)
-        messages = [{"role": "system", "content": system}] if system else []
-        previous = None
-        for role, content in parts:
-            last = messages[-1] if messages else None
-            if role == "tool_call":
-                if previous in ("assistant", "tool_call"):   # the calls of that message
-                    last.setdefault("tool_calls", []).append(tool_call(content))
-                else:
-                    messages.append({"role": "assistant", "content": None,
-                                     "tool_calls": [tool_call(content)]})
-            elif role == "tool":
-                messages.append({"role": "tool", "tool_call_id": content.id,
-                                 "content": result_text(content)})
-            elif role == "assistant" and previous == "tool_call" and last["content"] is None:
-                last["content"] = content   # the text of the message that makes the calls
-            else:
-                messages.append({"role": role, "content": content})
-            previous = role
+        messages = chat_messages(system, tool_rules.checked_parts(turns, ctx))
         if record.weights is not None:
             _put_weights(messages, record.weights)
         roles = {m["role"] for m in messages}
