@@ -26,6 +26,7 @@ from tuneprep.transforms.targets.bedrock_text import BedrockText
 from tuneprep.transforms.targets.nova_dpo import NovaDPO
 from tuneprep.transforms.targets.openai_chat import OpenAIChat
 from tuneprep.transforms.targets.openai_dpo import OpenAIDPO
+from tuneprep.transforms.targets.openai_rft import OpenAIRFT, OpenAIRFTAzure
 from tuneprep.transforms.targets.sagemaker_ai_dpo import SagemakerAIDPO
 from tuneprep.transforms.targets.sagemaker_chat import SagemakerChat
 from tuneprep.transforms.targets.sagemaker_domain import SagemakerDomainAdaptation
@@ -44,6 +45,8 @@ _REGISTERED: tuple[type[Target], ...] = (   # in the order `tuneprep targets` li
     SagemakerDomainAdaptation,
     SagemakerChat,
     BedrockRFT,
+    OpenAIRFT,
+    OpenAIRFTAzure,
     OpenAIDPO,
     SagemakerAIDPO,
     NovaDPO,

@@ -9,6 +9,9 @@ from tuneprep.transforms.core.layout import TRAIN, split_file
 from tuneprep.transforms.targets.request_parts import finish, locate
 
 OPENAI_API = "https://platform.openai.com/docs/api-reference/fine-tuning/create"
+REINFORCEMENT_METHOD = "reinforcement"
+GRADER = ("<GRADER: the grader scoring each response (string_check, text_similarity, python, "
+          "score_model or multi), naming the record's fields as {{ item.<key> }}>")
 
 
 class OpenAIRequest:
@@ -25,6 +28,8 @@ class OpenAIRequest:
                    "training_file": f"<FILE_ID of {train[0] if train else split_file(TRAIN)}>"}
         if self.method:
             request["method"] = {"type": self.method}
+        if self.method == REINFORCEMENT_METHOD:   # OpenAI requires the grader with the data
+            request["method"][self.method] = {"grader": GRADER}
         files = {"training_file": locate(output, train[0]) if train else None}
         if validation:
             request["validation_file"] = f"<FILE_ID of {validation[0]}>"
@@ -38,3 +43,5 @@ class OpenAIRequest:
 
 FINE_TUNING = OpenAIRequest()
 PREFERENCE = OpenAIRequest("dpo")   # method {"type": "dpo"} (OpenAI's DPO guide)
+# method {"type": "reinforcement", "reinforcement": {"grader"}} (OpenAI's RFT guide)
+REINFORCEMENT = OpenAIRequest(REINFORCEMENT_METHOD)

@@ -12,7 +12,7 @@ def test_every_model_kind_has_a_target():
     kinds = set(target_kinds())
     assert kinds == {target.kind for target in TARGETS.values()}
     assert {kind for spec in MODELS.values() for kind in spec.kinds} == \
-        kinds - {"openai-chat", "openai-dpo", "sagemaker-ai-dpo"}
+        kinds - {"openai-chat", "openai-dpo", "openai-rft", "sagemaker-ai-dpo"}
     for spec in MODELS.values():
         assert spec.kinds and set(spec.kinds) <= kinds, spec.name
         assert spec.service in ("bedrock", "sagemaker")

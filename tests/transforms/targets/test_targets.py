@@ -39,6 +39,7 @@ def test_registry():
                             "bedrock-image", "bedrock-single-turn", "bedrock-multi-turn",
                             "bedrock-conversation", "bedrock-distillation", "openai-chat",
                             "sagemaker-domain-adaptation", "sagemaker-chat", "bedrock-rft",
+                            "openai-rft", "openai-rft-azure",
                             "openai-dpo", "sagemaker-ai-dpo", "nova-dpo"}
     assert get_target("sagemaker-instruction").layout == "sharded"
     assert not get_target("bedrock-image").takes_validation
