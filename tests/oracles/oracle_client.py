@@ -57,6 +57,11 @@ class Oracle:
         argv = list(files) if train_records is None else ["--train-records", train_records]
         return self.ask("forge-rft", argv)
 
+    def forge_rft_multiturn(self, files) -> dict:
+        """The Forge SDK's multi-turn RFT validator (Nova 2 Lite) on `files`
+        (forge_rft_multiturn_check.py)."""
+        return self.ask("forge-rft-multiturn", list(files))
+
     def schema(self, name: str, files) -> dict:
         """`files` against the SageMaker SDK's JSON Schema `name` (schema_check.py)."""
         return self.ask("schema", ["--schema", name, *files])

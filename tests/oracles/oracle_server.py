@@ -15,11 +15,12 @@ import sys
 import traceback
 
 import forge_rft_check
+import forge_rft_multiturn_check
 import nova_forge_check
 import schema_check
 
 TOOLS = {"forge": nova_forge_check.main, "schema": schema_check.main,
-         "forge-rft": forge_rft_check.main}
+         "forge-rft": forge_rft_check.main, "forge-rft-multiturn": forge_rft_multiturn_check.main}
 
 
 def main() -> int:

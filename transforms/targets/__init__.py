@@ -24,6 +24,7 @@ from tuneprep.transforms.targets.bedrock_pretrain import BedrockPretrain
 from tuneprep.transforms.targets.bedrock_rft import BedrockRFT
 from tuneprep.transforms.targets.bedrock_text import BedrockText
 from tuneprep.transforms.targets.nova_dpo import NovaDPO
+from tuneprep.transforms.targets.nova_rft_multiturn import NovaRFTMultiturn
 from tuneprep.transforms.targets.openai_chat import OpenAIChat
 from tuneprep.transforms.targets.openai_dpo import OpenAIDPO
 from tuneprep.transforms.targets.openai_rft import OpenAIRFT, OpenAIRFTAzure
@@ -50,6 +51,7 @@ _REGISTERED: tuple[type[Target], ...] = (   # in the order `tuneprep targets` li
     OpenAIDPO,
     SagemakerAIDPO,
     NovaDPO,
+    NovaRFTMultiturn,
 )
 # --target name -> the one instance a run uses (targets hold no per-record state)
 TARGETS: dict[str, Target] = {cls.name: cls() for cls in _REGISTERED}

@@ -105,3 +105,9 @@ _RFT_IDS = ("[verify] the open-weight models' Bedrock ids are their invocation i
 _NOVA_DPO = ("https://docs.aws.amazon.com/sagemaker/latest/dg/nova-dpo.html; [code] "
              "amzn-nova-forge 1.4.10 bedrock_sample_bounds (DPO 8-20,000); "
              "docs/sources/formats-2026.md, \"Record counts\", \"Preference data\"")
+# Nova multi-turn RFT (nova-rft-multiturn): the Forge SDK's RFTMultiturnDatasetValidator takes
+# Nova 2 Lite only and its DATASET_CHECKS have no record bounds for the RFT_MULTITURN methods;
+# docs/sources/formats-2026.md gives none either (its 100-20,000 is Bedrock RFT's)
+_RFT_MULTITURN = ("[code] aws/nova-forge-sdk (amzn-nova-forge 1.4.10) dataset_validator/"
+                  "rft_multiturn_dataset_validator.py (Nova 2 Lite only); record bounds: none "
+                  "published (dataset_checks_config has no RFT_MULTITURN row)")

@@ -17,7 +17,8 @@ from tuneprep.transforms.targets.model_sources import (
     _JUMPSTART_CHAT, _NOVA, _NOVA2, _NOVA_NOTE, _IMAGE_TEXT, _LLAMA_SAMPLE, _LLAMA3_TOKENIZER,
     _MISTRAL_TOKENIZER, _DISTILL, _SUPPORTED, TABLE_DATE, LEGACY_NOTE, _CANVAS,
     _DISTILL_VALIDATOR, _DISTILL_NOTE, _HAIKU_VALIDATOR, _NOVA1_NO_TOOLS, _NOVA2_TOOLS,
-    _LLAMA31_TEXT, _TITAN_RECORDS, _RFT_OPEN, _RFT_NOVA, _RFT_IDS, _NOVA_DPO)
+    _LLAMA31_TEXT, _TITAN_RECORDS, _RFT_OPEN, _RFT_NOVA, _RFT_IDS, _NOVA_DPO,
+    _RFT_MULTITURN)
 
 
 GB = 1_000_000_000
@@ -327,6 +328,10 @@ _BEDROCK = [
     _rft("rft-gpt-oss-20b", "OpenAI gpt-oss-20b (reinforcement fine-tuning)",
          "openai.gpt-oss-20b-1:0"),
     _rft("rft-qwen3-32b", "Qwen3 32B (reinforcement fine-tuning)", "qwen.qwen3-32b-v1:0"),
+    # SageMaker HyperPod / SMTJ serverless: no Bedrock id; text prompts, no record bounds known
+    ModelSpec("rft-multiturn-nova-2-lite", "Amazon Nova 2.0 Lite (multi-turn RFT)", "sagemaker",
+              ("rft-multiturn",), consistent_optional_fields=True,
+              sources=(_RFT_MULTITURN,)),
 ]
 
 _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")

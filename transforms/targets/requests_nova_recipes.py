@@ -14,12 +14,15 @@ from tuneprep.transforms.targets.request_parts import ROLE_ARN, finish, s3_uri, 
 
 NOVA_DPO_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/nova-dpo.html"
 RECIPES = "https://github.com/aws/sagemaker-hyperpod-recipes"
+FORGE_SDK = "https://github.com/aws/nova-forge-sdk"
 
 
 @dataclass(frozen=True)
 class NovaRecipeRequest:
     """A Nova recipe target's request builder (Target.request_builder), of its method."""
     method: str = "dpo"
+    page: str = NOVA_DPO_PAGE   # the method's data page
+    note: str = ""              # what the method needs besides the recipe, when it does
 
     def __call__(self, spec, output: str, train: list[str], validation: list[str],
                  validation_split: float = 0.0) -> dict:
@@ -34,10 +37,16 @@ class NovaRecipeRequest:
                      "instance_count": "<INSTANCE_COUNT: as the recipe asks>"}
         notes = upload_note(output) + [
             "fill in every <...> value, then: PyTorch(**estimator).fit(inputs) (SageMaker Python "
-            "SDK; recipe overrides as recipe_overrides=...)"]
+            "SDK; recipe overrides as recipe_overrides=...)"] + ([self.note] if self.note else [])
         return finish({"service": "sagemaker-training-job", "api": "PyTorch.fit (Nova recipe)",
                        "estimator": estimator, "fit": {"inputs": inputs}}, notes,
-                      [NOVA_DPO_PAGE, RECIPES])
+                      [self.page, RECIPES])
 
 
 DPO = NovaRecipeRequest()
+# the Forge SDK (util/recipe.py) runs multi-turn RFT on SageMaker HyperPod with an environment
+# serving the rollouts, or on SMTJ serverless: never as a plain training job
+RFT_MULTITURN = NovaRecipeRequest(
+    "rft-multiturn", FORGE_SDK, "multi-turn RFT runs on SageMaker HyperPod (with the rollout "
+    "environment, the Forge SDK's RFTMultiturnInfrastructure) or SMTJ serverless, Nova 2 Lite "
+    "only: see the Forge SDK's RFT_MULTITURN_LORA / RFT_MULTITURN_FULL methods")

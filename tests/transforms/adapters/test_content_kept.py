@@ -348,10 +348,10 @@ def test_a_system_prompt_takes_one_path_whatever_the_input_format():
 GLAIVE = {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}],
           "tools": '[{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]'}
 # the targets that cannot write tool use (openai-chat and bedrock-conversation write it when
-# their writers say so: Target.writes_tools) and write a plain conversation (a preference
-# target's own tests refuse tool use in a pair)
+# their writers say so: Target.writes_tools) and write a plain conversation (a preference or
+# RFT target's own tests refuse tool use in a pair or a prompt)
 TOOLLESS = sorted(name for name, target in TARGETS.items() if not target.writes_tools
-                  and target.trains_on != preferences.PREFERENCES
+                  and target.trains_on in (preferences.ANSWERS, preferences.PROMPTS)
                   and name not in {"bedrock-image", "bedrock-pretrain",
                                    "sagemaker-domain-adaptation"})
 
