@@ -118,6 +118,9 @@ REASONS: dict[str, str] = {
                  "earlier record's (input order), which is kept and named in the message",
     "last_not_user": "the prompt's last message is not a user turn where the service takes a "
                      "prompt ending with one (Azure OpenAI reinforcement fine-tuning)",
+    "bad_reward_category": "a Nova PPO record has no reward_category, or not one of default, "
+                           "math, coding, if, rag, rai (--field-map reward_category=KEY names "
+                           "the source field)",
 }
 
 
