@@ -24,6 +24,7 @@ from tuneprep.transforms.targets.bedrock_pretrain import BedrockPretrain
 from tuneprep.transforms.targets.bedrock_rft import BedrockRFT
 from tuneprep.transforms.targets.bedrock_text import BedrockText
 from tuneprep.transforms.targets.nova_dpo import NovaDPO
+from tuneprep.transforms.targets.nova_ppo import NovaPPO
 from tuneprep.transforms.targets.nova_rft_multiturn import NovaRFTMultiturn
 from tuneprep.transforms.targets.openai_chat import OpenAIChat
 from tuneprep.transforms.targets.openai_dpo import OpenAIDPO
@@ -52,6 +53,7 @@ _REGISTERED: tuple[type[Target], ...] = (   # in the order `tuneprep targets` li
     SagemakerAIDPO,
     NovaDPO,
     NovaRFTMultiturn,
+    NovaPPO,
 )
 # --target name -> the one instance a run uses (targets hold no per-record state)
 TARGETS: dict[str, Target] = {cls.name: cls() for cls in _REGISTERED}

@@ -111,3 +111,8 @@ _NOVA_DPO = ("https://docs.aws.amazon.com/sagemaker/latest/dg/nova-dpo.html; [co
 _RFT_MULTITURN = ("[code] aws/nova-forge-sdk (amzn-nova-forge 1.4.10) dataset_validator/"
                   "rft_multiturn_dataset_validator.py (Nova 2 Lite only); record bounds: none "
                   "published (dataset_checks_config has no RFT_MULTITURN row)")
+# Nova PPO (nova-ppo): the SageMaker Nova PPO page names the turns / turns_to_mask /
+# reward_category / meta_data record and the replicas of Nova Micro, Lite and Pro; it gives no
+# record bounds, nor does docs/sources/formats-2026.md
+_NOVA_PPO = ("https://docs.aws.amazon.com/sagemaker/latest/dg/nova-ppo.html (Nova Micro, Lite, "
+             "Pro; record bounds: none published)")

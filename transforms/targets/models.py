@@ -18,7 +18,7 @@ from tuneprep.transforms.targets.model_sources import (
     _MISTRAL_TOKENIZER, _DISTILL, _SUPPORTED, TABLE_DATE, LEGACY_NOTE, _CANVAS,
     _DISTILL_VALIDATOR, _DISTILL_NOTE, _HAIKU_VALIDATOR, _NOVA1_NO_TOOLS, _NOVA2_TOOLS,
     _LLAMA31_TEXT, _TITAN_RECORDS, _RFT_OPEN, _RFT_NOVA, _RFT_IDS, _NOVA_DPO,
-    _RFT_MULTITURN)
+    _RFT_MULTITURN, _NOVA_PPO)
 
 
 GB = 1_000_000_000
@@ -332,6 +332,9 @@ _BEDROCK = [
     ModelSpec("rft-multiturn-nova-2-lite", "Amazon Nova 2.0 Lite (multi-turn RFT)", "sagemaker",
               ("rft-multiturn",), consistent_optional_fields=True,
               sources=(_RFT_MULTITURN,)),
+    # SageMaker AI Nova recipes: no Bedrock id; text turns, no record bounds known
+    *(ModelSpec(f"ppo-nova-{size}", f"Amazon Nova {size.title()} (PPO)", "sagemaker",
+                ("nova-ppo",), sources=(_NOVA_PPO,)) for size in ("micro", "lite", "pro")),
 ]
 
 _SAGEMAKER = [_jumpstart(f"flan-t5-{size}", f"Flan-T5 {size.upper()}")

@@ -15,6 +15,7 @@ from tuneprep.transforms.targets.request_parts import ROLE_ARN, finish, s3_uri, 
 NOVA_DPO_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/nova-dpo.html"
 RECIPES = "https://github.com/aws/sagemaker-hyperpod-recipes"
 FORGE_SDK = "https://github.com/aws/nova-forge-sdk"
+NOVA_PPO_PAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/nova-ppo.html"
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,9 @@ RFT_MULTITURN = NovaRecipeRequest(
     "rft-multiturn", FORGE_SDK, "multi-turn RFT runs on SageMaker HyperPod (with the rollout "
     "environment, the Forge SDK's RFTMultiturnInfrastructure) or SMTJ serverless, Nova 2 Lite "
     "only: see the Forge SDK's RFT_MULTITURN_LORA / RFT_MULTITURN_FULL methods")
+# the PPO page's run configuration: actor train / generation, reward, critic and anchor models,
+# each with its replicas (a HyperPod recipe's recipes.run.*)
+PPO = NovaRecipeRequest(
+    "ppo", NOVA_PPO_PAGE, "PPO runs the actor, reward, critic and anchor models, each with its "
+    "replicas in the recipe's run section (actor_train_replicas, rm_replicas, cm_replicas, "
+    "actor_generation_replicas, am_replicas): see the Nova PPO page")

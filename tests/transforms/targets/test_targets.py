@@ -40,7 +40,8 @@ def test_registry():
                             "bedrock-conversation", "bedrock-distillation", "openai-chat",
                             "sagemaker-domain-adaptation", "sagemaker-chat", "bedrock-rft",
                             "openai-rft", "openai-rft-azure",
-                            "openai-dpo", "sagemaker-ai-dpo", "nova-dpo", "nova-rft-multiturn"}
+                            "openai-dpo", "sagemaker-ai-dpo", "nova-dpo", "nova-rft-multiturn",
+                            "nova-ppo"}
     assert get_target("sagemaker-instruction").layout == "sharded"
     assert not get_target("bedrock-image").takes_validation
     with pytest.raises(KeyError, match="bedrock-text"):
