@@ -1,9 +1,9 @@
 """The oracles as one long-lived process, so the SDKs are imported once a test session rather
 than once a check (about 5 s each). Runs under the oracle's Python (.venv-oracle).
 
-One request a line on stdin, {"tool": "forge" | "schema" | "forge-rft", "argv": [...], "env": {...}}: the
+One request a line on stdin, {"tool": "forge" | "schema" | "forge-rft" | "forge-rft-multiturn", "argv": [...], "env": {...}}: the
 AWS_* environment of the check (test credentials, the S3 test server's endpoint) and the argv of
-nova_forge_check.py, schema_check.py or forge_rft_check.py; one reply a line on stdout, {"verdict": {...}} or
+nova_forge_check.py, schema_check.py, forge_rft_check.py or forge_rft_multiturn_check.py; one reply a line on stdout, {"verdict": {...}} or
 {"error": "..."}."""
 from __future__ import annotations
 
