@@ -116,24 +116,29 @@ def grade_main(args) -> int:
     samples = [prepare(*lines[i], responses, args.envelope) for i in chosen]
     grader = Grader(path, function, args.timeout, args.verbose)
     graded = []
+    # Ctrl-C, SIGTERM and SIGHUP raise here whatever the parent set (a job started in the
+    # background of a shell, as CI and cron do, inherits SIGINT ignored: Python then never
+    # raises KeyboardInterrupt, and a hanging handler ran to its timeout)
     try:
-        grader.start()
-        print(f"grading {len(samples)} of {len(lines)} records of {args.dataset} "
-              f"({'all' if len(samples) == len(lines) else f'seed {args.seed}'}) with "
-              f"{path}:{function}, one call each, envelope {args.envelope}", flush=True)
-        for sample in samples:
-            graded.append((sample, grader.call(sample.event) if sample.event else None))
+        with interrupts.signals_raise():
+            grader.start()
+            print(f"grading {len(samples)} of {len(lines)} records of {args.dataset} "
+                  f"({'all' if len(samples) == len(lines) else f'seed {args.seed}'}) with "
+                  f"{path}:{function}, one call each, envelope {args.envelope}", flush=True)
+            for sample in samples:
+                graded.append((sample, grader.call(sample.event) if sample.event else None))
     except HandlerMissing as e:
         raise UsageError(str(e)) from None
     except HandlerLoadError as e:
         print(f"error: the handler cannot be loaded: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (interrupts.Interrupted, KeyboardInterrupt) as e:
         print(f"interrupted: {len(graded)} of {len(samples)} records graded; nothing reported",
               file=sys.stderr)
-        return interrupts.EXIT_CODES[signal.SIGINT]
+        return getattr(e, "exit_code", interrupts.EXIT_CODES[signal.SIGINT])
     finally:
-        grader.close()
+        with interrupts.ignored():   # (a second Ctrl-C does not cut the cleanup short)
+            grader.close()
     lines_out, code = report(args.dataset, graded, args.timeout)
     print("\n".join(lines_out))
     return code
