@@ -29,9 +29,7 @@ message keys (RULES). Each rule, its code:
 """
 from __future__ import annotations
 
-from tuneprep.transforms.core.preferences import REWARDS
 from tuneprep.transforms.targets import requests_bedrock, rft_prompt, tool_rules
-from tuneprep.transforms.targets.base import Target
 
 ROLES = ("system", "developer", "user", "assistant", "bot", "tool")   # Forge's RFTMessage
 SYSTEM_ROLES = ("system", "developer")      # Forge reads developer as system
@@ -47,23 +45,13 @@ ALL_OR_NONE = ("id", "tools")
 MIN_PROMPTS = 100   # Bedrock RFT, any model: docs/sources/service-formats.md §1.7
 
 
-class BedrockRFT(Target):
+class BedrockRFT(rft_prompt.PromptTarget):
     name = "bedrock-rft"
     kind = "rft"
-    trains_on = REWARDS
     request_builder = requests_bedrock.BedrockRequest("REINFORCEMENT_FINE_TUNING")
-    writes_tools = True     # the prompt's tool definitions, calls and results
     min_train_records = MIN_PROMPTS
 
-    def build(self, record, ctx):
-        return [rft_prompt.prompt_object(record, ctx)]
-
-    def writes_field(self, name, ctx):
-        return True   # the reference and every grader field are written (build)
-
-    def check(self, obj, ctx):
-        if not isinstance(obj, dict):
-            return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+    def prompt_problems(self, obj, ctx):
         problems = rft_prompt.messages_problems(obj.get("messages"), RULES)
         problems += rft_prompt.reference_problems(obj)
         if "id" in obj:

@@ -41,9 +41,7 @@ models are not in the catalogue (as the other openai-* targets).
 """
 from __future__ import annotations
 
-from tuneprep.transforms.core.preferences import REWARDS
 from tuneprep.transforms.targets import requests_openai, rft_prompt
-from tuneprep.transforms.targets.base import Target
 # openai-chat's tool rules, as its checks apply them (the same tool definitions and calls)
 from tuneprep.transforms.targets.openai_chat import (OpenAIChat, _tool_use_problems,
                                                      _tools_problems)
@@ -53,24 +51,14 @@ RULES = rft_prompt.MessageRules(
     keys=("role", "content", "name", "tool_calls", "tool_call_id"))
 
 
-class OpenAIRFT(Target):
+class OpenAIRFT(rft_prompt.PromptTarget):
     name = "openai-rft"
     kind = "openai-rft"
-    trains_on = REWARDS
     request_builder = requests_openai.REINFORCEMENT
-    writes_tools = True     # the prompt's tool definitions, calls and results
     min_train_records = OpenAIChat.min_train_records
     last_user = False       # Azure's reading: the last message a user turn
 
-    def build(self, record, ctx):
-        return [rft_prompt.prompt_object(record, ctx)]
-
-    def writes_field(self, name, ctx):
-        return True   # the reference and every grader field are written (build)
-
-    def check(self, obj, ctx):
-        if not isinstance(obj, dict):
-            return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+    def prompt_problems(self, obj, ctx):
         messages = obj.get("messages")
         problems = rft_prompt.messages_problems(messages, RULES)
         last = messages[-1] if isinstance(messages, list) and messages else None

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tuneprep.transforms.targets import tool_rules
-from tuneprep.transforms.targets.base import fail, split_system
+from tuneprep.transforms.core.preferences import REWARDS
+from tuneprep.transforms.targets.base import Target, fail, split_system
 from tuneprep.transforms.targets.openai_chat import chat_messages, tool_definition
 
 # OpenAI's graders read a dataset item's fields as {{ item.<key> }}, the reference answer as
@@ -121,3 +122,25 @@ def reference_problems(obj: dict) -> list[tuple[str, str]]:
         return [("empty_reference_answer", f"{REFERENCE} is missing or empty: a grader has "
                                            "nothing to compare against")]
     return []
+
+
+class PromptTarget(Target):
+    """A target whose record is an RFT prompt (bedrock-rft, openai-rft): the model writes the
+    answer and a grader scores it, so the prompt, its reference answer and every grader field
+    are written (prompt_object); a subclass checks its service's schema in prompt_problems."""
+    trains_on = REWARDS
+    writes_tools = True     # the prompt's tool definitions, calls and results
+
+    def build(self, record, ctx):
+        return [prompt_object(record, ctx)]
+
+    def writes_field(self, name, ctx):
+        return True   # the reference and every grader field are written (build)
+
+    def check(self, obj, ctx):
+        if not isinstance(obj, dict):
+            return [("invalid_record", f"the record is a JSON {type(obj).__name__}, not an object")]
+        return self.prompt_problems(obj, ctx)
+
+    def prompt_problems(self, obj: dict, ctx) -> list[tuple[str, str]]:
+        raise NotImplementedError
