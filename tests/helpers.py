@@ -243,6 +243,32 @@ def reasons(name, obj, ctx=CTX):
     return [r for r, _ in get_target(name).validate(obj, ctx)]
 
 
+ISSUE25_FIXTURES = REPO / "tests" / "fixtures" / "issue25"   # preference and RFT inputs
+# the records of ISSUE25_FIXTURES a pair-writing target (openai-dpo, sagemaker-ai-dpo) refuses,
+# (file, position) -> reason: every other one is a pair and is written
+PAIR_TARGET_REFUSED = {
+    ("trl_preference.jsonl", 4): "identical_preference",
+    ("trl_preference.jsonl", 5): "prompt_mismatch",
+    ("openai_preference.jsonl", 2): "identical_preference",
+    ("nova_dpo.jsonl", 2): "missing_label",
+    ("llamafactory_dpo.json", 2): "identical_preference",
+    ("llamafactory_kto.json", 1): "no_preference_pair",      # a KTO label: one answer, no pair
+    ("llamafactory_kto.json", 2): "no_preference_pair",
+    ("rft_messages.jsonl", 1): "no_preference_pair",         # a grader's reference, no pair
+    ("rft_messages.jsonl", 2): "no_preference_pair",
+    ("rft_messages.jsonl", 3): "empty_reference_answer",
+    ("prompt_answer.jsonl", 1): "no_preference_pair",
+    ("prompt_answer.jsonl", 2): "no_preference_pair",
+}
+
+
+def reasons_by_place(dead: list[dict]) -> dict:
+    """(file name, line or record) -> reason of each dead letter (one entry a place: a caller
+    compares its length with the dead letters' to see each refused once)."""
+    return {(Path(d["source"]["uri"]).name, d["source"].get("line", d["source"].get("record"))):
+            d["reason"] for d in dead}
+
+
 def check_accounting(report: dict) -> None:
     """input = accepted + dead letters + sampled out (--sample-to-quota), in all and per file."""
     assert report["input_records"] == (report["accepted_records"] + report["dead_letter_records"]

@@ -9,10 +9,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.helpers import REPO, check_accounting, read_json, read_jsonl, write_jsonl
+from tests.helpers import (ISSUE25_FIXTURES, check_accounting, read_json, read_jsonl,
+                           reasons_by_place, write_jsonl)
 from tuneprep.pipelines.cli import main
 
-FIXTURES = REPO / "tests" / "fixtures" / "issue25"
+FIXTURES = ISSUE25_FIXTURES
 
 # (file, 1-based position) → the reason its record is refused with; every other record of
 # the fixtures is written (its chosen response, by --repair use_chosen)
@@ -54,8 +55,7 @@ def test_every_preference_and_rft_record_ends_in_exactly_one_output(capsys, tmp_
     fixture_records = sum(records_of(path) for path in FIXTURES.iterdir())
     assert report["input_records"] == fixture_records + 10
     dead = read_jsonl(out / "dead_letter" / "dead_letter.jsonl")
-    refused = {(Path(d["source"]["uri"]).name, d["source"].get("line", d["source"].get(
-        "record"))): d["reason"] for d in dead}
+    refused = reasons_by_place(dead)
     assert len(refused) == len(dead) and refused == REFUSED   # each once, with its reason
     written = read_jsonl(out / "train" / "train.jsonl")
     assert len(written) == fixture_records - len(REFUSED) + 10

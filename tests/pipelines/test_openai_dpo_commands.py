@@ -5,14 +5,14 @@ passing `validate --target openai-dpo`), every other record a dead letter with i
 reason, no rejected answer ever preferred."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, check_accounting, read_json, read_jsonl, write_jsonl
+from tests.helpers import (ISSUE25_FIXTURES, PAIR_TARGET_REFUSED, check_accounting, read_json,
+                           read_jsonl, reasons_by_place, write_jsonl)
 from tests.pipelines.test_one_rule_set import check_one_rule_set, cli, four_commands
 
-FIXTURES = REPO / "tests" / "fixtures" / "issue25"
+FIXTURES = ISSUE25_FIXTURES
 T = ["--target", "openai-dpo"]
 
 
@@ -47,22 +47,6 @@ def test_openai_dpo_records_get_one_reason_from_every_command(tmp_path, capsys):
     check_one_rule_set(four_commands(capsys, tmp_path, DPO, T))
 
 
-# the fixtures' records a preference target refuses, (file, position) -> reason: every other
-# one is a pair and is written
-REFUSED = {
-    ("trl_preference.jsonl", 4): "identical_preference",
-    ("trl_preference.jsonl", 5): "prompt_mismatch",
-    ("openai_preference.jsonl", 2): "identical_preference",
-    ("nova_dpo.jsonl", 2): "missing_label",
-    ("llamafactory_dpo.json", 2): "identical_preference",
-    ("llamafactory_kto.json", 1): "no_preference_pair",      # a KTO label: one answer, no pair
-    ("llamafactory_kto.json", 2): "no_preference_pair",
-    ("rft_messages.jsonl", 1): "no_preference_pair",         # a grader's reference, no pair
-    ("rft_messages.jsonl", 2): "no_preference_pair",
-    ("rft_messages.jsonl", 3): "empty_reference_answer",
-    ("prompt_answer.jsonl", 1): "no_preference_pair",
-    ("prompt_answer.jsonl", 2): "no_preference_pair",
-}
 REJECTED = ["9", "Lyon.", "5", "Not cold.", "No."]
 
 
@@ -77,9 +61,8 @@ def test_every_fixture_record_ends_in_one_output_and_validate_accepts_the_run(tm
     report = read_json(out / "report.json")
     check_accounting(report)
     dead = read_jsonl(out / "dead_letter" / "dead_letter.jsonl")
-    refused = {(Path(d["source"]["uri"]).name, d["source"].get("line", d["source"].get(
-        "record"))): d["reason"] for d in dead}
-    assert len(refused) == len(dead) and refused == REFUSED
+    refused = reasons_by_place(dead)
+    assert len(refused) == len(dead) and refused == PAIR_TARGET_REFUSED
     written = read_jsonl(out / "train" / "train.jsonl")
     assert len(written) == report["input_records"] - len(dead) == 16
     assert not {o["preferred_output"][0]["content"] for o in written} & set(REJECTED)

@@ -3,14 +3,14 @@ reason a record (test_one_rule_set's pattern), and what `run` writes from issue 
 passes `validate --target openai-rft`, every other record a dead letter with its reason."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, check_accounting, read_json, read_jsonl, write_jsonl
+from tests.helpers import (ISSUE25_FIXTURES, check_accounting, read_json, read_jsonl,
+                           reasons_by_place, write_jsonl)
 from tests.pipelines.test_one_rule_set import check_one_rule_set, cli, four_commands
 
-FIXTURES = REPO / "tests" / "fixtures" / "issue25"
+FIXTURES = ISSUE25_FIXTURES
 T = ["--target", "openai-rft"]
 
 
@@ -64,8 +64,7 @@ def test_every_fixture_record_ends_in_one_output_and_validate_accepts_the_run(tm
     report = read_json(out / "report.json")
     check_accounting(report)
     dead = read_jsonl(out / "dead_letter" / "dead_letter.jsonl")
-    refused = {(Path(d["source"]["uri"]).name, d["source"].get("line", d["source"].get(
-        "record"))): d["reason"] for d in dead}
+    refused = reasons_by_place(dead)
     assert len(refused) == len(dead) and refused == REFUSED
     written = read_jsonl(out / "train" / "train.jsonl")
     assert len(written) == report["input_records"] - len(dead) == 14
