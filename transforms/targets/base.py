@@ -357,6 +357,21 @@ def exact_keys(obj, expected: set[str], optional: set[str] = frozenset()) -> lis
     return problems
 
 
+def all_or_none_problems(facets: dict, records: int, keys: tuple[str, ...], service: str,
+                         prefix: str = "") -> list[tuple[str, str]]:
+    """inconsistent_fields when an optional field the service takes in every record or in none
+    (Forge's dataset checks: bedrock-rft's id and tools, multi-turn RFT's metadata fields) is in
+    some of the `records` written (facets: a field -> the records holding it)."""
+    some = [f"{facets[key]:,} of {records:,} records hold "
+            f"{prefix + key if prefix else repr(key)}"
+            for key in keys if 0 < facets.get(key, 0) < records]
+    if not some:
+        return []
+    named = " and ".join([", ".join(keys[:-1]), keys[-1]] if len(keys) > 1 else keys)
+    return [("inconsistent_fields", f"{'; '.join(some)}; {service} takes {named} in every "
+                                    "record or in none")]
+
+
 def non_empty_string(obj: dict, key: str) -> list[tuple[str, str]]:
     value = obj.get(key)
     if not isinstance(value, str):

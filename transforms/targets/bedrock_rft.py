@@ -30,6 +30,7 @@ message keys (RULES). Each rule, its code:
 from __future__ import annotations
 
 from tuneprep.transforms.targets import requests_bedrock, rft_prompt, tool_rules
+from tuneprep.transforms.targets.base import all_or_none_problems
 
 ROLES = ("system", "developer", "user", "assistant", "bot", "tool")   # Forge's RFTMessage
 SYSTEM_ROLES = ("system", "developer")      # Forge reads developer as system
@@ -64,12 +65,7 @@ class BedrockRFT(rft_prompt.PromptTarget):
         return {key for key in ALL_OR_NONE if key in obj}
 
     def dataset_problems(self, facets: dict, ctx, records: int = 0) -> list[tuple[str, str]]:
-        some = [f"{facets[key]:,} of {records:,} records hold {key!r}" for key in ALL_OR_NONE
-                if 0 < facets.get(key, 0) < records]
-        if not some:
-            return []
-        return [("inconsistent_fields", f"{'; '.join(some)}; Bedrock RFT takes id and tools in "
-                                        "every record or in none")]
+        return all_or_none_problems(facets, records, ALL_OR_NONE, "Bedrock RFT")
 
 
 def _id_problems(value) -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ import orjson
 
 from tuneprep.transforms.core.preferences import REWARDS
 from tuneprep.transforms.targets import requests_nova_recipes, tool_rules
-from tuneprep.transforms.targets.base import Target, fail, split_system
+from tuneprep.transforms.targets.base import Target, all_or_none_problems, fail, split_system
 from tuneprep.transforms.targets.openai_chat import chat_messages
 
 ROLES = ("system", "user", "assistant", "tool")      # Forge's OpenAIMessage.validate_role
@@ -117,12 +117,8 @@ class NovaRFTMultiturn(Target):
         return {key for key in OPTIONAL if isinstance(metadata, dict) and key in metadata}
 
     def dataset_problems(self, facets: dict, ctx, records: int = 0) -> list[tuple[str, str]]:
-        some = [f"{facets[key]:,} of {records:,} records hold metadata.{key}" for key in OPTIONAL
-                if 0 < facets.get(key, 0) < records]
-        if not some:
-            return []
-        return [("inconsistent_fields", f"{'; '.join(some)}; Nova multi-turn RFT takes answer, "
-                                        "task and info in every record or in none")]
+        return all_or_none_problems(facets, records, OPTIONAL, "Nova multi-turn RFT",
+                                    prefix="metadata.")
 
 
 def _keys_problems(obj: dict, known: tuple, label: str) -> list[tuple[str, str]]:
